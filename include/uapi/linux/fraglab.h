@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * fraglab.h - the userspace ABI of /dev/fraglab.
+ *
+ * One header, shared by the module and by userspace (libfraglab, fragctl,
+ * tests).  Rules (Documentation/process/botching-up-ioctls.rst):
+ *  - only __u32/__u64 (and __s32/__s64), explicit padding, every struct a
+ *    multiple of 8 bytes, no pointers (user pointers travel as __u64);
+ *  - every "reserved"/"pad" field must be zero on input (-EINVAL if not)
+ *    and is zeroed on output;
+ *  - unknown flags are -EINVAL, unknown commands -ENOTTY;
+ *  - handles are opaque 64-bit values, valid only on the file descriptor
+ *    that created them; closing the fd frees everything it owns;
+ *  - userspace sees arena byte offsets, never physical addresses or
+ *    kernel pointers.
+ *
+ * Command number ranges (nr byte of the ioctl):
+ *   0x00-0x0f  general + buddy        0x10-0x1f  slab
+ *   0x20-0x2f  fit pools              0x30-0x3f  compaction
+ *   0x40-0x4f  HugePage probes        0x50-0x5f  benchmarks
+ */
+#ifndef _UAPI_LINUX_FRAGLAB_H
+#define _UAPI_LINUX_FRAGLAB_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FRAGLAB_DEVICE		"/dev/fraglab"
+#define FRAGLAB_IOC_MAGIC	0xF7
+
+#define FRAGLAB_API_MAJOR	1	/* incompatible changes */
+#define FRAGLAB_API_MINOR	0	/* additions */
+
+#define FRAGLAB_NR_ORDERS	11	/* orders 0..10 */
+#define FRAGLAB_PAGEBLOCK_ORDER	9	/* 2 MiB HugePage on x86-64 */
+
+/* Feature bits reported by FRAGLAB_IOC_VERSION. */
+#define FRAGLAB_FEAT_BUDDY	(1ULL << 0)
+#define FRAGLAB_FEAT_MMAP	(1ULL << 1)
+#define FRAGLAB_FEAT_BATCH	(1ULL << 2)
+#define FRAGLAB_FEAT_SLAB	(1ULL << 3)
+#define FRAGLAB_FEAT_POOL	(1ULL << 4)
+#define FRAGLAB_FEAT_COMPACT	(1ULL << 5)
+#define FRAGLAB_FEAT_PROBE	(1ULL << 6)
+#define FRAGLAB_FEAT_BENCH	(1ULL << 7)
+
+/* Migrate types: the kernel's numbering. */
+#define FRAGLAB_MT_UNMOVABLE	0
+#define FRAGLAB_MT_MOVABLE	1
+#define FRAGLAB_MT_RECLAIMABLE	2
+#define FRAGLAB_MT_TYPES	3
+
+/**
+ * struct fraglab_version - FRAGLAB_IOC_VERSION (out only; in must be zero).
+ */
+struct fraglab_version {
+	__u32 api_major;
+	__u32 api_minor;
+	__u64 features;		/* FRAGLAB_FEAT_* */
+	__u32 page_size;
+	__u32 max_order;	/* largest order the arena hands out */
+	__u32 kernel_max_order;	/* MAX_ORDER / MAX_PAGE_ORDER of the kernel */
+	__u32 block_order;	/* pageblock order: 9 */
+	__u64 arena_pages;	/* pages in the arena */
+	__u64 arena_bytes;
+	__u32 nr_chunks;	/* physically contiguous ranges */
+	__u32 group_by_mobility;
+	__u64 reserved[4];
+};
+
+/* fraglab_alloc.flags */
+#define FRAGLAB_ALLOC_BY_ORDER	(1U << 0)	/* use .order, ignore .size */
+#define FRAGLAB_ALLOC_ZERO	(1U << 1)	/* accepted; memory is always zeroed */
+#define FRAGLAB_ALLOC_FLAGS	(FRAGLAB_ALLOC_BY_ORDER | FRAGLAB_ALLOC_ZERO)
+
+/**
+ * struct fraglab_alloc - FRAGLAB_IOC_ALLOC, and the element of a batch.
+ * @size: in: bytes wanted (rounded up to a power-of-two number of pages),
+ *        unless FRAGLAB_ALLOC_BY_ORDER.
+ * @order: in: order wanted with FRAGLAB_ALLOC_BY_ORDER; out: order granted.
+ * @migratetype: in: FRAGLAB_MT_*.
+ * @flags: in: FRAGLAB_ALLOC_*.
+ * @result: out (batches): 0 or a negative errno for this element.
+ * @handle: out: opaque handle.
+ * @offset: out: byte offset of the block in the arena.
+ * @granted: out: bytes granted (PAGE_SIZE << order).
+ */
+struct fraglab_alloc {
+	__u64 size;
+	__u32 order;
+	__u32 migratetype;
+	__u32 flags;
+	__s32 result;
+	__u64 handle;
+	__u64 offset;
+	__u64 granted;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_handle - FRAGLAB_IOC_FREE, and the element of a free batch.
+ */
+struct fraglab_handle {
+	__u64 handle;
+	__s32 result;		/* out (batches) */
+	__u32 pad;
+};
+
+/* fraglab_query.kind */
+#define FRAGLAB_KIND_PAGES	1	/* buddy allocation */
+#define FRAGLAB_KIND_OBJECT	2	/* slab object */
+#define FRAGLAB_KIND_POOL	3	/* fit-pool allocation */
+
+/**
+ * struct fraglab_query - FRAGLAB_IOC_QUERY: what a handle refers to now.
+ * @handle: in.
+ * @kind: out: FRAGLAB_KIND_*.
+ * @order: out: buddy order (pages kind).
+ * @migratetype: out.
+ * @offset: out: current byte offset in the arena (changes on compaction).
+ * @requested: out: bytes asked for.
+ * @granted: out: bytes granted.
+ * @mmap_offset: out: the offset to pass to mmap() to map this allocation
+ *               (pages kind; 0 otherwise).
+ * @moves: out: how many times compaction moved it.
+ */
+struct fraglab_query {
+	__u64 handle;
+	__u32 kind;
+	__u32 order;
+	__u32 migratetype;
+	__u32 pad;
+	__u64 offset;
+	__u64 requested;
+	__u64 granted;
+	__u64 mmap_offset;
+	__u64 moves;
+	__u64 reserved[2];
+};
+
+/* fraglab_batch.op */
+#define FRAGLAB_BATCH_ALLOC	1	/* ptr -> struct fraglab_alloc[count] */
+#define FRAGLAB_BATCH_FREE	2	/* ptr -> struct fraglab_handle[count] */
+#define FRAGLAB_BATCH_MAX	65536
+
+/**
+ * struct fraglab_batch - FRAGLAB_IOC_BATCH: many allocs or frees in one call.
+ * @ptr: in: user pointer to the array.
+ * @count: in: number of elements, 1..FRAGLAB_BATCH_MAX.
+ * @op: in: FRAGLAB_BATCH_*.
+ * @done: out: elements processed; each element's .result says how it went.
+ *        Processing stops at the first failure.
+ */
+struct fraglab_batch {
+	__u64 ptr;
+	__u32 count;
+	__u32 op;
+	__u32 done;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* fraglab_setting.key */
+#define FRAGLAB_SET_GROUP_BY_MOBILITY	1	/* value 0/1 */
+#define FRAGLAB_SET_PROACTIVE		2	/* 0 = off, 1..100 threshold */
+
+/**
+ * struct fraglab_setting - FRAGLAB_IOC_SET / FRAGLAB_IOC_GET.
+ */
+struct fraglab_setting {
+	__u32 key;
+	__u32 pad;
+	__u64 value;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_check - FRAGLAB_IOC_CHECK: run every invariant checker.
+ * @result: out: 0 if consistent, else a negative errno (-EUCLEAN).
+ * @message: out: NUL-terminated description of the first violation.
+ */
+struct fraglab_check {
+	__s32 result;
+	__u32 pad;
+	__u64 reserved[2];
+	char message[128];
+};
+
+/**
+ * struct fraglab_stats - FRAGLAB_IOC_STATS: the buddy's counters.
+ * Ratios are in thousandths (0..1000), like the kernel's indices.
+ */
+struct fraglab_stats {
+	__u64 total_pages;
+	__u64 free_pages;
+	__u64 nr_free[FRAGLAB_NR_ORDERS];
+	__u64 alloc_ok[FRAGLAB_NR_ORDERS];
+	__u64 alloc_fail[FRAGLAB_NR_ORDERS];
+	__u64 fail_fragmented;
+	__u64 fail_nomem;
+	__u64 frees;
+	__u64 splits;
+	__u64 merges;
+	__u64 fallbacks;
+	__u64 steals;
+	__u64 nr_allocated;
+	__u64 requested_bytes;
+	__u64 granted_bytes;
+	__u32 largest_free_order;	/* FRAGLAB_NR_ORDERS if none */
+	__u32 max_order;
+	__u32 internal_frag_permille;	/* 1000 * (granted - requested) / granted */
+	__u32 external_frag_permille;	/* 1000 * (1 - largest free / free) */
+	__u64 reserved[4];
+};
+
+#define FRAGLAB_IOC_VERSION	_IOWR(FRAGLAB_IOC_MAGIC, 0x00, struct fraglab_version)
+#define FRAGLAB_IOC_ALLOC	_IOWR(FRAGLAB_IOC_MAGIC, 0x01, struct fraglab_alloc)
+#define FRAGLAB_IOC_FREE	_IOWR(FRAGLAB_IOC_MAGIC, 0x02, struct fraglab_handle)
+#define FRAGLAB_IOC_QUERY	_IOWR(FRAGLAB_IOC_MAGIC, 0x03, struct fraglab_query)
+#define FRAGLAB_IOC_BATCH	_IOWR(FRAGLAB_IOC_MAGIC, 0x04, struct fraglab_batch)
+#define FRAGLAB_IOC_SET		_IOWR(FRAGLAB_IOC_MAGIC, 0x05, struct fraglab_setting)
+#define FRAGLAB_IOC_GET		_IOWR(FRAGLAB_IOC_MAGIC, 0x06, struct fraglab_setting)
+#define FRAGLAB_IOC_CHECK	_IOWR(FRAGLAB_IOC_MAGIC, 0x07, struct fraglab_check)
+#define FRAGLAB_IOC_STATS	_IOWR(FRAGLAB_IOC_MAGIC, 0x08, struct fraglab_stats)
+
+/* 0x10-0x1f: slab (see the slab section below) */
+/* 0x20-0x2f: fit pools */
+/* 0x30-0x3f: compaction */
+/* 0x40-0x4f: HugePage probes */
+/* 0x50-0x5f: benchmarks */
+
+#endif /* _UAPI_LINUX_FRAGLAB_H */

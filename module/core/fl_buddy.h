@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fl_buddy.h - fraglab's binary buddy allocator (portable core).
+ *
+ * The arena is a page-index space 0..nr_pages-1 made of chunks.  Each
+ * chunk is physically contiguous and starts at an index aligned to
+ * 2^FL_MAX_ORDER pages; gaps between chunks are "holes" that never take
+ * part in an allocation or a merge, so no block ever crosses a chunk
+ * boundary.  All metadata (per-page state, order, owner, free-list links,
+ * per-pageblock migrate type) lives in arrays allocated with fl_zalloc(),
+ * outside the arena, like struct page.
+ *
+ * Locking: every fl_buddy_*() function takes the buddy's own lock
+ * (a spinlock in the kernel, a mutex in userspace) and may be called from
+ * any context that may take a spinlock.  __fl_buddy_*() variants (declared
+ * in fl_buddy_internal.h for the rest of the core) expect the lock held.
+ */
+#ifndef FL_BUDDY_H
+#define FL_BUDDY_H
+
+#include "fl_port.h"
+
+#define FL_MAX_ORDER		10	/* largest order supported (4 MiB) */
+#define FL_NR_ORDERS		(FL_MAX_ORDER + 1)
+#define FL_PAGEBLOCK_ORDER	9	/* 2 MiB: the HugePage order */
+#define FL_PAGEBLOCK_PAGES	(1U << FL_PAGEBLOCK_ORDER)
+
+/* Same numbering and names as the kernel's enum migratetype. */
+enum fl_migratetype {
+	FL_MT_UNMOVABLE = 0,
+	FL_MT_MOVABLE = 1,
+	FL_MT_RECLAIMABLE = 2,
+	FL_MT_TYPES = 3,
+};
+
+extern const char * const fl_migratetype_names[FL_MT_TYPES];
+
+/* Who holds an allocated block (for maps, stats and compaction). */
+enum fl_owner_kind {
+	FL_OWN_NONE = 0,
+	FL_OWN_USER = 1,	/* buddy allocation through /dev/fraglab */
+	FL_OWN_SLAB = 2,	/* a slab of an fl_slab cache */
+	FL_OWN_POOL = 3,	/* backing of a fit pool */
+	FL_OWN_KERNEL = 4,	/* in-kernel user (self-test, bench) */
+};
+
+/* Per-page state, as returned by fl_buddy_page_info(). */
+enum fl_page_state {
+	FL_PAGE_HOLE = 0,	/* not part of any chunk */
+	FL_PAGE_FREE_HEAD,	/* first page of a free block */
+	FL_PAGE_FREE_TAIL,	/* inside a free block */
+	FL_PAGE_ALLOC_HEAD,	/* first page of an allocated block */
+	FL_PAGE_ALLOC_TAIL,	/* inside an allocated block */
+};
+
+/**
+ * struct fl_chunk - one physically contiguous piece of the arena.
+ * @start: first page index; must be a multiple of 2^FL_MAX_ORDER and
+ *         chunks must be sorted and non-overlapping.
+ * @nr_pages: number of pages (any count >= 1).
+ * @vaddr: kernel/user virtual address of the first page, or NULL for a
+ *         metadata-only simulation (then contents are never touched).
+ */
+struct fl_chunk {
+	u32 start;
+	u32 nr_pages;
+	void *vaddr;
+};
+
+/**
+ * struct fl_buddy_req - one allocation request.
+ * @order: block order, 0..max_order.
+ * @mt: enum fl_migratetype of the allocation.
+ * @owner_kind: enum fl_owner_kind.
+ * @requested: bytes the caller asked for (for internal fragmentation
+ *             accounting); 0 means the whole block.
+ * @owner: opaque cookie kept with the block, handed back by compaction.
+ */
+struct fl_buddy_req {
+	u32 order;
+	u8 mt;
+	u8 owner_kind;
+	u16 __pad;
+	u32 requested;
+	u64 owner;
+};
+
+/**
+ * struct fl_page_info - a snapshot of one page's metadata.
+ */
+struct fl_page_info {
+	u8 state;	/* enum fl_page_state */
+	u8 order;	/* order of the block this page heads (heads only) */
+	u8 mt;		/* allocation's migrate type (allocated heads only) */
+	u8 owner_kind;	/* allocated heads only */
+	u32 head;	/* index of the head page of the block holding it */
+	u32 requested;	/* allocated heads only */
+	u64 owner;	/* allocated heads only */
+};
+
+/**
+ * struct fl_buddy_stats - counters; "live" ones describe the current state.
+ */
+struct fl_buddy_stats {
+	u64 total_pages;		/* pages in chunks (holes excluded) */
+	u64 free_pages;			/* live */
+	u64 nr_free[FL_NR_ORDERS];	/* live: free blocks per order */
+	u64 alloc_ok[FL_NR_ORDERS];	/* cumulative */
+	u64 alloc_fail[FL_NR_ORDERS];	/* cumulative */
+	u64 fail_fragmented;	/* cumulative: enough free pages, no block */
+	u64 fail_nomem;		/* cumulative: not enough free pages */
+	u64 frees;		/* cumulative */
+	u64 splits;		/* cumulative */
+	u64 merges;		/* cumulative */
+	u64 fallbacks;		/* cumulative: served from another mt list */
+	u64 steals;		/* cumulative: pageblocks converted */
+	u64 nr_allocated;	/* live: allocated blocks */
+	u64 requested_bytes;	/* live: sum of requested bytes */
+	u64 granted_bytes;	/* live: sum of block sizes */
+	u32 largest_free_order;	/* live; FL_NR_ORDERS if nothing free */
+	u32 max_order;
+};
+
+struct fl_buddy;
+
+struct fl_buddy *fl_buddy_create(const struct fl_chunk *chunks, u32 nr_chunks,
+				 u32 max_order, bool group_by_mobility);
+void fl_buddy_destroy(struct fl_buddy *b);
+
+int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
+		   u32 *idx);
+int fl_buddy_free(struct fl_buddy *b, u32 idx);
+
+int fl_buddy_order_for_size(const struct fl_buddy *b, u64 bytes);
+void fl_buddy_set_grouping(struct fl_buddy *b, bool on);
+bool fl_buddy_grouping(const struct fl_buddy *b);
+u32 fl_buddy_max_order(const struct fl_buddy *b);
+u32 fl_buddy_nr_pages(const struct fl_buddy *b);	/* index space size */
+u32 fl_buddy_nr_pageblocks(const struct fl_buddy *b);
+
+void fl_buddy_get_stats(struct fl_buddy *b, struct fl_buddy_stats *st);
+void fl_buddy_free_counts_mt(struct fl_buddy *b,
+			     u64 nr_free[FL_MT_TYPES][FL_NR_ORDERS]);
+void fl_buddy_pageblock_counts(struct fl_buddy *b, u64 nr_blocks[FL_MT_TYPES]);
+int fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock);
+int fl_buddy_page_info(struct fl_buddy *b, u32 idx, struct fl_page_info *pi);
+void *fl_buddy_page_addr(const struct fl_buddy *b, u32 idx);
+int fl_buddy_check(struct fl_buddy *b, char *msg, size_t len);
+
+#endif /* FL_BUDDY_H */

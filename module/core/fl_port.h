@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fl_port.h - the one header the portable core includes.
+ *
+ * The allocators in module/core/ (buddy, slab, fit pools, compaction,
+ * metrics) are plain C.  They never include a kernel or libc header
+ * directly; they include this file, which maps a very small set of
+ * primitives either onto <linux/...> (module build, __KERNEL__ defined)
+ * or onto libc + pthreads (tests/unit, fragctl --sim, benchmarks).  The
+ * model is tools/testing/{vma,radix-tree,memblock} in the kernel tree.
+ *
+ * What the core may use, and nothing else:
+ *   u8/u16/u32/u64/s32/s64, bool, size_t, NULL
+ *   FL_PAGE_SHIFT / FL_PAGE_SIZE
+ *   fl_zalloc(bytes) / fl_free(ptr)     metadata allocation (never the arena)
+ *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy
+ *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
+ *   fl_nr_cpus() / fl_cpu_id()          per-CPU caches (per-thread in userspace)
+ *   fl_memcpy/fl_memset/fl_memcmp/fl_strlen/fl_strscpy
+ *   fl_snprintf                         for text output of metrics
+ *   fl_should_fail_alloc()              fault injection for metadata allocs
+ *   fl_ns()                             monotonic nanoseconds
+ *   FL_EXPORT(sym)                      EXPORT_SYMBOL_GPL in the module
+ *   errno values (ENOMEM, EINVAL, ...) as negative returns
+ */
+#ifndef FL_PORT_H
+#define FL_PORT_H
+
+#ifdef __KERNEL__
+
+#include <linux/types.h>
+#include <linux/kernel.h>
+#include <linux/errno.h>
+#include <linux/string.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <linux/smp.h>
+#include <linux/timekeeping.h>
+#include <linux/bug.h>
+#include <linux/export.h>
+
+#define FL_PAGE_SHIFT	PAGE_SHIFT
+#define FL_PAGE_SIZE	PAGE_SIZE
+
+static inline void *fl_zalloc(size_t bytes)
+{
+	return kvzalloc(bytes, GFP_KERNEL);
+}
+
+static inline void fl_free(void *p)
+{
+	kvfree(p);
+}
+
+typedef spinlock_t fl_lock_t;
+#define fl_lock_init(l)		spin_lock_init(l)
+#define fl_lock(l)		spin_lock(l)
+#define fl_unlock(l)		spin_unlock(l)
+#define fl_lock_destroy(l)	do { } while (0)
+
+#define fl_warn_once(cond)	WARN_ON_ONCE(cond)
+#define fl_nr_cpus()		nr_cpu_ids
+#define fl_cpu_id()		raw_smp_processor_id()
+#define fl_memcpy		memcpy
+#define fl_memset		memset
+#define fl_memcmp		memcmp
+#define fl_strlen		strlen
+#define fl_strscpy(d, s, n)	strscpy(d, s, n)
+#define fl_snprintf		scnprintf
+#define fl_ns()			ktime_get_ns()
+#define fl_cond_resched()	cond_resched()
+#define FL_EXPORT(sym)		EXPORT_SYMBOL_GPL(sym)
+
+/* Fault injection for the module: see fl_main.c (debugfs fail_meta_alloc). */
+bool fl_should_fail_alloc(void);
+
+#else /* userspace: tests/unit, fragctl --sim, bench */
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int32_t s32;
+typedef int64_t s64;
+
+#define FL_PAGE_SHIFT	12
+#define FL_PAGE_SIZE	(1UL << FL_PAGE_SHIFT)
+
+bool fl_should_fail_alloc(void);	/* fl_port_user.c */
+extern unsigned long fl_warn_count;	/* fl_port_user.c: tests assert 0 */
+unsigned int fl_nr_cpus(void);
+unsigned int fl_cpu_id(void);		/* per-thread id mod fl_nr_cpus() */
+
+static inline void *fl_zalloc(size_t bytes)
+{
+	if (fl_should_fail_alloc())
+		return NULL;
+	return calloc(1, bytes ? bytes : 1);
+}
+
+static inline void fl_free(void *p)
+{
+	free(p);
+}
+
+typedef pthread_mutex_t fl_lock_t;
+#define fl_lock_init(l)		pthread_mutex_init(l, NULL)
+#define fl_lock(l)		pthread_mutex_lock(l)
+#define fl_unlock(l)		pthread_mutex_unlock(l)
+#define fl_lock_destroy(l)	pthread_mutex_destroy(l)
+
+#define fl_warn_once(cond) ({						\
+	static int __fl_warned;						\
+	int __c = !!(cond);						\
+	if (__c) {							\
+		__atomic_add_fetch(&fl_warn_count, 1, __ATOMIC_RELAXED);\
+		if (!__fl_warned++)					\
+			fprintf(stderr, "fl WARNING at %s:%d: %s\n",	\
+				__FILE__, __LINE__, #cond);		\
+	}								\
+	__c;								\
+})
+
+#define fl_memcpy		memcpy
+#define fl_memset		memset
+#define fl_memcmp		memcmp
+#define fl_strlen		strlen
+static inline long fl_strscpy(char *d, const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+
+	if (!n)
+		return -E2BIG;
+	if (len == n) {
+		memcpy(d, s, n - 1);
+		d[n - 1] = '\0';
+		return -E2BIG;
+	}
+	memcpy(d, s, len + 1);
+	return (long)len;
+}
+
+static inline int fl_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#include <stdarg.h>
+static inline int fl_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!size)
+		return 0;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return (size_t)n >= size ? (int)(size - 1) : n;
+}
+
+static inline u64 fl_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+#define fl_cond_resched()	do { } while (0)
+#define FL_EXPORT(sym)
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#ifndef min
+#define min(a, b)	((a) < (b) ? (a) : (b))
+#define max(a, b)	((a) > (b) ? (a) : (b))
+#endif
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+#endif /* __KERNEL__ */
+
+#endif /* FL_PORT_H */

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_buddy_dev.c - the buddy allocator's ioctls (command range 0x00-0x0f).
+ *
+ * Every handler copies its argument in, rejects nonzero reserved fields
+ * and unknown flags with -EINVAL, does its work under fl_dev.lock and
+ * copies the whole struct back.  Memory handed to userspace is zeroed
+ * first: the arena is shared by every fd, and the previous owner's data
+ * must not leak.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "fl_compat.h"
+#include "fl_internal.h"
+#include "fl_metrics.h"
+
+static long fl_ioc_version(void __user *uarg)
+{
+	struct fraglab_version v;
+	int ret;
+
+	ret = fl_copy_in(&v, uarg, sizeof(v));
+	if (ret)
+		return ret;
+	if (!fl_mem_is_zero(&v, sizeof(v)))
+		return -EINVAL;
+	v.api_major = FRAGLAB_API_MAJOR;
+	v.api_minor = FRAGLAB_API_MINOR;
+	v.features = FL_FEATURES;
+	v.page_size = PAGE_SIZE;
+	v.max_order = fl_buddy_max_order(fl_dev.buddy);
+	v.kernel_max_order = FL_KERNEL_MAX_ORDER;
+	v.block_order = FL_PAGEBLOCK_ORDER;
+	v.arena_pages = fl_dev.arena.nr_pages;
+	v.arena_bytes = (u64)fl_dev.arena.nr_pages << PAGE_SHIFT;
+	v.nr_chunks = fl_dev.arena.nr_ranges;
+	v.group_by_mobility = fl_buddy_grouping(fl_dev.buddy);
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+/* Validate one alloc request and turn it into a buddy request. */
+static int fl_alloc_prepare(const struct fraglab_alloc *a,
+			    struct fl_buddy_req *req)
+{
+	u32 max_order = fl_buddy_max_order(fl_dev.buddy);
+	int order;
+
+	if (!fl_mem_is_zero(a->reserved, sizeof(a->reserved)))
+		return -EINVAL;
+	if (a->flags & ~FRAGLAB_ALLOC_FLAGS)
+		return -EINVAL;
+	if (a->migratetype >= FRAGLAB_MT_TYPES)
+		return -EINVAL;
+	if (a->flags & FRAGLAB_ALLOC_BY_ORDER) {
+		if (a->order > max_order)
+			return -EINVAL;
+		order = a->order;
+		if (a->size > (PAGE_SIZE << order))
+			return -EINVAL;
+	} else {
+		order = fl_buddy_order_for_size(fl_dev.buddy, a->size);
+		if (order < 0)
+			return order;
+	}
+	memset(req, 0, sizeof(*req));
+	req->order = order;
+	req->mt = a->migratetype;
+	req->owner_kind = FL_OWN_USER;
+	req->requested = a->size ? a->size : PAGE_SIZE << order;
+	return 0;
+}
+
+static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
+{
+	struct fl_buddy_req req;
+	struct fl_obj *obj;
+	void *addr;
+	u32 idx;
+	int ret;
+
+	ret = fl_alloc_prepare(a, &req);
+	if (ret)
+		return ret;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	req.owner = (unsigned long)obj;
+	ret = fl_buddy_alloc(fl_dev.buddy, &req, &idx);
+	if (ret)
+		goto free_obj;
+
+	obj->kind = FRAGLAB_KIND_PAGES;
+	obj->idx = idx;
+	obj->order = req.order;
+	obj->mt = req.mt;
+	obj->requested = req.requested;
+	obj->granted = PAGE_SIZE << req.order;
+	obj->offset = (u64)idx << PAGE_SHIFT;
+	ret = fl_obj_insert(ff, obj);
+	if (ret)
+		goto free_block;
+
+	addr = fl_buddy_page_addr(fl_dev.buddy, idx);
+	memset(addr, 0, obj->granted);
+
+	a->order = obj->order;
+	a->handle = fl_handle_of(obj);
+	a->offset = obj->offset;
+	a->granted = obj->granted;
+	return 0;
+
+free_block:
+	fl_buddy_free(fl_dev.buddy, idx);
+free_obj:
+	kfree(obj);
+	return ret;
+}
+
+static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_alloc a;
+	int ret;
+
+	ret = fl_copy_in(&a, uarg, sizeof(a));
+	if (ret)
+		return ret;
+	mutex_lock(&fl_dev.lock);
+	ret = fl_alloc_one(ff, &a);
+	mutex_unlock(&fl_dev.lock);
+	if (ret)
+		return ret;
+	a.result = 0;
+	if (copy_to_user(uarg, &a, sizeof(a))) {
+		/* Nobody learned the handle: undo rather than leak until close. */
+		mutex_lock(&fl_dev.lock);
+		fl_buddy_release_obj(fl_obj_lookup(ff, a.handle));
+		mutex_unlock(&fl_dev.lock);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/**
+ * fl_buddy_release_obj() - free a pages-kind object and its block.
+ * @obj: object owned by some fd, or NULL (no-op).
+ *
+ * Context: fl_dev.lock held; may sleep (zaps user mappings).
+ */
+void fl_buddy_release_obj(struct fl_obj *obj)
+{
+	if (!obj)
+		return;
+	fl_obj_remove(obj);
+	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
+	kfree(obj);
+}
+
+static int fl_free_one(struct fl_file *ff, u64 handle)
+{
+	struct fl_obj *obj = fl_obj_lookup(ff, handle);
+
+	if (!obj || obj->kind != FRAGLAB_KIND_PAGES)
+		return -ENOENT;
+	fl_buddy_release_obj(obj);
+	return 0;
+}
+
+static long fl_ioc_free(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_handle h;
+	int ret;
+
+	ret = fl_copy_in(&h, uarg, sizeof(h));
+	if (ret)
+		return ret;
+	if (h.pad)
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	ret = fl_free_one(ff, h.handle);
+	mutex_unlock(&fl_dev.lock);
+	return ret;
+}
+
+static long fl_ioc_query(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_query q;
+	struct fl_obj *obj;
+	u64 handle;
+	int ret;
+
+	ret = fl_copy_in(&q, uarg, sizeof(q));
+	if (ret)
+		return ret;
+	if (q.pad || !fl_mem_is_zero(q.reserved, sizeof(q.reserved)))
+		return -EINVAL;
+	handle = q.handle;
+	memset(&q, 0, sizeof(q));
+	q.handle = handle;
+
+	mutex_lock(&fl_dev.lock);
+	obj = fl_obj_lookup(ff, handle);
+	if (obj) {
+		q.kind = obj->kind;
+		q.order = obj->order;
+		q.migratetype = obj->mt;
+		q.offset = obj->offset;
+		q.requested = obj->requested;
+		q.granted = obj->granted;
+		q.moves = obj->moves;
+		if (obj->kind == FRAGLAB_KIND_PAGES)
+			q.mmap_offset = fl_obj_mmap_offset(obj);
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (!obj)
+		return -ENOENT;
+	return copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+static int fl_batch_alloc(struct fl_file *ff, struct fraglab_alloc __user *u,
+			  u32 count, u32 *done)
+{
+	struct fraglab_alloc a;
+	int ret = 0;
+
+	for (*done = 0; *done < count; (*done)++, u++) {
+		if (copy_from_user(&a, u, sizeof(a)))
+			return -EFAULT;
+		ret = fl_alloc_one(ff, &a);
+		a.result = ret;
+		if (copy_to_user(u, &a, sizeof(a))) {
+			if (!ret)
+				fl_buddy_release_obj(fl_obj_lookup(ff, a.handle));
+			return -EFAULT;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int fl_batch_free(struct fl_file *ff, struct fraglab_handle __user *u,
+			 u32 count, u32 *done)
+{
+	struct fraglab_handle h;
+	int ret = 0;
+
+	for (*done = 0; *done < count; (*done)++, u++) {
+		if (copy_from_user(&h, u, sizeof(h)))
+			return -EFAULT;
+		ret = h.pad ? -EINVAL : fl_free_one(ff, h.handle);
+		h.result = ret;
+		if (copy_to_user(&u->result, &h.result, sizeof(h.result)))
+			return -EFAULT;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static long fl_ioc_batch(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_batch b;
+	void __user *ptr;
+	int ret;
+
+	ret = fl_copy_in(&b, uarg, sizeof(b));
+	if (ret)
+		return ret;
+	if (b.pad || b.done || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)))
+		return -EINVAL;
+	if (!b.count || b.count > FRAGLAB_BATCH_MAX)
+		return -EINVAL;
+	if (b.op != FRAGLAB_BATCH_ALLOC && b.op != FRAGLAB_BATCH_FREE)
+		return -EINVAL;
+	ptr = u64_to_user_ptr(b.ptr);
+
+	mutex_lock(&fl_dev.lock);
+	if (b.op == FRAGLAB_BATCH_ALLOC)
+		ret = fl_batch_alloc(ff, ptr, b.count, &b.done);
+	else
+		ret = fl_batch_free(ff, ptr, b.count, &b.done);
+	mutex_unlock(&fl_dev.lock);
+
+	if (copy_to_user(uarg, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static long fl_ioc_setting(void __user *uarg, bool set)
+{
+	struct fraglab_setting s;
+	int ret;
+
+	ret = fl_copy_in(&s, uarg, sizeof(s));
+	if (ret)
+		return ret;
+	if (s.pad || !fl_mem_is_zero(s.reserved, sizeof(s.reserved)))
+		return -EINVAL;
+	if (!set && s.value)
+		return -EINVAL;
+
+	switch (s.key) {
+	case FRAGLAB_SET_GROUP_BY_MOBILITY:
+		if (set && s.value > 1)
+			return -EINVAL;
+		mutex_lock(&fl_dev.lock);
+		if (set)
+			fl_buddy_set_grouping(fl_dev.buddy, s.value);
+		s.value = fl_buddy_grouping(fl_dev.buddy);
+		mutex_unlock(&fl_dev.lock);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/* Every pages-kind handle must match an allocated head owned by it. */
+static int fl_check_handles(char *msg, size_t len)
+{
+	struct fl_page_info pi;
+	struct fl_obj *obj;
+	unsigned long id;
+
+	xa_for_each(&fl_dev.handles, id, obj) {
+		if (obj->kind != FRAGLAB_KIND_PAGES)
+			continue;
+		if (fl_buddy_page_info(fl_dev.buddy, obj->idx, &pi) ||
+		    pi.state != FL_PAGE_ALLOC_HEAD || pi.order != obj->order ||
+		    pi.owner != (unsigned long)obj) {
+			scnprintf(msg, len, "handle %lu: page %u is not its allocated order-%u head",
+				  id, obj->idx, obj->order);
+			return -EUCLEAN;
+		}
+	}
+	return 0;
+}
+
+/**
+ * fl_check_all() - run every invariant checker fraglab has.
+ * @msg: where the first violation is described.
+ * @len: size of @msg.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 if consistent, -EUCLEAN otherwise.
+ */
+int fl_check_all(char *msg, size_t len)
+{
+	int ret;
+
+	lockdep_assert_held(&fl_dev.lock);
+	msg[0] = '\0';
+	ret = fl_buddy_check(fl_dev.buddy, msg, len);
+	if (!ret)
+		ret = fl_check_handles(msg, len);
+	if (!ret)
+		ret = fl_subsys_check(msg, len);
+	return ret;
+}
+
+static long fl_ioc_check(void __user *uarg)
+{
+	struct fraglab_check c;
+	int ret;
+
+	ret = fl_copy_in(&c, uarg, sizeof(c));
+	if (ret)
+		return ret;
+	if (!fl_mem_is_zero(&c, sizeof(c)))
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	c.result = fl_check_all(c.message, sizeof(c.message));
+	mutex_unlock(&fl_dev.lock);
+	return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+/**
+ * fl_fill_stats() - the buddy's counters in UAPI form.
+ * @out: filled completely (reserved fields zero).
+ *
+ * Context: any context that may take a spinlock.
+ */
+void fl_fill_stats(struct fraglab_stats *out)
+{
+	struct fl_buddy_stats st;
+	unsigned int o;
+
+	fl_buddy_get_stats(fl_dev.buddy, &st);
+	memset(out, 0, sizeof(*out));
+	out->total_pages = st.total_pages;
+	out->free_pages = st.free_pages;
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		out->nr_free[o] = st.nr_free[o];
+		out->alloc_ok[o] = st.alloc_ok[o];
+		out->alloc_fail[o] = st.alloc_fail[o];
+	}
+	out->fail_fragmented = st.fail_fragmented;
+	out->fail_nomem = st.fail_nomem;
+	out->frees = st.frees;
+	out->splits = st.splits;
+	out->merges = st.merges;
+	out->fallbacks = st.fallbacks;
+	out->steals = st.steals;
+	out->nr_allocated = st.nr_allocated;
+	out->requested_bytes = st.requested_bytes;
+	out->granted_bytes = st.granted_bytes;
+	out->largest_free_order = st.largest_free_order;
+	out->max_order = st.max_order;
+	out->internal_frag_permille =
+		fl_metrics_internal_permille(st.requested_bytes,
+					     st.granted_bytes);
+	out->external_frag_permille =
+		fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS);
+}
+
+static long fl_ioc_stats(void __user *uarg)
+{
+	struct fraglab_stats s;
+	int ret;
+
+	ret = fl_copy_in(&s, uarg, sizeof(s));
+	if (ret)
+		return ret;
+	if (!fl_mem_is_zero(&s, sizeof(s)))
+		return -EINVAL;
+	fl_fill_stats(&s);
+	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+}
+
+/**
+ * fl_buddy_ioctl() - handle one command of the 0x00-0x0f range.
+ * @ff: the calling file.
+ * @cmd: ioctl command.
+ * @arg: user argument.
+ *
+ * Context: process context; takes fl_dev.lock.
+ * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ */
+long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+{
+	switch (cmd) {
+	case FRAGLAB_IOC_VERSION:
+		return fl_ioc_version(arg);
+	case FRAGLAB_IOC_ALLOC:
+		return fl_ioc_alloc(ff, arg);
+	case FRAGLAB_IOC_FREE:
+		return fl_ioc_free(ff, arg);
+	case FRAGLAB_IOC_QUERY:
+		return fl_ioc_query(ff, arg);
+	case FRAGLAB_IOC_BATCH:
+		return fl_ioc_batch(ff, arg);
+	case FRAGLAB_IOC_SET:
+		return fl_ioc_setting(arg, true);
+	case FRAGLAB_IOC_GET:
+		return fl_ioc_setting(arg, false);
+	case FRAGLAB_IOC_CHECK:
+		return fl_ioc_check(arg);
+	case FRAGLAB_IOC_STATS:
+		return fl_ioc_stats(arg);
+	default:
+		return -ENOTTY;
+	}
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fl_compat.h - every kernel-version difference fraglab cares about.
+ *
+ * Supported: Debian 6.1 (cloud and PREEMPT_RT) and 6.12.  Nothing else in
+ * module/ tests LINUX_VERSION_CODE.
+ */
+#ifndef FL_COMPAT_H
+#define FL_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+
+/*
+ * The largest buddy order, inclusive.  Before 6.4 MAX_ORDER was the number
+ * of orders (11 on x86-64); 6.4 made it inclusive (10); 6.8 renamed it
+ * MAX_PAGE_ORDER and added NR_PAGE_ORDERS.
+ */
+#if defined(MAX_PAGE_ORDER)
+#define FL_KERNEL_MAX_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define FL_KERNEL_MAX_ORDER	(MAX_ORDER - 1)
+#else
+#define FL_KERNEL_MAX_ORDER	MAX_ORDER
+#endif
+
+#ifndef NR_PAGE_ORDERS
+#define NR_PAGE_ORDERS		(FL_KERNEL_MAX_ORDER + 1)
+#endif
+
+/* vm_flags became read-only behind vm_flags_set() in 6.3. */
+static inline void fl_vma_set_flags(struct vm_area_struct *vma,
+				    vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
+
+static inline void fl_vma_clear_flags(struct vm_area_struct *vma,
+				      vm_flags_t flags)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
+#endif /* FL_COMPAT_H */

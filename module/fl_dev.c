@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_dev.c - /dev/fraglab: open/release, ioctl dispatch, handles, mmap.
+ *
+ * Handles.  Every allocation handed to userspace is a struct fl_obj in
+ * one device-wide xarray (fl_dev.handles), and on its owner's list.  The
+ * handle is the xarray id tagged with a constant; lookups check that the
+ * calling fd owns the object, so another fd's handle is -ENOENT exactly
+ * like a made-up one.  Ids are allocated cyclically, so a freed handle is
+ * not reused for a long time and a stale handle is -ENOENT too.
+ *
+ * mmap.  An allocation of the pages kind is mapped at its mmap_offset
+ * (id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT)); a mapping may cover part of it
+ * but never more.  Pages are inserted by the fault handler under
+ * fl_dev.lock, from the allocation's *current* location, so compaction can
+ * zap the range with unmap_mapping_range() before moving the data and the
+ * next access faults in the new pages.  Freeing an allocation zaps its
+ * range as well: a stale mapping never reaches reused pages; it gets
+ * SIGBUS.  Ids are device-wide, so mmap offsets never collide between fds.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "fl_compat.h"
+#include "fl_internal.h"
+
+#define FL_HANDLE_TAG	0xf7a9ULL
+
+static unsigned short fl_param_dev_mode = 0600;
+module_param_named(dev_mode, fl_param_dev_mode, ushort, 0444);
+MODULE_PARM_DESC(dev_mode, "Permissions of /dev/fraglab (default 0600: root only)");
+
+/**
+ * fl_handle_of() - the opaque handle userspace sees for an object.
+ * @obj: a live object.
+ *
+ * Context: any.
+ * Return: the handle.
+ */
+u64 fl_handle_of(const struct fl_obj *obj)
+{
+	return (FL_HANDLE_TAG << 48) | ((u64)obj->kind << 40) | obj->id;
+}
+
+/**
+ * fl_obj_mmap_offset() - offset to pass to mmap() for @obj.
+ * @obj: a live object of the pages kind.
+ *
+ * Context: any.
+ * Return: the byte offset.
+ */
+u64 fl_obj_mmap_offset(const struct fl_obj *obj)
+{
+	return (u64)obj->id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT);
+}
+
+/**
+ * fl_obj_lookup() - find an object the calling fd owns.
+ * @ff: the calling file.
+ * @handle: handle from userspace.
+ *
+ * Context: fl_dev.lock held.
+ * Return: the object, or NULL if the handle is malformed, unknown, freed
+ * or owned by another fd.
+ */
+struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
+{
+	struct fl_obj *obj;
+
+	lockdep_assert_held(&fl_dev.lock);
+	if (handle >> 48 != FL_HANDLE_TAG || (handle >> 32 & 0xff00) ||
+	    !(u32)handle)
+		return NULL;
+	obj = xa_load(&fl_dev.handles, (u32)handle);
+	if (!obj || obj->owner != ff || fl_handle_of(obj) != handle)
+		return NULL;
+	return obj;
+}
+
+/**
+ * fl_obj_insert() - give @obj an id and make @ff its owner.
+ * @ff: owning file.
+ * @obj: object with @kind set.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ * Return: 0, or -ENOMEM / -EBUSY when no id is left.
+ */
+int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
+{
+	int ret;
+
+	lockdep_assert_held(&fl_dev.lock);
+	obj->owner = ff;
+	ret = xa_alloc_cyclic(&fl_dev.handles, &obj->id, obj,
+			      XA_LIMIT(1, (1U << 31) - 1), &fl_dev.next_id,
+			      GFP_KERNEL);
+	if (ret < 0)
+		return ret;
+	list_add_tail(&obj->node, &ff->objs);
+	return 0;
+}
+
+/**
+ * fl_obj_zap() - remove every user mapping of @obj.
+ * @obj: a live object.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+void fl_obj_zap(struct fl_obj *obj)
+{
+	if (obj->kind != FRAGLAB_KIND_PAGES || !obj->owner->mapping)
+		return;
+	unmap_mapping_range(obj->owner->mapping, fl_obj_mmap_offset(obj),
+			    obj->granted, 1);
+}
+
+/**
+ * fl_obj_remove() - forget @obj: zap its mappings, drop its id.
+ * @obj: a live object; the caller frees the memory it described.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+void fl_obj_remove(struct fl_obj *obj)
+{
+	lockdep_assert_held(&fl_dev.lock);
+	fl_obj_zap(obj);
+	xa_erase(&fl_dev.handles, obj->id);
+	list_del(&obj->node);
+}
+
+/**
+ * fl_copy_in() - copy an ioctl argument in.
+ * @karg: kernel buffer.
+ * @uarg: user pointer.
+ * @size: bytes.
+ *
+ * Context: process context.
+ * Return: 0 or -EFAULT.
+ */
+int fl_copy_in(void *karg, const void __user *uarg, size_t size)
+{
+	return copy_from_user(karg, uarg, size) ? -EFAULT : 0;
+}
+
+/**
+ * fl_mem_is_zero() - are all @size bytes at @p zero (reserved fields)?
+ * @p: buffer.
+ * @size: bytes.
+ *
+ * Context: any.
+ * Return: true if all zero.
+ */
+bool fl_mem_is_zero(const void *p, size_t size)
+{
+	return !memchr_inv(p, 0, size);
+}
+
+static int fl_open(struct inode *inode, struct file *file)
+{
+	struct fl_file *ff;
+
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	if (!ff)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&ff->objs);
+	INIT_LIST_HEAD(&ff->extra);
+	ff->mapping = file->f_mapping;
+	/* misc_open() stored the miscdevice here; we own the field now. */
+	file->private_data = ff;
+	return 0;
+}
+
+static int fl_release(struct inode *inode, struct file *file)
+{
+	struct fl_file *ff = file->private_data;
+	struct fl_obj *obj, *tmp;
+
+	mutex_lock(&fl_dev.lock);
+	list_for_each_entry_safe(obj, tmp, &ff->objs, node) {
+		if (obj->kind == FRAGLAB_KIND_PAGES)
+			fl_buddy_release_obj(obj);
+	}
+	fl_subsys_release_file(ff);
+	WARN_ON_ONCE(!list_empty(&ff->objs));
+	mutex_unlock(&fl_dev.lock);
+	kfree(ff);
+	return 0;
+}
+
+typedef long (*fl_ioctl_fn)(struct fl_file *ff, unsigned int cmd,
+			    void __user *arg);
+
+/* One handler per 16-command range of _IOC_NR; NULL = not (yet) there. */
+static fl_ioctl_fn fl_ioctl_table[] = {
+	[0x0] = fl_buddy_ioctl,
+	[0x1] = FL_SLAB_IOCTL,
+	[0x2] = FL_POOL_IOCTL,
+	[0x3] = FL_COMPACT_IOCTL,
+	[0x4] = FL_PROBE_IOCTL,
+	[0x5] = FL_BENCH_IOCTL,
+};
+
+static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	unsigned int range = _IOC_NR(cmd) >> 4;
+	fl_ioctl_fn fn;
+
+	if (_IOC_TYPE(cmd) != FRAGLAB_IOC_MAGIC ||
+	    range >= ARRAY_SIZE(fl_ioctl_table))
+		return -ENOTTY;
+	fn = fl_ioctl_table[range];
+	if (!fn)
+		return -ENOTTY;
+	return fn(file->private_data, cmd, (void __user *)arg);
+}
+
+static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct fl_file *ff = vma->vm_private_data;
+	unsigned long id = vmf->pgoff >> FL_MMAP_ID_SHIFT;
+	unsigned long page = vmf->pgoff & ((1UL << FL_MMAP_ID_SHIFT) - 1);
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	struct fl_obj *obj;
+
+	mutex_lock(&fl_dev.lock);
+	obj = xa_load(&fl_dev.handles, id);
+	if (obj && obj->owner == ff && obj->kind == FRAGLAB_KIND_PAGES &&
+	    page < obj->granted >> PAGE_SHIFT)
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     fl_arena_index_to_pfn(&fl_dev.arena,
+							   obj->idx + page));
+	mutex_unlock(&fl_dev.lock);
+	return ret;
+}
+
+static const struct vm_operations_struct fl_vm_ops = {
+	.fault = fl_vm_fault,
+};
+
+static int fl_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct fl_file *ff = file->private_data;
+	unsigned long pages = vma_pages(vma);
+	unsigned long id = vma->vm_pgoff >> FL_MMAP_ID_SHIFT;
+	unsigned long first = vma->vm_pgoff & ((1UL << FL_MMAP_ID_SHIFT) - 1);
+	struct fl_obj *obj;
+	int ret = 0;
+
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;	/* a private COW copy of arena pages makes no sense */
+
+	mutex_lock(&fl_dev.lock);
+	obj = xa_load(&fl_dev.handles, id);
+	if (!obj || obj->owner != ff || obj->kind != FRAGLAB_KIND_PAGES)
+		ret = -ENOENT;
+	else if (first + pages > obj->granted >> PAGE_SHIFT)
+		ret = -EINVAL;
+	mutex_unlock(&fl_dev.lock);
+	if (ret)
+		return ret;
+
+	fl_vma_set_flags(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+			 VM_DONTCOPY);
+	vma->vm_private_data = ff;
+	vma->vm_ops = &fl_vm_ops;
+	return 0;
+}
+
+static const struct file_operations fl_fops = {
+	.owner = THIS_MODULE,
+	.open = fl_open,
+	.release = fl_release,
+	.unlocked_ioctl = fl_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = fl_mmap,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice fl_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "fraglab",
+	.fops = &fl_fops,
+};
+
+/**
+ * fl_dev_register() - create /dev/fraglab.
+ *
+ * Context: process context.
+ * Return: 0 or a negative errno from misc_register().
+ */
+int fl_dev_register(void)
+{
+	int ret;
+
+	fl_misc.mode = fl_param_dev_mode & 0777;
+	ret = misc_register(&fl_misc);
+	if (ret)
+		pr_err("cannot register /dev/fraglab: %d\n", ret);
+	return ret;
+}
+
+/**
+ * fl_dev_unregister() - remove /dev/fraglab.
+ *
+ * Context: process context; no file is open (the module is pinned).
+ */
+void fl_dev_unregister(void)
+{
+	misc_deregister(&fl_misc);
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fl_internal.h - state shared by fraglab's kernel glue (module/fl_*.c).
+ *
+ * The glue owns the arena reservation, the misc device, the handle table,
+ * mmap and debugfs.  The allocators themselves live in module/core/ and
+ * know nothing of files, users or pages' struct page.
+ *
+ * Lock ordering (outermost first):
+ *
+ *   fl_dev.lock (mutex)          every ioctl that changes or reads
+ *                                allocator state, the mmap fault handler,
+ *                                compaction, fd release, debugfs readers
+ *     core locks (spinlocks)     fl_buddy, fl_slab caches, fit pools: taken
+ *                                inside the core's own functions only
+ *
+ * The device mutex is a sleeping lock because moving or freeing a mapped
+ * allocation must zap user PTEs (unmap_mapping_range()), which sleeps.
+ * The fault handler takes the same mutex, so a fault never sees an
+ * allocation half-moved, and never maps pages that were freed.
+ */
+#ifndef FL_INTERNAL_H
+#define FL_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include <linux/fs.h>
+#include <linux/mm_types.h>
+
+#include <linux/fraglab.h>
+#include "fl_buddy.h"
+
+#define FL_MAX_CHUNKS		4096	/* 16 GiB of order-10 chunks */
+
+/* mmap offsets: handle id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT) */
+#define FL_MMAP_ID_SHIFT	(FL_MAX_ORDER + 1)
+
+/**
+ * struct fl_range - a physically contiguous range of the arena.
+ * @pfn: first page frame number.
+ * @nr_pages: length in pages.
+ * @index: arena page index of the first page (what the core sees).
+ * @vaddr: kernel virtual address of the first page (direct map).
+ */
+struct fl_range {
+	unsigned long pfn;
+	unsigned long nr_pages;
+	u32 index;
+	void *vaddr;
+};
+
+/**
+ * struct fl_arena - the memory fraglab reserved at load time.
+ * @pages: the order-@order blocks as returned by alloc_pages().
+ * @nr_blocks: number of entries in @pages.
+ * @order: order of each block.
+ * @ranges: physically contiguous ranges after merging adjacent blocks.
+ * @nr_ranges: number of entries in @ranges.
+ * @nr_pages: total pages reserved.
+ * @index_pages: size of the core's page-index space (ranges are aligned).
+ */
+struct fl_arena {
+	struct page **pages;
+	unsigned int nr_blocks;
+	unsigned int order;
+	struct fl_range *ranges;
+	unsigned int nr_ranges;
+	unsigned long nr_pages;
+	u32 index_pages;
+};
+
+/**
+ * struct fl_dev - the one fraglab instance.
+ * @lock: see the lock-ordering comment at the top of this file.
+ * @arena: reserved memory.
+ * @buddy: the buddy allocator over @arena.
+ * @handles: every live allocation of every fd, by id; see struct fl_obj.
+ * @slab_root: slab registry (NULL until the slab layer is wired).
+ */
+struct fl_dev {
+	struct mutex lock;
+	struct fl_arena arena;
+	struct fl_buddy *buddy;
+	struct xarray handles;
+	u32 next_id;
+	void *slab_root;
+};
+
+/**
+ * struct fl_file - per-open-file state: what this fd owns.
+ * @objs: every struct fl_obj this fd owns (under fl_dev.lock).
+ * @mapping: the file's address_space, to zap user mappings.
+ */
+struct fl_file {
+	struct list_head objs;
+	struct address_space *mapping;
+	struct list_head extra;		/* caches, pools owned by this fd */
+};
+
+/**
+ * struct fl_obj - one allocation handed to userspace.
+ * @id: index in fl_dev.handles; the handle is fl_handle_of(id).
+ * @kind: FRAGLAB_KIND_*.
+ * @owner: the fd that owns it.
+ * @node: link in owner->objs.
+ * @idx: arena page index (pages kind) or byte offset (others, see @offset).
+ * @order: buddy order (pages kind).
+ * @mt: migrate type.
+ * @requested: bytes asked for.
+ * @granted: bytes granted.
+ * @offset: byte offset in the arena.
+ * @moves: times compaction moved it.
+ * @priv: kind-specific (slab cache, pool).
+ */
+struct fl_obj {
+	u32 id;
+	u32 kind;
+	struct fl_file *owner;
+	struct list_head node;
+	u32 idx;
+	u32 order;
+	u32 mt;
+	u64 requested;
+	u64 granted;
+	u64 offset;
+	u64 moves;
+	void *priv;
+};
+
+extern struct fl_dev fl_dev;
+
+/* Module parameters (fl_main.c). */
+extern unsigned int fl_param_arena_mb;
+extern unsigned int fl_param_max_order;
+extern bool fl_param_group_by_mobility;
+
+/* fl_arena.c */
+int fl_arena_reserve(struct fl_arena *a, unsigned int mb);
+void fl_arena_release(struct fl_arena *a);
+struct fl_chunk *fl_arena_chunks(const struct fl_arena *a);
+unsigned long fl_arena_index_to_pfn(const struct fl_arena *a, u32 idx);
+
+/* fl_dev.c */
+int fl_dev_register(void);
+void fl_dev_unregister(void);
+u64 fl_handle_of(const struct fl_obj *obj);
+struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle);
+int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj);
+void fl_obj_remove(struct fl_obj *obj);
+void fl_obj_zap(struct fl_obj *obj);
+u64 fl_obj_mmap_offset(const struct fl_obj *obj);
+
+/*
+ * Subsystems (fl_subsys.c): each allocator's glue plugs in here.
+ * init/exit run at load/unload; release_file when an fd is closed, after
+ * its buddy allocations and with fl_dev.lock held; ioctl handles one
+ * _IOC_NR range (see the table in fl_dev.c) with fl_dev.lock NOT held.
+ */
+int fl_subsys_init(struct fl_dev *d);
+void fl_subsys_exit(struct fl_dev *d);
+void fl_subsys_release_file(struct fl_file *ff);
+int fl_subsys_check(char *msg, size_t len);
+int fl_check_all(char *msg, size_t len);
+void fl_fill_stats(struct fraglab_stats *out);
+void fl_fail_meta_set(unsigned int n);
+
+/* fl_buddy_dev.c: buddy ioctls (0x00-0x0f) */
+long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+void fl_buddy_release_obj(struct fl_obj *obj);
+int fl_copy_in(void *karg, const void __user *uarg, size_t size);
+bool fl_mem_is_zero(const void *p, size_t size);
+
+/*
+ * Each later allocator's ioctl handler goes into fl_dev.c's table through
+ * one of these; NULL means its command range answers -ENOTTY.
+ */
+#define FL_SLAB_IOCTL		NULL
+#define FL_POOL_IOCTL		NULL
+#define FL_COMPACT_IOCTL	NULL
+#define FL_PROBE_IOCTL		NULL
+#define FL_BENCH_IOCTL		NULL
+
+/* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
+#define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
+			 FRAGLAB_FEAT_BATCH)
+
+/* fl_debugfs.c */
+struct dentry;
+int fl_debugfs_init(void);
+struct dentry *fl_debugfs_root_dir(void);
+void fl_debugfs_exit(void);
+
+#endif /* FL_INTERNAL_H */

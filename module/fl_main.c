@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_main.c - fraglab module parameters, load and unload.
+ *
+ * Load order: validate parameters, reserve the arena, build the buddy
+ * allocator over it, register debugfs and then /dev/fraglab (last, so no
+ * user can reach a half-built instance).  Unload runs the same steps in
+ * reverse; the misc device holds a module reference while a file is open,
+ * so rmmod is refused until every fd is closed.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "fl_compat.h"
+#include "fl_internal.h"
+
+#define FL_ARENA_MB_MAX		16384	/* 16 GiB */
+
+unsigned int fl_param_arena_mb = 64;
+module_param_named(arena_mb, fl_param_arena_mb, uint, 0444);
+MODULE_PARM_DESC(arena_mb, "Arena size in MiB, 4..16384, rounded up to max-order blocks (default 64)");
+
+unsigned int fl_param_max_order = FL_MAX_ORDER;
+module_param_named(max_order, fl_param_max_order, uint, 0444);
+MODULE_PARM_DESC(max_order, "Largest order fraglab's buddy hands out, 0..10 and at most the kernel's (default 10; 6 gives the 256 KB blocks of the textbook example)");
+
+bool fl_param_group_by_mobility = true;
+module_param_named(group_by_mobility, fl_param_group_by_mobility, bool, 0444);
+MODULE_PARM_DESC(group_by_mobility, "Group pageblocks by migrate type like Linux (default Y); runtime switch: FRAGLAB_IOC_SET");
+
+struct fl_dev fl_dev;
+
+static atomic_t fl_fail_meta = ATOMIC_INIT(0);
+
+/**
+ * fl_should_fail_alloc() - fault injection for the core's metadata allocs.
+ *
+ * debugfs "fail_meta_alloc" sets how many of the next metadata allocations
+ * fail (0 = none).
+ *
+ * Context: any.
+ * Return: true if this allocation must fail.
+ */
+bool fl_should_fail_alloc(void)
+{
+	return atomic_add_unless(&fl_fail_meta, -1, 0);
+}
+
+/**
+ * fl_fail_meta_set() - arm metadata-allocation fault injection.
+ * @n: number of upcoming metadata allocations that fail.
+ *
+ * Context: any.
+ */
+void fl_fail_meta_set(unsigned int n)
+{
+	atomic_set(&fl_fail_meta, n);
+}
+
+static int fl_check_params(void)
+{
+	unsigned int kmax = min_t(unsigned int, FL_KERNEL_MAX_ORDER, FL_MAX_ORDER);
+
+	if (fl_param_arena_mb < 4 || fl_param_arena_mb > FL_ARENA_MB_MAX) {
+		pr_err("arena_mb=%u is out of range: use 4..%u (MiB)\n",
+		       fl_param_arena_mb, FL_ARENA_MB_MAX);
+		return -EINVAL;
+	}
+	if (fl_param_max_order > kmax) {
+		pr_err("max_order=%u is out of range: this kernel's largest order is %u\n",
+		       fl_param_max_order, kmax);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int fl_build_buddy(struct fl_dev *d)
+{
+	struct fl_chunk *chunks;
+
+	chunks = fl_arena_chunks(&d->arena);
+	if (!chunks)
+		return -ENOMEM;
+	d->buddy = fl_buddy_create(chunks, d->arena.nr_ranges,
+				   fl_param_max_order,
+				   fl_param_group_by_mobility);
+	kfree(chunks);
+	return d->buddy ? 0 : -ENOMEM;
+}
+
+static int __init fl_init(void)
+{
+	struct fl_dev *d = &fl_dev;
+	int ret;
+
+	ret = fl_check_params();
+	if (ret)
+		return ret;
+
+	mutex_init(&d->lock);
+	xa_init_flags(&d->handles, XA_FLAGS_ALLOC1);
+
+	ret = fl_arena_reserve(&d->arena, fl_param_arena_mb);
+	if (ret)
+		return ret;
+
+	ret = fl_build_buddy(d);
+	if (ret) {
+		pr_err("out of memory for the buddy allocator's metadata\n");
+		goto release_arena;
+	}
+
+	ret = fl_subsys_init(d);
+	if (ret)
+		goto destroy_buddy;
+
+	ret = fl_debugfs_init();
+	if (ret)
+		goto exit_subsys;
+
+	ret = fl_dev_register();
+	if (ret)
+		goto exit_debugfs;
+
+	pr_info("arena %lu MiB in %u physically contiguous range%s, max order %u, grouping by mobility %s\n",
+		d->arena.nr_pages >> (20 - PAGE_SHIFT), d->arena.nr_ranges,
+		d->arena.nr_ranges == 1 ? "" : "s", fl_param_max_order,
+		fl_param_group_by_mobility ? "on" : "off");
+	return 0;
+
+exit_debugfs:
+	fl_debugfs_exit();
+exit_subsys:
+	fl_subsys_exit(d);
+destroy_buddy:
+	fl_buddy_destroy(d->buddy);
+	d->buddy = NULL;
+release_arena:
+	fl_arena_release(&d->arena);
+	return ret;
+}
+
+static void __exit fl_exit(void)
+{
+	struct fl_dev *d = &fl_dev;
+
+	fl_dev_unregister();
+	fl_debugfs_exit();
+	fl_subsys_exit(d);
+	WARN_ON_ONCE(!xa_empty(&d->handles));
+	xa_destroy(&d->handles);
+	fl_buddy_destroy(d->buddy);
+	d->buddy = NULL;
+	fl_arena_release(&d->arena);
+}
+
+module_init(fl_init);
+module_exit(fl_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("fraglab developers");
+MODULE_DESCRIPTION("fraglab: a memory-fragmentation lab with its own buddy, slab and fit allocators");
+MODULE_VERSION("0.1.0");

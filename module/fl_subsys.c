@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_subsys.c - where each allocator's kernel glue plugs into the device.
+ *
+ * The buddy allocator is part of the device itself (fl_main.c,
+ * fl_buddy_dev.c).  Allocators built on top of it (slab caches, fit
+ * pools) and the engines that work on it (compaction, probes, benchmarks)
+ * add one call to each function below, in the order given by the
+ * lock-ordering comment in fl_internal.h.
+ */
+#include "fl_internal.h"
+
+/**
+ * fl_subsys_init() - set up every subsystem after the buddy exists.
+ * @d: the device.
+ *
+ * Context: module load.
+ * Return: 0 or a negative errno (everything already set up is undone).
+ */
+int fl_subsys_init(struct fl_dev *d)
+{
+	return 0;
+}
+
+/**
+ * fl_subsys_exit() - tear down every subsystem before the buddy goes.
+ * @d: the device.
+ *
+ * Context: module unload; no file is open.
+ */
+void fl_subsys_exit(struct fl_dev *d)
+{
+}
+
+/**
+ * fl_subsys_release_file() - free what a closing fd still owns.
+ * @ff: the file being released.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+void fl_subsys_release_file(struct fl_file *ff)
+{
+}
+
+/**
+ * fl_subsys_check() - run the subsystems' invariant checkers.
+ * @msg: where the first violation is described.
+ * @len: size of @msg.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 or -EUCLEAN.
+ */
+int fl_subsys_check(char *msg, size_t len)
+{
+	return 0;
+}
