@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fragctl.h - what fragctl's command files share.
+ *
+ * fragctl runs one command, or a script of commands separated by ';'
+ * (-c 'alloc 21K; buddyinfo; free @1') or read from stdin (fragctl shell),
+ * all on ONE open /dev/fraglab: allocations belong to the open file, so
+ * they live exactly as long as the fragctl process.
+ */
+#ifndef FRAGCTL_H
+#define FRAGCTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fraglab.h"
+
+#define FC_MAX_HANDLES	65536
+
+struct fc_ctx {
+	struct fraglab fl;
+	bool opened;
+	bool json;
+	const char *device;
+	/* Handles this session allocated: @1 is handles[0]. */
+	uint64_t handles[FC_MAX_HANDLES];
+	unsigned int nr_handles;
+};
+
+struct fc_cmd {
+	const char *name;
+	const char *usage;	/* arguments, for --help */
+	const char *help;	/* one line */
+	int (*run)(struct fc_ctx *c, int argc, char **argv);
+	bool needs_device;
+};
+
+/* Command tables, one per file; main.c lists them. */
+extern const struct fc_cmd fc_cmds_buddy[];
+
+/* util.c */
+int fc_open(struct fc_ctx *c);
+int fc_fail(const char *what, int err);
+int fc_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fc_parse_size(const char *s, uint64_t *out);
+int fc_parse_u64(const char *s, uint64_t *out);
+int fc_parse_handle(struct fc_ctx *c, const char *s, uint64_t *out);
+unsigned int fc_remember(struct fc_ctx *c, uint64_t handle);
+void fc_forget(struct fc_ctx *c, uint64_t handle);
+const char *fc_human(uint64_t bytes, char *buf, size_t len);
+/* Options: returns the value of "--name VALUE" / "--name=VALUE" or NULL. */
+const char *fc_opt(int *argc, char **argv, const char *name);
+bool fc_flag(int *argc, char **argv, const char *name);
+int fc_print_debugfs(const char *name);
+
+#endif /* FRAGCTL_H */

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1 OR MIT */
+/*
+ * libfraglab - the C library for /dev/fraglab (what liburing is to
+ * io_uring).  Every function returns 0 (or a value >= 0) on success and a
+ * negative errno on failure; fraglab_strerror() turns that into a plain
+ * sentence.  There is exactly one copy of the ioctl code: this library.
+ *
+ * Allocations belong to the open file: fraglab_close() (or process exit)
+ * frees everything the handle owns.
+ */
+#ifndef LIBFRAGLAB_H
+#define LIBFRAGLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/fraglab.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FRAGLAB_DEBUGFS	"/sys/kernel/debug/fraglab"
+
+struct fraglab {
+	int fd;
+	struct fraglab_version version;
+};
+
+int fraglab_open(struct fraglab *fl, const char *path);
+void fraglab_close(struct fraglab *fl);
+
+/* Buddy allocations. order < 0: allocate by size. */
+int fraglab_alloc(struct fraglab *fl, uint64_t size, int order,
+		  unsigned int migratetype, struct fraglab_alloc *out);
+int fraglab_free(struct fraglab *fl, uint64_t handle);
+int fraglab_query(struct fraglab *fl, uint64_t handle, struct fraglab_query *q);
+int fraglab_alloc_batch(struct fraglab *fl, struct fraglab_alloc *reqs,
+			uint32_t count, uint32_t *done);
+int fraglab_free_batch(struct fraglab *fl, struct fraglab_handle *hs,
+		       uint32_t count, uint32_t *done);
+
+/* Map an allocation this fd owns; *len receives its size. */
+int fraglab_mmap(struct fraglab *fl, uint64_t handle, void **addr, size_t *len);
+int fraglab_munmap(void *addr, size_t len);
+
+int fraglab_set(struct fraglab *fl, uint32_t key, uint64_t value);
+int fraglab_get(struct fraglab *fl, uint32_t key, uint64_t *value);
+int fraglab_check(struct fraglab *fl, char *msg, size_t len);
+int fraglab_stats(struct fraglab *fl, struct fraglab_stats *st);
+
+/* Raw ioctl with errno mapping, for commands added by later layers. */
+int fraglab_ioctl(struct fraglab *fl, unsigned long cmd, void *arg);
+
+/* Read a debugfs file of fraglab into a malloc()ed string. */
+int fraglab_read_debugfs(const char *name, char **text);
+int fraglab_read_file(const char *path, char **text);
+
+const char *fraglab_strerror(int err);
+const char *fraglab_mt_name(unsigned int mt);
+int fraglab_mt_parse(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBFRAGLAB_H */

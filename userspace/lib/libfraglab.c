@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: LGPL-2.1 OR MIT
+/*
+ * libfraglab.c - open /dev/fraglab, check the ABI version, and one thin
+ * function per ioctl.  See fraglab.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fraglab.h"
+
+int fraglab_ioctl(struct fraglab *fl, unsigned long cmd, void *arg)
+{
+	int ret;
+
+	do {
+		ret = ioctl(fl->fd, cmd, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : ret;
+}
+
+int fraglab_open(struct fraglab *fl, const char *path)
+{
+	int ret;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->fd = open(path ? path : FRAGLAB_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fl->fd < 0)
+		return -errno;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_VERSION, &fl->version);
+	if (ret)
+		goto close_fd;
+	if (fl->version.api_major != FRAGLAB_API_MAJOR) {
+		ret = -EPROTO;
+		goto close_fd;
+	}
+	return 0;
+
+close_fd:
+	close(fl->fd);
+	fl->fd = -1;
+	return ret;
+}
+
+void fraglab_close(struct fraglab *fl)
+{
+	if (fl->fd >= 0)
+		close(fl->fd);
+	fl->fd = -1;
+}
+
+int fraglab_alloc(struct fraglab *fl, uint64_t size, int order,
+		  unsigned int migratetype, struct fraglab_alloc *out)
+{
+	struct fraglab_alloc a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.size = size;
+	a.migratetype = migratetype;
+	if (order >= 0) {
+		a.order = order;
+		a.flags = FRAGLAB_ALLOC_BY_ORDER;
+	}
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_ALLOC, &a);
+	if (!ret && out)
+		*out = a;
+	return ret;
+}
+
+int fraglab_free(struct fraglab *fl, uint64_t handle)
+{
+	struct fraglab_handle h = { .handle = handle };
+
+	return fraglab_ioctl(fl, FRAGLAB_IOC_FREE, &h);
+}
+
+int fraglab_query(struct fraglab *fl, uint64_t handle, struct fraglab_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->handle = handle;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_QUERY, q);
+}
+
+static int fraglab_batch(struct fraglab *fl, uint32_t op, void *ptr,
+			 uint32_t count, uint32_t *done)
+{
+	struct fraglab_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)ptr;
+	b.count = count;
+	b.op = op;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_BATCH, &b);
+	if (done)
+		*done = b.done;
+	return ret;
+}
+
+int fraglab_alloc_batch(struct fraglab *fl, struct fraglab_alloc *reqs,
+			uint32_t count, uint32_t *done)
+{
+	return fraglab_batch(fl, FRAGLAB_BATCH_ALLOC, reqs, count, done);
+}
+
+int fraglab_free_batch(struct fraglab *fl, struct fraglab_handle *hs,
+		       uint32_t count, uint32_t *done)
+{
+	return fraglab_batch(fl, FRAGLAB_BATCH_FREE, hs, count, done);
+}
+
+int fraglab_mmap(struct fraglab *fl, uint64_t handle, void **addr, size_t *len)
+{
+	struct fraglab_query q;
+	void *p;
+	int ret;
+
+	ret = fraglab_query(fl, handle, &q);
+	if (ret)
+		return ret;
+	if (q.kind != FRAGLAB_KIND_PAGES)
+		return -EINVAL;
+	p = mmap(NULL, q.granted, PROT_READ | PROT_WRITE, MAP_SHARED, fl->fd,
+		 (off_t)q.mmap_offset);
+	if (p == MAP_FAILED)
+		return -errno;
+	*addr = p;
+	*len = q.granted;
+	return 0;
+}
+
+int fraglab_munmap(void *addr, size_t len)
+{
+	return munmap(addr, len) ? -errno : 0;
+}
+
+int fraglab_set(struct fraglab *fl, uint32_t key, uint64_t value)
+{
+	struct fraglab_setting s;
+
+	memset(&s, 0, sizeof(s));
+	s.key = key;
+	s.value = value;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_SET, &s);
+}
+
+int fraglab_get(struct fraglab *fl, uint32_t key, uint64_t *value)
+{
+	struct fraglab_setting s;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.key = key;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_GET, &s);
+	if (!ret)
+		*value = s.value;
+	return ret;
+}
+
+int fraglab_check(struct fraglab *fl, char *msg, size_t len)
+{
+	struct fraglab_check c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_CHECK, &c);
+	if (ret)
+		return ret;
+	if (msg && len) {
+		c.message[sizeof(c.message) - 1] = '\0';
+		snprintf(msg, len, "%s", c.message);
+	}
+	return c.result;
+}
+
+int fraglab_stats(struct fraglab *fl, struct fraglab_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	return fraglab_ioctl(fl, FRAGLAB_IOC_STATS, st);
+}
+
+int fraglab_read_file(const char *path, char **text)
+{
+	size_t cap = 4096, len = 0;
+	char *buf, *nbuf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	buf = malloc(cap);
+	if (!buf)
+		goto nomem;
+	for (;;) {
+		if (cap - len < 2) {
+			nbuf = realloc(buf, cap * 2);
+			if (!nbuf)
+				goto nomem;
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			free(buf);
+			close(fd);
+			return err;
+		}
+		if (!n)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	close(fd);
+	*text = buf;
+	return 0;
+
+nomem:
+	free(buf);
+	close(fd);
+	return -ENOMEM;
+}
+
+int fraglab_read_debugfs(const char *name, char **text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", FRAGLAB_DEBUGFS, name);
+	return fraglab_read_file(path, text);
+}
+
+const char *fraglab_strerror(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return "success";
+	case ENOENT:
+		return "no such allocation: the handle is unknown, already freed, or owned by another open file";
+	case ENOMEM:
+		return "out of memory: no free block in the arena is large enough";
+	case EINVAL:
+		return "invalid argument: a size, order, type, flag or reserved field is out of range";
+	case ENOTTY:
+		return "the module does not know this command (is fraglab.ko older than fragctl?)";
+	case EPROTO:
+		return "fraglab.ko speaks an incompatible ABI version";
+	case EACCES:
+	case EPERM:
+		return "permission denied: /dev/fraglab is root-only by default (run as root)";
+	case ENODEV:
+	case ENXIO:
+		return "fraglab.ko is not loaded (no /dev/fraglab)";
+	case EBUSY:
+		return "busy: it still has live allocations or objects";
+	case EEXIST:
+		return "already exists";
+	case EFAULT:
+		return "bad address passed to the kernel";
+	case EOPNOTSUPP:
+		return "not supported by this module build";
+	case EUCLEAN:
+		return "the invariant checker found an inconsistency";
+	default:
+		return strerror(err < 0 ? -err : err);
+	}
+}
+
+static const char * const fraglab_mt_names[FRAGLAB_MT_TYPES] = {
+	"unmovable", "movable", "reclaimable",
+};
+
+const char *fraglab_mt_name(unsigned int mt)
+{
+	return mt < FRAGLAB_MT_TYPES ? fraglab_mt_names[mt] : "?";
+}
+
+int fraglab_mt_parse(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < FRAGLAB_MT_TYPES; i++)
+		if (!strcasecmp(s, fraglab_mt_names[i]))
+			return i;
+	return -EINVAL;
+}
