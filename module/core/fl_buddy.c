@@ -1,0 +1,1465 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_buddy.c - fraglab's binary buddy allocator (portable core).
+ *
+ * This file is compiled twice: into fraglab.ko (kernel glue in module/)
+ * and into userspace (tests/unit, fragctl --sim, benchmarks).  It includes
+ * nothing but fl_port.h and its own headers.
+ *
+ * Index space
+ * -----------
+ * The arena is described by chunks (struct fl_chunk): physically
+ * contiguous page ranges placed in one page-index space.  Every chunk
+ * starts at an index aligned to 2^FL_MAX_ORDER; the indices between the
+ * end of a chunk and the start of the next one are "holes".  A block of
+ * order o always starts at an index aligned to 2^o, so its buddy (index
+ * XOR 2^o) lies in the same 2^FL_MAX_ORDER-aligned region as the block,
+ * hence either in the same chunk or in a hole.  Hole pages carry the
+ * state HOLE and are never free, so a block can neither be merged with
+ * a hole nor cross a chunk boundary: alignment + hole state are the whole
+ * boundary check, exactly like a zone with memory holes in mm/page_alloc.c
+ * (where pfn_valid()/page_is_buddy() play that role).
+ *
+ * Metadata
+ * --------
+ * Like struct page, metadata lives outside the arena: one compact
+ * struct fl_bpage (24 bytes) per page index, from fl_zalloc().  Only the
+ * head page of a block carries meaning; every other page inside a chunk
+ * is a TAIL, and tails are never written by alloc or free (so an order-10
+ * allocation touches a handful of entries, not 1024).  Heads hold:
+ *   state       FREE or ALLOC (HOLE / TAIL for other pages)
+ *   order       block order
+ *   mt          free head: the free list it is on (= its pageblock's type)
+ *               alloc head: the allocation's own migrate type
+ *   owner_kind, owner, requested   allocated heads only
+ *   prev/next   free-list links, as u32 page indices (FL_NIL terminated)
+ * The head of the block covering a tail is found in O(max_order): the
+ * first index idx & ~(2^k - 1), k = 1..max_order, that is a head of order
+ * >= k.  Per pageblock (2^FL_PAGEBLOCK_ORDER pages) one u8 holds the
+ * migrate type, like the kernel's pageblock_flags bitmap.
+ *
+ * Free lists
+ * ----------
+ * free_head[order][mt] heads a doubly linked list (through prev/next
+ * indices) of free blocks: O(1) insert (at the head, like
+ * __add_to_free_list()) and O(1) removal.  nr_free[order] and
+ * nr_free_mt[order][mt] count them, free_pages counts pages.
+ *
+ * Allocation (__rmqueue_smallest + expand)
+ * ----------------------------------------
+ * Take the first block of the smallest order >= the request on the list
+ * of the wanted type, split it (expand()): the upper half goes to the
+ * free list of order-1, and so on, until the block has the requested
+ * order.  At most max_order splits; the order loop is at most 11 array
+ * reads.  Nothing is ever scanned.
+ *
+ * Free (__free_one_page)
+ * ----------------------
+ * While the buddy (idx ^ 2^order) is a FREE head of the same order, take
+ * it off its list and merge; the lower index is the new head.  At most
+ * max_order merges.  The merged block goes on the list of the freeing
+ * block's pageblock type.  When a merge joins blocks of order >= 9 whose
+ * pageblocks differ in type, the buddy's pageblocks take the freeing
+ * block's type (6.12 __free_one_page(): "Match buddy type"), so a free
+ * block of order > 9 always has all its pageblocks of one type.
+ *
+ * Migrate types (grouping by mobility), modelled on Linux 6.12
+ * -------------------------------------------------------------
+ * All pageblocks start MOVABLE, as after boot (memmap_init_range()).
+ * A free block sits on the list of its (first) pageblock's type.  An
+ * allocation of type T is served by __rmqueue() in three steps:
+ *  1. __rmqueue_smallest(T): the smallest suitable block of type T.
+ *  2. __rmqueue_claim(): from max_order down to the requested order,
+ *     find_suitable_fallback() picks the first non-empty list among
+ *     fallbacks[T] (UNMOVABLE: RECLAIMABLE, MOVABLE; MOVABLE: RECLAIMABLE,
+ *     UNMOVABLE; RECLAIMABLE: UNMOVABLE, MOVABLE).  If can_steal_fallback()
+ *     says no (order < pageblock_order/2 and T is MOVABLE), stop claiming.
+ *     Otherwise try_to_steal_block():
+ *       - order >= pageblock_order: take the block, change_pageblock_range()
+ *         to T, expand with T;
+ *       - else count, in the block's pageblock, free pages and pages of
+ *         MOVABLE allocations (the kernel's PageLRU/__PageMovable guess;
+ *         we know each allocation's type exactly) and compute alike_pages
+ *         as the kernel does (T MOVABLE: movable pages; T other and the
+ *         block MOVABLE: the non-free non-movable pages; else 0).  If
+ *         free + alike >= pageblock_nr_pages/2 (or grouping is off),
+ *         __move_freepages_block() moves every free block of the pageblock
+ *         to T's lists, the pageblock becomes T, and __rmqueue_smallest(T)
+ *         is retried.  Otherwise go on with the next smaller order.
+ *  3. __rmqueue_steal(): from the requested order up, take the first block
+ *     of a fallback type without converting anything; the split remainders
+ *     stay on the fallback type's lists (the pageblock stays mixed).
+ * A pageblock that is not entirely inside one chunk is never claimed
+ * (prep_move_freepages_block() refuses blocks straddling a zone end).
+ * "fallbacks" counts allocations served by step 2 or 3, "steals" counts
+ * pageblocks whose type changed.
+ *
+ * Simplifications (on purpose): no per-CPU page lists (pcp), no
+ * watermarks or boosting, no ALLOC_NOFRAGMENT, no HIGHATOMIC/CMA/ISOLATE
+ * types, no guard pages, no "add to tail" heuristic (to_tail) on free,
+ * no page poisoning.  Allocation never fails while any free block of a
+ * large enough order exists in any list (as in the kernel without
+ * ALLOC_NOFRAGMENT).
+ *
+ * With grouping by mobility off (page_group_by_mobility_disabled), every
+ * allocation is served as UNMOVABLE (gfp_migratetype()), can_steal is
+ * always true and claimed pageblocks always convert, exactly as in the
+ * kernel; the allocation's own type is still recorded (compaction needs
+ * it).  Toggling at run time keeps every invariant.
+ *
+ * Accounting
+ * ----------
+ * A failed allocation is "fragmented" when free_pages >= 2^order (enough
+ * memory, no block: the seed's 100 MB free / 5 MB largest case), else
+ * "nomem".  requested vs granted bytes give internal fragmentation.
+ *
+ * Locking
+ * -------
+ * One fl_lock_t per buddy, taken by every public function that reads or
+ * writes mutable state.  fl_buddy_max_order(), fl_buddy_nr_pages(),
+ * fl_buddy_nr_pageblocks(), fl_buddy_order_for_size() and
+ * fl_buddy_page_addr() only read fields fixed at creation and take no
+ * lock; fl_buddy_grouping() reads one bool.
+ */
+#include "fl_port.h"
+#include "fl_buddy.h"
+#include "fl_buddy_internal.h"
+
+#define FL_NIL			FL_BUDDY_NONE
+#define FL_PB_ABSENT		0xff	/* pageblock entirely in a hole */
+#define FL_MAX_INDEX		0xfff00000U	/* keep clear of FL_NIL */
+
+enum fl_bp_state {
+	FL_BP_HOLE = 0,
+	FL_BP_TAIL,
+	FL_BP_FREE,
+	FL_BP_ALLOC,
+};
+
+/* Per-page metadata; only heads (FREE/ALLOC) use the fields after state. */
+struct fl_bpage {
+	u8 state;
+	u8 order;
+	u8 mt;
+	u8 owner_kind;
+	u32 requested;
+	u32 prev;
+	u32 next;
+	u64 owner;
+};
+
+struct fl_buddy {
+	fl_lock_t lock;
+	struct fl_bpage *pages;
+	u8 *pb_mt;
+	struct fl_chunk *chunks;
+	u32 *region_chunk;	/* 2^FL_MAX_ORDER region -> chunk or FL_NIL */
+	u32 nr_chunks;
+	u32 nr_pages;
+	u32 nr_regions;
+	u32 nr_pageblocks;
+	u32 max_order;
+	bool grouping;
+
+	u32 free_head[FL_NR_ORDERS][FL_MT_TYPES];
+	u64 nr_free_mt[FL_NR_ORDERS][FL_MT_TYPES];
+	u64 nr_free[FL_NR_ORDERS];
+	u64 free_pages;
+	u64 total_pages;
+
+	u64 alloc_ok[FL_NR_ORDERS];
+	u64 alloc_fail[FL_NR_ORDERS];
+	u64 fail_fragmented;
+	u64 fail_nomem;
+	u64 frees;
+	u64 splits;
+	u64 merges;
+	u64 fallbacks;
+	u64 steals;
+	u64 nr_allocated;
+	u64 requested_bytes;
+	u64 granted_bytes;
+};
+
+const char * const fl_migratetype_names[FL_MT_TYPES] = {
+	"Unmovable",
+	"Movable",
+	"Reclaimable",
+};
+
+/* mm/page_alloc.c fallbacks[] */
+static const u8 fl_fallbacks[FL_MT_TYPES][FL_MT_TYPES - 1] = {
+	[FL_MT_UNMOVABLE]   = { FL_MT_RECLAIMABLE, FL_MT_MOVABLE },
+	[FL_MT_MOVABLE]     = { FL_MT_RECLAIMABLE, FL_MT_UNMOVABLE },
+	[FL_MT_RECLAIMABLE] = { FL_MT_UNMOVABLE, FL_MT_MOVABLE },
+};
+
+static inline u32 fl_pb(u32 idx)
+{
+	return idx >> FL_PAGEBLOCK_ORDER;
+}
+
+static inline bool fl_is_head(const struct fl_bpage *p)
+{
+	return p->state == FL_BP_FREE || p->state == FL_BP_ALLOC;
+}
+
+/* ---------------------------------------------------------------- lists */
+
+static inline void fl_list_add(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	u32 head = b->free_head[order][mt];
+
+	p->state = FL_BP_FREE;
+	p->order = order;
+	p->mt = mt;
+	p->owner_kind = FL_OWN_NONE;
+	p->requested = 0;
+	p->owner = 0;
+	p->prev = FL_NIL;
+	p->next = head;
+	if (head != FL_NIL)
+		b->pages[head].prev = idx;
+	b->free_head[order][mt] = idx;
+	b->nr_free_mt[order][mt]++;
+	b->nr_free[order]++;
+	b->free_pages += 1ULL << order;
+}
+
+/* Unlink a free head; the caller sets its new state. */
+static inline void fl_list_del(struct fl_buddy *b, u32 idx)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	u32 order = p->order;
+	u8 mt = p->mt;
+
+	if (p->prev != FL_NIL)
+		b->pages[p->prev].next = p->next;
+	else
+		b->free_head[order][mt] = p->next;
+	if (p->next != FL_NIL)
+		b->pages[p->next].prev = p->prev;
+	p->prev = FL_NIL;
+	p->next = FL_NIL;
+	b->nr_free_mt[order][mt]--;
+	b->nr_free[order]--;
+	b->free_pages -= 1ULL << order;
+}
+
+/* move_to_free_list(): same block, another type's list. */
+static void fl_list_move(struct fl_buddy *b, u32 idx, u8 new_mt)
+{
+	u32 order = b->pages[idx].order;
+
+	fl_list_del(b, idx);
+	fl_list_add(b, idx, order, new_mt);
+}
+
+/* ------------------------------------------------------------ pageblocks */
+
+/* Set the type of every pageblock of [idx, idx + 2^order), order >= 9. */
+static void fl_change_pageblock_range(struct fl_buddy *b, u32 idx, u32 order,
+				      u8 mt)
+{
+	u32 pb = fl_pb(idx);
+	u32 n = 1U << (order - FL_PAGEBLOCK_ORDER);
+
+	for (; n; n--, pb++) {
+		if (b->pb_mt[pb] != mt) {
+			b->pb_mt[pb] = mt;
+			b->steals++;
+		}
+	}
+}
+
+/* True if the whole pageblock lies inside one chunk. */
+static bool fl_pageblock_whole(const struct fl_buddy *b, u32 pb)
+{
+	u32 first = pb << FL_PAGEBLOCK_ORDER;
+	u32 last = first + FL_PAGEBLOCK_PAGES - 1;
+
+	return last < b->nr_pages &&
+	       b->pages[first].state != FL_BP_HOLE &&
+	       b->pages[last].state != FL_BP_HOLE;
+}
+
+/*
+ * prep_move_freepages_block(): count free pages and pages of MOVABLE
+ * allocations in a whole pageblock not covered by a larger block.
+ */
+static int fl_count_pageblock(struct fl_buddy *b, u32 pb, u32 *nr_free,
+			      u32 *nr_movable)
+{
+	u32 i = pb << FL_PAGEBLOCK_ORDER;
+	u32 end = i + FL_PAGEBLOCK_PAGES;
+
+	*nr_free = 0;
+	*nr_movable = 0;
+	while (i < end) {
+		const struct fl_bpage *p = &b->pages[i];
+
+		if (fl_warn_once(!fl_is_head(p) || p->order > FL_PAGEBLOCK_ORDER))
+			return -EUCLEAN;
+		if (p->state == FL_BP_FREE)
+			*nr_free += 1U << p->order;
+		else if (p->mt == FL_MT_MOVABLE)
+			*nr_movable += 1U << p->order;
+		i += 1U << p->order;
+	}
+	return 0;
+}
+
+/* __move_freepages_block(): every free block of @pb to @mt's lists. */
+static void fl_move_freepages_block(struct fl_buddy *b, u32 pb, u8 mt)
+{
+	u32 i = pb << FL_PAGEBLOCK_ORDER;
+	u32 end = i + FL_PAGEBLOCK_PAGES;
+
+	while (i < end) {
+		const struct fl_bpage *p = &b->pages[i];
+
+		if (p->state == FL_BP_FREE && p->mt != mt)
+			fl_list_move(b, i, mt);
+		i += 1U << p->order;
+	}
+	if (b->pb_mt[pb] != mt) {
+		b->pb_mt[pb] = mt;
+		b->steals++;
+	}
+}
+
+/* ------------------------------------------------------------ allocation */
+
+/* expand(): split [idx, idx + 2^high) down to 2^low, upper halves freed. */
+static inline void fl_expand(struct fl_buddy *b, u32 idx, u32 low, u32 high,
+			     u8 mt)
+{
+	while (high > low) {
+		high--;
+		fl_list_add(b, idx + (1U << high), high, mt);
+		b->splits++;
+	}
+}
+
+static inline u32 fl_rmqueue_smallest(struct fl_buddy *b, u32 order, u8 mt)
+{
+	u32 o;
+
+	for (o = order; o <= b->max_order; o++) {
+		u32 idx = b->free_head[o][mt];
+
+		if (idx == FL_NIL)
+			continue;
+		fl_list_del(b, idx);
+		fl_expand(b, idx, order, o, mt);
+		return idx;
+	}
+	return FL_NIL;
+}
+
+static bool fl_can_steal_fallback(const struct fl_buddy *b, u32 order,
+				  u8 start_mt)
+{
+	if (order >= FL_PAGEBLOCK_ORDER)
+		return true;
+	return order >= FL_PAGEBLOCK_ORDER / 2 ||
+	       start_mt == FL_MT_RECLAIMABLE ||
+	       start_mt == FL_MT_UNMOVABLE ||
+	       !b->grouping;
+}
+
+/* find_suitable_fallback(..., only_stealable = false, ...) */
+static int fl_find_suitable_fallback(const struct fl_buddy *b, u32 order,
+				     u8 start_mt, bool *can_steal)
+{
+	int i;
+
+	if (!b->nr_free[order])
+		return -1;
+	*can_steal = false;
+	for (i = 0; i < FL_MT_TYPES - 1; i++) {
+		u8 fmt = fl_fallbacks[start_mt][i];
+
+		if (b->free_head[order][fmt] == FL_NIL)
+			continue;
+		*can_steal = fl_can_steal_fallback(b, order, start_mt);
+		return fmt;
+	}
+	return -1;
+}
+
+/* try_to_steal_block() */
+static u32 fl_try_to_steal_block(struct fl_buddy *b, u32 idx, u32 cur_order,
+				 u32 order, u8 start_mt)
+{
+	u8 block_mt = b->pages[idx].mt;
+	u32 pb = fl_pb(idx);
+	u32 nr_free, nr_movable, alike;
+
+	if (cur_order >= FL_PAGEBLOCK_ORDER) {
+		fl_list_del(b, idx);
+		fl_change_pageblock_range(b, idx, cur_order, start_mt);
+		fl_expand(b, idx, order, cur_order, start_mt);
+		return idx;
+	}
+	if (!fl_pageblock_whole(b, pb))
+		return FL_NIL;
+	if (fl_count_pageblock(b, pb, &nr_free, &nr_movable))
+		return FL_NIL;
+	if (start_mt == FL_MT_MOVABLE)
+		alike = nr_movable;
+	else if (block_mt == FL_MT_MOVABLE)
+		alike = FL_PAGEBLOCK_PAGES - (nr_free + nr_movable);
+	else
+		alike = 0;
+	if (nr_free + alike >= FL_PAGEBLOCK_PAGES / 2 || !b->grouping) {
+		fl_move_freepages_block(b, pb, start_mt);
+		return fl_rmqueue_smallest(b, order, start_mt);
+	}
+	return FL_NIL;
+}
+
+/* __rmqueue_claim() */
+static u32 fl_rmqueue_claim(struct fl_buddy *b, u32 order, u8 start_mt)
+{
+	int o;
+
+	for (o = b->max_order; o >= (int)order; o--) {
+		bool can_steal;
+		int fmt = fl_find_suitable_fallback(b, o, start_mt, &can_steal);
+		u32 idx;
+
+		if (fmt < 0)
+			continue;
+		if (!can_steal)
+			break;
+		idx = fl_try_to_steal_block(b, b->free_head[o][fmt], o, order,
+					    start_mt);
+		if (idx != FL_NIL)
+			return idx;
+	}
+	return FL_NIL;
+}
+
+/* __rmqueue_steal() */
+static u32 fl_rmqueue_steal(struct fl_buddy *b, u32 order, u8 start_mt)
+{
+	u32 o;
+
+	for (o = order; o <= b->max_order; o++) {
+		bool can_steal;
+		int fmt = fl_find_suitable_fallback(b, o, start_mt, &can_steal);
+		u32 idx;
+
+		if (fmt < 0)
+			continue;
+		idx = b->free_head[o][fmt];
+		fl_list_del(b, idx);
+		fl_expand(b, idx, order, o, fmt);
+		return idx;
+	}
+	return FL_NIL;
+}
+
+/* __rmqueue(): the whole allocation policy; FL_NIL if nothing fits. */
+static u32 fl_rmqueue(struct fl_buddy *b, u32 order, u8 mt)
+{
+	u8 start_mt = b->grouping ? mt : FL_MT_UNMOVABLE;
+	u32 idx;
+
+	idx = fl_rmqueue_smallest(b, order, start_mt);
+	if (likely(idx != FL_NIL))
+		return idx;
+	idx = fl_rmqueue_claim(b, order, start_mt);
+	if (idx == FL_NIL)
+		idx = fl_rmqueue_steal(b, order, start_mt);
+	if (idx != FL_NIL)
+		b->fallbacks++;
+	return idx;
+}
+
+static int fl_check_req(const struct fl_buddy *b, const struct fl_buddy_req *req)
+{
+	if (!req || req->order > b->max_order || req->mt >= FL_MT_TYPES ||
+	    req->owner_kind > FL_OWN_KERNEL)
+		return -EINVAL;
+	if ((u64)req->requested > (FL_PAGE_SIZE << req->order))
+		return -EINVAL;
+	return 0;
+}
+
+/* Turn a block taken off the lists into an allocated head. */
+static inline void fl_take(struct fl_buddy *b, u32 idx,
+			   const struct fl_buddy_req *req)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	u64 granted = FL_PAGE_SIZE << req->order;
+
+	p->state = FL_BP_ALLOC;
+	p->order = req->order;
+	p->mt = req->mt;
+	p->owner_kind = req->owner_kind;
+	p->requested = req->requested ? req->requested : (u32)granted;
+	p->owner = req->owner;
+	b->nr_allocated++;
+	b->requested_bytes += p->requested;
+	b->granted_bytes += granted;
+}
+
+int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
+		     u32 *idx)
+{
+	u32 i;
+	int ret = fl_check_req(b, req);
+
+	if (ret || !idx)
+		return -EINVAL;
+	i = fl_rmqueue(b, req->order, req->mt);
+	if (unlikely(i == FL_NIL)) {
+		b->alloc_fail[req->order]++;
+		if (b->free_pages >= 1ULL << req->order)
+			b->fail_fragmented++;
+		else
+			b->fail_nomem++;
+		return -ENOMEM;
+	}
+	fl_take(b, i, req);
+	b->alloc_ok[req->order]++;
+	*idx = i;
+	return 0;
+}
+
+/**
+ * fl_buddy_alloc() - allocate a block of 2^req->order pages.
+ * @b: the buddy.
+ * @req: order (0..max_order), migrate type, owner, requested bytes
+ *       (0 = the whole block; more than the block is -EINVAL).
+ * @idx: out: page index of the block's head.
+ *
+ * Follows the kernel's __rmqueue() (see the top of this file).
+ *
+ * Context: takes the buddy lock; any context that may take a spinlock.
+ * Return: 0, -EINVAL for a bad request, -ENOMEM if no block of a large
+ * enough order is free (counted as fail_fragmented when free_pages >=
+ * 2^order, else fail_nomem).
+ */
+int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
+		   u32 *idx)
+{
+	int ret;
+
+	fl_lock(&b->lock);
+	ret = __fl_buddy_alloc(b, req, idx);
+	fl_unlock(&b->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ free */
+
+/* __free_one_page(): put [idx, idx + 2^order) back, merging with buddies. */
+static inline void fl_free_one(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+{
+	while (order < b->max_order) {
+		u32 buddy = idx ^ (1U << order);
+		struct fl_bpage *bp;
+
+		if (buddy >= b->nr_pages)
+			break;
+		bp = &b->pages[buddy];
+		if (bp->state != FL_BP_FREE || bp->order != order)
+			break;
+		fl_list_del(b, buddy);
+		if (order >= FL_PAGEBLOCK_ORDER && bp->mt != mt)
+			fl_change_pageblock_range(b, buddy, order, mt);
+		b->merges++;
+		if (buddy < idx) {
+			b->pages[idx].state = FL_BP_TAIL;
+			idx = buddy;
+		} else {
+			bp->state = FL_BP_TAIL;
+		}
+		order++;
+	}
+	fl_list_add(b, idx, order, mt);
+}
+
+/* Undo fl_take(): live counters only; the block is not yet on a list. */
+static inline void fl_release(struct fl_buddy *b, u32 idx)
+{
+	struct fl_bpage *p = &b->pages[idx];
+
+	b->nr_allocated--;
+	b->requested_bytes -= p->requested;
+	b->granted_bytes -= FL_PAGE_SIZE << p->order;
+	fl_free_one(b, idx, p->order, b->pb_mt[fl_pb(idx)]);
+}
+
+int __fl_buddy_free(struct fl_buddy *b, u32 idx)
+{
+	if (idx >= b->nr_pages || b->pages[idx].state != FL_BP_ALLOC)
+		return -EINVAL;
+	fl_release(b, idx);
+	b->frees++;
+	return 0;
+}
+
+/**
+ * fl_buddy_free() - free an allocated block, merging it with free buddies.
+ * @b: the buddy.
+ * @idx: head page index returned by fl_buddy_alloc().
+ *
+ * Context: takes the buddy lock; any context that may take a spinlock.
+ * Return: 0, or -EINVAL if @idx is not the head of an allocated block
+ * (a tail, a free page, a hole or out of range).
+ */
+int fl_buddy_free(struct fl_buddy *b, u32 idx)
+{
+	int ret;
+
+	fl_lock(&b->lock);
+	ret = __fl_buddy_free(b, idx);
+	fl_unlock(&b->lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------- compaction */
+
+/* Head of the block covering a TAIL page, or FL_NIL. */
+static u32 fl_find_head(const struct fl_buddy *b, u32 idx)
+{
+	u32 k;
+
+	for (k = 1; k <= b->max_order; k++) {
+		u32 c = idx & ~((1U << k) - 1);
+		const struct fl_bpage *p = &b->pages[c];
+
+		if (fl_is_head(p) && p->order >= k)
+			return c;
+	}
+	return FL_NIL;
+}
+
+int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
+			const struct fl_buddy_req *req)
+{
+	u32 head, cur, o;
+	u8 mt;
+	int ret = fl_check_req(b, req);
+
+	if (ret)
+		return ret;
+	if (target >= b->nr_pages || (target & ((1U << req->order) - 1)) ||
+	    b->pages[target].state == FL_BP_HOLE)
+		return -EINVAL;
+	head = target;
+	if (b->pages[target].state == FL_BP_TAIL)
+		head = fl_find_head(b, target);
+	if (fl_warn_once(head == FL_NIL))
+		return -EUCLEAN;
+	if (b->pages[head].state != FL_BP_FREE ||
+	    b->pages[head].order < req->order)
+		return -EBUSY;
+
+	o = b->pages[head].order;
+	mt = b->pages[head].mt;
+	fl_list_del(b, head);
+	cur = head;
+	while (o > req->order) {
+		u32 half;
+
+		o--;
+		half = cur + (1U << o);
+		if (target >= half) {
+			fl_list_add(b, cur, o, mt);
+			cur = half;	/* a TAIL until fl_take() or a split */
+		} else {
+			fl_list_add(b, half, o, mt);
+		}
+		b->splits++;
+	}
+	fl_take(b, cur, req);
+	b->alloc_ok[req->order]++;
+	return 0;
+}
+
+int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx)
+{
+	struct fl_buddy_req req;
+	struct fl_bpage *p;
+	u32 dst;
+	void *from, *to;
+	int ret;
+
+	if (src >= b->nr_pages || b->pages[src].state != FL_BP_ALLOC || !new_idx)
+		return -EINVAL;
+	p = &b->pages[src];
+	req.order = p->order;
+	req.mt = p->mt;
+	req.owner_kind = p->owner_kind;
+	req.__pad = 0;
+	req.requested = p->requested;
+	req.owner = p->owner;
+
+	if (target == FL_BUDDY_ANY) {
+		dst = fl_rmqueue(b, req.order, req.mt);
+		if (dst == FL_NIL)
+			return -ENOMEM;
+		fl_take(b, dst, &req);
+	} else {
+		ret = __fl_buddy_alloc_at(b, target, &req);
+		if (ret)
+			return ret;
+		b->alloc_ok[req.order]--;	/* a move is not an allocation */
+		dst = target;
+	}
+
+	from = fl_buddy_page_addr(b, src);
+	to = fl_buddy_page_addr(b, dst);
+	if (from && to)
+		fl_memcpy(to, from, FL_PAGE_SIZE << req.order);
+
+	fl_release(b, src);
+	*new_idx = dst;
+	return 0;
+}
+
+int __fl_buddy_set_owner(struct fl_buddy *b, u32 idx, u8 owner_kind, u64 owner)
+{
+	if (idx >= b->nr_pages || b->pages[idx].state != FL_BP_ALLOC ||
+	    owner_kind > FL_OWN_KERNEL)
+		return -EINVAL;
+	b->pages[idx].owner_kind = owner_kind;
+	b->pages[idx].owner = owner;
+	return 0;
+}
+
+fl_lock_t *__fl_buddy_lock(struct fl_buddy *b)
+{
+	return &b->lock;
+}
+
+/* ------------------------------------------------------------ page info */
+
+int __fl_buddy_page_info(struct fl_buddy *b, u32 idx, struct fl_page_info *pi)
+{
+	const struct fl_bpage *p;
+	u32 head;
+
+	if (idx >= b->nr_pages || !pi)
+		return -EINVAL;
+	fl_memset(pi, 0, sizeof(*pi));
+	pi->head = idx;
+	p = &b->pages[idx];
+	switch (p->state) {
+	case FL_BP_HOLE:
+		pi->state = FL_PAGE_HOLE;
+		return 0;
+	case FL_BP_FREE:
+		pi->state = FL_PAGE_FREE_HEAD;
+		pi->order = p->order;
+		pi->mt = p->mt;
+		return 0;
+	case FL_BP_ALLOC:
+		pi->state = FL_PAGE_ALLOC_HEAD;
+		break;
+	default:
+		head = fl_find_head(b, idx);
+		if (fl_warn_once(head == FL_NIL))
+			return -EUCLEAN;
+		p = &b->pages[head];
+		pi->head = head;
+		pi->order = p->order;
+		if (p->state == FL_BP_FREE) {
+			pi->state = FL_PAGE_FREE_TAIL;
+			pi->mt = p->mt;
+			return 0;
+		}
+		pi->state = FL_PAGE_ALLOC_TAIL;
+		break;
+	}
+	pi->order = p->order;
+	pi->mt = p->mt;
+	pi->owner_kind = p->owner_kind;
+	pi->requested = p->requested;
+	pi->owner = p->owner;
+	return 0;
+}
+
+/**
+ * fl_buddy_page_info() - snapshot of one page's metadata.
+ * @b: the buddy.
+ * @idx: any page index below fl_buddy_nr_pages().
+ * @pi: out.  Tail pages report their block's head, order and (allocated
+ *      blocks) mt/owner/requested too; free heads report the type of the
+ *      free list they are on.
+ *
+ * Context: takes the buddy lock.
+ * Return: 0, or -EINVAL if @idx is out of range.
+ */
+int fl_buddy_page_info(struct fl_buddy *b, u32 idx, struct fl_page_info *pi)
+{
+	int ret;
+
+	fl_lock(&b->lock);
+	ret = __fl_buddy_page_info(b, idx, pi);
+	fl_unlock(&b->lock);
+	return ret;
+}
+
+/* Index of the first chunk starting after @idx (binary search), or FL_NIL. */
+static u32 fl_next_chunk_start(const struct fl_buddy *b, u32 idx)
+{
+	u32 lo = 0, hi = b->nr_chunks;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (b->chunks[mid].start <= idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->nr_chunks ? b->chunks[lo].start : FL_NIL;
+}
+
+u32 __fl_buddy_next_block(struct fl_buddy *b, u32 idx, struct fl_page_info *pi)
+{
+	while (idx < b->nr_pages) {
+		const struct fl_bpage *p = &b->pages[idx];
+		u32 head;
+
+		if (p->state == FL_BP_HOLE) {
+			idx = fl_next_chunk_start(b, idx);
+			continue;
+		}
+		if (fl_is_head(p)) {
+			if (pi)
+				__fl_buddy_page_info(b, idx, pi);
+			return idx;
+		}
+		head = fl_find_head(b, idx);
+		if (fl_warn_once(head == FL_NIL))
+			return FL_BUDDY_NONE;
+		idx = head + (1U << b->pages[head].order);
+	}
+	return FL_BUDDY_NONE;
+}
+
+/**
+ * fl_buddy_page_addr() - virtual address of a page of the arena.
+ * @b: the buddy.
+ * @idx: page index.
+ *
+ * Context: any; no lock (the chunk table is fixed at creation).
+ * Return: the address, or NULL for a hole, an index out of range or a
+ * chunk created without a virtual address.
+ */
+void *fl_buddy_page_addr(const struct fl_buddy *b, u32 idx)
+{
+	const struct fl_chunk *c;
+	u32 ci;
+
+	if (idx >= b->nr_pages)
+		return NULL;
+	ci = b->region_chunk[idx >> FL_MAX_ORDER];
+	if (ci == FL_NIL)
+		return NULL;
+	c = &b->chunks[ci];
+	if (!c->vaddr || idx - c->start >= c->nr_pages)
+		return NULL;
+	return (u8 *)c->vaddr + ((size_t)(idx - c->start) << FL_PAGE_SHIFT);
+}
+
+/* -------------------------------------------------------- create/destroy */
+
+static bool fl_chunks_valid(const struct fl_chunk *chunks, u32 nr_chunks)
+{
+	u64 end = 0;
+	u32 i;
+
+	if (!chunks || !nr_chunks)
+		return false;
+	for (i = 0; i < nr_chunks; i++) {
+		const struct fl_chunk *c = &chunks[i];
+
+		if (!c->nr_pages || (c->start & ((1U << FL_MAX_ORDER) - 1)) ||
+		    c->start < end ||
+		    (u64)c->start + c->nr_pages > FL_MAX_INDEX)
+			return false;
+		end = (u64)c->start + c->nr_pages;
+	}
+	return true;
+}
+
+/* Carve a chunk into maximal aligned free blocks of order <= max_order. */
+static void fl_seed_chunk(struct fl_buddy *b, const struct fl_chunk *c)
+{
+	u32 i = c->start, end = c->start + c->nr_pages;
+	u32 pb;
+
+	for (pb = fl_pb(c->start); pb <= fl_pb(end - 1); pb++)
+		b->pb_mt[pb] = FL_MT_MOVABLE;
+	for (; i < end; i++)
+		b->pages[i].state = FL_BP_TAIL;
+	for (i = c->start; i < end;) {
+		u32 o = b->max_order;
+
+		while ((i & ((1U << o) - 1)) || i + (1U << o) > end)
+			o--;
+		fl_list_add(b, i, o, FL_MT_MOVABLE);
+		i += 1U << o;
+	}
+	b->total_pages += c->nr_pages;
+}
+
+/**
+ * fl_buddy_create() - build a buddy allocator over a set of chunks.
+ * @chunks: sorted, non-overlapping chunks, each starting at a multiple of
+ *          2^FL_MAX_ORDER (copied; the caller may free the array).
+ * @nr_chunks: number of chunks, >= 1.
+ * @max_order: largest block order, 0..FL_MAX_ORDER.
+ * @group_by_mobility: initial grouping-by-mobility setting.
+ *
+ * Every page of every chunk starts free, in maximal aligned blocks, on the
+ * MOVABLE lists; every pageblock starts MOVABLE.
+ *
+ * Context: may sleep in the kernel (kvzalloc(GFP_KERNEL)).
+ * Return: the new buddy, or NULL for invalid arguments or when a metadata
+ * allocation fails (nothing is leaked).
+ */
+struct fl_buddy *fl_buddy_create(const struct fl_chunk *chunks, u32 nr_chunks,
+				 u32 max_order, bool group_by_mobility)
+{
+	struct fl_buddy *b;
+	u32 i, o, mt;
+
+	if (max_order > FL_MAX_ORDER || !fl_chunks_valid(chunks, nr_chunks))
+		return NULL;
+	b = fl_zalloc(sizeof(*b));
+	if (!b)
+		return NULL;
+	b->nr_chunks = nr_chunks;
+	b->max_order = max_order;
+	b->grouping = group_by_mobility;
+	b->nr_pages = chunks[nr_chunks - 1].start + chunks[nr_chunks - 1].nr_pages;
+	b->nr_regions = (b->nr_pages + (1U << FL_MAX_ORDER) - 1) >> FL_MAX_ORDER;
+	b->nr_pageblocks = (b->nr_pages + FL_PAGEBLOCK_PAGES - 1) >>
+			   FL_PAGEBLOCK_ORDER;
+
+	b->chunks = fl_zalloc(sizeof(*b->chunks) * nr_chunks);
+	if (!b->chunks)
+		goto fail;
+	b->region_chunk = fl_zalloc(sizeof(*b->region_chunk) * b->nr_regions);
+	if (!b->region_chunk)
+		goto fail;
+	b->pb_mt = fl_zalloc(b->nr_pageblocks);
+	if (!b->pb_mt)
+		goto fail;
+	b->pages = fl_zalloc(sizeof(*b->pages) * (size_t)b->nr_pages);
+	if (!b->pages)
+		goto fail;
+
+	fl_memcpy(b->chunks, chunks, sizeof(*chunks) * nr_chunks);
+	for (i = 0; i < b->nr_regions; i++)
+		b->region_chunk[i] = FL_NIL;
+	for (i = 0; i < b->nr_pageblocks; i++)
+		b->pb_mt[i] = FL_PB_ABSENT;
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		for (mt = 0; mt < FL_MT_TYPES; mt++)
+			b->free_head[o][mt] = FL_NIL;
+	for (i = 0; i < nr_chunks; i++) {
+		const struct fl_chunk *c = &chunks[i];
+		u32 r;
+
+		for (r = c->start >> FL_MAX_ORDER;
+		     r <= (c->start + c->nr_pages - 1) >> FL_MAX_ORDER; r++)
+			b->region_chunk[r] = i;
+		fl_seed_chunk(b, c);
+	}
+	fl_lock_init(&b->lock);
+	return b;
+
+fail:
+	fl_free(b->pages);
+	fl_free(b->pb_mt);
+	fl_free(b->region_chunk);
+	fl_free(b->chunks);
+	fl_free(b);
+	return NULL;
+}
+
+/**
+ * fl_buddy_destroy() - free a buddy's metadata (never the arena).
+ * @b: the buddy, or NULL.
+ *
+ * Outstanding allocations are simply forgotten.
+ *
+ * Context: process context; nobody may use @b any more.
+ * Return: nothing.
+ */
+void fl_buddy_destroy(struct fl_buddy *b)
+{
+	if (!b)
+		return;
+	fl_lock_destroy(&b->lock);
+	fl_free(b->pages);
+	fl_free(b->pb_mt);
+	fl_free(b->region_chunk);
+	fl_free(b->chunks);
+	fl_free(b);
+}
+
+/* ------------------------------------------------------------- getters */
+
+/**
+ * fl_buddy_order_for_size() - order of the block that holds @bytes.
+ * @b: the buddy (for its max_order).
+ * @bytes: requested size.
+ *
+ * Rounds up to whole pages, then to a power-of-two number of pages:
+ * 21 KiB -> 6 pages -> order 3 (32 KiB).
+ *
+ * Context: any; no lock.
+ * Return: the order, or -EINVAL if @bytes is 0 or needs more than
+ * max_order.
+ */
+int fl_buddy_order_for_size(const struct fl_buddy *b, u64 bytes)
+{
+	u64 pages;
+	int order = 0;
+
+	if (!bytes || bytes > (FL_PAGE_SIZE << b->max_order))
+		return -EINVAL;
+	pages = (bytes + FL_PAGE_SIZE - 1) >> FL_PAGE_SHIFT;
+	while ((1ULL << order) < pages)
+		order++;
+	return order;
+}
+
+/**
+ * fl_buddy_set_grouping() - turn grouping by mobility on or off.
+ * @b: the buddy.
+ * @on: true to group allocations by migrate type (the default).
+ *
+ * Context: takes the buddy lock.
+ * Return: nothing.
+ */
+void fl_buddy_set_grouping(struct fl_buddy *b, bool on)
+{
+	fl_lock(&b->lock);
+	b->grouping = on;
+	fl_unlock(&b->lock);
+}
+
+/**
+ * fl_buddy_grouping() - is grouping by mobility on?
+ * @b: the buddy.
+ *
+ * Context: any; reads one bool without the lock.
+ * Return: the current setting.
+ */
+bool fl_buddy_grouping(const struct fl_buddy *b)
+{
+	return b->grouping;
+}
+
+/**
+ * fl_buddy_max_order() - largest block order of this buddy.
+ * @b: the buddy.
+ *
+ * Context: any; no lock (fixed at creation).
+ * Return: max_order given to fl_buddy_create().
+ */
+u32 fl_buddy_max_order(const struct fl_buddy *b)
+{
+	return b->max_order;
+}
+
+/**
+ * fl_buddy_nr_pages() - size of the page-index space (holes included).
+ * @b: the buddy.
+ *
+ * Context: any; no lock (fixed at creation).
+ * Return: one past the last page index of the last chunk.
+ */
+u32 fl_buddy_nr_pages(const struct fl_buddy *b)
+{
+	return b->nr_pages;
+}
+
+/**
+ * fl_buddy_nr_pageblocks() - number of pageblocks in the index space.
+ * @b: the buddy.
+ *
+ * Context: any; no lock (fixed at creation).
+ * Return: DIV_ROUND_UP(nr_pages, FL_PAGEBLOCK_PAGES), holes included.
+ */
+u32 fl_buddy_nr_pageblocks(const struct fl_buddy *b)
+{
+	return b->nr_pageblocks;
+}
+
+/**
+ * fl_buddy_get_stats() - copy the counters.
+ * @b: the buddy.
+ * @st: out.
+ *
+ * Context: takes the buddy lock.
+ * Return: nothing.
+ */
+void fl_buddy_get_stats(struct fl_buddy *b, struct fl_buddy_stats *st)
+{
+	int o;
+
+	fl_memset(st, 0, sizeof(*st));
+	fl_lock(&b->lock);
+	st->total_pages = b->total_pages;
+	st->free_pages = b->free_pages;
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		st->nr_free[o] = b->nr_free[o];
+		st->alloc_ok[o] = b->alloc_ok[o];
+		st->alloc_fail[o] = b->alloc_fail[o];
+	}
+	st->fail_fragmented = b->fail_fragmented;
+	st->fail_nomem = b->fail_nomem;
+	st->frees = b->frees;
+	st->splits = b->splits;
+	st->merges = b->merges;
+	st->fallbacks = b->fallbacks;
+	st->steals = b->steals;
+	st->nr_allocated = b->nr_allocated;
+	st->requested_bytes = b->requested_bytes;
+	st->granted_bytes = b->granted_bytes;
+	st->max_order = b->max_order;
+	fl_unlock(&b->lock);
+
+	st->largest_free_order = FL_NR_ORDERS;
+	for (o = FL_NR_ORDERS - 1; o >= 0; o--) {
+		if (st->nr_free[o]) {
+			st->largest_free_order = o;
+			break;
+		}
+	}
+}
+
+/**
+ * fl_buddy_free_counts_mt() - free blocks per migrate type and order
+ * (the numbers of /proc/pagetypeinfo's "Free pages count per migrate type").
+ * @b: the buddy.
+ * @nr_free: out: [mt][order].
+ *
+ * Context: takes the buddy lock.
+ * Return: nothing.
+ */
+void fl_buddy_free_counts_mt(struct fl_buddy *b,
+			     u64 nr_free[FL_MT_TYPES][FL_NR_ORDERS])
+{
+	int o, mt;
+
+	fl_lock(&b->lock);
+	for (mt = 0; mt < FL_MT_TYPES; mt++)
+		for (o = 0; o < FL_NR_ORDERS; o++)
+			nr_free[mt][o] = b->nr_free_mt[o][mt];
+	fl_unlock(&b->lock);
+}
+
+/**
+ * fl_buddy_pageblock_counts() - pageblocks per migrate type
+ * (/proc/pagetypeinfo's "Number of blocks type").
+ * @b: the buddy.
+ * @nr_blocks: out: pageblocks of each type; pageblocks entirely in holes
+ *             are not counted, partial ones are.
+ *
+ * Context: takes the buddy lock.  O(nr_pageblocks).
+ * Return: nothing.
+ */
+void fl_buddy_pageblock_counts(struct fl_buddy *b, u64 nr_blocks[FL_MT_TYPES])
+{
+	u32 pb;
+	int mt;
+
+	for (mt = 0; mt < FL_MT_TYPES; mt++)
+		nr_blocks[mt] = 0;
+	fl_lock(&b->lock);
+	for (pb = 0; pb < b->nr_pageblocks; pb++)
+		if (b->pb_mt[pb] < FL_MT_TYPES)
+			nr_blocks[b->pb_mt[pb]]++;
+	fl_unlock(&b->lock);
+}
+
+/**
+ * fl_buddy_pageblock_mt() - migrate type of one pageblock.
+ * @b: the buddy.
+ * @pageblock: pageblock number (page index >> FL_PAGEBLOCK_ORDER).
+ *
+ * Context: takes the buddy lock.
+ * Return: enum fl_migratetype, -EINVAL if out of range, -ENOENT if the
+ * pageblock lies entirely in a hole.
+ */
+int fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock)
+{
+	int ret;
+
+	if (pageblock >= b->nr_pageblocks)
+		return -EINVAL;
+	fl_lock(&b->lock);
+	ret = b->pb_mt[pageblock];
+	fl_unlock(&b->lock);
+	return ret == FL_PB_ABSENT ? -ENOENT : ret;
+}
+
+/* ---------------------------------------------------------------- check */
+
+#define FL_CHECK(cond, fmt, ...) do {					\
+	if (unlikely(!(cond))) {					\
+		if (msg && len)						\
+			fl_snprintf(msg, len, fmt, ##__VA_ARGS__);	\
+		return -EUCLEAN;					\
+	}								\
+} while (0)
+
+struct fl_check_sums {
+	u64 nr_free_mt[FL_NR_ORDERS][FL_MT_TYPES];
+	u64 free_pages;
+	u64 alloc_pages;
+	u64 nr_allocated;
+	u64 requested;
+	u64 granted;
+};
+
+static int fl_check_free_block(struct fl_buddy *b, u32 i,
+			       const struct fl_bpage *p, char *msg, size_t len)
+{
+	u32 pb, n;
+
+	FL_CHECK(p->mt < FL_MT_TYPES, "free block %u: bad mt %u", i, p->mt);
+	FL_CHECK(p->mt == b->pb_mt[fl_pb(i)],
+		 "free block %u on %s list, pageblock %u is %u", i,
+		 fl_migratetype_names[p->mt], fl_pb(i), b->pb_mt[fl_pb(i)]);
+	if (p->order > FL_PAGEBLOCK_ORDER) {
+		n = 1U << (p->order - FL_PAGEBLOCK_ORDER);
+		for (pb = fl_pb(i); n; n--, pb++)
+			FL_CHECK(b->pb_mt[pb] == p->mt,
+				 "free block %u order %u: pageblock %u type %u != %u",
+				 i, p->order, pb, b->pb_mt[pb], p->mt);
+	}
+	if (p->order < b->max_order) {
+		u32 buddy = i ^ (1U << p->order);
+
+		FL_CHECK(buddy >= b->nr_pages ||
+			 b->pages[buddy].state != FL_BP_FREE ||
+			 b->pages[buddy].order != p->order,
+			 "free buddies %u and %u (order %u) not merged",
+			 i, buddy, p->order);
+	}
+	return 0;
+}
+
+static int fl_check_block(struct fl_buddy *b, u32 i, u32 end,
+			  struct fl_check_sums *s, char *msg, size_t len)
+{
+	const struct fl_bpage *p = &b->pages[i];
+	u32 j, size;
+	int ret;
+
+	FL_CHECK(fl_is_head(p), "page %u: expected a block head, state %u",
+		 i, p->state);
+	FL_CHECK(p->order <= b->max_order, "block %u: order %u > max %u",
+		 i, p->order, b->max_order);
+	size = 1U << p->order;
+	FL_CHECK(!(i & (size - 1)), "block %u: misaligned for order %u",
+		 i, p->order);
+	FL_CHECK(i + size <= end, "block %u order %u crosses chunk end %u",
+		 i, p->order, end);
+	for (j = i + 1; j < i + size; j++)
+		FL_CHECK(b->pages[j].state == FL_BP_TAIL,
+			 "page %u inside block %u (order %u) has state %u",
+			 j, i, p->order, b->pages[j].state);
+	if (p->state == FL_BP_FREE) {
+		ret = fl_check_free_block(b, i, p, msg, len);
+		if (ret)
+			return ret;
+		s->nr_free_mt[p->order][p->mt]++;
+		s->free_pages += size;
+		return 0;
+	}
+	FL_CHECK(p->mt < FL_MT_TYPES, "allocated block %u: bad mt %u",
+		 i, p->mt);
+	FL_CHECK(p->owner_kind <= FL_OWN_KERNEL,
+		 "allocated block %u: bad owner kind %u", i, p->owner_kind);
+	FL_CHECK(p->requested && p->requested <= (FL_PAGE_SIZE << p->order),
+		 "allocated block %u: requested %u for order %u",
+		 i, p->requested, p->order);
+	s->alloc_pages += size;
+	s->nr_allocated++;
+	s->requested += p->requested;
+	s->granted += FL_PAGE_SIZE << p->order;
+	return 0;
+}
+
+static int fl_check_pages(struct fl_buddy *b, struct fl_check_sums *s,
+			  char *msg, size_t len)
+{
+	u32 c, i = 0;
+	int ret;
+
+	for (c = 0; c < b->nr_chunks; c++) {
+		u32 start = b->chunks[c].start;
+		u32 end = start + b->chunks[c].nr_pages;
+
+		for (; i < start; i++)
+			FL_CHECK(b->pages[i].state == FL_BP_HOLE,
+				 "hole page %u has state %u", i,
+				 b->pages[i].state);
+		while (i < end) {
+			ret = fl_check_block(b, i, end, s, msg, len);
+			if (ret)
+				return ret;
+			i += 1U << b->pages[i].order;
+		}
+	}
+	FL_CHECK(i == b->nr_pages, "walk ended at %u, nr_pages %u",
+		 i, b->nr_pages);
+	return 0;
+}
+
+static int fl_check_lists(struct fl_buddy *b, const struct fl_check_sums *s,
+			  char *msg, size_t len)
+{
+	u32 o, mt;
+
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		u64 total = 0;
+
+		for (mt = 0; mt < FL_MT_TYPES; mt++) {
+			u32 i = b->free_head[o][mt], prev = FL_NIL;
+			u64 n = 0;
+
+			while (i != FL_NIL) {
+				const struct fl_bpage *p;
+
+				FL_CHECK(i < b->nr_pages,
+					 "list %u/%u: index %u out of range",
+					 o, mt, i);
+				p = &b->pages[i];
+				FL_CHECK(p->state == FL_BP_FREE &&
+					 p->order == o && p->mt == mt,
+					 "list %u/%u: block %u is state %u order %u mt %u",
+					 o, mt, i, p->state, p->order, p->mt);
+				FL_CHECK(p->prev == prev,
+					 "list %u/%u: block %u prev %u != %u",
+					 o, mt, i, p->prev, prev);
+				FL_CHECK(++n <= s->nr_free_mt[o][mt],
+					 "list %u/%u: more entries than free blocks (cycle?)",
+					 o, mt);
+				prev = i;
+				i = p->next;
+			}
+			FL_CHECK(n == s->nr_free_mt[o][mt],
+				 "list %u/%u: %llu entries, %llu free blocks",
+				 o, mt, (unsigned long long)n,
+				 (unsigned long long)s->nr_free_mt[o][mt]);
+			FL_CHECK(n == b->nr_free_mt[o][mt],
+				 "list %u/%u: %llu entries, counter %llu", o, mt,
+				 (unsigned long long)n,
+				 (unsigned long long)b->nr_free_mt[o][mt]);
+			total += n;
+		}
+		FL_CHECK(total == b->nr_free[o],
+			 "order %u: %llu free blocks, nr_free %llu", o,
+			 (unsigned long long)total,
+			 (unsigned long long)b->nr_free[o]);
+		FL_CHECK(o <= b->max_order || !total,
+			 "order %u > max_order has free blocks", o);
+	}
+	return 0;
+}
+
+static int fl_check_pageblocks(struct fl_buddy *b, char *msg, size_t len)
+{
+	u32 pb;
+
+	for (pb = 0; pb < b->nr_pageblocks; pb++) {
+		/*
+		 * Chunks start at 2^FL_MAX_ORDER-aligned indices, so a
+		 * pageblock holds chunk pages iff its first page does.
+		 */
+		bool present = b->pages[pb << FL_PAGEBLOCK_ORDER].state !=
+			       FL_BP_HOLE;
+
+		if (present)
+			FL_CHECK(b->pb_mt[pb] < FL_MT_TYPES,
+				 "pageblock %u: bad type %u", pb, b->pb_mt[pb]);
+		else
+			FL_CHECK(b->pb_mt[pb] == FL_PB_ABSENT,
+				 "hole pageblock %u has type %u", pb,
+				 b->pb_mt[pb]);
+	}
+	return 0;
+}
+
+int __fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
+{
+	struct fl_check_sums s;
+	int ret;
+
+	fl_memset(&s, 0, sizeof(s));
+	if (msg && len)
+		msg[0] = '\0';
+	ret = fl_check_pages(b, &s, msg, len);
+	if (!ret)
+		ret = fl_check_lists(b, &s, msg, len);
+	if (!ret)
+		ret = fl_check_pageblocks(b, msg, len);
+	if (ret)
+		return ret;
+	FL_CHECK(s.free_pages == b->free_pages,
+		 "free pages: walk %llu, counter %llu",
+		 (unsigned long long)s.free_pages,
+		 (unsigned long long)b->free_pages);
+	FL_CHECK(s.free_pages + s.alloc_pages == b->total_pages,
+		 "pages: %llu free + %llu allocated != %llu total",
+		 (unsigned long long)s.free_pages,
+		 (unsigned long long)s.alloc_pages,
+		 (unsigned long long)b->total_pages);
+	FL_CHECK(s.nr_allocated == b->nr_allocated,
+		 "allocated blocks: walk %llu, counter %llu",
+		 (unsigned long long)s.nr_allocated,
+		 (unsigned long long)b->nr_allocated);
+	FL_CHECK(s.requested == b->requested_bytes &&
+		 s.granted == b->granted_bytes,
+		 "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
+		 (unsigned long long)s.requested, (unsigned long long)s.granted,
+		 (unsigned long long)b->requested_bytes,
+		 (unsigned long long)b->granted_bytes);
+	return 0;
+}
+
+/**
+ * fl_buddy_check() - verify every invariant of the allocator.
+ * @b: the buddy.
+ * @msg: out (may be NULL): NUL-terminated description of the first
+ *       violation ("" when consistent).
+ * @len: size of @msg.
+ *
+ * Walks every page (holes are HOLE; chunks are tiled by aligned blocks
+ * that stay inside the chunk, so every page is counted exactly once and
+ * nothing overlaps; tails are TAIL), every free block (on the list of
+ * its pageblock's type, all pageblocks of a large block alike, no free
+ * buddy left unmerged), every free list (states, orders, types, back
+ * links, no cycles, counts) and the counters (free pages, allocated
+ * blocks, requested/granted bytes, free + allocated = total).
+ *
+ * Context: takes the buddy lock for O(nr_pages).
+ * Return: 0 if consistent, -EUCLEAN on the first violation.
+ */
+int fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
+{
+	int ret;
+
+	fl_lock(&b->lock);
+	ret = __fl_buddy_check(b, msg, len);
+	fl_unlock(&b->lock);
+	return ret;
+}
