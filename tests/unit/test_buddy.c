@@ -5,6 +5,10 @@
 #include "fl_test.h"
 #include "fl_buddy.h"
 #include "fl_buddy_internal.h"
+#include "fl_metrics.h"
+
+static u64 rng_state;
+static u64 rnd(void);
 
 static char check_msg[256];
 
@@ -114,11 +118,615 @@ TEST(every_order)
 	fl_buddy_destroy(b);
 }
 
+static u32 must_alloc(struct fl_buddy *b, u32 order, u8 mt)
+{
+	u32 idx = FL_BUDDY_NONE;
+	int ret = alloc_order(b, order, mt, &idx);
+
+	if (ret)
+		FL_TEST_FAIL("alloc order %u mt %u: %d", order, mt, ret);
+	return idx;
+}
+
+static u64 free_mt_total(struct fl_buddy *b, u8 mt)
+{
+	u64 nr[FL_MT_TYPES][FL_NR_ORDERS];
+	u64 pages = 0;
+	int o;
+
+	fl_buddy_free_counts_mt(b, nr);
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		pages += nr[mt][o] << o;
+	return pages;
+}
+
+/* Freeing 1024 single pages merges all the way back to one order-10 block. */
+TEST(merge_cascade)
+{
+	struct fl_buddy *b = one_chunk(1024, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	u32 i, o;
+
+	REQUIRE(b);
+	CHECK_EQ(must_alloc(b, 0, FL_MT_MOVABLE), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.splits, 10);
+	for (o = 0; o < FL_MAX_ORDER; o++)
+		CHECK_EQ(st.nr_free[o], 1);
+	CHECK_EQ(st.nr_free[FL_MAX_ORDER], 0);
+	for (i = 1; i < 1024; i++)
+		CHECK_EQ(must_alloc(b, 0, FL_MT_MOVABLE), i);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.free_pages, 0);
+	CHECK_EQ(st.largest_free_order, FL_NR_ORDERS);
+	CHECK_INV(b);
+	/* free odd pages first: nothing can merge */
+	for (i = 1; i < 1024; i += 2)
+		CHECK_EQ(fl_buddy_free(b, i), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.merges, 0);
+	CHECK_EQ(st.nr_free[0], 512);
+	CHECK_INV(b);
+	/* each even page completes a cascade as far as its neighbours allow */
+	for (i = 0; i < 1024; i += 2)
+		CHECK_EQ(fl_buddy_free(b, i), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.merges, 1023);
+	CHECK_EQ(st.nr_free[FL_MAX_ORDER], 1);
+	CHECK_EQ(st.free_pages, 1024);
+	CHECK_EQ(st.frees, 1024);
+	CHECK_EQ(st.alloc_ok[0], 1024);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* Odd-sized chunks and holes: nothing crosses or merges over a boundary. */
+TEST(chunk_boundaries)
+{
+	static const struct fl_chunk chunks[] = {
+		{ .start = 0, .nr_pages = 3 },
+		{ .start = 1024, .nr_pages = 1000 },
+		{ .start = 3072, .nr_pages = 1 },
+		{ .start = 4096, .nr_pages = 1536 },
+	};
+	static const u64 carve[FL_NR_ORDERS] = { 2, 1, 0, 1, 0, 1, 1, 1, 1, 2, 1 };
+	static u32 idx[2540];
+	struct fl_buddy *b = fl_buddy_create(chunks, 4, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	struct fl_page_info pi;
+	u32 i, n = 0, o;
+
+	REQUIRE(b);
+	CHECK_EQ(fl_buddy_nr_pages(b), 5632);
+	CHECK_EQ(fl_buddy_nr_pageblocks(b), 11);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.total_pages, 2540);
+	CHECK_EQ(st.free_pages, 2540);
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		CHECK_EQ(st.nr_free[o], carve[o]);
+	for (i = 0; i < 4; i++) {
+		static const u32 holes[] = { 3, 1023, 2024, 3073 };
+
+		CHECK_EQ(fl_buddy_page_info(b, holes[i], &pi), 0);
+		CHECK_EQ(pi.state, FL_PAGE_HOLE);
+		CHECK(fl_buddy_page_addr(b, holes[i]) == NULL);
+		CHECK_EQ(fl_buddy_free(b, holes[i]), -EINVAL);
+	}
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 4), -ENOENT);	/* 2048..2559 */
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 3), FL_MT_MOVABLE);	/* partial */
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 11), -EINVAL);
+
+	/* exhaust with single pages, then free in a scrambled order */
+	while (alloc_order(b, 0, FL_MT_MOVABLE, &idx[n]) == 0)
+		n++;
+	CHECK_EQ(n, 2540);
+	CHECK_INV(b);
+	rng_state = 12345;
+	for (i = n - 1; i > 0; i--) {
+		u32 j = (u32)(rnd() % (i + 1)), t = idx[i];
+
+		idx[i] = idx[j];
+		idx[j] = t;
+	}
+	for (i = 0; i < n; i++) {
+		CHECK_EQ(fl_buddy_free(b, idx[i]), 0);
+		if (i % 97 == 0)
+			CHECK_INV(b);
+	}
+	fl_buddy_get_stats(b, &st);
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		CHECK_EQ(st.nr_free[o], carve[o]);
+	CHECK_INV(b);
+
+	/* the biggest block in chunk 1 is order 9: order 10 comes from chunk 3 */
+	i = must_alloc(b, 10, FL_MT_MOVABLE);
+	CHECK_EQ(i, 4096);
+	CHECK_EQ(alloc_order(b, 10, FL_MT_MOVABLE, &i), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_fragmented, 1);	/* 1516 pages free, no block */
+	CHECK_EQ(fl_buddy_free(b, 4096), 0);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* UNMOVABLE on a fresh (all MOVABLE) arena claims a whole order-10 block. */
+TEST(migratetype_claim_large)
+{
+	struct fl_buddy *b = one_chunk(2048, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	u64 pbs[FL_MT_TYPES];
+	struct fl_page_info pi;
+	u32 a, a2, m;
+
+	REQUIRE(b);
+	a = must_alloc(b, 0, FL_MT_UNMOVABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fallbacks, 1);
+	CHECK_EQ(st.steals, 2);			/* both pageblocks of the block */
+	CHECK_EQ(st.splits, 10);
+	fl_buddy_pageblock_counts(b, pbs);
+	CHECK_EQ(pbs[FL_MT_UNMOVABLE], 2);
+	CHECK_EQ(pbs[FL_MT_MOVABLE], 2);
+	CHECK_EQ(pbs[FL_MT_RECLAIMABLE], 0);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, a >> 9), FL_MT_UNMOVABLE);
+	CHECK_EQ(free_mt_total(b, FL_MT_UNMOVABLE), 1023);
+	CHECK_EQ(free_mt_total(b, FL_MT_MOVABLE), 1024);
+	CHECK_INV(b);
+
+	/* the next UNMOVABLE one comes from the claimed block, no fallback */
+	a2 = must_alloc(b, 0, FL_MT_UNMOVABLE);
+	CHECK_EQ(a2 >> 10, a >> 10);
+	/* MOVABLE stays in the other order-10 block */
+	m = must_alloc(b, 0, FL_MT_MOVABLE);
+	CHECK(m >> 10 != a >> 10);
+	/* RECLAIMABLE claims a block of its own (falls back on MOVABLE) */
+	CHECK_EQ(fl_buddy_page_info(b, must_alloc(b, 9, FL_MT_RECLAIMABLE), &pi), 0);
+	CHECK_EQ(pi.mt, FL_MT_RECLAIMABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fallbacks, 2);
+	fl_buddy_pageblock_counts(b, pbs);
+	CHECK_EQ(pbs[FL_MT_RECLAIMABLE], 1);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/*
+ * A MOVABLE page from a mostly allocated UNMOVABLE pageblock: claiming
+ * fails (64 free < 256), so __rmqueue_steal takes a page and leaves the
+ * pageblock UNMOVABLE; a mostly free one is claimed back to MOVABLE.
+ */
+TEST(migratetype_steal_and_claim_small)
+{
+	struct fl_buddy *b = one_chunk(512, 9, true);
+	struct fl_buddy_stats st;
+	struct fl_page_info pi;
+	u32 u8_, u7, u6, m, u0;
+
+	REQUIRE(b);
+	u8_ = must_alloc(b, 8, FL_MT_UNMOVABLE);	/* claims the pageblock */
+	u7 = must_alloc(b, 7, FL_MT_UNMOVABLE);
+	u6 = must_alloc(b, 6, FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_UNMOVABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.steals, 1);
+	CHECK_EQ(st.fallbacks, 1);
+	CHECK_EQ(st.free_pages, 64);
+
+	m = must_alloc(b, 0, FL_MT_MOVABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fallbacks, 2);
+	CHECK_EQ(st.steals, 1);				/* not converted */
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_page_info(b, m, &pi), 0);
+	CHECK_EQ(pi.mt, FL_MT_MOVABLE);			/* its own type kept */
+	CHECK_EQ(free_mt_total(b, FL_MT_UNMOVABLE), 63);
+	CHECK_INV(b);
+
+	/* free all but one unmovable page: 511 free, claimable */
+	CHECK_EQ(fl_buddy_free(b, m), 0);
+	CHECK_EQ(fl_buddy_free(b, u8_), 0);
+	CHECK_EQ(fl_buddy_free(b, u7), 0);
+	CHECK_EQ(fl_buddy_free(b, u6), 0);
+	u0 = must_alloc(b, 0, FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_UNMOVABLE);
+	m = must_alloc(b, 4, FL_MT_MOVABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.steals, 2);				/* claimed back */
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_MOVABLE);
+	CHECK_EQ(free_mt_total(b, FL_MT_UNMOVABLE), 0);
+	CHECK_EQ(free_mt_total(b, FL_MT_MOVABLE), 512 - 1 - 16);
+	CHECK_INV(b);
+	CHECK_EQ(fl_buddy_free(b, u0), 0);
+	CHECK_EQ(fl_buddy_free(b, m), 0);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* Two order-9 buddies of different types merge into one typed block. */
+TEST(migratetype_merge_across_pageblocks)
+{
+	struct fl_buddy *b = one_chunk(1024, FL_MAX_ORDER, true);
+	u32 u, m;
+
+	REQUIRE(b);
+	u = must_alloc(b, 9, FL_MT_UNMOVABLE);		/* claims order 10 */
+	m = must_alloc(b, 9, FL_MT_MOVABLE);		/* claims its half back */
+	CHECK_EQ(fl_buddy_pageblock_mt(b, u >> 9), FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, m >> 9), FL_MT_MOVABLE);
+	CHECK_EQ(fl_buddy_free(b, u), 0);
+	CHECK_INV(b);
+	CHECK_EQ(fl_buddy_free(b, m), 0);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_MOVABLE);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 1), FL_MT_MOVABLE);
+	CHECK_EQ(free_mt_total(b, FL_MT_MOVABLE), 1024);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* Grouping off: every type is served from the same (UNMOVABLE) lists. */
+TEST(grouping_off)
+{
+	struct fl_buddy *on = one_chunk(4096, FL_MAX_ORDER, true);
+	struct fl_buddy *off = one_chunk(4096, FL_MAX_ORDER, false);
+	struct fl_buddy_stats st;
+	struct fl_page_info pi;
+	u32 mv, rc, un;
+
+	REQUIRE(on && off);
+	CHECK(fl_buddy_grouping(on));
+	CHECK(!fl_buddy_grouping(off));
+
+	mv = must_alloc(off, 0, FL_MT_MOVABLE);
+	rc = must_alloc(off, 0, FL_MT_RECLAIMABLE);
+	un = must_alloc(off, 0, FL_MT_UNMOVABLE);
+	CHECK_EQ(mv >> 9, rc >> 9);			/* mixed in one pageblock */
+	CHECK_EQ(mv >> 9, un >> 9);
+	CHECK_EQ(fl_buddy_pageblock_mt(off, mv >> 9), FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_page_info(off, mv, &pi), 0);
+	CHECK_EQ(pi.mt, FL_MT_MOVABLE);			/* still recorded */
+	CHECK_EQ(fl_buddy_page_info(off, rc, &pi), 0);
+	CHECK_EQ(pi.mt, FL_MT_RECLAIMABLE);
+	fl_buddy_get_stats(off, &st);
+	CHECK_EQ(st.fallbacks, 1);
+	CHECK_INV(off);
+
+	mv = must_alloc(on, 0, FL_MT_MOVABLE);
+	rc = must_alloc(on, 0, FL_MT_RECLAIMABLE);
+	un = must_alloc(on, 0, FL_MT_UNMOVABLE);
+	CHECK(mv >> 9 != rc >> 9);			/* grouped */
+	CHECK(mv >> 9 != un >> 9);
+	CHECK(rc >> 9 != un >> 9);
+	CHECK_INV(on);
+
+	/* toggling at run time keeps every invariant */
+	fl_buddy_set_grouping(on, false);
+	CHECK(!fl_buddy_grouping(on));
+	must_alloc(on, 3, FL_MT_MOVABLE);
+	CHECK_INV(on);
+	fl_buddy_set_grouping(on, true);
+	must_alloc(on, 3, FL_MT_MOVABLE);
+	CHECK_INV(on);
+	fl_buddy_destroy(on);
+	fl_buddy_destroy(off);
+}
+
+TEST(errors)
+{
+	struct fl_buddy *b = one_chunk(100, 6, true);
+	struct fl_buddy_req req = { .order = 0, .mt = FL_MT_MOVABLE };
+	struct fl_chunk bad[2] = { { .start = 0, .nr_pages = 10 },
+				   { .start = 512, .nr_pages = 10 } };
+	struct fl_page_info pi;
+	u32 idx, o2;
+
+	REQUIRE(b);
+	CHECK_EQ(fl_buddy_order_for_size(b, 0), -EINVAL);
+	CHECK_EQ(fl_buddy_order_for_size(b, 1), 0);
+	CHECK_EQ(fl_buddy_order_for_size(b, 4096), 0);
+	CHECK_EQ(fl_buddy_order_for_size(b, 4097), 1);
+	CHECK_EQ(fl_buddy_order_for_size(b, 21 * 1024), 3);
+	CHECK_EQ(fl_buddy_order_for_size(b, 256 * 1024), 6);
+	CHECK_EQ(fl_buddy_order_for_size(b, 256 * 1024 + 1), -EINVAL);
+	CHECK_EQ(fl_buddy_order_for_size(b, ~0ULL), -EINVAL);
+
+	req.order = 7;
+	CHECK_EQ(fl_buddy_alloc(b, &req, &idx), -EINVAL);	/* > max_order */
+	req.order = 0;
+	req.mt = FL_MT_TYPES;
+	CHECK_EQ(fl_buddy_alloc(b, &req, &idx), -EINVAL);
+	req.mt = FL_MT_MOVABLE;
+	req.owner_kind = 99;
+	CHECK_EQ(fl_buddy_alloc(b, &req, &idx), -EINVAL);
+	req.owner_kind = FL_OWN_USER;
+	req.requested = 4097;
+	CHECK_EQ(fl_buddy_alloc(b, &req, &idx), -EINVAL);
+	req.requested = 0;
+	CHECK_EQ(fl_buddy_alloc(b, NULL, &idx), -EINVAL);
+	CHECK_EQ(fl_buddy_alloc(b, &req, NULL), -EINVAL);
+
+	o2 = must_alloc(b, 2, FL_MT_MOVABLE);
+	CHECK_EQ(fl_buddy_free(b, o2 + 1), -EINVAL);		/* tail */
+	CHECK_EQ(fl_buddy_free(b, 64), -EINVAL);		/* free head */
+	CHECK_EQ(fl_buddy_free(b, 70), -EINVAL);		/* free tail */
+	CHECK_EQ(fl_buddy_free(b, 100), -EINVAL);		/* out of range */
+	CHECK_EQ(fl_buddy_free(b, ~0U), -EINVAL);
+	CHECK_EQ(fl_buddy_free(b, o2), 0);
+	CHECK_EQ(fl_buddy_free(b, o2), -EINVAL);		/* double free */
+	CHECK_EQ(fl_buddy_page_info(b, 100, &pi), -EINVAL);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 1), -EINVAL);
+	CHECK_INV(b);
+
+	/* invalid creation parameters */
+	CHECK(fl_buddy_create(NULL, 1, 6, true) == NULL);
+	CHECK(fl_buddy_create(bad, 0, 6, true) == NULL);
+	CHECK(fl_buddy_create(bad, 1, FL_MAX_ORDER + 1, true) == NULL);
+	CHECK(fl_buddy_create(bad, 2, 6, true) == NULL);	/* 512 misaligned */
+	bad[1].start = 0;
+	CHECK(fl_buddy_create(bad, 2, 6, true) == NULL);	/* overlap */
+	bad[1].start = 1024;
+	bad[1].nr_pages = 0;
+	CHECK(fl_buddy_create(bad, 2, 6, true) == NULL);	/* empty chunk */
+	bad[1].nr_pages = 10;
+	bad[0].start = 2048;
+	CHECK(fl_buddy_create(bad, 2, 6, true) == NULL);	/* unsorted */
+	bad[0].start = 0;
+	fl_buddy_destroy(fl_buddy_create(bad, 2, 6, true));
+	fl_buddy_destroy(NULL);
+	fl_buddy_destroy(b);
+}
+
+/* -ENOMEM classified: plain lack of memory vs. fragmentation. */
+TEST(exhaustion_and_fragmentation)
+{
+	struct fl_buddy *b = one_chunk(64, 6, true);
+	struct fl_buddy_stats st;
+	u32 i, idx;
+
+	REQUIRE(b);
+	for (i = 0; i < 64; i++)
+		CHECK_EQ(must_alloc(b, 0, FL_MT_MOVABLE), i);
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_nomem, 1);
+	CHECK_EQ(st.fail_fragmented, 0);
+	CHECK_EQ(st.alloc_fail[0], 1);
+
+	for (i = 0; i < 64; i += 2)		/* 32 free pages, no pair */
+		CHECK_EQ(fl_buddy_free(b, i), 0);
+	CHECK_EQ(alloc_order(b, 1, FL_MT_MOVABLE, &idx), -ENOMEM);
+	CHECK_EQ(alloc_order(b, 5, FL_MT_MOVABLE, &idx), -ENOMEM);
+	CHECK_EQ(alloc_order(b, 6, FL_MT_MOVABLE, &idx), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_fragmented, 2);	/* orders 1 and 5: 32 pages free */
+	CHECK_EQ(st.fail_nomem, 2);		/* order 6 needs 64 */
+	CHECK_EQ(st.alloc_fail[1], 1);
+	CHECK_EQ(st.alloc_fail[5], 1);
+	CHECK_EQ(st.alloc_fail[6], 1);
+	CHECK_EQ(st.nr_free[0], 32);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/*
+ * The seed's "100 MB free, largest block 5 MB, 10 MB request fails", at
+ * small scale: 2048 pages as 32 order-6 blocks, every other one freed:
+ * 1024 pages free, largest free block 64 pages, order 7 fails as
+ * fragmentation.
+ */
+TEST(seed_external_fragmentation)
+{
+	struct fl_buddy *b = one_chunk(2048, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	u32 i, idx;
+	char line[FL_METRICS_LINE_MAX];
+
+	REQUIRE(b);
+	for (i = 0; i < 32; i++)
+		must_alloc(b, 6, FL_MT_MOVABLE);
+	for (i = 0; i < 2048; i += 128)
+		CHECK_EQ(fl_buddy_free(b, i), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.free_pages, 1024);
+	CHECK_EQ(st.largest_free_order, 6);
+	CHECK_EQ(alloc_order(b, 7, FL_MT_MOVABLE, &idx), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_fragmented, 1);
+	CHECK_EQ(st.fail_nomem, 0);
+	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS), 937);
+	CHECK_EQ(fl_metrics_unusable_index(st.nr_free, 7), 1000);
+	/* 1000 - (1000 + 1024 * 1000 / 128) / 16 = 1000 - 562 */
+	CHECK_EQ(fl_metrics_fragmentation_index(st.nr_free, 7), 438);
+	CHECK_EQ(fl_metrics_fragmentation_index(st.nr_free, 6), -1000);
+	fl_metrics_format_buddyinfo(line, sizeof(line), 0, "fraglab", st.nr_free);
+	CHECK_STR(line, "Node 0, zone  fraglab      0      0      0      0      0"
+		  "      0     16      0      0      0      0 \n");
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* Metrics against hand-computed values of the mm/vmstat.c formulas. */
+TEST(metrics_formulas)
+{
+	static const u64 nr[FL_NR_ORDERS] = { 3, 2, 0, 1 };
+	static const u64 none[FL_NR_ORDERS];
+	static const u64 one8[FL_NR_ORDERS] = { 0, 0, 0, 1 };
+	static const int unusable[FL_NR_ORDERS] = {
+		0, 200, 466, 466, 1000, 1000, 1000, 1000, 1000, 1000, 1000 };
+	static const int frag[FL_NR_ORDERS] = {
+		-1000, -1000, -1000, -1000, 678, 756, 795, 814, 824, 829, 831 };
+	struct fl_contig_info ci;
+	char line[FL_METRICS_LINE_MAX];
+	unsigned int o;
+
+	fl_metrics_contig_info(nr, 2, &ci);
+	CHECK_EQ(ci.free_pages, 15);
+	CHECK_EQ(ci.free_blocks_total, 6);
+	CHECK_EQ(ci.free_blocks_suitable, 2);
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		CHECK_EQ(fl_metrics_unusable_index(nr, o), unusable[o]);
+		CHECK_EQ(fl_metrics_fragmentation_index(nr, o), frag[o]);
+		CHECK_EQ(fl_metrics_unusable_index(none, o), 1000);
+		CHECK_EQ(fl_metrics_fragmentation_index(none, o), 0);
+	}
+	CHECK_EQ(fl_metrics_extfrag_for_order(nr, 2), 46);
+	CHECK_EQ(fl_metrics_extfrag_for_order(none, 2), 0);
+	CHECK_EQ(fl_metrics_free_pages(nr, FL_NR_ORDERS), 15);
+	CHECK_EQ(fl_metrics_largest_order(nr, FL_NR_ORDERS), 3);
+	CHECK_EQ(fl_metrics_largest_order(none, FL_NR_ORDERS), -1);
+	CHECK_EQ(fl_metrics_external_permille(nr, FL_NR_ORDERS), 466);
+	CHECK_EQ(fl_metrics_external_permille(none, FL_NR_ORDERS), 0);
+	CHECK_EQ(fl_metrics_internal_permille(21504, 32768), 343);
+	CHECK_EQ(fl_metrics_internal_permille(0, 0), 0);
+	CHECK_EQ(fl_metrics_internal_permille(4096, 4096), 0);
+	/* one order-3 block, order 4: 1000 - (1000 + 500) / 1 < 0, as in the kernel */
+	CHECK_EQ(fl_metrics_fragmentation_index(one8, 4), -500);
+
+	fl_metrics_format_buddyinfo(line, sizeof(line), 0, "fraglab", nr);
+	CHECK_STR(line, "Node 0, zone  fraglab      3      2      0      1      0"
+		  "      0      0      0      0      0      0 \n");
+	fl_metrics_format_unusable(line, sizeof(line), 0, "fraglab", nr);
+	CHECK_STR(line, "Node 0, zone  fraglab 0.000 0.200 0.466 0.466 1.000 1.000"
+		  " 1.000 1.000 1.000 1.000 1.000 \n");
+	fl_metrics_format_extfrag(line, sizeof(line), 0, "fraglab", nr);
+	CHECK_STR(line, "Node 0, zone  fraglab -1.000 -1.000 -1.000 -1.000  0.678"
+		  "  0.756  0.795  0.814  0.824  0.829  0.831 \n");
+	fl_metrics_format_extfrag(line, sizeof(line), 0, "fraglab", one8);
+	CHECK_STR(line, "Node 0, zone  fraglab -1.000 -1.000 -1.000 -1.000  0.-500"
+		  "  0.-250  0.-125  0.-62  0.-31  0.-15  0.-07 \n");
+	fl_metrics_format_buddyinfo(line, sizeof(line), 1, "Normal", none);
+	CHECK_STR(line, "Node 1, zone   Normal      0      0      0      0      0"
+		  "      0      0      0      0      0      0 \n");
+	/* truncation is safe */
+	CHECK_EQ(fl_metrics_format_buddyinfo(line, 10, 0, "fraglab", nr), 9);
+	CHECK_EQ(strlen(line), 9);
+}
+
+/* Every metadata allocation of create can fail; nothing leaks (LSan). */
+TEST(create_fault_injection)
+{
+	struct fl_chunk c[2] = { { .start = 0, .nr_pages = 700 },
+				 { .start = 1024, .nr_pages = 5 } };
+	struct fl_buddy *b;
+	unsigned long n, failed = 0;
+
+	for (n = 0; n < 16; n++) {
+		fl_fail_nth(n);
+		b = fl_buddy_create(c, 2, FL_MAX_ORDER, true);
+		fl_fail_reset();
+		if (!b) {
+			failed++;
+			continue;
+		}
+		CHECK_INV(b);
+		fl_buddy_destroy(b);
+	}
+	CHECK_EQ(failed, 5);		/* struct, chunks, regions, pageblocks, pages */
+	fl_fail_after(0);
+	CHECK(fl_buddy_create(c, 2, FL_MAX_ORDER, true) == NULL);
+	fl_fail_every(2);
+	for (n = 0; n < 8; n++)
+		fl_buddy_destroy(fl_buddy_create(c, 2, FL_MAX_ORDER, true));
+	fl_fail_reset();
+	CHECK(fl_fail_injected() > 0);
+}
+
+/* __fl_buddy_alloc_at / __fl_buddy_move / __fl_buddy_next_block. */
+TEST(compaction_primitives)
+{
+	struct fl_chunk c[2] = { { .start = 0, .nr_pages = 1024 },
+				 { .start = 2048, .nr_pages = 100 } };
+	struct fl_buddy_req req = { .order = 0, .mt = FL_MT_MOVABLE,
+				    .owner_kind = FL_OWN_SLAB, .requested = 100,
+				    .owner = 7 };
+	struct fl_buddy_stats st;
+	struct fl_page_info pi;
+	struct fl_buddy *b;
+	u64 pages = 0;
+	u32 i, dst, n = 0;
+	u8 *mem0 = calloc(1024, FL_PAGE_SIZE), *mem1 = calloc(100, FL_PAGE_SIZE);
+
+	REQUIRE(mem0 && mem1);
+	c[0].vaddr = mem0;
+	c[1].vaddr = mem1;
+	b = fl_buddy_create(c, 2, FL_MAX_ORDER, true);
+	REQUIRE(b);
+	fl_lock(__fl_buddy_lock(b));
+	CHECK_EQ(__fl_buddy_alloc_at(b, 37, &req), 0);
+	CHECK_EQ(__fl_buddy_alloc_at(b, 37, &req), -EBUSY);
+	CHECK_EQ(__fl_buddy_alloc_at(b, 1500, &req), -EINVAL);	/* hole */
+	CHECK_EQ(__fl_buddy_alloc_at(b, 5000, &req), -EINVAL);	/* range */
+	req.order = 1;
+	CHECK_EQ(__fl_buddy_alloc_at(b, 39, &req), -EINVAL);	/* misaligned */
+	CHECK_EQ(__fl_buddy_alloc_at(b, 36, &req), -EBUSY);	/* overlaps 37 */
+	req.order = 3;
+	CHECK_EQ(__fl_buddy_alloc_at(b, 2096, &req), 0);
+	CHECK_EQ(__fl_buddy_page_info(b, 37, &pi), 0);
+	CHECK_EQ(pi.state, FL_PAGE_ALLOC_HEAD);
+	CHECK_EQ(pi.owner_kind, FL_OWN_SLAB);
+	CHECK_EQ(pi.owner, 7);
+	CHECK_EQ(__fl_buddy_check(b, check_msg, sizeof(check_msg)), 0);
+
+	memset(mem0 + 37 * FL_PAGE_SIZE, 0xab, FL_PAGE_SIZE);
+	CHECK_EQ(__fl_buddy_move(b, 37, 900, &dst), 0);
+	CHECK_EQ(dst, 900);
+	CHECK_EQ(mem0[900 * FL_PAGE_SIZE + 123], 0xab);
+	CHECK_EQ(__fl_buddy_page_info(b, 900, &pi), 0);
+	CHECK_EQ(pi.owner, 7);
+	CHECK_EQ(pi.requested, 100);
+	CHECK_EQ(__fl_buddy_page_info(b, 37, &pi), 0);
+	CHECK(pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_FREE_TAIL);
+	CHECK_EQ(__fl_buddy_move(b, 37, FL_BUDDY_ANY, &dst), -EINVAL);
+	CHECK_EQ(__fl_buddy_move(b, 900, 2096, &dst), -EBUSY);
+	CHECK_EQ(__fl_buddy_move(b, 2096, FL_BUDDY_ANY, &dst), 0);
+	CHECK_EQ(__fl_buddy_set_owner(b, 900, FL_OWN_POOL, 9), 0);
+	CHECK_EQ(__fl_buddy_set_owner(b, 901, FL_OWN_POOL, 9), -EINVAL);
+
+	/* the walk covers every page exactly once */
+	for (i = __fl_buddy_next_block(b, 0, &pi); i != FL_BUDDY_NONE;
+	     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi)) {
+		CHECK_EQ(pi.head, i);
+		pages += 1U << pi.order;
+		n++;
+	}
+	CHECK_EQ(pages, 1124);
+	CHECK_EQ(__fl_buddy_next_block(b, 1500, &pi), 2048);
+	CHECK_EQ(__fl_buddy_next_block(b, 901, &pi), 901);	/* a head */
+	CHECK_EQ(__fl_buddy_next_block(b, 3, &pi), 512);	/* tail of 0..511 */
+	CHECK_EQ(pi.order, 8);				/* 512..767 */
+	CHECK_EQ(__fl_buddy_next_block(b, 5000, &pi), FL_BUDDY_NONE);
+	CHECK_EQ(__fl_buddy_check(b, check_msg, sizeof(check_msg)), 0);
+	fl_unlock(__fl_buddy_lock(b));
+
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.nr_allocated, 2);
+	CHECK_EQ(st.alloc_ok[0], 1);		/* moves are not allocations */
+	CHECK_EQ(st.alloc_ok[3], 1);
+	CHECK_EQ(st.frees, 0);
+	CHECK_EQ(st.requested_bytes, 100 + 100);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+	free(mem0);
+	free(mem1);
+}
+
+/* A clean check leaves an empty message; msg may be NULL. */
+TEST(check_message)
+{
+	struct fl_buddy *b = one_chunk(64, 6, true);
+	struct fl_buddy_req req = { .order = 2, .mt = FL_MT_MOVABLE };
+	u32 idx;
+
+	REQUIRE(b);
+	CHECK_EQ(fl_buddy_alloc(b, &req, &idx), 0);
+	CHECK_EQ(fl_buddy_check(b, check_msg, sizeof(check_msg)), 0);
+	CHECK_STR(check_msg, "");
+	CHECK_EQ(fl_buddy_check(b, NULL, 0), 0);
+	fl_buddy_destroy(b);
+}
+
 /* ------------------------------------------------------------------ */
 /* Randomized model test                                              */
 /* ------------------------------------------------------------------ */
-
-static u64 rng_state;
 
 static u64 rnd(void)
 {
@@ -409,7 +1017,7 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 
 	for (op = 0; op < nr_ops && !m.failures; op++) {
 		u64 r = rnd() % 1000;
-		/* keep the arena between roughly 30% and 95% full */
+		/* frees win when less than 5% of the arena is free */
 		if (r < 3) {
 			fl_buddy_set_grouping(m.b, !fl_buddy_grouping(m.b));
 		} else if (r < 20 && m.nr_live) {
