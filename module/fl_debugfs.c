@@ -68,17 +68,24 @@ static void fl_snapshot_free(u64 nr_free[FL_NR_ORDERS])
 	memcpy(nr_free, st.nr_free, sizeof(st.nr_free));
 }
 
-static int buddyinfo_show(struct seq_file *m, void *v)
+typedef int (*fl_format_fn)(char *buf, size_t len, int node,
+			    const char *zone, const u64 *nr_free);
+
+/* One line in a kernel format, shared with fragctl --sim (fl_metrics.c). */
+static int fl_show_line(struct seq_file *m, fl_format_fn format)
 {
 	u64 nr_free[FL_NR_ORDERS];
-	unsigned int o;
+	char line[FL_METRICS_LINE_MAX];
 
 	fl_snapshot_free(nr_free);
-	seq_printf(m, "Node %d, zone %8s ", 0, FL_ZONE_NAME);
-	for (o = 0; o < FL_NR_ORDERS; o++)
-		seq_printf(m, "%6llu ", nr_free[o]);
-	seq_putc(m, '\n');
+	format(line, sizeof(line), 0, FL_ZONE_NAME, nr_free);
+	seq_puts(m, line);
 	return 0;
+}
+
+static int buddyinfo_show(struct seq_file *m, void *v)
+{
+	return fl_show_line(m, fl_metrics_format_buddyinfo);
 }
 DEFINE_SHOW_ATTRIBUTE(buddyinfo);
 
@@ -119,35 +126,13 @@ DEFINE_SHOW_ATTRIBUTE(pagetypeinfo);
 
 static int unusable_index_show(struct seq_file *m, void *v)
 {
-	u64 nr_free[FL_NR_ORDERS];
-	unsigned int o;
-
-	fl_snapshot_free(nr_free);
-	seq_printf(m, "Node %d, zone %8s ", 0, FL_ZONE_NAME);
-	for (o = 0; o < FL_NR_ORDERS; o++) {
-		int idx = fl_metrics_unusable_index(nr_free, o);
-
-		seq_printf(m, "%d.%03d ", idx / 1000, idx % 1000);
-	}
-	seq_putc(m, '\n');
-	return 0;
+	return fl_show_line(m, fl_metrics_format_unusable);
 }
 DEFINE_SHOW_ATTRIBUTE(unusable_index);
 
 static int extfrag_index_show(struct seq_file *m, void *v)
 {
-	u64 nr_free[FL_NR_ORDERS];
-	unsigned int o;
-
-	fl_snapshot_free(nr_free);
-	seq_printf(m, "Node %d, zone %8s ", 0, FL_ZONE_NAME);
-	for (o = 0; o < FL_NR_ORDERS; o++) {
-		int idx = fl_metrics_fragmentation_index(nr_free, o);
-
-		seq_printf(m, "%2d.%03d ", idx / 1000, idx % 1000);
-	}
-	seq_putc(m, '\n');
-	return 0;
+	return fl_show_line(m, fl_metrics_format_extfrag);
 }
 DEFINE_SHOW_ATTRIBUTE(extfrag_index);
 

@@ -24,6 +24,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/pfn_t.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -74,7 +75,7 @@ struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
 	struct fl_obj *obj;
 
 	lockdep_assert_held(&fl_dev.lock);
-	if (handle >> 48 != FL_HANDLE_TAG || (handle >> 32 & 0xff00) ||
+	if (handle >> 48 != FL_HANDLE_TAG || ((handle >> 32) & 0xff) ||
 	    !(u32)handle)
 		return NULL;
 	obj = xa_load(&fl_dev.handles, (u32)handle);
@@ -233,9 +234,9 @@ static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
 	obj = xa_load(&fl_dev.handles, id);
 	if (obj && obj->owner == ff && obj->kind == FRAGLAB_KIND_PAGES &&
 	    page < obj->granted >> PAGE_SHIFT)
-		ret = vmf_insert_pfn(vma, vmf->address,
-				     fl_arena_index_to_pfn(&fl_dev.arena,
-							   obj->idx + page));
+		ret = vmf_insert_mixed(vma, vmf->address,
+				       pfn_to_pfn_t(fl_arena_index_to_pfn(&fl_dev.arena,
+									  obj->idx + page)));
 	mutex_unlock(&fl_dev.lock);
 	return ret;
 }
@@ -266,7 +267,12 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	fl_vma_set_flags(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP |
+	/*
+	 * VM_MIXEDMAP: special PTEs without page refcounts (the pages belong
+	 * to the arena, not to the mapping), but unlike VM_PFNMAP still
+	 * visible to /proc/PID/pagemap, so tests can check the frames.
+	 */
+	fl_vma_set_flags(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
 			 VM_DONTCOPY);
 	vma->vm_private_data = ff;
 	vma->vm_ops = &fl_vm_ops;

@@ -176,7 +176,7 @@ bool fl_mem_is_zero(const void *p, size_t size);
  * Each later allocator's ioctl handler goes into fl_dev.c's table through
  * one of these; NULL means its command range answers -ENOTTY.
  */
-#define FL_SLAB_IOCTL		NULL
+#define FL_SLAB_IOCTL		fl_slab_ioctl
 #define FL_POOL_IOCTL		NULL
 #define FL_COMPACT_IOCTL	NULL
 #define FL_PROBE_IOCTL		NULL
@@ -184,7 +184,14 @@ bool fl_mem_is_zero(const void *p, size_t size);
 
 /* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
-			 FRAGLAB_FEAT_BATCH)
+			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB)
+
+/* fl_slab_dev.c: slab caches (0x10-0x1f) */
+long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+int fl_slab_dev_init(struct fl_dev *d);
+void fl_slab_dev_exit(struct fl_dev *d);
+void fl_slab_dev_release_file(struct fl_file *ff);
+int fl_slab_dev_check(char *msg, size_t len);
 
 /* fl_debugfs.c */
 struct dentry;

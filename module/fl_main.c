@@ -114,17 +114,17 @@ static int __init fl_init(void)
 		goto release_arena;
 	}
 
-	ret = fl_subsys_init(d);
+	ret = fl_debugfs_init();
 	if (ret)
 		goto destroy_buddy;
 
-	ret = fl_debugfs_init();
+	ret = fl_subsys_init(d);
 	if (ret)
-		goto exit_subsys;
+		goto exit_debugfs;
 
 	ret = fl_dev_register();
 	if (ret)
-		goto exit_debugfs;
+		goto exit_subsys;
 
 	pr_info("arena %lu MiB in %u physically contiguous range%s, max order %u, grouping by mobility %s\n",
 		d->arena.nr_pages >> (20 - PAGE_SHIFT), d->arena.nr_ranges,
@@ -132,10 +132,10 @@ static int __init fl_init(void)
 		fl_param_group_by_mobility ? "on" : "off");
 	return 0;
 
-exit_debugfs:
-	fl_debugfs_exit();
 exit_subsys:
 	fl_subsys_exit(d);
+exit_debugfs:
+	fl_debugfs_exit();
 destroy_buddy:
 	fl_buddy_destroy(d->buddy);
 	d->buddy = NULL;
@@ -149,8 +149,8 @@ static void __exit fl_exit(void)
 	struct fl_dev *d = &fl_dev;
 
 	fl_dev_unregister();
-	fl_debugfs_exit();
 	fl_subsys_exit(d);
+	fl_debugfs_exit();
 	WARN_ON_ONCE(!xa_empty(&d->handles));
 	xa_destroy(&d->handles);
 	fl_buddy_destroy(d->buddy);

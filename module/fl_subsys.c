@@ -19,6 +19,11 @@
  */
 int fl_subsys_init(struct fl_dev *d)
 {
+	int ret;
+
+	ret = fl_slab_dev_init(d);
+	if (ret)
+		return ret;
 	return 0;
 }
 
@@ -30,6 +35,7 @@ int fl_subsys_init(struct fl_dev *d)
  */
 void fl_subsys_exit(struct fl_dev *d)
 {
+	fl_slab_dev_exit(d);
 }
 
 /**
@@ -40,6 +46,7 @@ void fl_subsys_exit(struct fl_dev *d)
  */
 void fl_subsys_release_file(struct fl_file *ff)
 {
+	fl_slab_dev_release_file(ff);
 }
 
 /**
@@ -52,5 +59,10 @@ void fl_subsys_release_file(struct fl_file *ff)
  */
 int fl_subsys_check(char *msg, size_t len)
 {
+	int ret;
+
+	ret = fl_slab_dev_check(msg, len);
+	if (ret)
+		return ret;
 	return 0;
 }

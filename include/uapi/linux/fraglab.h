@@ -223,10 +223,226 @@ struct fraglab_stats {
 #define FRAGLAB_IOC_CHECK	_IOWR(FRAGLAB_IOC_MAGIC, 0x07, struct fraglab_check)
 #define FRAGLAB_IOC_STATS	_IOWR(FRAGLAB_IOC_MAGIC, 0x08, struct fraglab_stats)
 
-/* 0x10-0x1f: slab (see the slab section below) */
+/* ---- 0x10-0x1f: slab caches ------------------------------------------- */
+
+#define FRAGLAB_CACHE_NAME_LEN	32	/* including the NUL */
+
+/* fraglab_cache_create.flags */
+#define FRAGLAB_CACHE_CTOR		(1U << 0)	/* run fraglab's constructor */
+#define FRAGLAB_CACHE_RECLAIMABLE	(1U << 1)	/* slab pages are reclaimable */
+#define FRAGLAB_CACHE_COLOUR		(1U << 2)	/* colour slabs (Bonwick) */
+#define FRAGLAB_CACHE_NO_CPU_CACHE	(1U << 3)	/* no per-CPU object arrays */
+#define FRAGLAB_CACHE_FLAGS	(FRAGLAB_CACHE_CTOR | FRAGLAB_CACHE_RECLAIMABLE | \
+				 FRAGLAB_CACHE_COLOUR | FRAGLAB_CACHE_NO_CPU_CACHE)
+
+/**
+ * struct fraglab_cache_create - FRAGLAB_IOC_CACHE_CREATE.
+ * @name: in: 1..31 printable characters, NUL-terminated, unique.
+ * @object_size: in: 1..32768 bytes (must fit an order-3 slab).
+ * @align: in: 0 (default 8) or a power of two.
+ * @flags: in: FRAGLAB_CACHE_*.
+ * @cache_id: out: id for the other slab commands (valid on this fd).
+ */
+struct fraglab_cache_create {
+	char name[FRAGLAB_CACHE_NAME_LEN];
+	__u32 object_size;
+	__u32 align;
+	__u32 flags;
+	__u32 cache_id;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_cache_op - FRAGLAB_IOC_CACHE_DESTROY / _SHRINK.
+ * @cache_id: in.
+ * @flags: in: must be 0.
+ * @pages: out (shrink): pages given back to the buddy.
+ */
+struct fraglab_cache_op {
+	__u32 cache_id;
+	__u32 flags;
+	__u64 pages;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_obj - FRAGLAB_IOC_OBJ_ALLOC / _FREE and batch element.
+ * @cache_id: in: the cache.
+ * @result: out (batches): 0 or a negative errno.
+ * @handle: out (alloc) / in (free).
+ * @offset: out (alloc): byte offset of the object in the arena.
+ * @constructed: out (alloc): 1 if the object held its constructed state
+ *               when handed out (constructor caches).
+ * @pad: must be 0.
+ */
+struct fraglab_obj {
+	__u32 cache_id;
+	__s32 result;
+	__u64 handle;
+	__u64 offset;
+	__u32 constructed;
+	__u32 pad;
+};
+
+/* fraglab_obj_batch.op */
+#define FRAGLAB_OBJ_BATCH_ALLOC	1
+#define FRAGLAB_OBJ_BATCH_FREE	2
+
+/**
+ * struct fraglab_obj_batch - FRAGLAB_IOC_OBJ_BATCH.
+ * @ptr: in: user pointer to struct fraglab_obj[count].
+ * @count: in: 1..FRAGLAB_BATCH_MAX.
+ * @op: in: FRAGLAB_OBJ_BATCH_*.
+ * @done: out: elements processed (stops at the first failure).
+ */
+struct fraglab_obj_batch {
+	__u64 ptr;
+	__u32 count;
+	__u32 op;
+	__u32 done;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_cache_info - FRAGLAB_IOC_CACHE_INFO.
+ * @cache_id: in.
+ * Everything else out; see /sys/kernel/debug/fraglab/slabinfo.
+ */
+struct fraglab_cache_info {
+	__u32 cache_id;
+	__u32 flags;
+	char name[FRAGLAB_CACHE_NAME_LEN];
+	__u32 object_size;
+	__u32 size;		/* stride */
+	__u32 align;
+	__u32 order;
+	__u32 objs_per_slab;
+	__u32 pages_per_slab;
+	__u32 limit;		/* per-CPU array size */
+	__u32 batchcount;
+	__u64 active_objs;
+	__u64 num_objs;
+	__u64 active_slabs;
+	__u64 num_slabs;
+	__u64 pages;
+	__u64 padding_bytes;	/* internal fragmentation: object padding */
+	__u64 leftover_bytes;	/* internal fragmentation: slab leftovers */
+	__u64 ctor_calls;
+	__u64 allocs;
+	__u64 frees;
+	__u64 cpu_hits;		/* alloc + free on the per-CPU fast path */
+	__u64 cpu_misses;
+	__u64 reserved[4];
+};
+
+#define FRAGLAB_IOC_CACHE_CREATE	_IOWR(FRAGLAB_IOC_MAGIC, 0x10, struct fraglab_cache_create)
+#define FRAGLAB_IOC_CACHE_DESTROY	_IOWR(FRAGLAB_IOC_MAGIC, 0x11, struct fraglab_cache_op)
+#define FRAGLAB_IOC_CACHE_SHRINK	_IOWR(FRAGLAB_IOC_MAGIC, 0x12, struct fraglab_cache_op)
+#define FRAGLAB_IOC_OBJ_ALLOC		_IOWR(FRAGLAB_IOC_MAGIC, 0x13, struct fraglab_obj)
+#define FRAGLAB_IOC_OBJ_FREE		_IOWR(FRAGLAB_IOC_MAGIC, 0x14, struct fraglab_obj)
+#define FRAGLAB_IOC_OBJ_BATCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x15, struct fraglab_obj_batch)
+#define FRAGLAB_IOC_CACHE_INFO		_IOWR(FRAGLAB_IOC_MAGIC, 0x16, struct fraglab_cache_info)
+
 /* 0x20-0x2f: fit pools */
 /* 0x30-0x3f: compaction */
-/* 0x40-0x4f: HugePage probes */
+/* ---- 0x40-0x4f: HugePage probes --------------------------------------- */
+
+#define FRAGLAB_PROBE_MAX_ZONES	8	/* zones reported, all nodes together */
+#define FRAGLAB_ZONE_NAME_LEN	16	/* zone name, NUL-terminated */
+
+/* fraglab_probe_system.flags */
+#define FRAGLAB_PROBE_TRY		(1U << 0)	/* trial without compaction */
+#define FRAGLAB_PROBE_TRY_COMPACT	(1U << 1)	/* then with compaction */
+#define FRAGLAB_PROBE_FLAGS	(FRAGLAB_PROBE_TRY | FRAGLAB_PROBE_TRY_COMPACT)
+
+/* fraglab_zone_probe.pageblocks[]: /proc/pagetypeinfo "Number of blocks" */
+#define FRAGLAB_PB_UNMOVABLE	0
+#define FRAGLAB_PB_MOVABLE	1
+#define FRAGLAB_PB_RECLAIMABLE	2
+#define FRAGLAB_PB_OTHER	3	/* HighAtomic, CMA, Isolate */
+#define FRAGLAB_PB_TYPES	4
+
+/**
+ * struct fraglab_zone_probe - one zone of the real system, as the kernel's
+ * buddy allocator sees it (one /proc/buddyinfo line and more).
+ * @node: NUMA node id.
+ * @zone_idx: the kernel's zone index (0 = DMA on x86-64).
+ * @name: zone name as /proc/buddyinfo prints it ("DMA32", "Normal").
+ * @nr_free: free blocks per order (zone->free_area[order].nr_free, read
+ *           under zone->lock); orders beyond nr_orders are 0.
+ * @pageblocks: pageblocks per FRAGLAB_PB_* type over the zone span.
+ * @free_pages: sum of nr_free[o] << o.
+ * @managed_pages: pages the buddy allocator manages in the zone.
+ * @hugepages_now: free order >= 9 blocks in 2 MiB units.
+ * @unusable_index_9: the kernel's unusable free space index for order 9,
+ *                    in thousandths.
+ * @extfrag_index_9: the kernel's fragmentation index for order 9, in
+ *                   thousandths; -1000 means a suitable block exists.
+ */
+struct fraglab_zone_probe {
+	__s32 node;
+	__u32 zone_idx;
+	char name[FRAGLAB_ZONE_NAME_LEN];
+	__u64 nr_free[FRAGLAB_NR_ORDERS];
+	__u64 pageblocks[FRAGLAB_PB_TYPES];
+	__u64 free_pages;
+	__u64 managed_pages;
+	__u64 hugepages_now;
+	__s32 unusable_index_9;
+	__s32 extfrag_index_9;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_probe_system - FRAGLAB_IOC_PROBE_SYSTEM: can the machine
+ * give out 2 MiB blocks right now, and would compaction help?
+ * @flags: in: FRAGLAB_PROBE_* (0 = read-only snapshot).  Trials need
+ *         CAP_SYS_ADMIN (-EPERM otherwise).
+ * @try_count: in: order-9 blocks to try, 1..probe_max (module parameter,
+ *             default 64) with a trial flag, else 0; -EINVAL outside that.
+ * @nr_zones: out: entries of @zones filled (populated zones of online
+ *            nodes, in /proc/buddyinfo order).
+ * @nr_orders: out: the kernel's number of buddy orders.
+ * @pageblock_order: out: the kernel's pageblock order.
+ * @try_cap: out: what a trial may take now: min(probe_max, a quarter of
+ *           the free pages in order-9 units).  Trials are clamped to it.
+ * @free_pages: out: the kernel's NR_FREE_PAGES.
+ * @tried: out: blocks attempted without compaction.
+ * @ok_nocompact: out: obtained without reclaim or compaction.
+ * @tried_compact: out: blocks attempted with compaction allowed.
+ * @ok_compact: out: obtained with compaction allowed.
+ * @ns_nocompact: out: total nanoseconds of the attempts without compaction.
+ * @ns_compact: out: total nanoseconds of the attempts with compaction.
+ * @max_ns_nocompact: out: slowest single attempt without compaction.
+ * @max_ns_compact: out: slowest single attempt with compaction.
+ * @zones: out: the zones, snapshot taken before any trial.
+ *
+ * Each trial stops at its first failure and frees every block it got
+ * before the next step; the compaction trial starts from scratch.
+ */
+struct fraglab_probe_system {
+	__u32 flags;
+	__u32 try_count;
+	__u32 nr_zones;
+	__u32 nr_orders;
+	__u32 pageblock_order;
+	__u32 try_cap;
+	__u64 free_pages;
+	__u32 tried;
+	__u32 ok_nocompact;
+	__u32 tried_compact;
+	__u32 ok_compact;
+	__u64 ns_nocompact;
+	__u64 ns_compact;
+	__u64 max_ns_nocompact;
+	__u64 max_ns_compact;
+	__u64 reserved[4];
+	struct fraglab_zone_probe zones[FRAGLAB_PROBE_MAX_ZONES];
+};
+
+#define FRAGLAB_IOC_PROBE_SYSTEM	_IOWR(FRAGLAB_IOC_MAGIC, 0x40, struct fraglab_probe_system)
+
 /* 0x50-0x5f: benchmarks */
 
 #endif /* _UAPI_LINUX_FRAGLAB_H */

@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_slab_dev.c - slab caches through /dev/fraglab (commands 0x10-0x1f),
+ * debugfs "slabinfo" and "slabs/<name>", and the in-kernel API.
+ *
+ * Every slab page comes from fraglab's own buddy (module/core/fl_slab.c);
+ * this file only maps caches and objects to file descriptors:
+ *
+ *  - a cache created through an fd gets an id in fl_slab_dev.caches and
+ *    belongs to that fd: other fds see -ENOENT, and closing the fd frees
+ *    its objects and destroys its caches;
+ *  - an object is a struct fl_obj of kind FRAGLAB_KIND_OBJECT (so handles,
+ *    per-fd ownership and FRAGLAB_IOC_QUERY work as for pages); userspace
+ *    learns its arena offset, never its address.
+ *
+ * Kernel code uses fraglab_cache_create/alloc/free/destroy() (exported,
+ * GPL); they do not take fl_dev.lock, only the slab core's own locks.
+ * A self-test (module parameter slab_selftest) uses that API at load time.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "fl_internal.h"
+#include "fl_kapi.h"
+#include "fl_slab.h"
+
+#define FL_CTOR_MAGIC	0xf7c0ffee5eedf00dULL
+
+static bool fl_param_slab_selftest;
+module_param_named(slab_selftest, fl_param_slab_selftest, bool, 0444);
+MODULE_PARM_DESC(slab_selftest, "Run the in-kernel slab API self-test at load (default N)");
+
+/**
+ * struct fl_cache_ref - a cache created through a file descriptor.
+ * @id: id in fl_slab_dev.caches (what userspace calls cache_id).
+ * @owner: the fd that created it.
+ * @cache: the core cache.
+ * @dentry: debugfs "slabs/<name>".
+ */
+struct fl_cache_ref {
+	u32 id;
+	struct fl_file *owner;
+	struct fl_slab_cache *cache;
+	struct dentry *dentry;
+};
+
+static struct {
+	struct fl_slab_root *root;
+	struct xarray caches;
+	u32 next_id;
+	struct dentry *dir;
+} fl_slab_dev;
+
+/* The constructor of FRAGLAB_CACHE_CTOR caches: a recognisable state. */
+static void fl_user_ctor(void *obj, void *arg)
+{
+	u32 size = (uintptr_t)arg;
+
+	memset(obj, 0xc7, size);
+	if (size >= sizeof(u64))
+		*(u64 *)obj = FL_CTOR_MAGIC;
+}
+
+static bool fl_is_constructed(const void *obj, u32 size)
+{
+	if (size >= sizeof(u64))
+		return *(const u64 *)obj == FL_CTOR_MAGIC;
+	return !memchr_inv(obj, 0xc7, size);
+}
+
+static int fl_slab_detail_show(struct seq_file *m, void *v)
+{
+	struct fl_cache_ref *ref = m->private;
+	char *buf;
+	size_t n;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = fl_slab_cache_detail(ref->cache, buf, PAGE_SIZE);
+	seq_write(m, buf, n);
+	kfree(buf);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fl_slab_detail);
+
+static void fl_slabinfo_emit(void *arg, const char *line)
+{
+	seq_puts(arg, line);
+}
+
+static int fl_slabinfo_show(struct seq_file *m, void *v)
+{
+	fl_slab_slabinfo_emit(fl_slab_dev.root, fl_slabinfo_emit, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(fl_slabinfo);
+
+static struct fl_cache_ref *fl_cache_lookup(struct fl_file *ff, u32 id)
+{
+	struct fl_cache_ref *ref = xa_load(&fl_slab_dev.caches, id);
+
+	return ref && ref->owner == ff ? ref : NULL;
+}
+
+static bool fl_cache_name_ok(const char *name)
+{
+	size_t i, len = strnlen(name, FRAGLAB_CACHE_NAME_LEN);
+
+	if (!len || len == FRAGLAB_CACHE_NAME_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isgraph(name[i]) || name[i] == '/')
+			return false;
+	return true;
+}
+
+static u32 fl_core_flags(u32 uflags)
+{
+	u32 f = 0;
+
+	if (uflags & FRAGLAB_CACHE_RECLAIMABLE)
+		f |= FL_SLAB_RECLAIMABLE;
+	if (uflags & FRAGLAB_CACHE_COLOUR)
+		f |= FL_SLAB_COLOUR;
+	if (uflags & FRAGLAB_CACHE_NO_CPU_CACHE)
+		f |= FL_SLAB_NO_CPU_CACHE;
+	return f;
+}
+
+static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc)
+{
+	struct fl_cache_ref *ref;
+	bool ctor = cc->flags & FRAGLAB_CACHE_CTOR;
+	int ret;
+
+	if (!fl_cache_name_ok(cc->name))
+		return -EINVAL;
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+	if (!ref)
+		return -ENOMEM;
+	ret = fl_slab_cache_create(fl_slab_dev.root, cc->name, cc->object_size,
+				   cc->align, fl_core_flags(cc->flags),
+				   ctor ? fl_user_ctor : NULL,
+				   (void *)(uintptr_t)cc->object_size,
+				   &ref->cache);
+	if (ret)
+		goto free_ref;
+	ref->owner = ff;
+	ret = xa_alloc_cyclic(&fl_slab_dev.caches, &ref->id, ref,
+			      XA_LIMIT(1, INT_MAX), &fl_slab_dev.next_id,
+			      GFP_KERNEL);
+	if (ret < 0)
+		goto destroy_cache;
+	ref->dentry = debugfs_create_file(cc->name, 0400, fl_slab_dev.dir, ref,
+					  &fl_slab_detail_fops);
+	cc->cache_id = ref->id;
+	return 0;
+
+destroy_cache:
+	fl_slab_cache_destroy(ref->cache);
+free_ref:
+	kfree(ref);
+	return ret;
+}
+
+/* Forget @ref: its debugfs file first (waits for readers), then the cache. */
+static void fl_cache_ref_free(struct fl_cache_ref *ref, bool force)
+{
+	debugfs_remove(ref->dentry);
+	xa_erase(&fl_slab_dev.caches, ref->id);
+	if (force)
+		fl_slab_cache_destroy_force(ref->cache);
+	else
+		WARN_ON_ONCE(fl_slab_cache_destroy(ref->cache));
+	kfree(ref);
+}
+
+static long fl_ioc_cache_create(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_cache_create cc;
+	int ret;
+
+	ret = fl_copy_in(&cc, uarg, sizeof(cc));
+	if (ret)
+		return ret;
+	if (cc.cache_id || !fl_mem_is_zero(cc.reserved, sizeof(cc.reserved)) ||
+	    (cc.flags & ~FRAGLAB_CACHE_FLAGS))
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	ret = fl_cache_create(ff, &cc);
+	mutex_unlock(&fl_dev.lock);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &cc, sizeof(cc)) ? -EFAULT : 0;
+}
+
+static long fl_ioc_cache_op(struct fl_file *ff, unsigned int cmd,
+			    void __user *uarg)
+{
+	struct fraglab_cache_op op;
+	struct fl_cache_ref *ref;
+	struct fl_slab_stats st;
+	int ret = 0;
+
+	ret = fl_copy_in(&op, uarg, sizeof(op));
+	if (ret)
+		return ret;
+	if (op.flags || op.pages ||
+	    !fl_mem_is_zero(op.reserved, sizeof(op.reserved)))
+		return -EINVAL;
+
+	mutex_lock(&fl_dev.lock);
+	ref = fl_cache_lookup(ff, op.cache_id);
+	if (!ref) {
+		ret = -ENOENT;
+	} else if (cmd == FRAGLAB_IOC_CACHE_SHRINK) {
+		long pages = fl_slab_cache_shrink(ref->cache, FL_SLAB_SHRINK_ALL);
+
+		if (pages < 0)
+			ret = pages;
+		else
+			op.pages = pages;
+	} else {
+		fl_slab_cache_get_stats(ref->cache, &st);
+		if (st.live_objs)
+			ret = -EBUSY;	/* nothing is freed */
+		else
+			fl_cache_ref_free(ref, false);
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &op, sizeof(op)) ? -EFAULT : 0;
+}
+
+static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o)
+{
+	struct fl_cache_ref *ref;
+	struct fl_obj *obj;
+	u64 offset;
+	void *ptr;
+	int ret;
+
+	if (o->pad || o->handle || o->offset || o->constructed)
+		return -EINVAL;
+	ref = fl_cache_lookup(ff, o->cache_id);
+	if (!ref)
+		return -ENOENT;
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj)
+		return -ENOMEM;
+	ret = fl_slab_cache_alloc(ref->cache, &offset, &ptr);
+	if (ret)
+		goto free_obj;
+	obj->kind = FRAGLAB_KIND_OBJECT;
+	obj->priv = ref;
+	obj->offset = offset;
+	obj->idx = offset >> PAGE_SHIFT;
+	obj->requested = fl_slab_cache_object_size(ref->cache);
+	obj->granted = obj->requested;
+	obj->mt = FL_MT_UNMOVABLE;
+	ret = fl_obj_insert(ff, obj);
+	if (ret)
+		goto free_object;
+	o->handle = fl_handle_of(obj);
+	o->offset = offset;
+	o->constructed = ptr && fl_is_constructed(ptr, obj->requested);
+	return 0;
+
+free_object:
+	fl_slab_cache_free(ref->cache, offset);
+free_obj:
+	kfree(obj);
+	return ret;
+}
+
+static void fl_obj_release(struct fl_obj *obj)
+{
+	struct fl_cache_ref *ref = obj->priv;
+
+	fl_obj_remove(obj);
+	WARN_ON_ONCE(fl_slab_cache_free(ref->cache, obj->offset));
+	kfree(obj);
+}
+
+static int fl_obj_free_one(struct fl_file *ff, struct fraglab_obj *o)
+{
+	struct fl_obj *obj;
+	struct fl_cache_ref *ref;
+
+	if (o->pad)
+		return -EINVAL;
+	obj = fl_obj_lookup(ff, o->handle);
+	if (!obj || obj->kind != FRAGLAB_KIND_OBJECT)
+		return -ENOENT;
+	ref = obj->priv;
+	if (ref->id != o->cache_id)
+		return -EINVAL;	/* freeing to the wrong cache */
+	fl_obj_release(obj);
+	return 0;
+}
+
+static long fl_ioc_obj(struct fl_file *ff, unsigned int cmd, void __user *uarg)
+{
+	struct fraglab_obj o;
+	int ret;
+
+	ret = fl_copy_in(&o, uarg, sizeof(o));
+	if (ret)
+		return ret;
+	if (o.result)
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	if (cmd == FRAGLAB_IOC_OBJ_ALLOC)
+		ret = fl_obj_alloc_one(ff, &o);
+	else
+		ret = fl_obj_free_one(ff, &o);
+	mutex_unlock(&fl_dev.lock);
+	if (ret || cmd != FRAGLAB_IOC_OBJ_ALLOC)
+		return ret;
+	if (copy_to_user(uarg, &o, sizeof(o))) {
+		mutex_lock(&fl_dev.lock);
+		fl_obj_release(fl_obj_lookup(ff, o.handle));
+		mutex_unlock(&fl_dev.lock);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int fl_obj_batch_run(struct fl_file *ff, struct fraglab_obj __user *u,
+			    u32 count, u32 op, u32 *done)
+{
+	struct fraglab_obj o;
+	int ret = 0;
+
+	for (*done = 0; *done < count; (*done)++, u++) {
+		if (copy_from_user(&o, u, sizeof(o)))
+			return -EFAULT;
+		if (o.result)
+			ret = -EINVAL;
+		else if (op == FRAGLAB_OBJ_BATCH_ALLOC)
+			ret = fl_obj_alloc_one(ff, &o);
+		else
+			ret = fl_obj_free_one(ff, &o);
+		o.result = ret;
+		if (copy_to_user(u, &o, sizeof(o))) {
+			if (!ret && op == FRAGLAB_OBJ_BATCH_ALLOC)
+				fl_obj_release(fl_obj_lookup(ff, o.handle));
+			return -EFAULT;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static long fl_ioc_obj_batch(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_obj_batch b;
+	int ret;
+
+	ret = fl_copy_in(&b, uarg, sizeof(b));
+	if (ret)
+		return ret;
+	if (b.pad || b.done || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)))
+		return -EINVAL;
+	if (!b.count || b.count > FRAGLAB_BATCH_MAX)
+		return -EINVAL;
+	if (b.op != FRAGLAB_OBJ_BATCH_ALLOC && b.op != FRAGLAB_OBJ_BATCH_FREE)
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	ret = fl_obj_batch_run(ff, u64_to_user_ptr(b.ptr), b.count, b.op,
+			       &b.done);
+	mutex_unlock(&fl_dev.lock);
+	if (copy_to_user(uarg, &b, sizeof(b)))
+		return -EFAULT;
+	return ret;
+}
+
+static void fl_fill_cache_info(struct fl_cache_ref *ref,
+			       struct fraglab_cache_info *ci)
+{
+	struct fl_slab_stats st;
+
+	fl_slab_cache_get_stats(ref->cache, &st);
+	memset(ci, 0, sizeof(*ci));
+	ci->cache_id = ref->id;
+	ci->flags = st.flags;
+	strscpy(ci->name, st.name, sizeof(ci->name));
+	ci->object_size = st.object_size;
+	ci->size = st.size;
+	ci->align = st.align;
+	ci->order = st.order;
+	ci->objs_per_slab = st.objs_per_slab;
+	ci->pages_per_slab = st.pages_per_slab;
+	ci->limit = st.limit;
+	ci->batchcount = st.batchcount;
+	ci->active_objs = st.live_objs;
+	ci->num_objs = st.num_objs;
+	ci->active_slabs = st.nr_full + st.nr_partial;
+	ci->num_slabs = st.nr_slabs;
+	ci->pages = st.pages;
+	ci->padding_bytes = st.padding_bytes;
+	ci->leftover_bytes = st.leftover_bytes;
+	ci->ctor_calls = st.ctor_calls;
+	ci->allocs = st.allocs;
+	ci->frees = st.frees;
+	ci->cpu_hits = st.alloc_hits + st.free_hits;
+	ci->cpu_misses = st.alloc_misses + st.free_misses;
+}
+
+static long fl_ioc_cache_info(struct fl_file *ff, void __user *uarg)
+{
+	struct fraglab_cache_info ci;
+	struct fl_cache_ref *ref;
+	u32 id;
+	int ret;
+
+	ret = fl_copy_in(&ci, uarg, sizeof(ci));
+	if (ret)
+		return ret;
+	id = ci.cache_id;
+	ci.cache_id = 0;
+	if (!fl_mem_is_zero(&ci, sizeof(ci)))
+		return -EINVAL;
+	mutex_lock(&fl_dev.lock);
+	ref = fl_cache_lookup(ff, id);
+	if (ref)
+		fl_fill_cache_info(ref, &ci);
+	mutex_unlock(&fl_dev.lock);
+	if (!ref)
+		return -ENOENT;
+	return copy_to_user(uarg, &ci, sizeof(ci)) ? -EFAULT : 0;
+}
+
+/**
+ * fl_slab_ioctl() - handle one command of the 0x10-0x1f range.
+ * @ff: the calling file.
+ * @cmd: ioctl command.
+ * @arg: user argument.
+ *
+ * Context: process context; takes fl_dev.lock.
+ * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ */
+long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+{
+	switch (cmd) {
+	case FRAGLAB_IOC_CACHE_CREATE:
+		return fl_ioc_cache_create(ff, arg);
+	case FRAGLAB_IOC_CACHE_DESTROY:
+	case FRAGLAB_IOC_CACHE_SHRINK:
+		return fl_ioc_cache_op(ff, cmd, arg);
+	case FRAGLAB_IOC_OBJ_ALLOC:
+	case FRAGLAB_IOC_OBJ_FREE:
+		return fl_ioc_obj(ff, cmd, arg);
+	case FRAGLAB_IOC_OBJ_BATCH:
+		return fl_ioc_obj_batch(ff, arg);
+	case FRAGLAB_IOC_CACHE_INFO:
+		return fl_ioc_cache_info(ff, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+/**
+ * fl_slab_dev_release_file() - free a closing fd's objects and caches.
+ * @ff: the file being released.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+void fl_slab_dev_release_file(struct fl_file *ff)
+{
+	struct fl_obj *obj, *tmp;
+	struct fl_cache_ref *ref;
+	unsigned long id;
+
+	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
+		if (obj->kind == FRAGLAB_KIND_OBJECT)
+			fl_obj_release(obj);
+	xa_for_each(&fl_slab_dev.caches, id, ref)
+		if (ref->owner == ff)
+			fl_cache_ref_free(ref, false);
+}
+
+/**
+ * fl_slab_dev_check() - the slab core's invariant checker.
+ * @msg: where the first violation is described.
+ * @len: size of @msg.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 or -EUCLEAN.
+ */
+int fl_slab_dev_check(char *msg, size_t len)
+{
+	return fl_slab_check(fl_slab_dev.root, msg, len);
+}
+
+/* ---- in-kernel API ---------------------------------------------------- */
+
+/**
+ * fraglab_cache_create() - create a slab cache in fraglab's arena.
+ * @name: unique name, 1..31 printable characters.
+ * @size: object size (fits an order-3 slab).
+ * @align: 0 or a power of two.
+ * @flags: FL_SLAB_RECLAIMABLE, FL_SLAB_COLOUR, FL_SLAB_NO_CPU_CACHE.
+ * @ctor: constructor run for every object when its slab is created, or NULL.
+ * @arg: passed to @ctor.
+ *
+ * Context: process context.
+ * Return: the cache, or an ERR_PTR (-EINVAL, -EEXIST, -ENOMEM).
+ */
+struct fl_slab_cache *fraglab_cache_create(const char *name, unsigned int size,
+					   unsigned int align,
+					   unsigned int flags,
+					   void (*ctor)(void *obj, void *arg),
+					   void *arg)
+{
+	struct fl_slab_cache *c;
+	int ret;
+
+	ret = fl_slab_cache_create(fl_slab_dev.root, name, size, align, flags,
+				   ctor, arg, &c);
+	return ret ? ERR_PTR(ret) : c;
+}
+EXPORT_SYMBOL_GPL(fraglab_cache_create);
+
+/**
+ * fraglab_cache_alloc() - allocate one object.
+ * @c: a cache from fraglab_cache_create().
+ *
+ * Context: any context that may take a spinlock.
+ * Return: the object (constructed if the cache has a constructor), or NULL.
+ */
+void *fraglab_cache_alloc(struct fl_slab_cache *c)
+{
+	void *ptr;
+	u64 offset;
+
+	return fl_slab_cache_alloc(c, &offset, &ptr) ? NULL : ptr;
+}
+EXPORT_SYMBOL_GPL(fraglab_cache_alloc);
+
+/**
+ * fraglab_cache_free() - give an object back to its cache.
+ * @c: the cache it came from.
+ * @obj: the object.
+ *
+ * Context: any context that may take a spinlock.
+ * Return: 0, -EINVAL (not this cache's) or -ENOENT (not allocated).
+ */
+int fraglab_cache_free(struct fl_slab_cache *c, void *obj)
+{
+	return fl_slab_cache_free_ptr(c, obj);
+}
+EXPORT_SYMBOL_GPL(fraglab_cache_free);
+
+/**
+ * fraglab_cache_destroy() - destroy an empty cache.
+ * @c: the cache.
+ *
+ * Context: process context.
+ * Return: 0, or -EBUSY if objects are still allocated (nothing freed).
+ */
+int fraglab_cache_destroy(struct fl_slab_cache *c)
+{
+	return fl_slab_cache_destroy(c);
+}
+EXPORT_SYMBOL_GPL(fraglab_cache_destroy);
+
+static void fl_selftest_ctor(void *obj, void *arg)
+{
+	atomic_inc(arg);
+	memset(obj, 0x5a, 192);
+}
+
+static int fl_slab_selftest(void)
+{
+	static void *objs[512];
+	struct fl_slab_cache *c;
+	atomic_t ctors = ATOMIC_INIT(0);
+	int i, first, ret = 0;
+
+	c = fraglab_cache_create("fraglab-selftest", 192, 0, 0,
+				 fl_selftest_ctor, &ctors);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = fraglab_cache_alloc(c);
+		if (!objs[i] || memchr_inv(objs[i], 0x5a, 192))
+			ret = -EUCLEAN;
+	}
+	first = atomic_read(&ctors);
+	for (i = ARRAY_SIZE(objs) - 1; i >= 0; i--)
+		if (objs[i] && fraglab_cache_free(c, objs[i]))
+			ret = -EUCLEAN;
+	for (i = 0; i < ARRAY_SIZE(objs) && !ret; i++) {
+		objs[i] = fraglab_cache_alloc(c);
+		if (!objs[i] || memchr_inv(objs[i], 0x5a, 192))
+			ret = -EUCLEAN;
+	}
+	if (!ret && atomic_read(&ctors) != first)
+		ret = -EUCLEAN;	/* reuse must not run the constructor */
+	if (!ret && fraglab_cache_destroy(c) != -EBUSY)
+		ret = -EUCLEAN;
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		if (objs[i])
+			fraglab_cache_free(c, objs[i]);
+	if (fraglab_cache_destroy(c))
+		ret = -EUCLEAN;
+	if (ret)
+		pr_err("slab self-test FAILED\n");
+	else
+		pr_info("slab self-test passed: %zu objects, %d constructor calls, reuse ran none\n",
+			ARRAY_SIZE(objs), first);
+	return ret;
+}
+
+/**
+ * fl_slab_dev_init() - the slab registry, debugfs files, optional self-test.
+ * @d: the device (its buddy exists).
+ *
+ * Context: module load.
+ * Return: 0 or a negative errno.
+ */
+int fl_slab_dev_init(struct fl_dev *d)
+{
+	int ret;
+
+	xa_init_flags(&fl_slab_dev.caches, XA_FLAGS_ALLOC1);
+	ret = fl_slab_root_create(d->buddy, &fl_slab_dev.root);
+	if (ret)
+		return ret;
+	debugfs_create_file("slabinfo", 0400, fl_debugfs_root_dir(), NULL,
+			    &fl_slabinfo_fops);
+	fl_slab_dev.dir = debugfs_create_dir("slabs", fl_debugfs_root_dir());
+	if (fl_param_slab_selftest) {
+		ret = fl_slab_selftest();
+		if (ret) {
+			fl_slab_root_destroy(fl_slab_dev.root);
+			fl_slab_dev.root = NULL;
+		}
+	}
+	return ret;
+}
+
+/**
+ * fl_slab_dev_exit() - destroy the registry (every fd is closed).
+ * @d: the device.
+ *
+ * Context: module unload.
+ */
+void fl_slab_dev_exit(struct fl_dev *d)
+{
+	WARN_ON_ONCE(!xa_empty(&fl_slab_dev.caches));
+	xa_destroy(&fl_slab_dev.caches);
+	if (fl_slab_dev.root)
+		fl_slab_root_destroy(fl_slab_dev.root);
+	fl_slab_dev.root = NULL;
+}
