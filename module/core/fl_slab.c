@@ -1,0 +1,2342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_slab.c - fraglab's slab allocator (portable core).
+ *
+ * Compiled into fraglab.ko and into userspace (tests/unit, fragctl --sim,
+ * benchmarks); it includes nothing but fl_port.h and fraglab's headers.
+ *
+ * Overview
+ * --------
+ * A cache (struct fl_slab_cache) hands out objects of one size.  Its
+ * memory comes in slabs: one buddy block of 2^order pages taken from
+ * fraglab's own buddy with owner_kind FL_OWN_SLAB, migrate type UNMOVABLE
+ * (RECLAIMABLE with FL_SLAB_RECLAIMABLE) and the slab's metadata pointer
+ * as the owner cookie.  Slab pages are never moved by compaction: objects
+ * are named by their arena offset.
+ *
+ * Geometry (SLUB)
+ * ---------------
+ * The stride is the object size rounded up to sizeof(void *) and then to
+ * the alignment (calculate_sizes()).  The order is mm/slub.c
+ * calculate_order() with slub_min_order 0, slub_max_order 3
+ * (PAGE_ALLOC_COSTLY_ORDER) and min_objects = 4 * (fls(nr_cpus) + 1)
+ * (the root may override it): start at get_order(min_objects * size),
+ * take the smallest order up to 3 whose leftover is <= 1/16 of the slab,
+ * then retry with 1/8, 1/4, 1/2 (calc_slab_order()).  Objects per slab
+ * = (PAGE_SIZE << order) / size; leftover = the remainder.  min_partial
+ * = ilog2(size) / 2 clamped to [MIN_PARTIAL 5, MAX_PARTIAL 10].
+ *
+ * With FL_SLAB_COLOUR, slabs are coloured as in Bonwick's paper and the
+ * old mm/slab.c: colour_off = max(align, cache line), colours =
+ * leftover / colour_off, and each new slab starts its first object at
+ * colour_next * colour_off, colour_next cycling 0..colours-1.  Colouring
+ * moves the leftover from the end of the slab to its front; the waste is
+ * the same.
+ *
+ * Slab metadata (outside the arena)
+ * ---------------------------------
+ * struct fl_slab is allocated with fl_zalloc() together with two arrays:
+ * free_idx[] (SLAB's bufctl as a stack of free object indices: pop on
+ * allocate, push on free, so the most recently freed object is reused
+ * first) and state[] (one byte per object: FREE in the slab, CACHED in a
+ * per-CPU array, LIVE at a caller).  Nothing is ever written into a free
+ * object, so a free object keeps its constructed state: the constructor
+ * runs once per object when its slab is created and never again (Bonwick's
+ * object caching).  The buddy's owner cookie maps an offset to its slab
+ * in O(max_order) (the buddy finds the head of the block), with no extra
+ * table.  Kmalloc caches add requested[] (u16 per object) for internal
+ * fragmentation accounting.
+ *
+ * Lists
+ * -----
+ * Each slab is on exactly one of the cache's full, partial or empty lists
+ * according to nr_free (0, between, objs).  Refill takes from partial
+ * slabs first, then empty ones, then grows the cache by one slab.  When a
+ * flush leaves more than min_partial empty slabs, the extra ones go back
+ * to the buddy at once (SLUB's discard in __slab_free()); shrink flushes
+ * every per-CPU array and releases the empty slabs beyond min_partial, or
+ * all of them with FL_SLAB_SHRINK_ALL (kmem_cache_shrink()).
+ *
+ * Per-CPU arrays (Bonwick & Adams magazines / SLAB's array_cache)
+ * ----------------------------------------------------------------
+ * Each CPU (each thread id modulo fl_nr_cpus() in userspace) has an array
+ * of up to @limit free objects.  Allocation pops from it (a fast-path
+ * hit); when it is empty, up to @batchcount objects are moved from slabs
+ * to it under the cache lock (cache_alloc_refill()).  Free pushes onto
+ * it; when it is full, the @batchcount oldest objects go back to their
+ * slabs (cache_flusharray()).  limit/batchcount follow mm/slab.c
+ * enable_cpucache(): 120/60 up to 256 B, 54/27 up to 1 KiB, 24/12 up to
+ * a page, 8/4 above; FL_SLAB_NO_CPU_CACHE sets limit 0 and every
+ * allocation and free then takes the cache lock (for experiments).
+ * Counters that the fast path updates (allocs, frees, hits, misses,
+ * requested bytes) live in the per-CPU structure and are summed on read.
+ *
+ * Locking
+ * -------
+ * Lock order (outermost first):
+ *
+ *   fl_slab_root.lock        the cache list (create/destroy/iterate)
+ *     fl_slab_cpu.lock       one CPU's array and counters; at most one
+ *                            per-CPU lock is held at any time
+ *       fl_slab_cache.lock   slab lists, free_idx[], FREE states, counters
+ *         fl_buddy lock      taken inside fl_buddy_*()
+ *
+ * All are fl_lock_t: spinlocks in the kernel (safe on PREEMPT_RT, where
+ * they become sleeping rt-mutexes; a migration between fl_cpu_id() and
+ * taking that CPU's lock only costs locality), mutexes in userspace.
+ * Metadata is never allocated or freed with any lock held (fl_zalloc()
+ * may sleep): growing runs unlocked and links the new slab afterwards,
+ * released slabs are unlinked and returned to the buddy under the cache
+ * lock and their metadata is freed after every lock is dropped.  The
+ * constructor runs unlocked too.
+ *
+ * Lookup of a freed offset takes only the buddy lock: under it the page
+ * must be an allocated FL_OWN_SLAB block, and the slab (the owner cookie)
+ * is read there, since a slab is returned to the buddy (under the buddy
+ * lock) before its metadata is freed.  The object's state must be LIVE,
+ * which pins the slab.  A double free is therefore detected (-ENOENT)
+ * unless it races with another free of the same object.
+ *
+ * Whole-cache operations (destroy, shrink, stats) visit the per-CPU
+ * arrays one at a time.  fl_slab_cache_check() and the -EBUSY test of
+ * fl_slab_cache_destroy() are exact only when nothing allocates from or
+ * frees to the cache concurrently (as for kmem_cache_destroy()).
+ *
+ * Errors
+ * ------
+ * Free: -EINVAL if the object belongs to another cache (a slab of another
+ * cache, or a kmalloc cache for fl_slab_cache_free()); -ENOENT if there is
+ * no allocated object at that offset (not a slab page, not the start of
+ * an object, already free or cached).  Allocation: -ENOMEM if metadata or
+ * the buddy is exhausted; nothing changes but the alloc_fail counter.
+ */
+#include "fl_port.h"
+#include "fl_buddy.h"
+#include "fl_buddy_internal.h"
+#include "fl_slab.h"
+
+#define FL_SLAB_MAGIC		0x51ab51abU
+#define FL_SLAB_CACHE_MAGIC	0xcac4e51bU
+#define FL_SLAB_MAX_OBJS	32767U	/* SLUB's MAX_OBJS_PER_PAGE */
+#define FL_SLAB_SECTION_SHIFT	FL_MAX_ORDER
+
+enum fl_slab_obj_state {
+	FL_OBJ_FREE = 0,	/* on its slab's free_idx[] stack */
+	FL_OBJ_CACHED = 1,	/* in a per-CPU array */
+	FL_OBJ_LIVE = 2,	/* handed to a caller */
+	FL_OBJ_MARK = 3,	/* transient, fl_slab_cache_check() only */
+};
+
+enum fl_slab_list_id {
+	FL_LIST_FULL = 0,
+	FL_LIST_PARTIAL = 1,
+	FL_LIST_EMPTY = 2,
+	FL_LIST_NONE = 3,	/* being created or released */
+};
+
+static const char * const fl_slab_list_names[] = {
+	"full", "partial", "empty", "none",
+};
+
+struct fl_slab_link {
+	struct fl_slab_link *next;
+	struct fl_slab_link *prev;
+};
+
+/**
+ * struct fl_slab - metadata of one slab (outside the arena).
+ * @magic: FL_SLAB_MAGIC while the slab exists.
+ * @list_id: enum fl_slab_list_id.
+ * @link: in one of the cache's lists (first member: see fl_slab_of()).
+ * @cache: owning cache (immutable).
+ * @base: virtual address of the first page, NULL in simulations.
+ * @page: buddy head index of the slab.
+ * @colour: byte offset of object 0 from the slab start.
+ * @nr_free: entries on @free_idx.
+ * @free_idx: stack of free object indices.
+ * @state: enum fl_slab_obj_state per object.
+ * @requested: bytes requested per object (kmalloc caches only).
+ * @next_dead: link in a batch of released slabs, freed once unlocked.
+ */
+struct fl_slab {
+	struct fl_slab_link link;
+	u32 magic;
+	u32 list_id;
+	struct fl_slab_cache *cache;
+	u8 *base;
+	u32 page;
+	u32 colour;
+	u32 nr_free;
+	u16 *free_idx;
+	u8 *state;
+	u16 *requested;
+	struct fl_slab *next_dead;
+};
+
+/* An object as stored in a per-CPU array. */
+struct fl_slab_ref {
+	struct fl_slab *slab;
+	u32 idx;
+};
+
+/**
+ * struct fl_slab_cpu - one CPU's object array and fast-path counters.
+ * @lock: protects everything below.
+ * @avail: objects in @entry; @entry[@avail - 1] is the hottest.
+ * @entry: up to the cache's limit objects (state CACHED).
+ * @allocs: successful allocations on this CPU.
+ * @frees: successful frees on this CPU.
+ * @alloc_hits: allocations served from @entry.
+ * @alloc_misses: allocations that refilled or grew.
+ * @free_hits: frees pushed to @entry.
+ * @free_misses: frees that flushed a batch (or went to the slab).
+ * @req_bytes: kmalloc bytes requested minus freed on this CPU.
+ * @__pad: keeps CPUs off each other's cache lines.
+ */
+struct fl_slab_cpu {
+	fl_lock_t lock;
+	u32 avail;
+	struct fl_slab_ref *entry;
+	u64 allocs;
+	u64 frees;
+	u64 alloc_hits;
+	u64 alloc_misses;
+	u64 free_hits;
+	u64 free_misses;
+	s64 req_bytes;
+	u8 __pad[64];
+};
+
+struct fl_slab_list {
+	struct fl_slab_link head;
+	u64 nr;
+};
+
+struct fl_slab_cache {
+	u32 magic;
+	char name[FL_SLAB_NAME_LEN];
+	struct fl_slab_root *root;
+	struct fl_slab_link node;	/* in root->caches */
+	u32 object_size;
+	u32 align;
+	u32 flags;
+	u8 mt;
+	struct fl_slab_geometry geo;
+	u32 min_partial;
+	u32 colour_off;
+	u32 colours;
+	u32 colour_next;
+	u32 limit;
+	u32 batchcount;
+	fl_slab_ctor_t ctor;
+	void *ctor_arg;
+	u32 nr_cpus;
+	struct fl_slab_cpu *cpu;
+	struct fl_slab_ref *entries;
+
+	fl_lock_t lock;
+	struct fl_slab_list lists[3];
+	u64 free_in_slabs;
+	u64 ctor_calls;
+	u64 alloc_fail;
+	u64 bad_frees;
+	u64 slabs_allocated;
+	u64 slabs_freed;
+};
+
+struct fl_slab_section {
+	uintptr_t base;
+	u32 start;
+	u32 nr_pages;
+};
+
+struct fl_slab_root {
+	struct fl_buddy *buddy;
+	fl_lock_t lock;
+	struct fl_slab_link caches;
+	u32 nr_caches;
+	u32 min_objects;
+	u32 nr_pages;
+	u32 nr_sections;
+	struct fl_slab_section *sections;
+	struct fl_slab_cache *kmalloc[FL_KMALLOC_NR_CLASSES];
+};
+
+/* ------------------------------------------------------------ lists */
+
+static void fl_link_init(struct fl_slab_link *h)
+{
+	h->next = h;
+	h->prev = h;
+}
+
+static void fl_link_add(struct fl_slab_link *n, struct fl_slab_link *h)
+{
+	n->next = h->next;
+	n->prev = h;
+	h->next->prev = n;
+	h->next = n;
+}
+
+static void fl_link_del(struct fl_slab_link *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->next = n;
+	n->prev = n;
+}
+
+static bool fl_link_empty(const struct fl_slab_link *h)
+{
+	return h->next == h;
+}
+
+static struct fl_slab *fl_slab_of(struct fl_slab_link *l)
+{
+	return (struct fl_slab *)l;	/* link is the first member */
+}
+
+static struct fl_slab_cache *fl_cache_of(struct fl_slab_link *l)
+{
+	return (struct fl_slab_cache *)((u8 *)l -
+					__builtin_offsetof(struct fl_slab_cache,
+							   node));
+}
+
+/* ------------------------------------------------------------ geometry */
+
+static u32 fl_slab_fls(u32 x)
+{
+	u32 r = 0;
+
+	while (x) {
+		r++;
+		x >>= 1;
+	}
+	return r;
+}
+
+static u32 fl_slab_ilog2(u32 x)
+{
+	return x ? fl_slab_fls(x) - 1 : 0;
+}
+
+static bool fl_slab_is_pow2(u32 x)
+{
+	return x && !(x & (x - 1));
+}
+
+static u32 fl_slab_get_order(u64 bytes)
+{
+	u32 order = 0;
+
+	while (((u64)FL_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+static u32 fl_slab_order_objects(u32 order, u32 size)
+{
+	return (u32)((FL_PAGE_SIZE << order) / size);
+}
+
+/* mm/slub.c calc_slab_order() */
+static u32 fl_slab_calc_order(u32 size, u32 min_order, u32 max_order,
+			      u32 fract_leftover)
+{
+	u32 order;
+
+	for (order = min_order; order <= max_order; order++) {
+		u32 slab_size = (u32)FL_PAGE_SIZE << order;
+		u32 rem = slab_size % size;
+
+		if (rem <= slab_size / fract_leftover)
+			break;
+	}
+	return order;
+}
+
+/**
+ * fl_slab_default_min_objects() - SLUB's min_objects for a CPU count.
+ * @nr_cpus: number of CPUs (0 or 1 counts as 1).
+ *
+ * Context: any.
+ * Return: 4 * (fls(nr_cpus) + 1), as calculate_order() computes it when
+ * slub_min_objects is not set.
+ */
+u32 fl_slab_default_min_objects(u32 nr_cpus)
+{
+	if (!nr_cpus)
+		nr_cpus = 1;
+	return 4 * (fl_slab_fls(nr_cpus) + 1);
+}
+FL_EXPORT(fl_slab_default_min_objects);
+
+/**
+ * fl_slab_min_partial() - SLUB's min_partial for a stride.
+ * @size: object stride in bytes.
+ *
+ * Context: any.
+ * Return: ilog2(@size) / 2 clamped to [FL_SLAB_MIN_PARTIAL,
+ * FL_SLAB_MAX_PARTIAL] (set_min_partial() in mm/slub.c).
+ */
+u32 fl_slab_min_partial(u32 size)
+{
+	u32 mp = fl_slab_ilog2(size) / 2;
+
+	if (mp > FL_SLAB_MAX_PARTIAL)
+		mp = FL_SLAB_MAX_PARTIAL;
+	if (mp < FL_SLAB_MIN_PARTIAL)
+		mp = FL_SLAB_MIN_PARTIAL;
+	return mp;
+}
+FL_EXPORT(fl_slab_min_partial);
+
+static u32 fl_slab_round_up(u32 x, u32 a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+/**
+ * fl_slab_calc_geometry() - stride, order and objects per slab.
+ * @object_size: bytes per object, 1..FL_SLAB_MAX_SIZE.
+ * @align: 0 (default FL_SLAB_MIN_ALIGN) or a power of two <= FL_PAGE_SIZE.
+ * @min_objects: SLUB's min_objects heuristic (0 or 1: none, i.e. the
+ *               plain "smallest order with leftover <= 1/16" rule).
+ * @g: out.
+ *
+ * Models mm/slub.c calculate_order() with slub_min_order 0 and
+ * slub_max_order FL_SLAB_MAX_ORDER; see the comment at the top of the file.
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL for a size of 0, a stride above FL_SLAB_MAX_SIZE,
+ * or a bad alignment.
+ */
+int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
+			  struct fl_slab_geometry *g)
+{
+	u32 size, max_objects, min_order, order, fraction;
+
+	if (!g || !object_size || object_size > FL_SLAB_MAX_SIZE)
+		return -EINVAL;
+	if (align && (!fl_slab_is_pow2(align) || align > FL_PAGE_SIZE))
+		return -EINVAL;
+	if (align < FL_SLAB_MIN_ALIGN)
+		align = FL_SLAB_MIN_ALIGN;
+	size = fl_slab_round_up(object_size, FL_SLAB_MIN_ALIGN);
+	size = fl_slab_round_up(size, align);
+	if (size > FL_SLAB_MAX_SIZE)
+		return -EINVAL;
+
+	if (!min_objects)
+		min_objects = 1;
+	max_objects = fl_slab_order_objects(FL_SLAB_MAX_ORDER, size);
+	if (max_objects < 1)
+		max_objects = 1;
+	if (min_objects > max_objects)
+		min_objects = max_objects;
+	min_order = fl_slab_get_order((u64)min_objects * size);
+	order = FL_SLAB_MAX_ORDER + 1;
+	if (fl_slab_order_objects(min_order, size) > FL_SLAB_MAX_OBJS) {
+		order = fl_slab_get_order((u64)size * FL_SLAB_MAX_OBJS) - 1;
+	} else {
+		for (fraction = FL_SLAB_FRACT_LEFTOVER; fraction > 1;
+		     fraction /= 2) {
+			order = fl_slab_calc_order(size, min_order,
+						   FL_SLAB_MAX_ORDER, fraction);
+			if (order <= FL_SLAB_MAX_ORDER)
+				break;
+		}
+	}
+	if (fl_warn_once(order > FL_SLAB_MAX_ORDER))
+		return -EINVAL;
+	g->size = size;
+	g->order = order;
+	g->objs = fl_slab_order_objects(order, size);
+	g->leftover = ((u32)FL_PAGE_SIZE << order) - g->objs * size;
+	return 0;
+}
+FL_EXPORT(fl_slab_calc_geometry);
+
+/* mm/slab.c enable_cpucache() */
+static void fl_slab_tunables(u32 size, u32 *limit, u32 *batch)
+{
+	u32 l;
+
+	if (size > 131072)
+		l = 1;
+	else if (size > FL_PAGE_SIZE)
+		l = 8;
+	else if (size > 1024)
+		l = 24;
+	else if (size > 256)
+		l = 54;
+	else
+		l = 120;
+	*limit = l;
+	*batch = (l + 1) / 2;
+}
+
+/* ------------------------------------------------------------ root */
+
+/* Binary search of the first hole page in [start, end): holes are tails. */
+static u32 fl_slab_section_len(struct fl_buddy *b, u32 start, u32 end)
+{
+	struct fl_page_info pi;
+	u32 lo = start, hi = end;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (fl_buddy_page_info(b, mid, &pi) || pi.state == FL_PAGE_HOLE)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo - start;
+}
+
+static int fl_slab_build_sections(struct fl_slab_root *r)
+{
+	u32 nr = (r->nr_pages >> FL_SLAB_SECTION_SHIFT) + 1, i, n = 0;
+
+	r->sections = fl_zalloc(sizeof(*r->sections) * nr);
+	if (!r->sections)
+		return -ENOMEM;
+	for (i = 0; i < nr; i++) {
+		u32 start = i << FL_SLAB_SECTION_SHIFT, end, len, j;
+		void *addr;
+
+		if (start >= r->nr_pages)
+			break;
+		addr = fl_buddy_page_addr(r->buddy, start);
+		if (!addr)
+			continue;
+		end = min(start + (1U << FL_SLAB_SECTION_SHIFT), r->nr_pages);
+		len = fl_slab_section_len(r->buddy, start, end);
+		/* insertion sort by address: chunks need not be in order */
+		for (j = n; j > 0 && r->sections[j - 1].base > (uintptr_t)addr;
+		     j--)
+			r->sections[j] = r->sections[j - 1];
+		r->sections[j].base = (uintptr_t)addr;
+		r->sections[j].start = start;
+		r->sections[j].nr_pages = len;
+		n++;
+	}
+	r->nr_sections = n;
+	return 0;
+}
+
+/**
+ * fl_slab_root_create() - create the slab registry of one arena.
+ * @b: the arena's buddy; must outlive the root.
+ * @out: out: the new root.
+ *
+ * Names of caches are unique per root.  The SLUB min_objects heuristic is
+ * set from fl_nr_cpus(); see fl_slab_root_set_min_objects().
+ *
+ * Context: process context, may sleep (metadata allocation).
+ * Return: 0, -EINVAL for NULL arguments, -ENOMEM.
+ */
+int fl_slab_root_create(struct fl_buddy *b, struct fl_slab_root **out)
+{
+	struct fl_slab_root *r;
+	int ret;
+
+	if (!b || !out)
+		return -EINVAL;
+	r = fl_zalloc(sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->buddy = b;
+	r->nr_pages = fl_buddy_nr_pages(b);
+	r->min_objects = fl_slab_default_min_objects(fl_nr_cpus());
+	fl_link_init(&r->caches);
+	ret = fl_slab_build_sections(r);
+	if (ret) {
+		fl_free(r);
+		return ret;
+	}
+	fl_lock_init(&r->lock);
+	*out = r;
+	return 0;
+}
+FL_EXPORT(fl_slab_root_create);
+
+/**
+ * fl_slab_root_buddy() - the buddy a root allocates from.
+ * @r: the root.
+ *
+ * Context: any.
+ * Return: the buddy given to fl_slab_root_create().
+ */
+struct fl_buddy *fl_slab_root_buddy(const struct fl_slab_root *r)
+{
+	return r->buddy;
+}
+FL_EXPORT(fl_slab_root_buddy);
+
+/**
+ * fl_slab_root_set_min_objects() - override SLUB's min_objects.
+ * @r: the root.
+ * @min_objects: for caches created afterwards; 0 restores the default
+ *               from fl_nr_cpus(), 1 gives the plain 1/16 leftover rule.
+ *
+ * Context: any; does not affect existing caches.
+ */
+void fl_slab_root_set_min_objects(struct fl_slab_root *r, u32 min_objects)
+{
+	fl_lock(&r->lock);
+	r->min_objects = min_objects ? min_objects :
+			 fl_slab_default_min_objects(fl_nr_cpus());
+	fl_unlock(&r->lock);
+}
+FL_EXPORT(fl_slab_root_set_min_objects);
+
+/* ------------------------------------------------------------ objects */
+
+static u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
+			      const struct fl_slab *s, u32 idx)
+{
+	return ((u64)s->page << FL_PAGE_SHIFT) + s->colour +
+	       (u64)idx * c->geo.size;
+}
+
+static void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
+			     const struct fl_slab *s, u32 idx)
+{
+	if (!s->base)
+		return NULL;
+	return s->base + s->colour + (size_t)idx * c->geo.size;
+}
+
+static u8 fl_slab_state_get(const struct fl_slab *s, u32 idx)
+{
+	return *(volatile u8 *)&s->state[idx];
+}
+
+static void fl_slab_state_set(struct fl_slab *s, u32 idx, u8 v)
+{
+	*(volatile u8 *)&s->state[idx] = v;
+}
+
+/* ------------------------------------------------------------ slab lists */
+
+static u32 fl_slab_list_for(const struct fl_slab_cache *c,
+			    const struct fl_slab *s)
+{
+	if (!s->nr_free)
+		return FL_LIST_FULL;
+	if (s->nr_free == c->geo.objs)
+		return FL_LIST_EMPTY;
+	return FL_LIST_PARTIAL;
+}
+
+/* Move @s to the list matching its nr_free.  Cache lock held. */
+static void fl_slab_relist(struct fl_slab_cache *c, struct fl_slab *s)
+{
+	u32 id = fl_slab_list_for(c, s);
+
+	if (id == s->list_id)
+		return;
+	if (s->list_id != FL_LIST_NONE) {
+		fl_link_del(&s->link);
+		c->lists[s->list_id].nr--;
+	}
+	fl_link_add(&s->link, &c->lists[id].head);
+	c->lists[id].nr++;
+	s->list_id = id;
+}
+
+/* Pop one free object of @s (nr_free > 0).  Cache lock held. */
+static u32 fl_slab_pop(struct fl_slab_cache *c, struct fl_slab *s, u8 state)
+{
+	u32 idx = s->free_idx[--s->nr_free];
+
+	c->free_in_slabs--;
+	fl_slab_state_set(s, idx, state);
+	return idx;
+}
+
+/* Push object @idx back onto @s.  Cache lock held. */
+static void fl_slab_push(struct fl_slab_cache *c, struct fl_slab *s, u32 idx)
+{
+	fl_slab_state_set(s, idx, FL_OBJ_FREE);
+	s->free_idx[s->nr_free++] = (u16)idx;
+	c->free_in_slabs++;
+	fl_slab_relist(c, s);
+}
+
+/*
+ * Unlink @s, give its pages back to the buddy and queue its metadata on
+ * @dead for fl_slab_free_dead() once every lock is dropped.  Cache lock
+ * held; @s must be empty.
+ */
+static void fl_slab_release(struct fl_slab_cache *c, struct fl_slab *s,
+			    struct fl_slab **dead)
+{
+	int ret;
+
+	fl_link_del(&s->link);
+	c->lists[s->list_id].nr--;
+	s->list_id = FL_LIST_NONE;
+	c->free_in_slabs -= s->nr_free;
+	ret = fl_buddy_free(c->root->buddy, s->page);
+	fl_warn_once(ret);
+	s->magic = 0;
+	c->slabs_freed++;
+	s->next_dead = *dead;
+	*dead = s;
+}
+
+static void fl_slab_free_dead(struct fl_slab *dead)
+{
+	while (dead) {
+		struct fl_slab *next = dead->next_dead;
+
+		fl_free(dead);
+		dead = next;
+	}
+}
+
+/* Release empty slabs beyond @keep.  Cache lock held.  Returns pages. */
+static u64 fl_slab_trim_empty(struct fl_slab_cache *c, u64 keep,
+			      struct fl_slab **dead)
+{
+	struct fl_slab_list *l = &c->lists[FL_LIST_EMPTY];
+	u64 pages = 0;
+
+	while (l->nr > keep) {
+		/* the oldest empty slab: at the tail */
+		fl_slab_release(c, fl_slab_of(l->head.prev), dead);
+		pages += 1U << c->geo.order;
+	}
+	return pages;
+}
+
+/* ------------------------------------------------------------ growing */
+
+static struct fl_slab *fl_slab_new_meta(struct fl_slab_cache *c)
+{
+	u32 objs = c->geo.objs;
+	size_t bytes = sizeof(struct fl_slab) + objs * sizeof(u16) + objs;
+	struct fl_slab *s;
+
+	if (c->flags & FL_SLAB_KMALLOC)
+		bytes += objs * sizeof(u16);
+	s = fl_zalloc(bytes);
+	if (!s)
+		return NULL;
+	/* u16 arrays first, right after the (8-byte aligned) struct */
+	s->free_idx = (u16 *)(s + 1);
+	if (c->flags & FL_SLAB_KMALLOC)
+		s->requested = s->free_idx + objs;
+	s->state = (u8 *)(s->free_idx + objs +
+			  ((c->flags & FL_SLAB_KMALLOC) ? objs : 0));
+	s->cache = c;
+	s->list_id = FL_LIST_NONE;
+	fl_link_init(&s->link);
+	return s;
+}
+
+static u32 fl_slab_next_colour(struct fl_slab_cache *c)
+{
+	u32 colour;
+
+	fl_lock(&c->lock);
+	colour = c->colour_next * c->colour_off;
+	if (++c->colour_next >= c->colours)
+		c->colour_next = 0;
+	fl_unlock(&c->lock);
+	return colour;
+}
+
+/* Make the owner cookie point at @s, under the buddy lock (see Lookup). */
+static void fl_slab_publish(struct fl_slab_cache *c, struct fl_slab *s)
+{
+	struct fl_buddy *b = c->root->buddy;
+	int ret;
+
+	fl_lock(__fl_buddy_lock(b));
+	ret = __fl_buddy_set_owner(b, s->page, FL_OWN_SLAB,
+				   (u64)(uintptr_t)s);
+	fl_unlock(__fl_buddy_lock(b));
+	fl_warn_once(ret);
+}
+
+/* Run the constructor on every object of a fresh slab.  No lock held. */
+static u64 fl_slab_construct(struct fl_slab_cache *c, struct fl_slab *s)
+{
+	u32 i;
+
+	if (!c->ctor || !s->base)
+		return 0;
+	for (i = 0; i < c->geo.objs; i++)
+		c->ctor(fl_slab_obj_ptr(c, s, i), c->ctor_arg);
+	return c->geo.objs;
+}
+
+/*
+ * Grow @c by one slab and take one object of it for the caller (so a
+ * grower always makes progress).  No lock held on entry or exit.
+ */
+static int fl_slab_grow(struct fl_slab_cache *c, struct fl_slab_ref *ref)
+{
+	struct fl_buddy_req req = { 0 };
+	struct fl_slab *s;
+	u64 ctors;
+	u32 i, idx;
+	int ret;
+
+	s = fl_slab_new_meta(c);
+	if (!s) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < c->geo.objs; i++)
+		s->free_idx[i] = (u16)(c->geo.objs - 1 - i);
+	s->nr_free = c->geo.objs;
+	s->colour = fl_slab_next_colour(c);
+
+	req.order = c->geo.order;
+	req.mt = c->mt;
+	req.owner_kind = FL_OWN_SLAB;
+	req.requested = c->geo.objs * c->object_size;
+	req.owner = 0;		/* published below, once initialised */
+	ret = fl_buddy_alloc(c->root->buddy, &req, &idx);
+	if (ret) {
+		fl_free(s);
+		ret = -ENOMEM;
+		goto fail;
+	}
+	s->page = idx;
+	s->base = fl_buddy_page_addr(c->root->buddy, idx);
+	s->magic = FL_SLAB_MAGIC;
+	fl_slab_publish(c, s);
+	ctors = fl_slab_construct(c, s);
+
+	fl_lock(&c->lock);
+	c->ctor_calls += ctors;
+	c->slabs_allocated++;
+	c->free_in_slabs += s->nr_free;
+	ref->slab = s;
+	ref->idx = fl_slab_pop(c, s, FL_OBJ_LIVE);
+	fl_slab_relist(c, s);
+	fl_unlock(&c->lock);
+	return 0;
+fail:
+	fl_lock(&c->lock);
+	c->alloc_fail++;
+	fl_unlock(&c->lock);
+	return ret;
+}
+
+/* ------------------------------------------------------------ refill/flush */
+
+static struct fl_slab *fl_slab_pick(struct fl_slab_cache *c)
+{
+	if (!fl_link_empty(&c->lists[FL_LIST_PARTIAL].head))
+		return fl_slab_of(c->lists[FL_LIST_PARTIAL].head.next);
+	if (!fl_link_empty(&c->lists[FL_LIST_EMPTY].head))
+		return fl_slab_of(c->lists[FL_LIST_EMPTY].head.next);
+	return NULL;
+}
+
+/* Move free objects from slabs to @pc's array until it holds @want. */
+static void fl_slab_fill(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
+			 u32 want)
+{
+	struct fl_slab *s;
+
+	while (pc->avail < want) {
+		s = fl_slab_pick(c);
+		if (!s)
+			break;
+		pc->entry[pc->avail].slab = s;
+		pc->entry[pc->avail].idx = fl_slab_pop(c, s, FL_OBJ_CACHED);
+		pc->avail++;
+		fl_slab_relist(c, s);
+	}
+}
+
+/*
+ * Take one object for the caller (into @ref, state LIVE) and up to
+ * batchcount - 1 more into @pc's (empty) array.  Per-CPU and cache locks
+ * held.  Returns false if no slab has a free object.
+ */
+static bool fl_slab_refill(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
+			   struct fl_slab_ref *ref)
+{
+	struct fl_slab *s = fl_slab_pick(c);
+	u32 want = c->batchcount ? c->batchcount - 1 : 0;
+
+	if (!s)
+		return false;
+	ref->slab = s;
+	ref->idx = fl_slab_pop(c, s, FL_OBJ_LIVE);
+	fl_slab_relist(c, s);
+	fl_slab_fill(c, pc, want);
+	return true;
+}
+
+/* Give back the @n oldest objects of @pc's array.  Both locks held. */
+static void fl_slab_flush(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
+			  u32 n)
+{
+	u32 i;
+
+	if (n > pc->avail)
+		n = pc->avail;
+	for (i = 0; i < n; i++)
+		fl_slab_push(c, pc->entry[i].slab, pc->entry[i].idx);
+	for (i = n; i < pc->avail; i++)
+		pc->entry[i - n] = pc->entry[i];
+	pc->avail -= n;
+}
+
+/* ------------------------------------------------------------ create */
+
+static int fl_slab_check_name(const char *name)
+{
+	size_t i, len;
+
+	if (!name)
+		return -EINVAL;
+	for (len = 0; len < FL_SLAB_NAME_LEN && name[len]; len++)
+		;
+	if (!len || len >= FL_SLAB_NAME_LEN)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (name[i] <= ' ' || name[i] > '~')
+			return -EINVAL;
+	return 0;
+}
+
+static struct fl_slab_cache *fl_slab_find_locked(struct fl_slab_root *r,
+						 const char *name)
+{
+	struct fl_slab_link *l;
+
+	for (l = r->caches.next; l != &r->caches; l = l->next) {
+		struct fl_slab_cache *c = fl_cache_of(l);
+
+		if (!fl_memcmp(c->name, name, fl_strlen(name) + 1))
+			return c;
+	}
+	return NULL;
+}
+
+static int fl_slab_cpu_init(struct fl_slab_cache *c)
+{
+	u32 i;
+
+	c->nr_cpus = fl_nr_cpus();
+	if (!c->nr_cpus)
+		c->nr_cpus = 1;
+	c->cpu = fl_zalloc(sizeof(*c->cpu) * c->nr_cpus);
+	if (!c->cpu)
+		return -ENOMEM;
+	if (c->limit) {
+		c->entries = fl_zalloc(sizeof(*c->entries) * c->limit *
+				       c->nr_cpus);
+		if (!c->entries) {
+			fl_free(c->cpu);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < c->nr_cpus; i++) {
+		fl_lock_init(&c->cpu[i].lock);
+		c->cpu[i].entry = c->entries ? c->entries + i * c->limit : NULL;
+	}
+	return 0;
+}
+
+static void fl_slab_cpu_fini(struct fl_slab_cache *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr_cpus; i++)
+		fl_lock_destroy(&c->cpu[i].lock);
+	fl_free(c->entries);
+	fl_free(c->cpu);
+}
+
+static void fl_slab_setup(struct fl_slab_cache *c, u32 object_size, u32 align,
+			  u32 flags, const struct fl_slab_geometry *g)
+{
+	c->object_size = object_size;
+	c->align = align < FL_SLAB_MIN_ALIGN ? FL_SLAB_MIN_ALIGN : align;
+	c->flags = flags;
+	c->mt = (flags & FL_SLAB_RECLAIMABLE) ? FL_MT_RECLAIMABLE :
+						FL_MT_UNMOVABLE;
+	c->geo = *g;
+	c->min_partial = fl_slab_min_partial(g->size);
+	c->colour_off = max(c->align, (u32)FL_SLAB_CACHE_LINE);
+	c->colours = 1;
+	if ((flags & FL_SLAB_COLOUR) && g->leftover / c->colour_off > 1)
+		c->colours = g->leftover / c->colour_off;
+	fl_slab_tunables(g->size, &c->limit, &c->batchcount);
+	if (flags & FL_SLAB_NO_CPU_CACHE) {
+		c->limit = 0;
+		c->batchcount = 0;
+	}
+}
+
+static int __fl_slab_cache_create(struct fl_slab_root *r, const char *name,
+				  u32 object_size, u32 align, u32 flags,
+				  fl_slab_ctor_t ctor, void *ctor_arg,
+				  struct fl_slab_cache **out)
+{
+	struct fl_slab_geometry g;
+	struct fl_slab_cache *c;
+	u32 min_objects, i;
+	int ret;
+
+	if (!r || !out || fl_slab_check_name(name))
+		return -EINVAL;
+	fl_lock(&r->lock);
+	min_objects = r->min_objects;
+	fl_unlock(&r->lock);
+	ret = fl_slab_calc_geometry(object_size, align, min_objects, &g);
+	if (ret)
+		return ret;
+	c = fl_zalloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	fl_strscpy(c->name, name, sizeof(c->name));
+	c->root = r;
+	c->ctor = ctor;
+	c->ctor_arg = ctor_arg;
+	fl_slab_setup(c, object_size, align, flags, &g);
+	for (i = 0; i < 3; i++)
+		fl_link_init(&c->lists[i].head);
+	ret = fl_slab_cpu_init(c);
+	if (ret) {
+		fl_free(c);
+		return ret;
+	}
+	fl_lock_init(&c->lock);
+	c->magic = FL_SLAB_CACHE_MAGIC;
+
+	fl_lock(&r->lock);
+	if (fl_slab_find_locked(r, c->name)) {
+		fl_unlock(&r->lock);
+		fl_lock_destroy(&c->lock);
+		fl_slab_cpu_fini(c);
+		fl_free(c);
+		return -EEXIST;
+	}
+	fl_link_add(&c->node, r->caches.prev);	/* creation order */
+	r->nr_caches++;
+	fl_unlock(&r->lock);
+	*out = c;
+	return 0;
+}
+
+/**
+ * fl_slab_cache_create() - create an object cache.
+ * @r: the arena's slab root.
+ * @name: 1..31 printable ASCII characters without spaces, unique in @r.
+ * @object_size: bytes per object, 1..FL_SLAB_MAX_SIZE after alignment.
+ * @align: 0 for the default (8) or a power of two up to FL_PAGE_SIZE.
+ * @flags: FL_SLAB_RECLAIMABLE, FL_SLAB_COLOUR, FL_SLAB_NO_CPU_CACHE.
+ * @ctor: constructor, run once per object when its slab is created (never
+ *        in simulations without arena memory); may be NULL.
+ * @ctor_arg: second argument of @ctor.
+ * @out: out: the cache.
+ *
+ * Context: process context, may sleep.  Takes the root lock.
+ * Return: 0; -EINVAL for a bad name, size, alignment or flag; -EEXIST if
+ * @name is taken in @r; -ENOMEM.
+ */
+int fl_slab_cache_create(struct fl_slab_root *r, const char *name,
+			 u32 object_size, u32 align, u32 flags,
+			 fl_slab_ctor_t ctor, void *ctor_arg,
+			 struct fl_slab_cache **out)
+{
+	if (flags & ~FL_SLAB_USER_FLAGS)
+		return -EINVAL;
+	return __fl_slab_cache_create(r, name, object_size, align, flags,
+				      ctor, ctor_arg, out);
+}
+FL_EXPORT(fl_slab_cache_create);
+
+/**
+ * fl_slab_cache_find() - look a cache up by name.
+ * @r: the root.
+ * @name: the name.
+ *
+ * Context: takes the root lock.  The result stays valid only as long as
+ * the caller makes sure nobody destroys the cache.
+ * Return: the cache, or NULL.
+ */
+struct fl_slab_cache *fl_slab_cache_find(struct fl_slab_root *r,
+					 const char *name)
+{
+	struct fl_slab_cache *c;
+
+	if (!r || fl_slab_check_name(name))
+		return NULL;
+	fl_lock(&r->lock);
+	c = fl_slab_find_locked(r, name);
+	fl_unlock(&r->lock);
+	return c;
+}
+FL_EXPORT(fl_slab_cache_find);
+
+/**
+ * fl_slab_cache_name() - a cache's name.
+ * @c: the cache.
+ *
+ * Context: any.
+ * Return: the NUL-terminated name.
+ */
+const char *fl_slab_cache_name(const struct fl_slab_cache *c)
+{
+	return c->name;
+}
+FL_EXPORT(fl_slab_cache_name);
+
+/**
+ * fl_slab_cache_object_size() - a cache's object size as created.
+ * @c: the cache.
+ *
+ * Context: any.
+ * Return: the object size in bytes.
+ */
+u32 fl_slab_cache_object_size(const struct fl_slab_cache *c)
+{
+	return c->object_size;
+}
+FL_EXPORT(fl_slab_cache_object_size);
+
+/* ------------------------------------------------------------ alloc */
+
+static struct fl_slab_cpu *fl_slab_this_cpu(struct fl_slab_cache *c)
+{
+	return &c->cpu[fl_cpu_id() % c->nr_cpus];
+}
+
+/* Allocate one object; @req_bytes for kmalloc accounting (0 otherwise). */
+static int fl_slab_alloc_ref(struct fl_slab_cache *c, u32 req_bytes,
+			     struct fl_slab_ref *ref)
+{
+	struct fl_slab_cpu *pc = fl_slab_this_cpu(c);
+	bool ok;
+	int ret;
+
+	fl_lock(&pc->lock);
+	if (pc->avail) {
+		*ref = pc->entry[--pc->avail];
+		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_LIVE);
+		pc->alloc_hits++;
+		goto done;
+	}
+	pc->alloc_misses++;
+	fl_lock(&c->lock);
+	ok = fl_slab_refill(c, pc, ref);
+	fl_unlock(&c->lock);
+	if (!ok) {
+		fl_unlock(&pc->lock);
+		ret = fl_slab_grow(c, ref);
+		if (ret)
+			return ret;
+		fl_lock(&pc->lock);
+		if (!pc->avail && c->batchcount > 1) {
+			/* the rest of the batch, from the new slab */
+			fl_lock(&c->lock);
+			fl_slab_fill(c, pc, c->batchcount - 1);
+			fl_unlock(&c->lock);
+		}
+	}
+done:
+	pc->allocs++;
+	if (ref->slab->requested) {
+		ref->slab->requested[ref->idx] = (u16)req_bytes;
+		pc->req_bytes += req_bytes;
+	}
+	fl_unlock(&pc->lock);
+	return 0;
+}
+
+/**
+ * fl_slab_cache_alloc() - allocate one object.
+ * @c: the cache.
+ * @offset: out (may be NULL): the object's arena byte offset.
+ * @ptr: out (may be NULL): its virtual address, NULL in simulations.
+ *
+ * A reused object keeps the state it had when freed (constructed state,
+ * if the caller restores it before freeing, as with kmem_cache ctors).
+ *
+ * Context: process context, may sleep when the cache grows.
+ * Return: 0, or -ENOMEM (buddy or metadata exhausted; the cache is
+ * unchanged), -EINVAL for a NULL cache.
+ */
+int fl_slab_cache_alloc(struct fl_slab_cache *c, u64 *offset, void **ptr)
+{
+	struct fl_slab_ref ref;
+	int ret;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	ret = fl_slab_alloc_ref(c, 0, &ref);
+	if (ret)
+		return ret;
+	if (offset)
+		*offset = fl_slab_obj_offset(c, ref.slab, ref.idx);
+	if (ptr)
+		*ptr = fl_slab_obj_ptr(c, ref.slab, ref.idx);
+	return 0;
+}
+FL_EXPORT(fl_slab_cache_alloc);
+
+/* ------------------------------------------------------------ free */
+
+/*
+ * Find the LIVE object at @offset.  Only the buddy lock is taken; see
+ * "Lookup" in the comment at the top.  @c NULL accepts any cache.
+ */
+static int fl_slab_lookup(struct fl_slab_root *r, struct fl_slab_cache *c,
+			  u64 offset, struct fl_slab_ref *ref)
+{
+	struct fl_buddy *b = r->buddy;
+	struct fl_page_info pi;
+	struct fl_slab_cache *owner;
+	struct fl_slab *s;
+	u64 rel;
+	int ret = -ENOENT;
+
+	if ((offset >> FL_PAGE_SHIFT) >= r->nr_pages)
+		return -ENOENT;
+	fl_lock(__fl_buddy_lock(b));
+	if (__fl_buddy_page_info(b, (u32)(offset >> FL_PAGE_SHIFT), &pi))
+		goto out;
+	if ((pi.state != FL_PAGE_ALLOC_HEAD &&
+	     pi.state != FL_PAGE_ALLOC_TAIL) || pi.owner_kind != FL_OWN_SLAB ||
+	    !pi.owner)
+		goto out;
+	s = (struct fl_slab *)(uintptr_t)pi.owner;
+	if (s->magic != FL_SLAB_MAGIC || s->page != pi.head)
+		goto out;
+	owner = s->cache;
+	if (c && owner != c) {
+		ret = -EINVAL;
+		goto out;
+	}
+	rel = offset - ((u64)pi.head << FL_PAGE_SHIFT);
+	if (rel < s->colour)
+		goto out;
+	rel -= s->colour;
+	if (rel % owner->geo.size || rel / owner->geo.size >= owner->geo.objs)
+		goto out;
+	if (fl_slab_state_get(s, (u32)(rel / owner->geo.size)) != FL_OBJ_LIVE)
+		goto out;
+	ref->slab = s;
+	ref->idx = (u32)(rel / owner->geo.size);
+	ret = 0;
+out:
+	fl_unlock(__fl_buddy_lock(b));
+	return ret;
+}
+
+static void fl_slab_count_bad_free(struct fl_slab_cache *c)
+{
+	fl_lock(&c->lock);
+	c->bad_frees++;
+	fl_unlock(&c->lock);
+}
+
+/* Free a looked-up LIVE object to its cache. */
+static int fl_slab_free_ref(struct fl_slab_cache *c,
+			    const struct fl_slab_ref *ref)
+{
+	struct fl_slab_cpu *pc = fl_slab_this_cpu(c);
+	struct fl_slab *dead = NULL;
+
+	fl_lock(&pc->lock);
+	if (fl_slab_state_get(ref->slab, ref->idx) != FL_OBJ_LIVE) {
+		/* lost a race with a double free of the same object */
+		fl_unlock(&pc->lock);
+		fl_slab_count_bad_free(c);
+		return -ENOENT;
+	}
+	if (ref->slab->requested)
+		pc->req_bytes -= ref->slab->requested[ref->idx];
+	pc->frees++;
+	if (pc->avail < c->limit) {
+		pc->entry[pc->avail++] = *ref;
+		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_CACHED);
+		pc->free_hits++;
+		fl_unlock(&pc->lock);
+		return 0;
+	}
+	pc->free_misses++;
+	fl_lock(&c->lock);
+	if (c->limit) {
+		fl_slab_flush(c, pc, c->batchcount);
+		pc->entry[pc->avail++] = *ref;
+		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_CACHED);
+	} else {
+		fl_slab_push(c, ref->slab, ref->idx);
+	}
+	fl_slab_trim_empty(c, c->min_partial, &dead);
+	fl_unlock(&c->lock);
+	fl_unlock(&pc->lock);
+	fl_slab_free_dead(dead);
+	return 0;
+}
+
+/**
+ * fl_slab_cache_free() - free one object by arena offset.
+ * @c: the cache it was allocated from.
+ * @offset: the arena byte offset fl_slab_cache_alloc() returned.
+ *
+ * Context: process context (may free metadata, which may sleep).
+ * Return: 0; -EINVAL if the object belongs to another cache (or @c is a
+ * kmalloc cache: use fl_kfree()); -ENOENT if no allocated object starts
+ * at @offset (never allocated, already freed, not a slab page).
+ */
+int fl_slab_cache_free(struct fl_slab_cache *c, u64 offset)
+{
+	struct fl_slab_ref ref;
+	int ret;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	ret = fl_slab_lookup(c->root, c, offset, &ref);
+	if (!ret && (c->flags & FL_SLAB_KMALLOC))
+		ret = -EINVAL;
+	if (ret) {
+		fl_slab_count_bad_free(c);
+		return ret;
+	}
+	return fl_slab_free_ref(c, &ref);
+}
+FL_EXPORT(fl_slab_cache_free);
+
+/**
+ * fl_slab_ptr_to_offset() - arena offset of a virtual address.
+ * @r: the root.
+ * @ptr: an address inside the arena.
+ * @offset: out.
+ *
+ * O(log nr_chunks) over a table built at root creation; lock-free.
+ *
+ * Context: any.
+ * Return: 0, or -ENOENT if @ptr is not inside arena memory (always in
+ * metadata-only simulations).
+ */
+int fl_slab_ptr_to_offset(struct fl_slab_root *r, const void *ptr,
+			  u64 *offset)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	u32 lo = 0, hi = r->nr_sections;
+	const struct fl_slab_section *sec;
+
+	while (lo < hi) {		/* first section with base > p */
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (r->sections[mid].base > p)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (!lo)
+		return -ENOENT;
+	sec = &r->sections[lo - 1];
+	if ((u64)(p - sec->base) >= ((u64)sec->nr_pages << FL_PAGE_SHIFT))
+		return -ENOENT;
+	*offset = ((u64)sec->start << FL_PAGE_SHIFT) + (p - sec->base);
+	return 0;
+}
+FL_EXPORT(fl_slab_ptr_to_offset);
+
+/**
+ * fl_slab_cache_free_ptr() - free one object by virtual address.
+ * @c: the cache it was allocated from.
+ * @ptr: the address fl_slab_cache_alloc() returned.
+ *
+ * Context: process context.
+ * Return: as fl_slab_cache_free(); -ENOENT also if @ptr is outside the
+ * arena.
+ */
+int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
+{
+	u64 off;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	if (fl_slab_ptr_to_offset(c->root, ptr, &off)) {
+		fl_slab_count_bad_free(c);
+		return -ENOENT;
+	}
+	return fl_slab_cache_free(c, off);
+}
+FL_EXPORT(fl_slab_cache_free_ptr);
+
+/**
+ * fl_slab_cache_of() - the cache an allocated object belongs to.
+ * @r: the root.
+ * @offset: arena byte offset of a live object.
+ *
+ * Context: takes the buddy lock.
+ * Return: the cache, or NULL if no live object starts at @offset.
+ */
+struct fl_slab_cache *fl_slab_cache_of(struct fl_slab_root *r, u64 offset)
+{
+	struct fl_slab_ref ref;
+
+	if (fl_slab_lookup(r, NULL, offset, &ref))
+		return NULL;
+	return ref.slab->cache;
+}
+FL_EXPORT(fl_slab_cache_of);
+
+/* ------------------------------------------------------------ shrink */
+
+/* Flush every per-CPU array of @c back to its slabs. */
+static void fl_slab_drain_cpus(struct fl_slab_cache *c)
+{
+	u32 i;
+
+	for (i = 0; i < c->nr_cpus; i++) {
+		struct fl_slab_cpu *pc = &c->cpu[i];
+
+		fl_lock(&pc->lock);
+		if (pc->avail) {
+			fl_lock(&c->lock);
+			fl_slab_flush(c, pc, pc->avail);
+			fl_unlock(&c->lock);
+		}
+		fl_unlock(&pc->lock);
+	}
+}
+
+/**
+ * fl_slab_cache_shrink() - give empty slabs back to the buddy.
+ * @c: the cache.
+ * @flags: 0 keeps min_partial empty slabs (SLUB's rule on free);
+ *         FL_SLAB_SHRINK_ALL releases every empty slab
+ *         (kmem_cache_shrink()).
+ *
+ * Every per-CPU array is flushed first, so objects cached there count
+ * as free.  Constructed state of released objects is lost.
+ *
+ * Context: process context.
+ * Return: pages returned to the buddy (>= 0), or -EINVAL.
+ */
+long fl_slab_cache_shrink(struct fl_slab_cache *c, unsigned int flags)
+{
+	struct fl_slab *dead = NULL;
+	u64 pages;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC) ||
+	    (flags & ~FL_SLAB_SHRINK_ALL))
+		return -EINVAL;
+	fl_slab_drain_cpus(c);
+	fl_lock(&c->lock);
+	pages = fl_slab_trim_empty(c, (flags & FL_SLAB_SHRINK_ALL) ? 0 :
+				   c->min_partial, &dead);
+	fl_unlock(&c->lock);
+	fl_slab_free_dead(dead);
+	return (long)pages;
+}
+FL_EXPORT(fl_slab_cache_shrink);
+
+/* ------------------------------------------------------------ destroy */
+
+static u64 fl_slab_live(struct fl_slab_cache *c)
+{
+	u64 allocs = 0, frees = 0;
+	u32 i;
+
+	for (i = 0; i < c->nr_cpus; i++) {
+		fl_lock(&c->cpu[i].lock);
+		allocs += c->cpu[i].allocs;
+		frees += c->cpu[i].frees;
+		fl_unlock(&c->cpu[i].lock);
+	}
+	return allocs - frees;
+}
+
+/* Release every slab and the cache itself.  @c is unlinked from the root. */
+static void fl_slab_cache_free_all(struct fl_slab_cache *c)
+{
+	struct fl_slab *dead = NULL;
+	u32 i;
+
+	fl_slab_drain_cpus(c);
+	fl_lock(&c->lock);
+	for (i = 0; i < 3; i++) {
+		struct fl_slab_list *l = &c->lists[i];
+
+		while (!fl_link_empty(&l->head)) {
+			struct fl_slab *s = fl_slab_of(l->head.next);
+
+			/* objects still live are dropped with their slab */
+			c->free_in_slabs += c->geo.objs - s->nr_free;
+			s->nr_free = c->geo.objs;
+			fl_slab_release(c, s, &dead);
+		}
+	}
+	fl_unlock(&c->lock);
+	fl_slab_free_dead(dead);
+	c->magic = 0;
+	fl_lock_destroy(&c->lock);
+	fl_slab_cpu_fini(c);
+	fl_free(c);
+}
+
+static void fl_slab_unlink(struct fl_slab_root *r, struct fl_slab_cache *c)
+{
+	u32 i;
+
+	fl_link_del(&c->node);
+	r->nr_caches--;
+	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
+		if (r->kmalloc[i] == c)
+			r->kmalloc[i] = NULL;
+}
+
+/**
+ * fl_slab_cache_destroy() - destroy an empty cache.
+ * @c: the cache; must not be used concurrently.
+ *
+ * Per-CPU arrays are flushed first; then, if any object is still live,
+ * nothing is freed.  Size-class (kmalloc) caches belong to the root and
+ * go away only with it.
+ *
+ * Context: process context.  Takes the root lock.
+ * Return: 0; -EBUSY if objects are live; -EPERM for a kmalloc cache;
+ * -EINVAL for NULL.
+ */
+int fl_slab_cache_destroy(struct fl_slab_cache *c)
+{
+	struct fl_slab_root *r;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	if (c->flags & FL_SLAB_KMALLOC)
+		return -EPERM;
+	r = c->root;
+	fl_lock(&r->lock);
+	if (fl_slab_live(c)) {
+		fl_unlock(&r->lock);
+		return -EBUSY;
+	}
+	fl_slab_unlink(r, c);
+	fl_unlock(&r->lock);
+	fl_slab_cache_free_all(c);
+	return 0;
+}
+FL_EXPORT(fl_slab_cache_destroy);
+
+/**
+ * fl_slab_cache_destroy_force() - destroy a cache and its live objects.
+ * @c: the cache; must not be used concurrently.
+ *
+ * For the glue when the fd that created the cache is closed: every slab
+ * goes back to the buddy, live objects included.
+ *
+ * Context: process context.  Takes the root lock.
+ * Return: number of live objects dropped (>= 0), -EPERM for a kmalloc
+ * cache, -EINVAL for NULL.
+ */
+long fl_slab_cache_destroy_force(struct fl_slab_cache *c)
+{
+	struct fl_slab_root *r;
+	u64 live;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	if (c->flags & FL_SLAB_KMALLOC)
+		return -EPERM;
+	r = c->root;
+	fl_lock(&r->lock);
+	live = fl_slab_live(c);
+	fl_slab_unlink(r, c);
+	fl_unlock(&r->lock);
+	fl_slab_cache_free_all(c);
+	return (long)live;
+}
+FL_EXPORT(fl_slab_cache_destroy_force);
+
+/**
+ * fl_slab_root_destroy() - destroy every cache and the root.
+ * @r: the root (NULL is a no-op); nothing may use it concurrently.
+ *
+ * Every slab page, live objects included, goes back to the buddy.
+ *
+ * Context: process context.
+ */
+void fl_slab_root_destroy(struct fl_slab_root *r)
+{
+	if (!r)
+		return;
+	for (;;) {
+		struct fl_slab_cache *c = NULL;
+
+		fl_lock(&r->lock);
+		if (!fl_link_empty(&r->caches)) {
+			c = fl_cache_of(r->caches.next);
+			fl_slab_unlink(r, c);
+		}
+		fl_unlock(&r->lock);
+		if (!c)
+			break;
+		fl_slab_cache_free_all(c);
+		fl_cond_resched();
+	}
+	fl_lock_destroy(&r->lock);
+	fl_free(r->sections);
+	fl_free(r);
+}
+FL_EXPORT(fl_slab_root_destroy);
+
+/**
+ * fl_slab_root_for_each() - call @fn for every cache, in creation order.
+ * @r: the root.
+ * @fn: callback; a non-zero return stops the walk.  Runs with the root
+ *      lock held (a spinlock in the kernel): it must not sleep, create or
+ *      destroy caches; it may call fl_slab_cache_get_stats().
+ * @arg: passed to @fn.
+ *
+ * Context: takes the root lock.
+ * Return: the first non-zero return of @fn, or 0.
+ */
+int fl_slab_root_for_each(struct fl_slab_root *r,
+			  int (*fn)(struct fl_slab_cache *c, void *arg),
+			  void *arg)
+{
+	struct fl_slab_link *l;
+	int ret = 0;
+
+	fl_lock(&r->lock);
+	for (l = r->caches.next; l != &r->caches && !ret; l = l->next)
+		ret = fn(fl_cache_of(l), arg);
+	fl_unlock(&r->lock);
+	return ret;
+}
+FL_EXPORT(fl_slab_root_for_each);
+
+/* ------------------------------------------------------------ stats */
+
+/**
+ * fl_slab_cache_get_stats() - snapshot of a cache's counters.
+ * @c: the cache.
+ * @st: out.
+ *
+ * Per-CPU counters are read one CPU at a time, so the snapshot is exact
+ * only when the cache is quiescent.
+ *
+ * Context: takes the per-CPU locks in turn and the cache lock.
+ */
+void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
+{
+	s64 req = 0;
+	u32 i;
+
+	fl_memset(st, 0, sizeof(*st));
+	fl_strscpy(st->name, c->name, sizeof(st->name));
+	for (i = 0; i < c->nr_cpus; i++) {
+		struct fl_slab_cpu *pc = &c->cpu[i];
+
+		fl_lock(&pc->lock);
+		st->allocs += pc->allocs;
+		st->frees += pc->frees;
+		st->alloc_hits += pc->alloc_hits;
+		st->alloc_misses += pc->alloc_misses;
+		st->free_hits += pc->free_hits;
+		st->free_misses += pc->free_misses;
+		st->cpu_cached += pc->avail;
+		req += pc->req_bytes;
+		fl_unlock(&pc->lock);
+	}
+	st->requested_bytes = req > 0 ? (u64)req : 0;
+	st->object_size = c->object_size;
+	st->align = c->align;
+	st->size = c->geo.size;
+	st->order = c->geo.order;
+	st->objs_per_slab = c->geo.objs;
+	st->pages_per_slab = 1U << c->geo.order;
+	st->leftover = c->geo.leftover;
+	st->colours = c->colours;
+	st->flags = c->flags;
+	st->limit = c->limit;
+	st->batchcount = c->batchcount;
+	st->min_partial = c->min_partial;
+
+	fl_lock(&c->lock);
+	st->nr_full = c->lists[FL_LIST_FULL].nr;
+	st->nr_partial = c->lists[FL_LIST_PARTIAL].nr;
+	st->nr_empty = c->lists[FL_LIST_EMPTY].nr;
+	st->free_in_slabs = c->free_in_slabs;
+	st->ctor_calls = c->ctor_calls;
+	st->alloc_fail = c->alloc_fail;
+	st->bad_frees = c->bad_frees;
+	st->slabs_allocated = c->slabs_allocated;
+	st->slabs_freed = c->slabs_freed;
+	fl_unlock(&c->lock);
+
+	st->nr_slabs = st->nr_full + st->nr_partial + st->nr_empty;
+	st->num_objs = st->nr_slabs * c->geo.objs;
+	st->pages = st->nr_slabs << c->geo.order;
+	st->live_objs = st->allocs - st->frees;
+	st->padding_bytes = (u64)(c->geo.size - c->object_size) * st->num_objs;
+	st->leftover_bytes = (u64)c->geo.leftover * st->nr_slabs;
+}
+FL_EXPORT(fl_slab_cache_get_stats);
+
+/* ------------------------------------------------------------ checker */
+
+struct fl_slab_checker {
+	struct fl_slab_cache *c;
+	char *msg;
+	size_t len;
+	int ret;
+};
+
+#define fl_slab_bad(ck, fmt, ...) do {					\
+	if (!(ck)->ret && (ck)->msg && (ck)->len)			\
+		fl_snprintf((ck)->msg, (ck)->len, "slab %s: " fmt,	\
+			    (ck)->c->name, ##__VA_ARGS__);		\
+	(ck)->ret = -EUCLEAN;						\
+} while (0)
+
+/* One slab: metadata, states, free indices, buddy ownership. */
+static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
+			       u32 list_id, u64 *cached_live)
+{
+	struct fl_slab_cache *c = ck->c;
+	struct fl_page_info pi;
+	u32 i, nfree = 0;
+
+	if (s->magic != FL_SLAB_MAGIC || s->cache != c || s->list_id != list_id) {
+		fl_slab_bad(ck, "slab at page %u: bad magic/cache/list",
+			    s->page);
+		return;
+	}
+	if (fl_slab_list_for(c, s) != list_id) {
+		fl_slab_bad(ck, "slab at page %u has %u free of %u but is on the %s list",
+			    s->page, s->nr_free, c->geo.objs,
+			    fl_slab_list_names[list_id]);
+		return;
+	}
+	for (i = 0; i < s->nr_free; i++) {
+		u32 idx = s->free_idx[i];
+
+		if (idx >= c->geo.objs) {
+			fl_slab_bad(ck, "slab at page %u: free index %u out of range",
+				    s->page, idx);
+			break;
+		}
+		if (fl_slab_state_get(s, idx) != FL_OBJ_FREE) {
+			fl_slab_bad(ck, "slab at page %u: free index %u listed twice or not free (state %u)",
+				    s->page, idx, fl_slab_state_get(s, idx));
+			break;
+		}
+		fl_slab_state_set(s, idx, FL_OBJ_MARK);
+	}
+	for (i = 0; i < s->nr_free; i++)
+		if (s->free_idx[i] < c->geo.objs &&
+		    fl_slab_state_get(s, s->free_idx[i]) == FL_OBJ_MARK)
+			fl_slab_state_set(s, s->free_idx[i], FL_OBJ_FREE);
+	if (ck->ret)
+		return;
+	for (i = 0; i < c->geo.objs; i++) {
+		u8 st = fl_slab_state_get(s, i);
+
+		if (st == FL_OBJ_FREE)
+			nfree++;
+		else if (st == FL_OBJ_CACHED || st == FL_OBJ_LIVE)
+			(*cached_live)++;
+		else
+			{
+				fl_slab_bad(ck, "slab at page %u: object %u has state %u",
+					    s->page, i, st);
+				return;
+			}
+	}
+	if (nfree != s->nr_free)
+		fl_slab_bad(ck, "slab at page %u: %u objects FREE but %u on the free stack",
+			    s->page, nfree, s->nr_free);
+	if (fl_buddy_page_info(c->root->buddy, s->page, &pi) ||
+	    pi.state != FL_PAGE_ALLOC_HEAD || pi.owner_kind != FL_OWN_SLAB ||
+	    pi.owner != (u64)(uintptr_t)s || pi.order != c->geo.order ||
+	    pi.mt != c->mt)
+		fl_slab_bad(ck, "slab at page %u is not owned by it in the buddy (state %u kind %u order %u mt %u)",
+			    s->page, pi.state, pi.owner_kind, pi.order, pi.mt);
+	if (s->base != fl_buddy_page_addr(c->root->buddy, s->page))
+		fl_slab_bad(ck, "slab at page %u: wrong base address", s->page);
+	if (s->colour + (u64)c->geo.objs * c->geo.size >
+	    ((u64)FL_PAGE_SIZE << c->geo.order) ||
+	    (c->colours > 1 && s->colour % c->colour_off))
+		fl_slab_bad(ck, "slab at page %u: bad colour %u", s->page,
+			    s->colour);
+}
+
+/* Lists and their counters.  Cache lock held. */
+static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
+{
+	struct fl_slab_cache *c = ck->c;
+	u64 cached_live = 0, nfree = 0;
+	u32 id;
+
+	for (id = 0; id < 3 && !ck->ret; id++) {
+		struct fl_slab_list *l = &c->lists[id];
+		struct fl_slab_link *p;
+		u64 n = 0;
+
+		for (p = l->head.next; p != &l->head && !ck->ret; p = p->next) {
+			struct fl_slab *s = fl_slab_of(p);
+
+			if (p->next->prev != p)
+				fl_slab_bad(ck, "%s list is corrupt",
+					    fl_slab_list_names[id]);
+			else
+				fl_slab_check_slab(ck, s, id, &cached_live);
+			nfree += s->nr_free;
+			if (++n > l->nr)
+				break;
+		}
+		if (!ck->ret && n != l->nr)
+			fl_slab_bad(ck, "%s list holds %llu slabs, counter says %llu",
+				    fl_slab_list_names[id],
+				    (unsigned long long)n,
+				    (unsigned long long)l->nr);
+	}
+	if (!ck->ret && nfree != c->free_in_slabs)
+		fl_slab_bad(ck, "%llu objects free in slabs, counter says %llu",
+			    (unsigned long long)nfree,
+			    (unsigned long long)c->free_in_slabs);
+	return cached_live;
+}
+
+/* One per-CPU array: entries valid, CACHED and unique.  Both locks held. */
+static void fl_slab_check_cpu(struct fl_slab_checker *ck,
+			      struct fl_slab_cpu *pc, u32 cpu)
+{
+	struct fl_slab_cache *c = ck->c;
+	u32 i;
+
+	if (pc->avail > c->limit) {
+		fl_slab_bad(ck, "cpu %u holds %u objects, limit %u",
+			    cpu, pc->avail, c->limit);
+		return;
+	}
+	for (i = 0; i < pc->avail && !ck->ret; i++) {
+		struct fl_slab *s = pc->entry[i].slab;
+		u32 idx = pc->entry[i].idx;
+
+		if (!s || s->magic != FL_SLAB_MAGIC || s->cache != c ||
+		    s->list_id == FL_LIST_NONE || idx >= c->geo.objs)
+			fl_slab_bad(ck, "cpu %u entry %u: not an object of this cache",
+				    cpu, i);
+		else if (fl_slab_state_get(s, idx) != FL_OBJ_CACHED)
+			fl_slab_bad(ck, "cpu %u entry %u (page %u obj %u): state %u, duplicate or not cached",
+				    cpu, i, s->page, idx,
+				    fl_slab_state_get(s, idx));
+		else
+			fl_slab_state_set(s, idx, FL_OBJ_MARK);
+	}
+	while (i--) {
+		struct fl_slab *s = pc->entry[i].slab;
+		u32 idx = pc->entry[i].idx;
+
+		if (s && s->magic == FL_SLAB_MAGIC && s->cache == c &&
+		    idx < c->geo.objs &&
+		    fl_slab_state_get(s, idx) == FL_OBJ_MARK)
+			fl_slab_state_set(s, idx, FL_OBJ_CACHED);
+	}
+}
+
+/**
+ * fl_slab_cache_check() - verify a cache's invariants.
+ * @c: the cache; nothing may allocate from or free to it concurrently.
+ * @msg: out (may be NULL): the first violation found.
+ * @len: size of @msg.
+ *
+ * Checks: list membership matches each slab's free count; list counters;
+ * free indices in range and unique, FREE states match the free stacks;
+ * per-CPU entries belong to the cache, are CACHED and unique; counters
+ * add up (live + cached + free = objects); every slab's block is an
+ * allocated FL_OWN_SLAB block of the cache's order and migrate type whose
+ * owner cookie is that slab.
+ *
+ * Context: process context; takes every lock of the cache in turn.
+ * Return: 0, or -EUCLEAN.
+ */
+int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
+{
+	struct fl_slab_checker ck = { .c = c, .msg = msg, .len = len };
+	u64 cached_live, cached = 0, allocs = 0, frees = 0, nslabs;
+	u32 i;
+
+	if (!c || c->magic != FL_SLAB_CACHE_MAGIC) {
+		if (msg && len)
+			fl_snprintf(msg, len, "slab: not a cache");
+		return -EUCLEAN;
+	}
+	for (i = 0; i < c->nr_cpus && !ck.ret; i++) {
+		struct fl_slab_cpu *pc = &c->cpu[i];
+
+		fl_lock(&pc->lock);
+		fl_lock(&c->lock);
+		fl_slab_check_cpu(&ck, pc, i);
+		cached += pc->avail;
+		allocs += pc->allocs;
+		frees += pc->frees;
+		fl_unlock(&c->lock);
+		fl_unlock(&pc->lock);
+	}
+	if (ck.ret)
+		return ck.ret;
+	fl_lock(&c->lock);
+	cached_live = fl_slab_check_lists(&ck);
+	nslabs = c->lists[0].nr + c->lists[1].nr + c->lists[2].nr;
+	if (!ck.ret && cached_live != allocs - frees + cached)
+		fl_slab_bad(&ck, "%llu objects cached or live in slabs, but %llu live + %llu cached",
+			    (unsigned long long)cached_live,
+			    (unsigned long long)(allocs - frees),
+			    (unsigned long long)cached);
+	if (!ck.ret && nslabs * c->geo.objs != cached_live + c->free_in_slabs)
+		fl_slab_bad(&ck, "objects do not add up");
+	if (!ck.ret && nslabs != c->slabs_allocated - c->slabs_freed)
+		fl_slab_bad(&ck, "%llu slabs, but %llu created - %llu released",
+			    (unsigned long long)nslabs,
+			    (unsigned long long)c->slabs_allocated,
+			    (unsigned long long)c->slabs_freed);
+	fl_unlock(&c->lock);
+	return ck.ret;
+}
+FL_EXPORT(fl_slab_cache_check);
+
+struct fl_slab_check_arg {
+	char *msg;
+	size_t len;
+	struct fl_slab_root *r;
+};
+
+static int fl_slab_check_one(struct fl_slab_cache *c, void *arg)
+{
+	struct fl_slab_check_arg *a = arg;
+
+	if (c->root != a->r) {
+		if (a->msg && a->len)
+			fl_snprintf(a->msg, a->len, "slab %s: wrong root",
+				    c->name);
+		return -EUCLEAN;
+	}
+	return fl_slab_cache_check(c, a->msg, a->len);
+}
+
+/**
+ * fl_slab_check() - verify every cache of a root.
+ * @r: the root; quiescent, as for fl_slab_cache_check().
+ * @msg: out (may be NULL): the first violation found.
+ * @len: size of @msg.
+ *
+ * Besides each cache, checks that cache names are unique, the cache count
+ * and that the size-class table points at listed kmalloc caches.
+ *
+ * Context: takes the root lock, then each cache's locks.
+ * Return: 0, or -EUCLEAN.
+ */
+int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
+{
+	struct fl_slab_check_arg a = { .msg = msg, .len = len, .r = r };
+	struct fl_slab_link *l, *m;
+	u32 n = 0, i, found = 0;
+	int ret;
+
+	ret = fl_slab_root_for_each(r, fl_slab_check_one, &a);
+	if (ret)
+		return ret;
+	fl_lock(&r->lock);
+	for (l = r->caches.next; l != &r->caches && !ret; l = l->next) {
+		struct fl_slab_cache *c = fl_cache_of(l);
+
+		n++;
+		for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
+			if (r->kmalloc[i] == c && (c->flags & FL_SLAB_KMALLOC) &&
+			    c->object_size == fl_kmalloc_class_size(i))
+				found++;
+		for (m = l->next; m != &r->caches; m = m->next)
+			if (!fl_memcmp(c->name, fl_cache_of(m)->name,
+				       FL_SLAB_NAME_LEN))
+				ret = -EUCLEAN;
+	}
+	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
+		if (!r->kmalloc[i])
+			found++;
+	if (!ret && (n != r->nr_caches || found != FL_KMALLOC_NR_CLASSES))
+		ret = -EUCLEAN;
+	fl_unlock(&r->lock);
+	if (ret && msg && len)
+		fl_snprintf(msg, len, "slab root: duplicate names, bad count or size-class table");
+	return ret;
+}
+FL_EXPORT(fl_slab_check);
+
+/* ------------------------------------------------------------ kmalloc hook */
+
+/**
+ * fl_kmalloc_set_class() - install a size-class cache (fl_kmalloc.c).
+ * @r: the root.
+ * @index: class index.
+ * @c: the cache.
+ *
+ * Context: takes the root lock.
+ * Return: 0, or -EEXIST if the class already has a cache.
+ */
+int fl_kmalloc_set_class(struct fl_slab_root *r, unsigned int index,
+			 struct fl_slab_cache *c)
+{
+	int ret = 0;
+
+	fl_lock(&r->lock);
+	if (r->kmalloc[index])
+		ret = -EEXIST;
+	else
+		r->kmalloc[index] = c;
+	fl_unlock(&r->lock);
+	return ret;
+}
+
+/**
+ * fl_kmalloc_get_class() - the cache of a size class, or NULL.
+ * @r: the root.
+ * @index: class index < FL_KMALLOC_NR_CLASSES.
+ *
+ * Context: takes the root lock.
+ * Return: the cache, or NULL before fl_kmalloc_init().
+ */
+struct fl_slab_cache *fl_kmalloc_get_class(struct fl_slab_root *r,
+					   unsigned int index)
+{
+	struct fl_slab_cache *c;
+
+	fl_lock(&r->lock);
+	c = r->kmalloc[index];
+	fl_unlock(&r->lock);
+	return c;
+}
+
+/**
+ * fl_kmalloc_create_class() - create a kmalloc cache (no user flags).
+ * @r: the root.
+ * @name: its name.
+ * @size: object size.
+ * @out: out: the cache.
+ *
+ * Context: process context, may sleep.
+ * Return: as fl_slab_cache_create().
+ */
+int fl_kmalloc_create_class(struct fl_slab_root *r, const char *name,
+			    u32 size, struct fl_slab_cache **out)
+{
+	return __fl_slab_cache_create(r, name, size, 0, FL_SLAB_KMALLOC,
+				      NULL, NULL, out);
+}
+
+/**
+ * fl_kmalloc_destroy_class() - undo fl_kmalloc_create_class() on failure.
+ * @c: a kmalloc cache with no live objects.
+ *
+ * Context: process context.
+ */
+void fl_kmalloc_destroy_class(struct fl_slab_cache *c)
+{
+	struct fl_slab_root *r = c->root;
+
+	fl_lock(&r->lock);
+	fl_slab_unlink(r, c);
+	fl_unlock(&r->lock);
+	fl_slab_cache_free_all(c);
+}
+
+/**
+ * fl_kmalloc_alloc_in() - allocate from a kmalloc cache.
+ * @c: the size-class cache.
+ * @bytes: requested bytes (for accounting).
+ * @offset: out (may be NULL).
+ * @ptr: out (may be NULL).
+ *
+ * Context: process context.
+ * Return: as fl_slab_cache_alloc().
+ */
+int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
+			void **ptr)
+{
+	struct fl_slab_ref ref;
+	int ret;
+
+	ret = fl_slab_alloc_ref(c, bytes, &ref);
+	if (ret)
+		return ret;
+	if (offset)
+		*offset = fl_slab_obj_offset(c, ref.slab, ref.idx);
+	if (ptr)
+		*ptr = fl_slab_obj_ptr(c, ref.slab, ref.idx);
+	return 0;
+}
+
+/**
+ * fl_kmalloc_free_at() - free a kmalloc object by offset.
+ * @r: the root.
+ * @offset: the object's offset.
+ * @size: out (may be NULL): the size of its class (for fl_ksize()).
+ * @dry_run: only look the object up.
+ *
+ * Context: process context.
+ * Return: 0; -ENOENT if no live object starts at @offset; -EINVAL if it
+ * belongs to a cache that is not a size class.
+ */
+int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,
+		       bool dry_run)
+{
+	struct fl_slab_ref ref;
+	struct fl_slab_cache *c;
+	int ret;
+
+	ret = fl_slab_lookup(r, NULL, offset, &ref);
+	if (ret)
+		return ret;
+	c = ref.slab->cache;
+	if (!(c->flags & FL_SLAB_KMALLOC)) {
+		fl_slab_count_bad_free(c);
+		return -EINVAL;
+	}
+	if (size)
+		*size = c->object_size;
+	if (dry_run)
+		return 0;
+	return fl_slab_free_ref(c, &ref);
+}
+
+/* ------------------------------------------------------------ text output */
+
+#define FL_SLABINFO_LINE1	"slabinfo - version: 2.1"
+
+/**
+ * fl_slab_format_header() - the two header lines of /proc/slabinfo 2.1.
+ * @buf: out.
+ * @len: size of @buf (at least 200 bytes for the whole header).
+ *
+ * Same text as print_slabinfo_header() in mm/slab_common.c.
+ *
+ * Context: any.
+ * Return: bytes written, excluding the NUL.
+ */
+int fl_slab_format_header(char *buf, size_t len)
+{
+	return fl_snprintf(buf, len, "%s\n%s%s%s\n", FL_SLABINFO_LINE1,
+			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>",
+			   " : tunables <limit> <batchcount> <sharedfactor>",
+			   " : slabdata <active_slabs> <num_slabs> <sharedavail>");
+}
+FL_EXPORT(fl_slab_format_header);
+
+/**
+ * fl_slab_format_line() - one cache as a /proc/slabinfo 2.1 line.
+ * @st: a snapshot from fl_slab_cache_get_stats().
+ * @buf: out.
+ * @len: size of @buf.
+ *
+ * Formats of cache_show() in mm/slab_common.c.  active_objs counts
+ * objects held by callers (objects in per-CPU arrays are free);
+ * objsize is the stride; tunables are the per-CPU array's limit and
+ * batchcount (sharedfactor 0: no shared array); active_slabs counts full
+ * and partial slabs (the old SLAB's meaning), sharedavail is 0.
+ *
+ * Context: any.
+ * Return: bytes written including the trailing newline, excluding NUL.
+ */
+int fl_slab_format_line(const struct fl_slab_stats *st, char *buf, size_t len)
+{
+	unsigned long active = (unsigned long)st->live_objs;
+
+	if (active > st->num_objs)
+		active = (unsigned long)st->num_objs;
+	return fl_snprintf(buf, len,
+			   "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
+			   st->name, active, (unsigned long)st->num_objs,
+			   st->size, st->objs_per_slab, (int)st->pages_per_slab,
+			   st->limit, st->batchcount, 0U,
+			   (unsigned long)(st->nr_full + st->nr_partial),
+			   (unsigned long)st->nr_slabs, 0UL);
+}
+FL_EXPORT(fl_slab_format_line);
+
+struct fl_slab_emit_ctx {
+	fl_slab_emit_t emit;
+	void *arg;
+};
+
+static int fl_slab_emit_one(struct fl_slab_cache *c, void *arg)
+{
+	struct fl_slab_emit_ctx *ctx = arg;
+	struct fl_slab_stats st;
+	char line[160];
+
+	fl_slab_cache_get_stats(c, &st);
+	fl_slab_format_line(&st, line, sizeof(line));
+	ctx->emit(ctx->arg, line);
+	return 0;
+}
+
+/**
+ * fl_slab_slabinfo_emit() - /proc/slabinfo 2.1 text, line by line.
+ * @r: the root.
+ * @emit: called once per line (each ends with a newline): the two header
+ *        lines, then one line per cache in creation order.  Called with
+ *        the root lock held (a spinlock in the kernel): it must not sleep
+ *        (seq_puts() is fine).
+ * @arg: passed to @emit.
+ *
+ * Context: takes the root lock and, in turn, each cache's locks.
+ */
+void fl_slab_slabinfo_emit(struct fl_slab_root *r, fl_slab_emit_t emit,
+			   void *arg)
+{
+	struct fl_slab_emit_ctx ctx = { .emit = emit, .arg = arg };
+	char hdr[256];
+
+	fl_slab_format_header(hdr, sizeof(hdr));
+	emit(arg, FL_SLABINFO_LINE1 "\n");
+	emit(arg, hdr + sizeof(FL_SLABINFO_LINE1));	/* after its '\n' */
+	fl_slab_root_for_each(r, fl_slab_emit_one, &ctx);
+}
+FL_EXPORT(fl_slab_slabinfo_emit);
+
+struct fl_slab_buf {
+	char *buf;
+	size_t len;
+	size_t used;
+	bool full;
+};
+
+static void fl_slab_buf_emit(void *arg, const char *line)
+{
+	struct fl_slab_buf *b = arg;
+	size_t n = fl_strlen(line);
+
+	if (b->full || b->used + n + 1 > b->len) {
+		b->full = true;
+		return;
+	}
+	fl_memcpy(b->buf + b->used, line, n + 1);
+	b->used += n;
+}
+
+/**
+ * fl_slab_slabinfo() - /proc/slabinfo 2.1 text into a buffer.
+ * @r: the root.
+ * @buf: out, NUL-terminated.
+ * @len: size of @buf; about 110 bytes per cache plus 200.
+ *
+ * Same text as fl_slab_slabinfo_emit().  If @buf is too small, the text
+ * stops at the end of the last line that fits.
+ *
+ * Context: takes the root lock and each cache's locks.
+ * Return: bytes written, excluding the NUL.
+ */
+size_t fl_slab_slabinfo(struct fl_slab_root *r, char *buf, size_t len)
+{
+	struct fl_slab_buf b = { .buf = buf, .len = len };
+
+	if (!buf || !len)
+		return 0;
+	buf[0] = '\0';
+	fl_slab_slabinfo_emit(r, fl_slab_buf_emit, &b);
+	return b.used;
+}
+FL_EXPORT(fl_slab_slabinfo);
+
+/* "12.3" from a ratio, integer arithmetic only. */
+static void fl_slab_permille(u64 num, u64 den, u64 *whole, u64 *tenth)
+{
+	u64 pm = den ? num * 1000 / den : 0;
+
+	*whole = pm / 10;
+	*tenth = pm % 10;
+}
+
+/**
+ * fl_slab_cache_detail() - a human-readable page about one cache.
+ * @c: the cache.
+ * @buf: out, NUL-terminated.
+ * @len: size of @buf (1024 is plenty).
+ *
+ * Geometry, lists, object placement, internal fragmentation (padding and
+ * leftover bytes, as a share of the slab memory), per-CPU fast-path hit
+ * rates, constructor calls and the cumulative counters.
+ *
+ * Context: takes the per-CPU locks in turn and the cache lock.
+ * Return: bytes written, excluding the NUL.
+ */
+size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
+{
+	struct fl_slab_stats st;
+	u64 bytes, waste, w, t, aw, at, fw, ft;
+	size_t n = 0;
+
+	if (!buf || !len)
+		return 0;
+	fl_slab_cache_get_stats(c, &st);
+	bytes = st.pages << FL_PAGE_SHIFT;
+	waste = st.padding_bytes + st.leftover_bytes;
+	fl_slab_permille(waste, bytes, &w, &t);
+	fl_slab_permille(st.alloc_hits, st.alloc_hits + st.alloc_misses,
+			 &aw, &at);
+	fl_slab_permille(st.free_hits, st.free_hits + st.free_misses, &fw, &ft);
+	n += fl_snprintf(buf + n, len - n,
+			 "cache %s\n  object_size %u align %u size %u order %u objs_per_slab %u leftover %u colours %u flags 0x%x\n",
+			 st.name, st.object_size, st.align, st.size, st.order,
+			 st.objs_per_slab, st.leftover, st.colours, st.flags);
+	n += fl_snprintf(buf + n, len - n,
+			 "  slabs %llu full %llu partial %llu empty %llu pages %llu min_partial %u\n",
+			 (unsigned long long)st.nr_slabs,
+			 (unsigned long long)st.nr_full,
+			 (unsigned long long)st.nr_partial,
+			 (unsigned long long)st.nr_empty,
+			 (unsigned long long)st.pages, st.min_partial);
+	n += fl_snprintf(buf + n, len - n,
+			 "  objects total %llu live %llu cpu_cached %llu free_in_slabs %llu\n",
+			 (unsigned long long)st.num_objs,
+			 (unsigned long long)st.live_objs,
+			 (unsigned long long)st.cpu_cached,
+			 (unsigned long long)st.free_in_slabs);
+	n += fl_snprintf(buf + n, len - n,
+			 "  waste padding %llu B leftover %llu B total %llu B of %llu B (%llu.%llu%%)\n",
+			 (unsigned long long)st.padding_bytes,
+			 (unsigned long long)st.leftover_bytes,
+			 (unsigned long long)waste, (unsigned long long)bytes,
+			 (unsigned long long)w, (unsigned long long)t);
+	if (st.flags & FL_SLAB_KMALLOC)
+		n += fl_snprintf(buf + n, len - n,
+				 "  kmalloc requested %llu B of %llu B live\n",
+				 (unsigned long long)st.requested_bytes,
+				 (unsigned long long)(st.live_objs *
+						      st.object_size));
+	n += fl_snprintf(buf + n, len - n,
+			 "  percpu limit %u batchcount %u alloc hits %llu misses %llu (%llu.%llu%% hit) free hits %llu misses %llu (%llu.%llu%% hit)\n",
+			 st.limit, st.batchcount,
+			 (unsigned long long)st.alloc_hits,
+			 (unsigned long long)st.alloc_misses,
+			 (unsigned long long)aw, (unsigned long long)at,
+			 (unsigned long long)st.free_hits,
+			 (unsigned long long)st.free_misses,
+			 (unsigned long long)fw, (unsigned long long)ft);
+	n += fl_snprintf(buf + n, len - n,
+			 "  ctor_calls %llu allocs %llu frees %llu alloc_fail %llu bad_frees %llu slabs_created %llu slabs_released %llu\n",
+			 (unsigned long long)st.ctor_calls,
+			 (unsigned long long)st.allocs,
+			 (unsigned long long)st.frees,
+			 (unsigned long long)st.alloc_fail,
+			 (unsigned long long)st.bad_frees,
+			 (unsigned long long)st.slabs_allocated,
+			 (unsigned long long)st.slabs_freed);
+	return n;
+}
+FL_EXPORT(fl_slab_cache_detail);

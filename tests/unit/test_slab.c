@@ -1,0 +1,943 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_slab.c - tests of module/core/fl_slab.c and fl_kmalloc.c.
+ */
+#include "fl_test.h"
+#include "fl_buddy.h"
+#include "fl_slab.h"
+
+static char check_msg[256];
+
+#define CHECK_SLAB(r) do {						\
+	int __r = fl_slab_check((r), check_msg, sizeof(check_msg));	\
+	if (__r)							\
+		FL_TEST_FAIL("fl_slab_check: %d: %s", __r, check_msg);	\
+} while (0)
+
+#define CHECK_BUDDY(b) do {						\
+	int __r = fl_buddy_check((b), check_msg, sizeof(check_msg));	\
+	if (__r)							\
+		FL_TEST_FAIL("fl_buddy_check: %d: %s", __r, check_msg);	\
+} while (0)
+
+/* An arena of @nr_pages in one chunk, with memory unless @sim. */
+struct arena {
+	struct fl_buddy *b;
+	struct fl_slab_root *r;
+	void *mem;
+	u32 nr_pages;
+};
+
+static bool arena_init(struct arena *a, u32 nr_pages, bool sim)
+{
+	struct fl_chunk c = { .start = 0, .nr_pages = nr_pages };
+
+	memset(a, 0, sizeof(*a));
+	a->nr_pages = nr_pages;
+	if (!sim) {
+		a->mem = aligned_alloc(FL_PAGE_SIZE,
+				       (size_t)nr_pages * FL_PAGE_SIZE);
+		if (!a->mem)
+			return false;
+		memset(a->mem, 0xa5, (size_t)nr_pages * FL_PAGE_SIZE);
+	}
+	c.vaddr = a->mem;
+	a->b = fl_buddy_create(&c, 1, FL_MAX_ORDER, true);
+	if (!a->b)
+		return false;
+	return fl_slab_root_create(a->b, &a->r) == 0;
+}
+
+static void arena_fini(struct arena *a)
+{
+	fl_slab_root_destroy(a->r);
+	if (a->b) {
+		struct fl_buddy_stats st;
+
+		fl_buddy_get_stats(a->b, &st);
+		CHECK_EQ(st.free_pages, st.total_pages);
+		CHECK_BUDDY(a->b);
+		fl_buddy_destroy(a->b);
+	}
+	free(a->mem);
+}
+
+static u64 buddy_free_pages(struct fl_buddy *b)
+{
+	struct fl_buddy_stats st;
+
+	fl_buddy_get_stats(b, &st);
+	return st.free_pages;
+}
+
+static struct fl_slab_stats stats_of(struct fl_slab_cache *c)
+{
+	struct fl_slab_stats st;
+
+	fl_slab_cache_get_stats(c, &st);
+	return st;
+}
+
+/* ------------------------------------------------------------ geometry */
+
+/*
+ * Independent statement of mm/slub.c calculate_order() (slub_min_order 0,
+ * slub_max_order 3): try orders from the min_objects order upwards, first
+ * accepting 1/16 of waste, then 1/8, 1/4, 1/2.
+ */
+static u32 ref_order(u32 size, u32 min_objects)
+{
+	u32 max_objs = (4096u << 3) / size, min_order = 0, frac, o;
+
+	if (!min_objects)
+		min_objects = 1;
+	if (max_objs < 1)
+		max_objs = 1;
+	if (min_objects > max_objs)
+		min_objects = max_objs;
+	while ((4096u << min_order) < min_objects * size)
+		min_order++;
+	for (frac = 16; frac >= 2; frac /= 2)
+		for (o = min_order; o <= 3; o++)
+			if ((4096u << o) % size <= (4096u << o) / frac)
+				return o;
+	return 99;
+}
+
+static u32 ref_size(u32 object_size, u32 align)
+{
+	u32 a = align < 8 ? 8 : align;
+	u32 s = (object_size + 7) / 8 * 8;
+
+	return (s + a - 1) / a * a;
+}
+
+TEST(geometry_matches_slub_rule)
+{
+	static const u32 mins[] = { 1, 8, 12, 16, 24, 32 };
+	static const u32 aligns[] = { 0, 8, 16, 64, 256, 4096 };
+	struct fl_slab_geometry g;
+	u32 size, m, a, bad = 0;
+
+	for (size = 1; size <= 32768; size += (size < 8192 ? 1 : 37)) {
+		for (m = 0; m < ARRAY_SIZE(mins); m++) {
+			for (a = 0; a < ARRAY_SIZE(aligns); a++) {
+				u32 rs = ref_size(size, aligns[a]);
+				int ret = fl_slab_calc_geometry(size, aligns[a],
+								mins[m], &g);
+
+				if (rs > 32768) {
+					bad += ret != -EINVAL;
+					continue;
+				}
+				if (ret || g.size != rs ||
+				    g.order != ref_order(rs, mins[m]) ||
+				    g.objs != (4096u << g.order) / rs ||
+				    g.leftover != (4096u << g.order) % rs) {
+					if (!bad)
+						FL_TEST_FAIL("size %u align %u min %u: ret %d size %u order %u (ref %u) objs %u",
+							     size, aligns[a], mins[m], ret,
+							     g.size, g.order,
+							     ref_order(rs, mins[m]), g.objs);
+					bad++;
+				}
+			}
+		}
+	}
+	CHECK_EQ(bad, 0);
+}
+
+TEST(geometry_known_values)
+{
+	struct fl_slab_geometry g;
+
+	/* 2 CPUs: min_objects 12, as on a 2-vCPU VM's /proc/slabinfo */
+	CHECK_EQ(fl_slab_default_min_objects(2), 12);
+	CHECK_EQ(fl_slab_default_min_objects(1), 8);
+	CHECK_EQ(fl_slab_default_min_objects(8), 20);
+	CHECK_EQ(fl_slab_calc_geometry(192, 0, 12, &g), 0);
+	CHECK(g.order == 0 && g.objs == 21 && g.leftover == 64);
+	CHECK_EQ(fl_slab_calc_geometry(1024, 0, 12, &g), 0);
+	CHECK(g.order == 2 && g.objs == 16);
+	CHECK_EQ(fl_slab_calc_geometry(2048, 0, 12, &g), 0);
+	CHECK(g.order == 3 && g.objs == 16);
+	CHECK_EQ(fl_slab_calc_geometry(4096, 0, 12, &g), 0);
+	CHECK(g.order == 3 && g.objs == 8);
+	CHECK_EQ(fl_slab_calc_geometry(8192, 0, 12, &g), 0);
+	CHECK(g.order == 3 && g.objs == 4);
+	/* plain 1/16 rule: 700 -> 704 B: order 0 wastes 576 > 256 */
+	CHECK_EQ(fl_slab_calc_geometry(700, 0, 1, &g), 0);
+	CHECK(g.size == 704 && g.order == 1 && g.objs == 11 &&
+	      g.leftover == 448);
+	CHECK_EQ(fl_slab_calc_geometry(32768, 0, 1, &g), 0);
+	CHECK(g.order == 3 && g.objs == 1 && g.leftover == 0);
+	/* 20000 B fits only at order 3 with 12768 B left (1/2 accepted) */
+	CHECK_EQ(fl_slab_calc_geometry(20000, 0, 1, &g), 0);
+	CHECK(g.order == 3 && g.objs == 1);
+	CHECK_EQ(fl_slab_calc_geometry(100, 64, 1, &g), 0);
+	CHECK_EQ(g.size, 128);
+	CHECK_EQ(fl_slab_calc_geometry(0, 0, 1, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(32769, 0, 1, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(30000, 4096, 1, &g), 0);
+	CHECK(g.size == 32768 && g.order == 3);
+	CHECK_EQ(fl_slab_calc_geometry(64, 3, 1, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(64, 8192, 1, &g), -EINVAL);
+	CHECK_EQ(fl_slab_min_partial(8), 5);
+	CHECK_EQ(fl_slab_min_partial(4096), 6);
+	CHECK_EQ(fl_slab_min_partial(32768), 7);
+}
+
+/* ------------------------------------------------------------ ctor */
+
+struct obj {
+	u64 magic;
+	u64 serial;
+	u8 payload[48];
+};
+
+static unsigned long ctor_runs;
+
+static void obj_ctor(void *p, void *arg)
+{
+	struct obj *o = p;
+
+	o->magic = (u64)(uintptr_t)arg;
+	o->serial = __atomic_add_fetch(&ctor_runs, 1, __ATOMIC_RELAXED);
+	memset(o->payload, 0x5c, sizeof(o->payload));
+}
+
+static bool obj_constructed(const struct obj *o, u64 magic)
+{
+	u32 i;
+
+	if (o->magic != magic || !o->serial)
+		return false;
+	for (i = 0; i < sizeof(o->payload); i++)
+		if (o->payload[i] != 0x5c)
+			return false;
+	return true;
+}
+
+TEST(ctor_runs_once_objects_keep_state)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	struct fl_slab_stats st;
+	enum { N = 200 };
+	u64 off[N], off2[N];
+	void *p[N];
+	int i, j, same = 0;
+
+	REQUIRE(arena_init(&a, 1024, false));
+	ctor_runs = 0;
+	REQUIRE(fl_slab_cache_create(a.r, "obj", sizeof(struct obj), 0, 0,
+				     obj_ctor, (void *)0xfeedULL, &c) == 0);
+	for (i = 0; i < N; i++) {
+		REQUIRE(fl_slab_cache_alloc(c, &off[i], &p[i]) == 0);
+		CHECK(obj_constructed(p[i], 0xfeed));
+		CHECK((u8 *)p[i] - (u8 *)a.mem == (long)off[i]);
+	}
+	st = stats_of(c);
+	CHECK_EQ(st.ctor_calls, st.num_objs);
+	CHECK_EQ(st.ctor_calls, ctor_runs);
+	CHECK_EQ(st.live_objs, N);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < N; i++) {
+		REQUIRE(fl_slab_cache_alloc(c, &off2[i], &p[i]) == 0);
+		CHECK(obj_constructed(p[i], 0xfeed));
+	}
+	CHECK_EQ(stats_of(c).ctor_calls, st.ctor_calls);
+	CHECK_EQ(ctor_runs, st.ctor_calls);
+	for (i = 0; i < N; i++)
+		for (j = 0; j < N; j++)
+			same += off2[i] == off[j];
+	/* no slab was created: the objects came from the same slabs */
+	CHECK_EQ(stats_of(c).slabs_allocated, st.slabs_allocated);
+	CHECK(same >= N - (int)(st.num_objs - N));
+	CHECK(stats_of(c).alloc_hits > 0);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(fl_slab_cache_free_ptr(c, p[i]), 0);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+TEST(sim_arena_no_memory_no_ctor)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	u64 off;
+	void *p = (void *)1;
+
+	REQUIRE(arena_init(&a, 256, true));
+	ctor_runs = 0;
+	REQUIRE(fl_slab_cache_create(a.r, "sim", 64, 0, 0, obj_ctor, NULL,
+				     &c) == 0);
+	CHECK_EQ(fl_slab_cache_alloc(c, &off, &p), 0);
+	CHECK(p == NULL);
+	CHECK_EQ(ctor_runs, 0);
+	CHECK_EQ(stats_of(c).ctor_calls, 0);
+	CHECK_EQ(fl_slab_cache_of(a.r, off), c);
+	CHECK_EQ(fl_slab_ptr_to_offset(a.r, (void *)0x1000, &off), -ENOENT);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_free(c, off), 0);
+	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ errors */
+
+TEST(create_errors)
+{
+	struct arena a, a2;
+	struct fl_slab_cache *c, *c2;
+
+	REQUIRE(arena_init(&a, 256, false));
+	REQUIRE(arena_init(&a2, 256, false));
+	CHECK_EQ(fl_slab_cache_create(a.r, "", 64, 0, 0, NULL, NULL, &c),
+		 -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, NULL, 64, 0, 0, NULL, NULL, &c),
+		 -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "0123456789012345678901234567890x",
+				      64, 0, 0, NULL, NULL, &c), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "0123456789012345678901234567890",
+				      64, 0, 0, NULL, NULL, &c), 0);
+	CHECK_EQ(fl_slab_cache_create(a.r, "with space", 64, 0, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "tab\there", 64, 0, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "bel\a", 64, 0, 0, NULL, NULL, &c2),
+		 -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "hi\xc3\xa9", 64, 0, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "0123456789012345678901234567890",
+				      32, 0, 0, NULL, NULL, &c2), -EEXIST);
+	/* names are per root */
+	CHECK_EQ(fl_slab_cache_create(a2.r, "0123456789012345678901234567890",
+				      32, 0, 0, NULL, NULL, &c2), 0);
+	CHECK_EQ(fl_slab_cache_find(a.r, "0123456789012345678901234567890"),
+		 c);
+	CHECK(fl_slab_cache_find(a.r, "nope") == NULL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "zero", 0, 0, 0, NULL, NULL, &c2),
+		 -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "huge", 32769, 0, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "max", 32768, 0, 0, NULL, NULL,
+				      &c2), 0);
+	CHECK_EQ(fl_slab_cache_create(a.r, "align3", 64, 3, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "align12", 64, 12, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "align8k", 64, 8192, 0, NULL, NULL,
+				      &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "flags", 64, 0, FL_SLAB_KMALLOC,
+				      NULL, NULL, &c2), -EINVAL);
+	CHECK_EQ(fl_slab_cache_create(a.r, "flags2", 64, 0, 1U << 20, NULL,
+				      NULL, &c2), -EINVAL);
+	CHECK_SLAB(a.r);
+	CHECK_SLAB(a2.r);
+	arena_fini(&a);
+	arena_fini(&a2);
+}
+
+TEST(free_and_destroy_errors)
+{
+	struct arena a;
+	struct fl_slab_cache *c1, *c2, *km;
+	u64 o1, o2, ok, pages;
+	struct fl_slab_stats st;
+
+	REQUIRE(arena_init(&a, 256, false));
+	REQUIRE(fl_slab_cache_create(a.r, "c1", 100, 0, 0, NULL, NULL, &c1) ==
+		0);
+	REQUIRE(fl_slab_cache_create(a.r, "c2", 100, 0, 0, NULL, NULL, &c2) ==
+		0);
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	CHECK_EQ(fl_kmalloc_init(a.r), 0);	/* idempotent */
+	REQUIRE(fl_slab_cache_alloc(c1, &o1, NULL) == 0);
+	REQUIRE(fl_slab_cache_alloc(c2, &o2, NULL) == 0);
+	REQUIRE(fl_kmalloc(a.r, 100, &ok, NULL) == 0);
+	km = fl_kmalloc_cache(a.r, 100);
+	REQUIRE(km != NULL);
+
+	CHECK_EQ(fl_slab_cache_free(c1, o2), -EINVAL);	/* wrong cache */
+	CHECK_EQ(fl_slab_cache_free(c2, o1), -EINVAL);
+	CHECK_EQ(fl_slab_cache_free(c1, ok), -EINVAL);	/* kmalloc object */
+	CHECK_EQ(fl_slab_cache_free(km, ok), -EINVAL);	/* use fl_kfree */
+	CHECK_EQ(fl_kfree(a.r, o1), -EINVAL);		/* not a kmalloc one */
+	CHECK_EQ(fl_slab_cache_free(c1, o1 + 8), -ENOENT);	/* inside */
+	CHECK_EQ(fl_slab_cache_free(c1, o1 + 104), -ENOENT);	/* never */
+	CHECK_EQ(fl_slab_cache_free(c1, 200ULL << 12), -ENOENT); /* free pg */
+	CHECK_EQ(fl_slab_cache_free(c1, 1ULL << 40), -ENOENT);	/* outside */
+	CHECK_EQ(fl_slab_cache_free_ptr(c1, &a), -ENOENT);
+	CHECK_EQ(fl_kfree(a.r, ok + 1), -ENOENT);
+	CHECK_EQ(fl_ksize(a.r, ok), 128);
+	CHECK_EQ(fl_ksize(a.r, o1), 0);
+	CHECK_SLAB(a.r);
+
+	/* destroy with a live object: -EBUSY and nothing freed */
+	pages = buddy_free_pages(a.b);
+	st = stats_of(c1);
+	CHECK_EQ(fl_slab_cache_destroy(c1), -EBUSY);
+	CHECK_EQ(buddy_free_pages(a.b), pages);
+	CHECK_EQ(stats_of(c1).nr_slabs, st.nr_slabs);
+	CHECK_EQ(stats_of(c1).live_objs, 1);
+	CHECK_EQ(fl_slab_cache_destroy(km), -EPERM);
+	CHECK_EQ(fl_slab_cache_destroy_force(km), -EPERM);
+	CHECK_SLAB(a.r);
+
+	CHECK_EQ(fl_slab_cache_free(c1, o1), 0);
+	CHECK_EQ(fl_slab_cache_free(c1, o1), -ENOENT);	/* double free */
+	CHECK_EQ(fl_kfree(a.r, ok), 0);
+	CHECK_EQ(fl_kfree(a.r, ok), -ENOENT);
+	CHECK(stats_of(c1).bad_frees >= 6);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy(c1), 0);
+	CHECK(fl_slab_cache_find(a.r, "c1") == NULL);
+	CHECK_EQ(fl_slab_cache_destroy_force(c2), 1);	/* o2 dropped */
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_kmalloc(a.r, 0, &ok, NULL), -EINVAL);
+	CHECK_EQ(fl_kmalloc(a.r, 8193, &ok, NULL), -EINVAL);
+	arena_fini(&a);
+}
+
+TEST(kmalloc_classes)
+{
+	static const struct { size_t bytes; u32 size; } t[] = {
+		{ 1, 8 }, { 8, 8 }, { 9, 16 }, { 16, 16 }, { 17, 32 },
+		{ 24, 32 }, { 32, 32 }, { 33, 64 }, { 64, 64 }, { 65, 96 },
+		{ 96, 96 }, { 97, 128 }, { 128, 128 }, { 129, 192 },
+		{ 192, 192 }, { 193, 256 }, { 256, 256 }, { 257, 512 },
+		{ 1000, 1024 }, { 1025, 2048 }, { 4096, 4096 }, { 4097, 8192 },
+		{ 8192, 8192 },
+	};
+	struct arena a;
+	struct fl_slab_stats st;
+	u64 off[ARRAY_SIZE(t)];
+	void *p;
+	u32 i;
+
+	REQUIRE(arena_init(&a, 1024, false));
+	CHECK(fl_kmalloc(a.r, 8, &off[0], NULL) == -EINVAL); /* before init */
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	CHECK_EQ(fl_kmalloc_index(0), -EINVAL);
+	CHECK_EQ(fl_kmalloc_index(8193), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		CHECK_EQ(fl_kmalloc_class_size(fl_kmalloc_index(t[i].bytes)),
+			 t[i].size);
+		CHECK_EQ(fl_kmalloc(a.r, t[i].bytes, &off[i], &p), 0);
+		CHECK_EQ(fl_ksize(a.r, off[i]), t[i].size);
+		memset(p, 0x77, t[i].bytes);
+	}
+	CHECK_STR(fl_slab_cache_name(fl_kmalloc_cache(a.r, 1000)),
+		  "kmalloc-1k");
+	CHECK_STR(fl_slab_cache_name(fl_kmalloc_cache(a.r, 150)),
+		  "kmalloc-192");
+	fl_slab_cache_get_stats(fl_kmalloc_cache(a.r, 100), &st);
+	CHECK_EQ(st.requested_bytes, 97 + 128);
+	CHECK_EQ(st.live_objs, 2);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		CHECK_EQ(fl_kfree(a.r, off[i]), 0);
+	fl_slab_cache_get_stats(fl_kmalloc_cache(a.r, 100), &st);
+	CHECK_EQ(st.requested_bytes, 0);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+TEST(enomem_leaves_cache_consistent)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	u64 off[64];
+	int n = 0, i, ret = 0;
+
+	REQUIRE(arena_init(&a, 16, false));
+	REQUIRE(fl_slab_cache_create(a.r, "big", 4000, 0, 0, NULL, NULL, &c) ==
+		0);
+	/* 4000 B -> order 3 slabs of 8 objects; 16 pages = 2 slabs */
+	CHECK_EQ(stats_of(c).objs_per_slab, 8);
+	while (n < 64 && (ret = fl_slab_cache_alloc(c, &off[n], NULL)) == 0)
+		n++;
+	CHECK_EQ(ret, -ENOMEM);
+	CHECK_EQ(n, 16);
+	CHECK_EQ(fl_slab_cache_alloc(c, &off[n], NULL), -ENOMEM);
+	CHECK_EQ(stats_of(c).alloc_fail, 2);
+	CHECK_EQ(buddy_free_pages(a.b), 0);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < n; i++)
+		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_alloc(c, &off[0], NULL), 0);
+	CHECK_EQ(fl_slab_cache_free(c, off[0]), 0);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ shrink */
+
+TEST(shrink_returns_pages_to_buddy)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	struct fl_slab_stats st;
+	enum { N = 2000 };
+	static u64 off[N];
+	u64 free0, free1, free2;
+	long got;
+	int i;
+
+	REQUIRE(arena_init(&a, 2048, false));
+	free0 = buddy_free_pages(a.b);
+	REQUIRE(fl_slab_cache_create(a.r, "shrinkme", 256, 0, 0, NULL, NULL,
+				     &c) == 0);
+	for (i = 0; i < N; i++)
+		REQUIRE(fl_slab_cache_alloc(c, &off[i], NULL) == 0);
+	st = stats_of(c);
+	CHECK_EQ(st.pages + buddy_free_pages(a.b), free0);
+	for (i = 0; i < N; i++)
+		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
+	st = stats_of(c);
+	CHECK(st.nr_empty <= st.min_partial);	/* freed on flush */
+	CHECK(st.slabs_freed > 0);
+	CHECK_SLAB(a.r);
+	free1 = buddy_free_pages(a.b);
+	got = fl_slab_cache_shrink(c, 0);
+	CHECK(got >= 0);
+	st = stats_of(c);
+	CHECK_EQ(st.cpu_cached, 0);
+	CHECK_EQ(st.nr_empty, st.min_partial);
+	CHECK_EQ(buddy_free_pages(a.b), free1 + (u64)got);
+	got = fl_slab_cache_shrink(c, FL_SLAB_SHRINK_ALL);
+	CHECK_EQ(got, (long)(st.min_partial << st.order));
+	free2 = buddy_free_pages(a.b);
+	CHECK_EQ(free2, free0);
+	CHECK(free2 > free1);
+	CHECK_EQ(stats_of(c).nr_slabs, 0);
+	CHECK_EQ(fl_slab_cache_shrink(c, 0x80), -EINVAL);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+TEST(colouring_cycles_offsets)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	struct fl_slab_stats st;
+	u64 first[8];
+	u32 i, k;
+
+	REQUIRE(arena_init(&a, 256, false));
+	fl_slab_root_set_min_objects(a.r, 1);
+	/* 1000 B: order 0, 4 objects, leftover 96 -> no colour at 64 B? */
+	REQUIRE(fl_slab_cache_create(a.r, "col", 1800, 0, FL_SLAB_COLOUR |
+				     FL_SLAB_NO_CPU_CACHE, NULL, NULL, &c) ==
+		0);
+	st = stats_of(c);
+	/* 1800 B, min_objects 1: order 0 wastes 496 > 256, order 1 leftover
+	 * 8192 - 4 * 1800 = 992 <= 512? no; order 2: 16384 - 9*1800 = 184
+	 */
+	CHECK_EQ(st.order, 2);
+	CHECK_EQ(st.leftover, 184);
+	CHECK_EQ(st.colours, 2);
+	CHECK_EQ(st.limit, 0);
+	for (i = 0; i < 4; i++) {
+		REQUIRE(fl_slab_cache_alloc(c, &first[i], NULL) == 0);
+		for (k = 1; k < st.objs_per_slab; k++) {
+			u64 o;
+
+			REQUIRE(fl_slab_cache_alloc(c, &o, NULL) == 0);
+		}
+		CHECK_EQ(first[i] % (FL_PAGE_SIZE << st.order),
+			 (i % 2) * 64);
+	}
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy_force(c), 4 * st.objs_per_slab);
+	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ slabinfo */
+
+static char emitted[4096];
+
+static void emit_cat(void *arg, const char *line)
+{
+	(void)arg;
+	strncat(emitted, line, sizeof(emitted) - strlen(emitted) - 1);
+}
+
+TEST(slabinfo_format)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	char buf[4096], small[300];
+	u64 off[50];
+	int i;
+	size_t n;
+
+	REQUIRE(arena_init(&a, 256, false));
+	fl_slab_root_set_min_objects(a.r, 12);
+	REQUIRE(fl_slab_cache_create(a.r, "test-obj", 100, 0, 0, NULL, NULL,
+				     &c) == 0);
+	for (i = 0; i < 50; i++)
+		REQUIRE(fl_slab_cache_alloc(c, &off[i], NULL) == 0);
+	n = fl_slab_slabinfo(a.r, buf, sizeof(buf));
+	CHECK_EQ(n, strlen(buf));
+	/*
+	 * 104 B stride, 39 per order-0 slab.  Alloc 1 grows slab A and moves
+	 * its other 38 objects to the per-CPU array (batch 60); 2..39 hit;
+	 * 40 grows slab B (+38 cached); 41..50 hit: 2 slabs, 28 cached.
+	 */
+	CHECK_STR(buf,
+		  "slabinfo - version: 2.1\n"
+		  "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n"
+		  "test-obj              50     78    104   39    1 : tunables  120   60    0 : slabdata      2      2      0\n");
+	emitted[0] = '\0';
+	fl_slab_slabinfo_emit(a.r, emit_cat, NULL);
+	CHECK_STR(emitted, buf);
+	/* truncation stops at a line boundary */
+	n = fl_slab_slabinfo(a.r, small, sizeof(small));
+	CHECK_EQ(n, strlen(small));
+	CHECK(n > 0 && small[n - 1] == '\n');
+	CHECK(strncmp(small, buf, n) == 0);
+	n = fl_slab_cache_detail(c, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "cache test-obj\n"));
+	CHECK(strstr(buf, "objects total 78 live 50 cpu_cached 28 free_in_slabs 0"));
+	CHECK(strstr(buf, "waste padding 312 B leftover 80 B total 392 B of 8192 B (4.7%)"));
+	CHECK(strstr(buf, "alloc hits 48 misses 2 (96.0% hit)"));
+	for (i = 0; i < 50; i++)
+		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
+	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ model */
+
+static u64 rnd_state;
+
+static u64 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static void rnd_seed(void)
+{
+	const char *s = getenv("FL_SEED");
+
+	rnd_state = s ? strtoull(s, NULL, 0) : 0x2545f4914f6cdd1dULL;
+	if (!rnd_state)
+		rnd_state = 1;
+}
+
+#define MODEL_CACHES	6
+#define MODEL_MAX	600
+
+struct model_obj {
+	u64 off;
+	void *p;
+	u32 bytes;
+};
+
+static struct model_obj live[MODEL_CACHES + 1][MODEL_MAX];
+static u32 nlive[MODEL_CACHES + 1];
+
+static void stamp(void *p, u32 bytes, u64 off)
+{
+	if (p && bytes >= 8)
+		memcpy(p, &off, 8);
+	else if (p)
+		memset(p, (u8)off, bytes);
+}
+
+static bool stamped(const void *p, u32 bytes, u64 off)
+{
+	u8 want[8];
+
+	if (!p)
+		return true;
+	if (bytes >= 8)
+		return !memcmp(p, &off, 8);
+	memset(want, (u8)off, sizeof(want));
+	return !memcmp(p, want, bytes);
+}
+
+TEST(randomized_model)
+{
+	static const struct { const char *name; u32 size, align, flags; } d[] = {
+		{ "m-tiny", 5, 0, 0 },
+		{ "m-odd", 100, 0, FL_SLAB_COLOUR },
+		{ "m-al64", 72, 64, FL_SLAB_RECLAIMABLE },
+		{ "m-nocpu", 500, 0, FL_SLAB_NO_CPU_CACHE | FL_SLAB_COLOUR },
+		{ "m-page", 3000, 0, 0 },
+		{ "m-big", 9000, 0, FL_SLAB_RECLAIMABLE },
+	};
+	struct fl_slab_cache *c[MODEL_CACHES];
+	struct arena a;
+	u32 step, k, i, bad = 0;
+
+	rnd_seed();
+	REQUIRE(arena_init(&a, 1200, false));
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	for (k = 0; k < MODEL_CACHES; k++)
+		REQUIRE(fl_slab_cache_create(a.r, d[k].name, d[k].size,
+					     d[k].align, d[k].flags, NULL,
+					     NULL, &c[k]) == 0);
+	memset(nlive, 0, sizeof(nlive));
+	for (step = 0; step < 4000 && !bad; step++) {
+		u32 op = rnd() % 100, ck = rnd() % (MODEL_CACHES + 1);
+		struct model_obj *m;
+		int ret;
+
+		if (op < 55 && nlive[ck] < MODEL_MAX) {
+			m = &live[ck][nlive[ck]];
+			if (ck == MODEL_CACHES) {
+				m->bytes = 1 + rnd() % 8192;
+				ret = fl_kmalloc(a.r, m->bytes, &m->off, &m->p);
+			} else {
+				m->bytes = d[ck].size;
+				ret = fl_slab_cache_alloc(c[ck], &m->off,
+							  &m->p);
+			}
+			if (ret == -ENOMEM)
+				continue;
+			if (ret) {
+				bad++;
+				FL_TEST_FAIL("step %u alloc: %d", step, ret);
+				break;
+			}
+			if (ck < MODEL_CACHES && d[ck].align)
+				bad += !!(m->off % d[ck].align);
+			stamp(m->p, m->bytes, m->off);
+			nlive[ck]++;
+		} else if (op < 97 && nlive[ck]) {
+			i = rnd() % nlive[ck];
+			m = &live[ck][i];
+			if (!stamped(m->p, m->bytes, m->off)) {
+				bad++;
+				FL_TEST_FAIL("step %u: object at %llu clobbered",
+					     step, (unsigned long long)m->off);
+			}
+			ret = ck == MODEL_CACHES ? fl_kfree(a.r, m->off) :
+			      fl_slab_cache_free(c[ck], m->off);
+			if (ret) {
+				bad++;
+				FL_TEST_FAIL("step %u free: %d", step, ret);
+			}
+			*m = live[ck][--nlive[ck]];
+		} else if (ck < MODEL_CACHES) {
+			if (fl_slab_cache_shrink(c[ck], rnd() & 1 ?
+						 FL_SLAB_SHRINK_ALL : 0) < 0)
+				bad++;
+		}
+		if (fl_slab_check(a.r, check_msg, sizeof(check_msg))) {
+			bad++;
+			FL_TEST_FAIL("step %u: %s", step, check_msg);
+		}
+		if ((step % 500) == 0)
+			CHECK_BUDDY(a.b);
+	}
+	CHECK_EQ(bad, 0);
+	for (k = 0; k < MODEL_CACHES; k++)
+		CHECK_EQ(stats_of(c[k]).live_objs, nlive[k]);
+	/* every live object distinct: sort-free O(n^2) over a few thousand */
+	for (k = 0; k <= MODEL_CACHES; k++)
+		for (i = 0; i < nlive[k]; i++)
+			CHECK(fl_slab_cache_of(a.r, live[k][i].off) != NULL);
+	arena_fini(&a);			/* root destroy drops live objects */
+}
+
+/* ------------------------------------------------------------ threads */
+
+#define THREADS		4
+#define ROUNDS		20000
+
+struct thr {
+	struct fl_slab_cache *c[2];
+	struct fl_slab_root *r;
+	int id;
+	int errors;
+};
+
+static void *hammer(void *arg)
+{
+	struct thr *t = arg;
+	struct { u64 off; u64 *p; } held[64];
+	u64 seed = 0x9e3779b97f4a7c15ULL * (t->id + 1);
+	int n = 0, i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		if ((seed % 3) && n < 64) {
+			struct fl_slab_cache *c = t->c[seed & 4 ? 1 : 0];
+			void *p;
+
+			if (fl_slab_cache_alloc(c, &held[n].off, &p)) {
+				t->errors++;
+				continue;
+			}
+			held[n].p = p;
+			held[n].p[0] = held[n].off ^ (u64)t->id;
+			held[n].p[1] = (u64)t->id;
+			n++;
+		} else if (n) {
+			int j = seed % n;
+			struct fl_slab_cache *c;
+
+			if (held[j].p[0] != (held[j].off ^ (u64)t->id) ||
+			    held[j].p[1] != (u64)t->id)
+				t->errors++;
+			c = fl_slab_cache_of(t->r, held[j].off);
+			if (!c || fl_slab_cache_free(c, held[j].off))
+				t->errors++;
+			held[j] = held[--n];
+		}
+	}
+	while (n--)
+		if (fl_slab_cache_free(fl_slab_cache_of(t->r, held[n].off),
+				       held[n].off))
+			t->errors++;
+	return NULL;
+}
+
+TEST(threads_hammer_percpu_path)
+{
+	struct arena a;
+	struct thr t[THREADS];
+	pthread_t tid[THREADS];
+	struct fl_slab_cache *c0, *c1;
+	struct fl_slab_stats s0, s1;
+	int i;
+
+	REQUIRE(arena_init(&a, 4096, false));
+	REQUIRE(fl_slab_cache_create(a.r, "thr-a", 16, 0, 0, NULL, NULL, &c0) ==
+		0);
+	REQUIRE(fl_slab_cache_create(a.r, "thr-b", 200, 0, FL_SLAB_COLOUR,
+				     NULL, NULL, &c1) == 0);
+	for (i = 0; i < THREADS; i++) {
+		t[i].c[0] = c0;
+		t[i].c[1] = c1;
+		t[i].r = a.r;
+		t[i].id = i;
+		t[i].errors = 0;
+		REQUIRE(pthread_create(&tid[i], NULL, hammer, &t[i]) == 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_EQ(t[i].errors, 0);
+	}
+	CHECK_SLAB(a.r);
+	s0 = stats_of(c0);
+	s1 = stats_of(c1);
+	CHECK_EQ(s0.live_objs, 0);
+	CHECK_EQ(s1.live_objs, 0);
+	CHECK(s0.alloc_hits > s0.alloc_misses * 10);
+	CHECK_EQ(s0.allocs + s1.allocs, s0.frees + s1.frees);
+	CHECK_EQ(fl_slab_cache_destroy(c0), 0);
+	CHECK_EQ(fl_slab_cache_destroy(c1), 0);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ faults */
+
+TEST(fault_injection_metadata)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	struct fl_slab_root *r2;
+	u64 off[300];
+	unsigned long k;
+	int ok_create = 0, ok_alloc = 0, ok_init = 0;
+
+	REQUIRE(arena_init(&a, 1024, false));
+	for (k = 0; k < 6; k++) {
+		unsigned long inj = fl_fail_injected();
+		int ret;
+
+		fl_fail_nth(k);
+		ret = fl_slab_root_create(a.b, &r2);
+		fl_fail_reset();
+		if (ret == 0)
+			fl_slab_root_destroy(r2);
+		else
+			CHECK(ret == -ENOMEM && fl_fail_injected() == inj + 1);
+	}
+	for (k = 0; k < 6; k++) {
+		int ret;
+
+		fl_fail_nth(k);
+		ret = fl_slab_cache_create(a.r, "flaky", 64, 0, 0, NULL, NULL,
+					   &c);
+		fl_fail_reset();
+		if (ret == 0) {
+			ok_create++;
+			CHECK_EQ(fl_slab_cache_destroy(c), 0);
+		} else {
+			CHECK_EQ(ret, -ENOMEM);
+		}
+		CHECK_SLAB(a.r);
+	}
+	CHECK(ok_create >= 1);
+	REQUIRE(fl_slab_cache_create(a.r, "flaky", 4000, 0,
+				     FL_SLAB_NO_CPU_CACHE, NULL, NULL, &c) == 0);
+	/* 8 objects per slab; every 3rd slab's metadata allocation fails */
+	fl_fail_every(3);
+	for (k = 0; k < 300; k++) {
+		int ret = fl_slab_cache_alloc(c, &off[ok_alloc], NULL);
+
+		if (ret == 0)
+			ok_alloc++;
+		else
+			CHECK_EQ(ret, -ENOMEM);
+		if ((k % 16) == 0)
+			CHECK_SLAB(a.r);
+	}
+	fl_fail_reset();
+	CHECK(ok_alloc > 0 && ok_alloc < 300);
+	CHECK(stats_of(c).alloc_fail > 0);
+	CHECK_EQ(stats_of(c).live_objs, ok_alloc);
+	CHECK_SLAB(a.r);
+	for (k = 0; k < (unsigned long)ok_alloc; k++)
+		CHECK_EQ(fl_slab_cache_free(c, off[k]), 0);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	/* kmalloc init failing half way is retried */
+	for (k = 0; k < 40 && !ok_init; k++) {
+		fl_fail_nth(k);
+		if (fl_kmalloc_init(a.r) == 0)
+			ok_init = 1;
+		fl_fail_reset();
+		CHECK_SLAB(a.r);
+	}
+	CHECK_EQ(fl_kmalloc_init(a.r), 0);
+	CHECK(fl_kmalloc_cache(a.r, 8192) != NULL);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+TEST(root_destroy_returns_everything)
+{
+	struct arena a;
+	struct fl_slab_cache *c;
+	u64 off;
+	int i;
+
+	REQUIRE(arena_init(&a, 512, false));
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	REQUIRE(fl_slab_cache_create(a.r, "leaky", 333, 0, 0, NULL, NULL,
+				     &c) == 0);
+	for (i = 0; i < 500; i++)
+		REQUIRE(fl_slab_cache_alloc(c, &off, NULL) == 0);
+	for (i = 1; i < 3000; i += 97)
+		REQUIRE(fl_kmalloc(a.r, i, &off, NULL) == 0);
+	CHECK(buddy_free_pages(a.b) < 512);
+	CHECK_SLAB(a.r);
+	CHECK_BUDDY(a.b);
+	arena_fini(&a);		/* checks free_pages == total_pages */
+}
