@@ -1,0 +1,108 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# tests/vm/demo.sh - the guided tour that `make demo` runs inside the box.
+#
+# Runs under busybox sh as /demo.sh, output on the host terminal.  Grow it as
+# features land: every step checks that what it shows exists, so the tour
+# never breaks on a file or command that is not written yet.
+
+DBG=/sys/kernel/debug/fraglab
+KO=${FRAGLAB_KO:-/fraglab.ko}
+
+heading() {
+	echo
+	echo "=================================================================="
+	echo "== $*"
+	echo "=================================================================="
+}
+
+say() {
+	echo "$*" | fold -s -w 78
+}
+
+# show CMD...: print the command like a shell prompt would, then run it.
+show() {
+	echo
+	echo "# $*"
+	"$@" 2>&1
+}
+
+# show_file PATH: cat PATH if it exists.
+show_file() {
+	if [ -r "$1" ]; then
+		show cat "$1"
+	fi
+}
+
+# side_by_side LEFT RIGHT: two files next to each other, each cut to 60 cols.
+side_by_side() {
+	[ -r "$1" ] && [ -r "$2" ] || return 0
+	echo
+	echo "# $1  |  $2"
+	cut -c1-90 "$1" >/tmp/left
+	cut -c1-90 "$2" >/tmp/right
+	awk 'NR == FNR { l[FNR] = $0; n = FNR; next }
+	     { r[FNR] = $0; if (FNR > n) n = FNR }
+	     END { for (i = 1; i <= n; i++) printf "%-90s | %s\n", l[i], r[i] }' \
+		/tmp/left /tmp/right
+}
+
+# the box's single-shot insmod (see tests/box/tap.sh)
+insmod() {
+	/sbin/fl-insmod "$@"
+}
+
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+heading "fraglab: a physical-memory arena you can fragment on purpose"
+say "This is a tiny VM running $(uname -r) with $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024)) MiB of RAM. \
+fraglab.ko takes a piece of that RAM from the kernel's own buddy allocator \
+(alloc_pages) and runs its own buddy, slab and fit allocators inside it, so you \
+can watch fragmentation happen without hurting the machine."
+
+heading "1. The kernel's view before loading: /proc/buddyinfo"
+say "Each column is an order: how many free blocks of 2^order pages the kernel has. \
+Order 10 = 1024 pages = 4 MiB on x86-64."
+show_file /proc/buddyinfo
+
+heading "2. Loading fraglab.ko (arena_mb=64)"
+show insmod "$KO" arena_mb=64 || {
+	say "insmod failed; the kernel log says:"
+	dmesg | tail -n 5
+	exit 1
+}
+show ls -l /dev/fraglab
+say "fraglab took its arena as order-10 blocks; the kernel has that many fewer:"
+show_file /proc/buddyinfo
+
+heading "3. The arena: how contiguous is the memory we got?"
+say "Each chunk is one alloc_pages() block. Physically adjacent chunks merge into \
+contiguous ranges; fewer ranges means a less fragmented arena."
+show_file $DBG/arena
+
+if [ -r $DBG/buddyinfo ]; then
+	heading "4. fraglab's buddy allocator next to the kernel's"
+	say "Left: the kernel (/proc/buddyinfo). Right: fraglab's arena, same format."
+	side_by_side /proc/buddyinfo $DBG/buddyinfo
+	show_file $DBG/pagetypeinfo
+fi
+
+for f in stats unusable_index extfrag_index; do
+	[ -r $DBG/$f ] || continue
+	heading "fraglab debugfs: $f"
+	show_file $DBG/$f
+done
+
+if have fragctl; then
+	heading "5. fragctl: the command-line front end (libfraglab)"
+	show fragctl status
+fi
+
+heading "Unloading: every page goes back to the kernel"
+show rmmod fraglab
+show_file /proc/buddyinfo
+
+heading "End of the tour"
+say "Try it yourself: make vm-shell (boots this box with fraglab loaded)."
