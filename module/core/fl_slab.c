@@ -610,6 +610,11 @@ static void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
 	return s->base + s->colour + (size_t)idx * c->geo.size;
 }
 
+/*
+ * State bytes are read without the lock that wrote them in two places
+ * (lookup under the buddy lock, the checker); these are READ_ONCE() /
+ * WRITE_ONCE() spelled with what fl_port.h allows.
+ */
 static u8 fl_slab_state_get(const struct fl_slab *s, u32 idx)
 {
 	return *(volatile u8 *)&s->state[idx];
@@ -971,7 +976,8 @@ static void fl_slab_setup(struct fl_slab_cache *c, u32 object_size, u32 align,
 						FL_MT_UNMOVABLE;
 	c->geo = *g;
 	c->min_partial = fl_slab_min_partial(g->size);
-	c->colour_off = max(c->align, (u32)FL_SLAB_CACHE_LINE);
+	c->colour_off = c->align > FL_SLAB_CACHE_LINE ? c->align :
+			 FL_SLAB_CACHE_LINE;
 	c->colours = 1;
 	if ((flags & FL_SLAB_COLOUR) && g->leftover / c->colour_off > 1)
 		c->colours = g->leftover / c->colour_off;
@@ -1750,12 +1756,11 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 			nfree++;
 		else if (st == FL_OBJ_CACHED || st == FL_OBJ_LIVE)
 			(*cached_live)++;
-		else
-			{
-				fl_slab_bad(ck, "slab at page %u: object %u has state %u",
-					    s->page, i, st);
-				return;
-			}
+		else {
+			fl_slab_bad(ck, "slab at page %u: object %u has state %u",
+				    s->page, i, st);
+			return;
+		}
 	}
 	if (nfree != s->nr_free)
 		fl_slab_bad(ck, "slab at page %u: %u objects FREE but %u on the free stack",

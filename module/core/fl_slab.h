@@ -81,44 +81,81 @@ struct fl_slab_geometry {
  * Objects are in one of three places: free in a slab, cached in a per-CPU
  * array (free for the user, allocated from the slab's point of view), or
  * live (handed to a caller).  num_objs = free_in_slabs + cpu_cached + live.
+ *
+ * @name: cache name.
+ * @object_size: object size as created.
+ * @align: effective alignment
+ * @size: stride (object size rounded to the alignment).
+ * @order: buddy order of a slab.
+ * @objs_per_slab: objects per slab.
+ * @pages_per_slab: 1 << @order.
+ * @leftover: bytes per slab not covered by objects.
+ * @colours: colour offsets cycled (1: no colouring)
+ * @flags: FL_SLAB_* creation flags.
+ * @limit: per-CPU array size
+ * @batchcount: refill/flush batch
+ * @min_partial: empty slabs kept on free/shrink.
+ * @live_objs: objects held by callers (slabinfo's active_objs).
+ * @num_objs: in all slabs
+ * @free_in_slabs: objects free in their slabs.
+ * @cpu_cached: objects in per-CPU arrays.
+ * @nr_slabs: slabs.
+ * @nr_full: slabs with no free object.
+ * @nr_partial: slabs with some free objects.
+ * @nr_empty: slabs with no object in use.
+ * @pages: @nr_slabs << @order.
+ * @padding_bytes: (@size - @object_size) * @num_objs.
+ * @leftover_bytes: @leftover * @nr_slabs.
+ * @requested_bytes: kmalloc caches: live bytes asked for
+ * @ctor_calls: constructor calls (cumulative).
+ * @allocs: successful allocations (cumulative)
+ * @frees: successful frees (cumulative)
+ * @alloc_hits: served from the per-CPU array
+ * @alloc_misses: had to refill (or bypass)
+ * @free_hits: pushed to the per-CPU array
+ * @free_misses: had to flush (or bypass)
+ * @alloc_fail: -ENOMEM returned
+ * @bad_frees: -EINVAL/-ENOENT returned by free
+ * @slabs_allocated: cumulative slab creations
+ * @slabs_freed: cumulative slab releases to the buddy
  */
 struct fl_slab_stats {
 	char name[FL_SLAB_NAME_LEN];
-	u32 object_size;	/* as created */
-	u32 align;		/* effective alignment */
-	u32 size;		/* stride */
+	u32 object_size;
+	u32 align;
+	u32 size;
 	u32 order;
 	u32 objs_per_slab;
 	u32 pages_per_slab;
-	u32 leftover;		/* bytes per slab */
-	u32 colours;		/* colour offsets cycled (1: no colouring) */
+	u32 leftover;
+	u32 colours;
 	u32 flags;
-	u32 limit;		/* per-CPU array size */
-	u32 batchcount;		/* refill/flush batch */
+	u32 limit;
+	u32 batchcount;
 	u32 min_partial;
-	u64 live_objs;		/* active: held by callers */
-	u64 num_objs;		/* in all slabs */
+	u64 live_objs;
+	u64 num_objs;
 	u64 free_in_slabs;
 	u64 cpu_cached;
 	u64 nr_slabs;
 	u64 nr_full;
 	u64 nr_partial;
 	u64 nr_empty;
-	u64 pages;		/* nr_slabs << order */
-	u64 padding_bytes;	/* (size - object_size) * num_objs */
-	u64 leftover_bytes;	/* leftover * nr_slabs */
-	u64 requested_bytes;	/* kmalloc caches: live bytes asked for */
+	u64 pages;
+	u64 padding_bytes;
+	u64 leftover_bytes;
+	u64 requested_bytes;
 	u64 ctor_calls;
-	u64 allocs;		/* successful allocations (cumulative) */
-	u64 frees;		/* successful frees (cumulative) */
-	u64 alloc_hits;		/* served from the per-CPU array */
-	u64 alloc_misses;	/* had to refill (or bypass) */
-	u64 free_hits;		/* pushed to the per-CPU array */
-	u64 free_misses;	/* had to flush (or bypass) */
-	u64 alloc_fail;		/* -ENOMEM returned */
-	u64 bad_frees;		/* -EINVAL/-ENOENT returned by free */
-	u64 slabs_allocated;	/* cumulative slab creations */
-	u64 slabs_freed;	/* cumulative slab releases to the buddy */
+	u64 allocs;
+	u64 frees;
+	u64 alloc_hits;
+	u64 alloc_misses;
+	u64 free_hits;
+	u64 free_misses;
+	u64 alloc_fail;
+	u64 bad_frees;
+	u64 slabs_allocated;
+	u64 slabs_freed;
 };
 
 /* Registry (one per arena). */
