@@ -404,7 +404,7 @@ struct fraglab_zone_probe {
  * @nr_zones: out: entries of @zones filled (populated zones of online
  *            nodes, in /proc/buddyinfo order).
  * @nr_orders: out: the kernel's number of buddy orders.
- * @pageblock_order: out: the kernel's pageblock order.
+ * @block_order: out: the kernel's pageblock order (pageblock_order).
  * @try_cap: out: what a trial may take now: min(probe_max, a quarter of
  *           the free pages in order-9 units).  Trials are clamped to it.
  * @free_pages: out: the kernel's NR_FREE_PAGES.
@@ -426,7 +426,7 @@ struct fraglab_probe_system {
 	__u32 try_count;
 	__u32 nr_zones;
 	__u32 nr_orders;
-	__u32 pageblock_order;
+	__u32 block_order;
 	__u32 try_cap;
 	__u64 free_pages;
 	__u32 tried;
