@@ -50,4 +50,31 @@ static inline void fl_vma_clear_flags(struct vm_area_struct *vma,
 #endif
 }
 
+/*
+ * Migrate type of the pageblock holding @pfn, for the HugePage probe
+ * (fl_probe.c).  get_pageblock_migratetype() calls
+ * get_pfnblock_flags_mask(), which no kernel we support exports, so this
+ * is mm/page_alloc.c's __get_pfnblock_flags_mask() for SPARSEMEM (the
+ * layout is the same in 6.1 and 6.12: NR_PAGEBLOCK_BITS bits per
+ * pageblock in the section's usemap, migrate type in the low
+ * PB_migratetype_bits).  @pfn must be an online page (pfn_to_online_page()).
+ * Returns MIGRATE_TYPES when the layout is unknown (not SPARSEMEM).
+ */
+static inline unsigned int fl_pageblock_migratetype(unsigned long pfn)
+{
+#ifdef CONFIG_SPARSEMEM
+	struct mem_section *ms = __pfn_to_section(pfn);
+	unsigned long bitidx, word;
+
+	if (!ms || !ms->usage)
+		return MIGRATE_TYPES;
+	bitidx = ((pfn & (PAGES_PER_SECTION - 1)) >> pageblock_order) *
+		 NR_PAGEBLOCK_BITS;
+	word = READ_ONCE(ms->usage->pageblock_flags[bitidx / BITS_PER_LONG]);
+	return (word >> (bitidx & (BITS_PER_LONG - 1))) & MIGRATETYPE_MASK;
+#else
+	return MIGRATE_TYPES;
+#endif
+}
+
 #endif /* FL_COMPAT_H */

@@ -179,12 +179,13 @@ bool fl_mem_is_zero(const void *p, size_t size);
 #define FL_SLAB_IOCTL		fl_slab_ioctl
 #define FL_POOL_IOCTL		NULL
 #define FL_COMPACT_IOCTL	NULL
-#define FL_PROBE_IOCTL		NULL
+#define FL_PROBE_IOCTL		fl_probe_ioctl
 #define FL_BENCH_IOCTL		NULL
 
 /* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
-			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB)
+			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
+			 FRAGLAB_FEAT_PROBE)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -192,6 +193,11 @@ int fl_slab_dev_init(struct fl_dev *d);
 void fl_slab_dev_exit(struct fl_dev *d);
 void fl_slab_dev_release_file(struct fl_file *ff);
 int fl_slab_dev_check(char *msg, size_t len);
+
+/* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
+long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+int fl_probe_init(struct fl_dev *d);
+void fl_probe_exit(struct fl_dev *d);
 
 /* fl_debugfs.c */
 struct dentry;

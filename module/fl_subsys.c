@@ -24,7 +24,14 @@ int fl_subsys_init(struct fl_dev *d)
 	ret = fl_slab_dev_init(d);
 	if (ret)
 		return ret;
+	ret = fl_probe_init(d);
+	if (ret)
+		goto slab_exit;
 	return 0;
+
+slab_exit:
+	fl_slab_dev_exit(d);
+	return ret;
 }
 
 /**
@@ -35,6 +42,7 @@ int fl_subsys_init(struct fl_dev *d)
  */
 void fl_subsys_exit(struct fl_dev *d)
 {
+	fl_probe_exit(d);
 	fl_slab_dev_exit(d);
 }
 
