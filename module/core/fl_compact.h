@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * fl_compact.h - buddy compaction and the arena HugePage prediction
+ * (portable core).  See the essay at the top of fl_compact.c.
+ */
+#ifndef FL_COMPACT_H
+#define FL_COMPACT_H
+
+#include "fl_port.h"
+#include "fl_buddy.h"
+
+/* Modes (the same values as FRAGLAB_COMPACT_MODE_*). */
+enum fl_compact_mode {
+	FL_COMPACT_ORDER = 0,	/* until a free block of params.order exists */
+	FL_COMPACT_FULL = 1,	/* until the scanners meet */
+};
+
+/* Results (the same values as FRAGLAB_COMPACT_*). */
+enum fl_compact_status {
+	FL_COMPACT_SUCCESS = 0,
+	FL_COMPACT_PARTIAL = 1,
+	FL_COMPACT_NOT_SUITABLE = 2,
+	FL_COMPACT_BLOCKED_UNMOVABLE = 3,
+	FL_COMPACT_NOT_NEEDED = 4,
+	FL_COMPACT_NR_STATUS = 5,
+};
+
+extern const char * const fl_compact_status_names[FL_COMPACT_NR_STATUS];
+
+/* Params flags. */
+#define FL_COMPACT_MOVABLE_ONLY	(1U << 0)	/* RECLAIMABLE pins too */
+#define FL_COMPACT_FLAGS	FL_COMPACT_MOVABLE_ONLY
+
+#define FL_COMPACT_DEFAULT_ORDER	FL_PAGEBLOCK_ORDER
+#define FL_COMPACT_DEFAULT_THRESHOLD	500	/* vm.extfrag_threshold */
+#define FL_COMPACT_MAX_BLOCKERS		16
+
+/**
+ * struct fl_compact_params - what to do.
+ * @mode: enum fl_compact_mode.
+ * @order: target order for FL_COMPACT_ORDER (0..max_order).
+ * @flags: FL_COMPACT_*.
+ * @threshold: fragmentation index threshold (0..1000); 0 = the default.
+ */
+struct fl_compact_params {
+	u32 mode;
+	u32 order;
+	u32 flags;
+	u32 threshold;
+};
+
+/**
+ * struct fl_compact_blocker - a pageblock an unmovable allocation pins.
+ * @pageblock: pageblock index.
+ * @idx: head page index of one pinning allocation in it.
+ * @order: that allocation's order.
+ * @mt: its migrate type.
+ * @owner_kind: its enum fl_owner_kind.
+ */
+struct fl_compact_blocker {
+	u32 pageblock;
+	u32 idx;
+	u8 order;
+	u8 mt;
+	u8 owner_kind;
+	u8 __pad;
+};
+
+/**
+ * struct fl_compact_result - what a run did.
+ */
+struct fl_compact_result {
+	u32 status;			/* enum fl_compact_status */
+	s32 fragindex;			/* before, for params.order */
+	u32 pageblocks_scanned;		/* by the migration scanner */
+	u32 nr_blocked;			/* pinned pageblocks it met */
+	u64 migrate_scanned;		/* pages */
+	u64 free_scanned;		/* pages */
+	u64 isolated;			/* allocations picked for a move */
+	u64 moved;			/* allocations moved */
+	u64 pages_moved;
+	u64 bytes_copied;
+	u64 time_ns;
+	u64 nr_free_before[FL_NR_ORDERS];
+	u64 nr_free_after[FL_NR_ORDERS];
+	u32 nr_blockers;		/* entries of @blockers filled */
+	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
+};
+
+/**
+ * struct fl_compact_ops - how the owner of allocations follows a move.
+ * @prepare: called WITHOUT the buddy lock before an allocation moves; the
+ *           kernel glue zaps user mappings here.  Nonzero return skips
+ *           the allocation and ends the run (PARTIAL).
+ * @moved: called WITHOUT the buddy lock after the move.
+ * @stop: optional; polled between moves; true ends the run (PARTIAL).
+ */
+struct fl_compact_ops {
+	int (*prepare)(void *priv, u8 owner_kind, u64 owner);
+	void (*moved)(void *priv, u8 owner_kind, u64 owner, u32 old_idx,
+		      u32 new_idx, u32 order);
+	bool (*stop)(void *priv);
+};
+
+/**
+ * struct fl_compact_pred - the arena HugePage prediction (issue 7).
+ * Counts of "hugepages" are 2 MiB units: entirely free pageblocks.
+ */
+struct fl_compact_pred {
+	u64 free_pages;
+	u64 nr_free[FL_NR_ORDERS];
+	u64 hugepages_now;
+	u32 nr_pageblocks;	/* complete pageblocks (inside one chunk) */
+	u32 pb_free;		/* entirely free */
+	u32 pb_movable;		/* free + movable user allocations only */
+	u32 pb_blocked;		/* pinned by an unmovable allocation */
+	u32 pb_huge;		/* covered by an allocation of order >= 9 */
+	u64 movable_pages;	/* in @pb_movable pageblocks */
+	u64 obtainable_max;	/* pb_free + pb_movable: the upper bound */
+	u64 predicted_full;	/* hugepages after FULL compaction */
+	u64 predicted_order;	/* hugepages after ORDER-mode (order 9) */
+	u32 predicted_full_status;
+	u32 predicted_order_status;
+	u32 nr_blockers;
+	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
+};
+
+int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
+		   const struct fl_compact_ops *ops, void *priv,
+		   struct fl_compact_result *res);
+int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred);
+u64 fl_compact_hugepages(struct fl_buddy *b);
+unsigned int fl_compact_score(struct fl_buddy *b, unsigned int order);
+
+#endif /* FL_COMPACT_H */

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_compact.c - tests of module/core/fl_compact.c: the scanners on a
+ * checkerboard, pinning with and without grouping by mobility, owner
+ * callbacks, suitability, and prediction == achieved on random arenas
+ * (with real contents, checked after every run) against a reference
+ * "ideal" compactor for order-0 layouts.
+ */
+#include "fl_test.h"
+#include "fl_buddy.h"
+#include "fl_buddy_internal.h"
+#include "fl_metrics.h"
+#include "fl_compact.h"
+
+static char check_msg[256];
+static u64 rng_state = 0x2545f4914f6cdd1dULL;
+
+#define CHECK_INV(b) do {						\
+	int __r = fl_buddy_check((b), check_msg, sizeof(check_msg));	\
+	if (__r)							\
+		FL_TEST_FAIL("fl_buddy_check: %d: %s", __r, check_msg);	\
+} while (0)
+
+static u64 rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+struct arena {
+	struct fl_buddy *b;
+	void *mem[4];
+	u32 nr_chunks;
+};
+
+/* Chunks of @pages[i] pages at 0, 2048, 4096, ... with real memory. */
+static int arena_make(struct arena *a, const u32 *pages, u32 nr, bool grouping)
+{
+	struct fl_chunk c[4];
+	u32 i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < nr; i++) {
+		a->mem[i] = calloc(pages[i], FL_PAGE_SIZE);
+		if (!a->mem[i])
+			return -1;
+		c[i].start = i * 2048;
+		c[i].nr_pages = pages[i];
+		c[i].vaddr = a->mem[i];
+	}
+	a->nr_chunks = nr;
+	a->b = fl_buddy_create(c, nr, FL_MAX_ORDER, grouping);
+	return a->b ? 0 : -1;
+}
+
+static void arena_free(struct arena *a)
+{
+	u32 i;
+
+	if (a->b)
+		fl_buddy_destroy(a->b);
+	for (i = 0; i < a->nr_chunks; i++)
+		free(a->mem[i]);
+}
+
+/* Allocate and stamp every page with the owner cookie. */
+static int alloc_stamped(struct fl_buddy *b, u32 order, u8 mt, u8 kind,
+			 u64 owner, u32 *idx)
+{
+	struct fl_buddy_req req = { .order = order, .mt = mt,
+				    .owner_kind = kind, .owner = owner };
+	u32 p;
+	int ret = fl_buddy_alloc(b, &req, idx);
+
+	if (ret)
+		return ret;
+	for (p = 0; p < (1U << order); p++) {
+		u64 *w = fl_buddy_page_addr(b, *idx + p);
+
+		w[0] = owner;
+		w[1] = p;
+		w[511] = ~owner;
+	}
+	return 0;
+}
+
+/* Every allocated block still carries its owner's stamp. */
+static int contents_ok(struct fl_buddy *b)
+{
+	u32 i, n = fl_buddy_nr_pages(b), p;
+	struct fl_page_info pi;
+	int bad = 0;
+
+	for (i = 0; i < n; i++) {
+		if (fl_buddy_page_info(b, i, &pi) || pi.state != FL_PAGE_ALLOC_HEAD)
+			continue;
+		for (p = 0; p < (1U << pi.order); p++) {
+			u64 *w = fl_buddy_page_addr(b, i + p);
+
+			if (w[0] != pi.owner || w[1] != p || w[511] != ~pi.owner)
+				bad++;
+		}
+	}
+	return bad;
+}
+
+static u32 nr_alloc(struct fl_buddy *b)
+{
+	struct fl_buddy_stats st;
+
+	fl_buddy_get_stats(b, &st);
+	return st.nr_allocated;
+}
+
+static int run(struct fl_buddy *b, u32 mode, u32 order,
+	       struct fl_compact_result *r)
+{
+	struct fl_compact_params p = { .mode = mode, .order = order };
+
+	return fl_compact_run(b, &p, NULL, NULL, r);
+}
+
+static u32 largest_order(const u64 *nr_free)
+{
+	int o;
+
+	for (o = FL_MAX_ORDER; o >= 0; o--)
+		if (nr_free[o])
+			return o;
+	return 0;
+}
+
+/* 2048 order-0 movable pages, every other one freed. */
+static void checkerboard(struct fl_buddy *b, u32 *idx, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		CHECK_EQ(alloc_stamped(b, 0, FL_MT_MOVABLE, FL_OWN_USER,
+				       1000 + i, &idx[i]), 0);
+	for (i = 0; i < n; i += 2)
+		CHECK_EQ(fl_buddy_free(b, idx[i]), 0);
+}
+
+TEST(checkerboard_full)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_result r;
+	struct fl_compact_pred pred;
+	struct fl_buddy_stats st;
+	struct arena a;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	checkerboard(a.b, idx, 2048);
+	fl_buddy_get_stats(a.b, &st);
+	CHECK_EQ(st.nr_free[0], 1024);
+	CHECK_EQ(st.nr_free[1], 0);
+	CHECK(fl_compact_score(a.b, 9) == 100);
+
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	CHECK_EQ(pred.hugepages_now, 0);
+	CHECK_EQ(pred.pb_movable, 4);
+	CHECK_EQ(pred.pb_blocked, 0);
+	CHECK_EQ(pred.obtainable_max, 4);
+	CHECK_EQ(pred.predicted_full, 2);
+
+	REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(r.nr_free_before[0], 1024);
+	/* largest free block == total free: one order-10 block of 1024 pages */
+	CHECK_EQ(r.nr_free_after[10], 1);
+	CHECK_EQ(largest_order(r.nr_free_after), 10);
+	CHECK_EQ(fl_metrics_free_pages(r.nr_free_after, FL_NR_ORDERS), 1024);
+	CHECK_EQ(r.moved, 512);
+	CHECK_EQ(r.pages_moved, 512);
+	CHECK_EQ(r.bytes_copied, 512 * FL_PAGE_SIZE);
+	CHECK_EQ(fl_compact_hugepages(a.b), pred.predicted_full);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_EQ(nr_alloc(a.b), 1024);
+	CHECK_EQ(fl_compact_score(a.b, 9), 0);
+	CHECK_INV(a.b);
+
+	/* nothing left to do */
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_NEEDED);
+	CHECK_EQ(r.moved, 0);
+	arena_free(&a);
+}
+
+TEST(checkerboard_order_mode_stops_early)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_result r;
+	struct fl_compact_pred pred;
+	struct arena a;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	checkerboard(a.b, idx, 2048);
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK(r.fragindex > 500);
+	CHECK_EQ(r.moved, 256);		/* exactly one pageblock emptied */
+	CHECK_EQ(r.nr_free_after[9], 1);
+	CHECK_EQ(fl_compact_hugepages(a.b), 1);
+	CHECK_EQ(pred.predicted_order, 1);
+	CHECK_EQ(pred.predicted_order_status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+/*
+ * 2048 order-0 allocations, every 512th UNMOVABLE, then every other
+ * movable one freed.  Grouping off: the unmovable pages land one per
+ * pageblock and pin all four.  Grouping on: they cluster in one stolen
+ * pageblock and order-9 blocks become obtainable.
+ */
+static void pinning_state(struct fl_buddy *b, u32 *idx)
+{
+	u32 i;
+
+	for (i = 0; i < 2048; i++) {
+		u8 mt = i % 512 == 5 ? FL_MT_UNMOVABLE : FL_MT_MOVABLE;
+
+		CHECK_EQ(alloc_stamped(b, 0, mt, FL_OWN_USER, 1000 + i,
+				       &idx[i]), 0);
+	}
+	for (i = 0; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(b, idx[i]), 0);
+}
+
+TEST(pinning_blocked_without_grouping)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_result r;
+	struct fl_compact_pred pred;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(!arena_make(&a, &pages, 1, false));
+	pinning_state(a.b, idx);
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	CHECK_EQ(pred.pb_blocked, 4);
+	CHECK_EQ(pred.nr_blockers, 4);
+	CHECK_EQ(pred.obtainable_max, 0);
+	CHECK_EQ(pred.predicted_order, 0);
+	CHECK_EQ(pred.predicted_order_status, FL_COMPACT_BLOCKED_UNMOVABLE);
+
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_BLOCKED_UNMOVABLE);
+	CHECK_EQ(r.nr_blocked, 4);
+	CHECK_EQ(r.nr_blockers, 4);
+	CHECK_EQ(r.moved, 0);
+	for (i = 0; i < r.nr_blockers && i < 4; i++) {
+		struct fl_page_info pi;
+
+		CHECK_EQ(r.blockers[i].pageblock, i);
+		CHECK_EQ(r.blockers[i].idx >> 9, i);
+		CHECK_EQ(r.blockers[i].mt, FL_MT_UNMOVABLE);
+		CHECK_EQ(fl_buddy_page_info(a.b, r.blockers[i].idx, &pi), 0);
+		CHECK_EQ(pi.mt, FL_MT_UNMOVABLE);
+	}
+	CHECK_EQ(fl_compact_hugepages(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+TEST(pinning_grouping_makes_hugepages_obtainable)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_result r;
+	struct fl_compact_pred pred;
+	struct arena a;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	pinning_state(a.b, idx);
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	CHECK_EQ(pred.pb_blocked, 1);
+	CHECK_EQ(pred.obtainable_max, 3);
+	CHECK(pred.predicted_full >= 1);
+	printf("  grouping on: %u pinned pageblock(s), predicted %llu\n",
+	       pred.pb_blocked, (unsigned long long)pred.predicted_full);
+
+	REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(fl_compact_hugepages(a.b), pred.predicted_full);
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(r.nr_blocked, 1);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+/* Non-USER owners pin whatever their migrate type. */
+TEST(non_user_owner_pins)
+{
+	const u32 pages = 1024;
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i, idx;
+
+	REQUIRE(!arena_make(&a, &pages, 1, false));
+	for (i = 0; i < 1024; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE,
+				       i == 3 ? FL_OWN_SLAB : FL_OWN_USER, i + 1,
+				       &idx), 0);
+	for (i = 600; i < 1024; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	for (i = 10; i < 512; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_BLOCKED_UNMOVABLE);
+	CHECK_EQ(r.nr_blocked, 1);
+	CHECK_EQ(r.blockers[0].idx, 3);
+	CHECK_EQ(r.blockers[0].owner_kind, FL_OWN_SLAB);
+	CHECK_EQ(r.moved, 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+/* A handle table the callbacks keep in sync, like the kernel glue. */
+struct handle {
+	u32 idx;
+	u32 moves;
+	bool zapped;
+};
+
+struct cb_state {
+	struct handle *h;
+	u32 prepares;
+	u32 moves;
+	u32 fail_after;		/* prepare fails after this many; 0 = never */
+	struct fl_buddy *b;
+	bool lock_free;		/* the buddy lock was free in every callback */
+};
+
+static bool lock_is_free(struct fl_buddy *b)
+{
+	fl_lock_t *l = __fl_buddy_lock(b);
+
+	if (pthread_mutex_trylock(l))
+		return false;
+	pthread_mutex_unlock(l);
+	return true;
+}
+
+static int cb_prepare(void *priv, u8 kind, u64 owner)
+{
+	struct cb_state *s = priv;
+
+	if (!lock_is_free(s->b))
+		s->lock_free = false;
+	if (kind != FL_OWN_USER)
+		return -EINVAL;
+	if (s->fail_after && s->prepares >= s->fail_after)
+		return -EINTR;
+	s->prepares++;
+	s->h[owner].zapped = true;
+	return 0;
+}
+
+static void cb_moved(void *priv, u8 kind, u64 owner, u32 old_idx, u32 new_idx,
+		     u32 order)
+{
+	struct cb_state *s = priv;
+	struct handle *h = &s->h[owner];
+
+	if (!lock_is_free(s->b))
+		s->lock_free = false;
+	CHECK_EQ(kind, FL_OWN_USER);
+	CHECK_EQ(h->idx, old_idx);
+	CHECK(h->zapped);
+	CHECK_EQ(order, 0);
+	h->idx = new_idx;
+	h->moves++;
+	h->zapped = false;
+	s->moves++;
+}
+
+static const struct fl_compact_ops cb_ops = {
+	.prepare = cb_prepare,
+	.moved = cb_moved,
+};
+
+TEST(callbacks_follow_moves)
+{
+	static struct handle h[2048];
+	const u32 pages = 2048;
+	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct cb_state s = { .h = h, .lock_free = true };
+	struct fl_compact_result r;
+	struct fl_page_info pi;
+	struct arena a;
+	u32 i, moved = 0;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	s.b = a.b;
+	for (i = 0; i < 2048; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE, FL_OWN_USER, i,
+				       &h[i].idx), 0);
+	for (i = 0; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, h[i].idx), 0);
+	REQUIRE(!fl_compact_run(a.b, &p, &cb_ops, &s, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(s.moves, r.moved);
+	CHECK_EQ(s.prepares, r.moved);
+	CHECK(s.lock_free);
+	for (i = 1; i < 2048; i += 2) {
+		CHECK_EQ(fl_buddy_page_info(a.b, h[i].idx, &pi), 0);
+		CHECK_EQ(pi.state, FL_PAGE_ALLOC_HEAD);
+		CHECK_EQ(pi.owner, i);
+		moved += h[i].moves;
+	}
+	CHECK_EQ(moved, r.moved);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+TEST(prepare_failure_is_partial)
+{
+	static struct handle h[2048];
+	const u32 pages = 2048;
+	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct cb_state s = { .h = h, .fail_after = 10, .lock_free = true };
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	s.b = a.b;
+	for (i = 0; i < 2048; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE, FL_OWN_USER, i,
+				       &h[i].idx), 0);
+	for (i = 0; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, h[i].idx), 0);
+	REQUIRE(!fl_compact_run(a.b, &p, &cb_ops, &s, &r));
+	CHECK_EQ(r.status, FL_COMPACT_PARTIAL);
+	CHECK_EQ(r.moved, 10);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+TEST(suitability_and_params)
+{
+	const u32 pages = 1024;
+	struct fl_compact_params p = { .mode = 7, .order = 9 };
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i, idx;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+	p.mode = FL_COMPACT_ORDER;
+	p.order = 11;
+	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+	p.order = 9;
+	p.flags = 0x80;
+	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+	p.flags = 0;
+	p.threshold = 1001;
+	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+
+	/* empty arena: a block exists */
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_NEEDED);
+	CHECK_EQ(r.fragindex, -1000);
+
+	/* nearly full: 300 free order-0 pages < 512: lack of memory */
+	for (i = 0; i < 1024; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE, FL_OWN_USER, i,
+				       &idx), 0);
+	for (i = 0; i < 600; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_SUITABLE);
+	CHECK_EQ(r.moved, 0);
+
+	/* 600 free order-0 pages: index 1000-(1000+1171)/600 = 997 > 500 */
+	for (i = 600; i < 1200 - 600 + 600 && i < 1024; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	p.order = 9;
+	p.threshold = 999;	/* pretend lack of memory up to 999 */
+	REQUIRE(!fl_compact_run(a.b, &p, NULL, NULL, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_SUITABLE);
+	CHECK(r.fragindex > 900);
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+/*
+ * Reference "ideal" for order-0 layouts: pageblocks with only free and
+ * movable pages can be emptied if their pages fit in the free pages of
+ * every pageblock that stays; the best choice empties the emptiest ones.
+ */
+static u32 ideal_order0(struct fl_buddy *b)
+{
+	u32 nr_pb = fl_buddy_nr_pageblocks(b), used[64], nc = 0, pb, i, j;
+	u64 free_other = 0, need = 0, k, best = 0, nfree = 0;
+	struct fl_page_info pi;
+
+	for (pb = 0; pb < nr_pb; pb++) {
+		u32 f = 0, u = 0, pin = 0, hole = 0;
+
+		for (i = pb * 512; i < pb * 512 + 512; i++) {
+			if (i >= fl_buddy_nr_pages(b) ||
+			    fl_buddy_page_info(b, i, &pi) || pi.state == FL_PAGE_HOLE) {
+				hole = 1;
+				continue;
+			}
+			if (pi.state == FL_PAGE_FREE_HEAD ||
+			    pi.state == FL_PAGE_FREE_TAIL) {
+				f++;
+				continue;
+			}
+			fl_buddy_page_info(b, pi.head, &pi);
+			if (pi.mt == FL_MT_UNMOVABLE || pi.owner_kind != FL_OWN_USER)
+				pin = 1;
+			else
+				u++;
+		}
+		if (!hole && f == 512)
+			nfree++;
+		else if (!hole && !pin)
+			used[nc++] = u;
+		else
+			free_other += f;
+	}
+	/* sort used ascending */
+	for (i = 0; i < nc; i++)
+		for (j = i + 1; j < nc; j++)
+			if (used[j] < used[i]) {
+				u32 t = used[i];
+
+				used[i] = used[j];
+				used[j] = t;
+			}
+	for (k = 0; k <= nc; k++) {
+		u64 room = free_other;
+
+		need = 0;
+		for (i = 0; i < nc; i++) {
+			if (i < k)
+				need += used[i];
+			else
+				room += 512 - used[i];
+		}
+		if (need <= room)
+			best = k;
+	}
+	return nfree + best;
+}
+
+/* A random arena from the current rng state. */
+static int random_state(struct arena *a, bool order0, u32 *nallocs)
+{
+	u32 pages[4], nr = 1 + rnd() % 3, i, n, idx;
+	u64 cookie = 1;
+
+	for (i = 0; i < nr; i++)
+		pages[i] = 512 + rnd() % 1537;	/* 512..2048 */
+	if (arena_make(a, pages, nr, rnd() & 1))
+		return -1;
+	n = 0;
+	for (;;) {
+		u32 order = order0 ? 0 : (rnd() % 4 ? rnd() % 3 : rnd() % 7);
+		u32 r = rnd() % 100;
+		u8 mt = r < 3 ? FL_MT_UNMOVABLE : r < 10 ? FL_MT_RECLAIMABLE :
+			FL_MT_MOVABLE;
+		u8 kind = rnd() % 200 ? FL_OWN_USER : FL_OWN_POOL;
+
+		if (alloc_stamped(a->b, order, mt, kind, cookie++, &idx))
+			break;
+		n++;
+	}
+	/* free a random 30..80% */
+	{
+		u32 keep = 20 + rnd() % 50;
+
+		for (i = 0; i < fl_buddy_nr_pages(a->b); i++) {
+			struct fl_page_info pi;
+
+			if (!fl_buddy_page_info(a->b, i, &pi) &&
+			    pi.state == FL_PAGE_ALLOC_HEAD && rnd() % 100 >= keep)
+				fl_buddy_free(a->b, i);
+		}
+	}
+	*nallocs = n;
+	return 0;
+}
+
+static void random_round(bool order0, u32 *achieved_sum, u32 *ideal_sum)
+{
+	struct fl_compact_pred pred;
+	struct fl_compact_result r;
+	struct arena a;
+	u64 seed = rng_state;
+	u32 n, before;
+
+	/* FULL mode */
+	REQUIRE(!random_state(&a, order0, &n));
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	CHECK(pred.predicted_full <= pred.obtainable_max);
+	CHECK(pred.predicted_full >= pred.hugepages_now);
+	CHECK(pred.predicted_order <= pred.predicted_full);
+	before = nr_alloc(a.b);
+	REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(fl_compact_hugepages(a.b), pred.predicted_full);
+	CHECK_EQ(r.status, pred.predicted_full_status);
+	CHECK_EQ(nr_alloc(a.b), before);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	if (order0) {
+		u32 ideal;
+
+		arena_free(&a);
+		rng_state = seed;
+		REQUIRE(!random_state(&a, order0, &n));
+		ideal = ideal_order0(a.b);
+		CHECK(pred.predicted_full <= ideal);
+		*achieved_sum += pred.predicted_full;
+		*ideal_sum += ideal;
+	}
+	arena_free(&a);
+
+	/* ORDER mode on the same state */
+	rng_state = seed;
+	REQUIRE(!random_state(&a, order0, &n));
+	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
+	CHECK_EQ(fl_compact_hugepages(a.b), pred.predicted_order);
+	CHECK_EQ(r.status, pred.predicted_order_status);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+TEST(prediction_equals_achieved_random)
+{
+	const char *s = getenv("FL_SEED");
+	u32 i, ach = 0, ideal = 0;
+
+	if (s)
+		rng_state = strtoull(s, NULL, 0) | 1;
+	printf("  FL_SEED=0x%llx\n", (unsigned long long)rng_state);
+	for (i = 0; i < 12; i++)
+		random_round(false, &ach, &ideal);
+	for (i = 0; i < 12; i++)
+		random_round(true, &ach, &ideal);
+	printf("  order-0 layouts: compactor %u vs ideal %u free 2 MiB blocks\n",
+	       ach, ideal);
+	CHECK_EQ(ach, ideal);	/* order 0: the scan order is optimal */
+}
+
+TEST(prediction_with_holes_and_metadata_only)
+{
+	struct fl_chunk c[2] = {
+		{ .start = 0, .nr_pages = 1024 + 300, .vaddr = NULL },
+		{ .start = 4096, .nr_pages = 1024, .vaddr = NULL },
+	};
+	struct fl_buddy *b = fl_buddy_create(c, 2, FL_MAX_ORDER, true);
+	struct fl_compact_pred pred;
+	struct fl_compact_result r;
+	struct fl_buddy_req req = { .mt = FL_MT_MOVABLE,
+				    .owner_kind = FL_OWN_USER };
+	u32 i, idx;
+
+	REQUIRE(b);
+	while (!fl_buddy_alloc(b, &req, &idx))
+		req.owner++;
+	for (i = 0; i < fl_buddy_nr_pages(b); i += 3)
+		fl_buddy_free(b, i);
+	REQUIRE(!fl_compact_predict(b, &pred));
+	CHECK_EQ(pred.nr_pageblocks, 4);	/* the 300-page tail is incomplete */
+	REQUIRE(!run(b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(r.bytes_copied, 0);
+	CHECK_EQ(fl_compact_hugepages(b), pred.predicted_full);
+	CHECK_EQ(r.nr_free_after[9] + 2 * r.nr_free_after[10],
+		 pred.predicted_full);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
