@@ -87,4 +87,52 @@ static inline int fl_parse_buddyinfo(const char *text, struct fl_zone_free *z,
 	return n;
 }
 
+struct fl_slabinfo_row {
+	char name[64];
+	unsigned long active_objs, num_objs, objsize, objperslab, pagesperslab;
+	unsigned long limit, batchcount, sharedfactor;
+	unsigned long active_slabs, num_slabs, sharedavail;
+};
+
+/*
+ * THE parser for /proc/slabinfo version 2.1 text, used on the kernel's
+ * file and on fraglab's.  Returns rows parsed, -EINVAL if the header is
+ * not "slabinfo - version: 2.1" or a data line does not parse.
+ */
+static inline int fl_parse_slabinfo(const char *text, struct fl_slabinfo_row *rows,
+				    int max)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	int n = 0, first = 1, ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (first) {
+			first = 0;
+			if (strcmp(line, "slabinfo - version: 2.1")) {
+				ret = -EINVAL;
+				break;
+			}
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		if (n >= max)
+			break;
+		if (sscanf(line, "%63s %lu %lu %lu %lu %lu : tunables %lu %lu %lu : slabdata %lu %lu %lu",
+			   rows[n].name, &rows[n].active_objs, &rows[n].num_objs,
+			   &rows[n].objsize, &rows[n].objperslab, &rows[n].pagesperslab,
+			   &rows[n].limit, &rows[n].batchcount, &rows[n].sharedfactor,
+			   &rows[n].active_slabs, &rows[n].num_slabs,
+			   &rows[n].sharedavail) != 12) {
+			ret = -EINVAL;
+			break;
+		}
+		n++;
+	}
+	free(copy);
+	return ret ? ret : n;
+}
+
 #endif /* FL_BOX_H */

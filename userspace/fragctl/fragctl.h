@@ -25,7 +25,14 @@ struct fc_ctx {
 	const char *device;
 	/* Handles this session allocated: @1 is handles[0]. */
 	uint64_t handles[FC_MAX_HANDLES];
+	uint32_t handle_cache[FC_MAX_HANDLES];	/* slab objects: cache id */
 	unsigned int nr_handles;
+	/* Slab caches this session created. */
+	struct {
+		char name[FRAGLAB_CACHE_NAME_LEN];
+		uint32_t id;
+	} caches[64];
+	unsigned int nr_caches;
 };
 
 struct fc_cmd {
@@ -38,6 +45,7 @@ struct fc_cmd {
 
 /* Command tables, one per file; main.c lists them. */
 extern const struct fc_cmd fc_cmds_buddy[];
+extern const struct fc_cmd fc_cmds_slab[];
 
 /* util.c */
 int fc_open(struct fc_ctx *c);

@@ -21,6 +21,7 @@
 
 static const struct fc_cmd *const fc_tables[] = {
 	fc_cmds_buddy,
+	fc_cmds_slab,
 };
 
 static void fc_help(FILE *f)

@@ -48,12 +48,35 @@ int fraglab_get(struct fraglab *fl, uint32_t key, uint64_t *value);
 int fraglab_check(struct fraglab *fl, char *msg, size_t len);
 int fraglab_stats(struct fraglab *fl, struct fraglab_stats *st);
 
+/* Slab caches: objects are named by handle and arena offset. */
+int fraglab_cache_create(struct fraglab *fl, const char *name,
+			 uint32_t object_size, uint32_t align, uint32_t flags,
+			 uint32_t *cache_id);
+int fraglab_cache_destroy(struct fraglab *fl, uint32_t cache_id);
+int fraglab_cache_shrink(struct fraglab *fl, uint32_t cache_id,
+			 uint64_t *pages);
+int fraglab_cache_info(struct fraglab *fl, uint32_t cache_id,
+		       struct fraglab_cache_info *ci);
+int fraglab_obj_alloc(struct fraglab *fl, uint32_t cache_id,
+		      struct fraglab_obj *out);
+int fraglab_obj_free(struct fraglab *fl, uint32_t cache_id, uint64_t handle);
+int fraglab_obj_batch(struct fraglab *fl, uint32_t op, struct fraglab_obj *objs,
+		      uint32_t count, uint32_t *done);
+
 /* Raw ioctl with errno mapping, for commands added by later layers. */
 int fraglab_ioctl(struct fraglab *fl, unsigned long cmd, void *arg);
 
 /* Read a debugfs file of fraglab into a malloc()ed string. */
 int fraglab_read_debugfs(const char *name, char **text);
 int fraglab_read_file(const char *path, char **text);
+
+/*
+ * HugePage probe of the real system (FRAGLAB_IOC_PROBE_SYSTEM): per-zone
+ * free blocks as /proc/buddyinfo, order-9 indices, pageblock types; with
+ * FRAGLAB_PROBE_TRY (root) up to try_count order-9 trial allocations.
+ */
+int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
+			 uint32_t try_count, struct fraglab_probe_system *out);
 
 const char *fraglab_strerror(int err);
 const char *fraglab_mt_name(unsigned int mt);

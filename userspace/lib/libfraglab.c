@@ -186,6 +186,99 @@ int fraglab_stats(struct fraglab *fl, struct fraglab_stats *st)
 	return fraglab_ioctl(fl, FRAGLAB_IOC_STATS, st);
 }
 
+int fraglab_cache_create(struct fraglab *fl, const char *name,
+			 uint32_t object_size, uint32_t align, uint32_t flags,
+			 uint32_t *cache_id)
+{
+	struct fraglab_cache_create cc;
+	int ret;
+
+	memset(&cc, 0, sizeof(cc));
+	if (strlen(name) >= sizeof(cc.name))
+		return -EINVAL;
+	strcpy(cc.name, name);
+	cc.object_size = object_size;
+	cc.align = align;
+	cc.flags = flags;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_CACHE_CREATE, &cc);
+	if (!ret && cache_id)
+		*cache_id = cc.cache_id;
+	return ret;
+}
+
+static int fraglab_cache_op(struct fraglab *fl, unsigned long cmd,
+			    uint32_t cache_id, uint64_t *pages)
+{
+	struct fraglab_cache_op op;
+	int ret;
+
+	memset(&op, 0, sizeof(op));
+	op.cache_id = cache_id;
+	ret = fraglab_ioctl(fl, cmd, &op);
+	if (!ret && pages)
+		*pages = op.pages;
+	return ret;
+}
+
+int fraglab_cache_destroy(struct fraglab *fl, uint32_t cache_id)
+{
+	return fraglab_cache_op(fl, FRAGLAB_IOC_CACHE_DESTROY, cache_id, NULL);
+}
+
+int fraglab_cache_shrink(struct fraglab *fl, uint32_t cache_id,
+			 uint64_t *pages)
+{
+	return fraglab_cache_op(fl, FRAGLAB_IOC_CACHE_SHRINK, cache_id, pages);
+}
+
+int fraglab_cache_info(struct fraglab *fl, uint32_t cache_id,
+		       struct fraglab_cache_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->cache_id = cache_id;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_CACHE_INFO, ci);
+}
+
+int fraglab_obj_alloc(struct fraglab *fl, uint32_t cache_id,
+		      struct fraglab_obj *out)
+{
+	struct fraglab_obj o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	o.cache_id = cache_id;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_OBJ_ALLOC, &o);
+	if (!ret && out)
+		*out = o;
+	return ret;
+}
+
+int fraglab_obj_free(struct fraglab *fl, uint32_t cache_id, uint64_t handle)
+{
+	struct fraglab_obj o;
+
+	memset(&o, 0, sizeof(o));
+	o.cache_id = cache_id;
+	o.handle = handle;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_OBJ_FREE, &o);
+}
+
+int fraglab_obj_batch(struct fraglab *fl, uint32_t op, struct fraglab_obj *objs,
+		      uint32_t count, uint32_t *done)
+{
+	struct fraglab_obj_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)objs;
+	b.count = count;
+	b.op = op;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_OBJ_BATCH, &b);
+	if (done)
+		*done = b.done;
+	return ret;
+}
+
 int fraglab_read_file(const char *path, char **text)
 {
 	size_t cap = 4096, len = 0;
@@ -293,4 +386,13 @@ int fraglab_mt_parse(const char *s)
 		if (!strcasecmp(s, fraglab_mt_names[i]))
 			return i;
 	return -EINVAL;
+}
+
+int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
+			 uint32_t try_count, struct fraglab_probe_system *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->flags = flags;
+	out->try_count = try_count;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_PROBE_SYSTEM, out);
 }

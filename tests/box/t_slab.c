@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_slab - fraglab's slab caches through /dev/fraglab, on a real kernel.
+ *
+ * The in-kernel API self-test at load, object caching (constructor calls
+ * counted across free/alloc), every error case of the slab ioctls,
+ * slabinfo parsed by the same parser as /proc/slabinfo, shrink returning
+ * pages to the buddy, buddy exhaustion, and close destroying caches.
+ */
+#include <inttypes.h>
+#include <sys/ioctl.h>
+
+#include "fl_box.h"
+
+
+static struct fraglab fl;
+static struct fraglab_obj objs[16384];
+
+static void test_selftest_dmesg(void)
+{
+	int found = system("dmesg | grep -q 'fraglab: slab self-test passed'") == 0;
+
+	tap_ok(found, "in-kernel API self-test passed at load (dmesg)");
+}
+
+/*
+ * Object caching: as many objects as 5 slabs hold (SLUB's smallest
+ * min_partial: freeing them all keeps every slab), freed and allocated
+ * again, must not run the constructor again.
+ */
+static void test_object_caching(void)
+{
+	struct fraglab_cache_info ci;
+	uint64_t ctors;
+	uint32_t id, done;
+	int i, N, constructed = 0;
+
+	if (!tap_is_int(fraglab_cache_create(&fl, "t-ctor", 72, 0, FRAGLAB_CACHE_CTOR, &id), 0,
+			"create cache t-ctor (72 B, constructor)"))
+		return;
+	fraglab_cache_info(&fl, id, &ci);
+	N = ci.objs_per_slab * 5;
+	tap_ok(N > 0 && N < 16384, "%u objects per slab", ci.objs_per_slab);
+	for (i = 0; i < N; i++)
+		objs[i].cache_id = id;
+	tap_is_int(fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_ALLOC, objs, N, &done), 0,
+		   "batch-allocate %d objects", N);
+	for (i = 0; i < N; i++)
+		constructed += objs[i].constructed;
+	tap_is_int(constructed, N, "every object is handed out constructed");
+	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.active_objs, N, "info: %d active objects", N);
+	tap_is_int(ci.ctor_calls, ci.num_objs, "constructor ran once per object slot (%" PRIu64 ")",
+		   (uint64_t)ci.ctor_calls);
+	tap_is_int(ci.size, 72, "stride 72 (aligned to 8)");
+	tap_ok(ci.padding_bytes == 0, "no padding for 72 B objects");
+	ctors = ci.ctor_calls;
+	for (i = 0; i < N; i++) {
+		objs[i].result = 0;
+		objs[i].constructed = 0;
+	}
+	tap_is_int(fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_FREE, objs, N, &done), 0, "batch-free them");
+	for (i = 0; i < N; i++)
+		memset(&objs[i], 0, sizeof(objs[i])), objs[i].cache_id = id;
+	fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_ALLOC, objs, N, &done);
+	constructed = 0;
+	for (i = 0; i < N; i++)
+		constructed += objs[i].constructed;
+	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.ctor_calls, ctors, "re-allocation ran no constructor (object caching)");
+	tap_is_int(constructed, N, "re-allocated objects still hold their constructed state");
+	tap_ok(ci.cpu_hits > 0, "per-CPU fast path used (%" PRIu64 " hits)", (uint64_t)ci.cpu_hits);
+
+	tap_is_int(fraglab_cache_destroy(&fl, id), -EBUSY, "destroy with live objects -> EBUSY");
+	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.active_objs, N, "... and nothing was freed");
+	for (i = 0; i < N; i++)
+		objs[i].result = 0, objs[i].constructed = 0;
+	fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_FREE, objs, N, &done);
+	tap_is_int(fraglab_cache_destroy(&fl, id), 0, "destroy the empty cache");
+}
+
+static void test_errors(void)
+{
+	char name[64];
+	struct fraglab_cache_create cc;
+	struct fraglab_obj o;
+	uint32_t a, b;
+
+	tap_is_int(fraglab_cache_create(&fl, "t-dup", 64, 0, 0, &a), 0, "create t-dup");
+	tap_is_int(fraglab_cache_create(&fl, "t-dup", 64, 0, 0, &b), -EEXIST, "duplicate name -> EEXIST");
+	tap_is_int(fraglab_cache_create(&fl, "", 64, 0, 0, &b), -EINVAL, "empty name -> EINVAL");
+	memset(name, 'x', 31);
+	name[31] = '\0';
+	tap_is_int(fraglab_cache_create(&fl, name, 64, 0, 0, &b), 0, "31-character name is fine");
+	fraglab_cache_destroy(&fl, b);
+	memset(&cc, 0, sizeof(cc));
+	memset(cc.name, 'y', sizeof(cc.name));
+	cc.object_size = 64;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_CACHE_CREATE, &cc), -EINVAL,
+		   "unterminated 32-byte name -> EINVAL");
+	tap_is_int(fraglab_cache_create(&fl, "bad\tname", 64, 0, 0, &b), -EINVAL, "non-printable name -> EINVAL");
+	tap_is_int(fraglab_cache_create(&fl, "t-zero", 0, 0, 0, &b), -EINVAL, "size 0 -> EINVAL");
+	tap_is_int(fraglab_cache_create(&fl, "t-huge", 32769, 0, 0, &b), -EINVAL, "size > order-3 slab -> EINVAL");
+	tap_is_int(fraglab_cache_create(&fl, "t-align", 64, 24, 0, &b), -EINVAL, "align 24 -> EINVAL");
+	tap_is_int(fraglab_cache_create(&fl, "t-flags", 64, 0, 1U << 9, &b), -EINVAL, "unknown flag -> EINVAL");
+	memset(&cc, 0, sizeof(cc));
+	strcpy(cc.name, "t-res");
+	cc.object_size = 64;
+	cc.reserved[0] = 1;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_CACHE_CREATE, &cc), -EINVAL, "nonzero reserved -> EINVAL");
+
+	tap_is_int(fraglab_cache_create(&fl, "t-other", 128, 0, 0, &b), 0, "create t-other");
+	tap_is_int(fraglab_obj_alloc(&fl, a, &o), 0, "alloc from t-dup");
+	tap_is_int(fraglab_obj_free(&fl, b, o.handle), -EINVAL, "free to the wrong cache -> EINVAL");
+	tap_is_int(fraglab_obj_free(&fl, a, 0xf7a9000000001234ULL), -ENOENT, "unknown object -> ENOENT");
+	tap_is_int(fraglab_obj_free(&fl, a, o.handle), 0, "free to the right cache");
+	tap_is_int(fraglab_obj_free(&fl, a, o.handle), -ENOENT, "double free -> ENOENT");
+	tap_is_int(fraglab_obj_alloc(&fl, 999999, &o), -ENOENT, "alloc from unknown cache -> ENOENT");
+	tap_is_int(fraglab_cache_destroy(&fl, 999999), -ENOENT, "destroy unknown cache -> ENOENT");
+	fraglab_cache_destroy(&fl, a);
+	fraglab_cache_destroy(&fl, b);
+}
+
+static void test_slabinfo_and_shrink(void)
+{
+	struct fl_slabinfo_row sys[512], ours[64];
+	struct fraglab_stats before, after;
+	struct fraglab_cache_info ci;
+	uint64_t pages = 0;
+	uint32_t id, done;
+	char *text;
+	int n, i, found = 0;
+
+	if (fraglab_read_file("/proc/slabinfo", &text) == 0) {
+		n = fl_parse_slabinfo(text, sys, 512);
+		free(text);
+		tap_ok(n > 10, "/proc/slabinfo parses (%d caches)", n);
+	} else {
+		tap_ok(0, "read /proc/slabinfo");
+	}
+	fraglab_stats(&fl, &before);
+	tap_is_int(fraglab_cache_create(&fl, "t-info", 200, 0, 0, &id), 0, "create t-info (200 B)");
+	for (i = 0; i < 5000; i++)
+		memset(&objs[i], 0, sizeof(objs[i])), objs[i].cache_id = id;
+	tap_is_int(fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_ALLOC, objs, 5000, &done), 0, "alloc 5000");
+	if (!tap_is_int(fraglab_read_debugfs("slabinfo", &text), 0, "read debugfs slabinfo"))
+		return;
+	n = fl_parse_slabinfo(text, ours, 64);
+	free(text);
+	tap_ok(n >= 1, "debugfs slabinfo parses with the /proc/slabinfo parser (%d caches)", n);
+	fraglab_cache_info(&fl, id, &ci);
+	for (i = 0; i < n; i++) {
+		if (strcmp(ours[i].name, "t-info"))
+			continue;
+		found = ours[i].active_objs == 5000 && ours[i].num_objs == ci.num_objs &&
+			ours[i].objsize == ci.size && ours[i].objperslab == ci.objs_per_slab &&
+			ours[i].pagesperslab == ci.pages_per_slab && ours[i].num_slabs == ci.num_slabs;
+	}
+	tap_ok(found, "slabinfo line for t-info agrees with the info ioctl");
+	for (i = 0; i < 5000; i++)
+		objs[i].result = 0;
+	fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_FREE, objs, 5000, &done);
+	fraglab_stats(&fl, &after);
+	tap_ok(after.free_pages < before.free_pages, "empty slabs still held before shrink");
+	tap_is_int(fraglab_cache_shrink(&fl, id, &pages), 0, "shrink");
+	tap_ok(pages > 0, "shrink gave %" PRIu64 " pages back", pages);
+	fraglab_stats(&fl, &after);
+	tap_is_int(after.free_pages, before.free_pages, "buddy free pages back to where they were");
+	fraglab_cache_destroy(&fl, id);
+}
+
+static void test_exhaustion(void)
+{
+	struct fraglab_stats st;
+	char msg[128];
+	uint32_t id, done = 0;
+	int i, ret;
+
+	tap_is_int(fraglab_cache_create(&fl, "t-big", 16384, 0, 0, &id), 0, "create t-big (16 KiB)");
+	for (i = 0; i < 16384; i++)
+		memset(&objs[i], 0, sizeof(objs[i])), objs[i].cache_id = id;
+	ret = fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_ALLOC, objs, 16384, &done);
+	tap_is_int(ret, -ENOMEM, "allocating until the buddy is exhausted -> ENOMEM");
+	tap_ok(done > 1000, "%u objects of 16 KiB fit in the arena", done);
+	tap_is_int(fraglab_check(&fl, msg, sizeof(msg)), 0, "invariants hold after ENOMEM");
+	for (i = 0; i < (int)done; i++)
+		objs[i].result = 0;
+	tap_is_int(fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_FREE, objs, done, &done), 0, "free them all");
+	fraglab_cache_shrink(&fl, id, NULL);
+	fraglab_cache_destroy(&fl, id);
+	fraglab_stats(&fl, &st);
+	tap_is_int(st.free_pages, st.total_pages, "every page back in the buddy");
+}
+
+static void test_close(void)
+{
+	struct fraglab other;
+	struct fraglab_obj o;
+	uint32_t id;
+
+	if (fraglab_open(&other, NULL))
+		return;
+	fraglab_cache_create(&other, "t-close", 64, 0, 0, &id);
+	fraglab_obj_alloc(&other, id, &o);
+	tap_is_int(fraglab_obj_alloc(&fl, id, &o), -ENOENT, "another fd cannot use the cache");
+	fraglab_close(&other);
+	tap_is_int(fraglab_cache_create(&fl, "t-close", 64, 0, 0, &id), 0,
+		   "closing the fd destroyed its cache (name free again)");
+	fraglab_cache_destroy(&fl, id);
+}
+
+int main(void)
+{
+	char msg[128];
+
+	if (!tap_is_int(fl_box_load("arena_mb=64 slab_selftest=1"), 0, "insmod slab_selftest=1"))
+		return tap_done();
+	test_selftest_dmesg();
+	if (tap_is_int(fraglab_open(&fl, NULL), 0, "open /dev/fraglab")) {
+		tap_ok(fl.version.features & FRAGLAB_FEAT_SLAB, "slab feature bit");
+		test_object_caching();
+		test_errors();
+		test_slabinfo_and_shrink();
+		test_exhaustion();
+		test_close();
+		tap_is_int(fraglab_check(&fl, msg, sizeof(msg)), 0, "invariant checker: consistent");
+		fraglab_close(&fl);
+	}
+	tap_is_int(fl_box_unload(), 0, "rmmod");
+	return tap_done();
+}
