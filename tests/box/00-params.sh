@@ -38,13 +38,10 @@ echo "$NEW_DMESG" | grep 'fraglab' | grep -q '4096'
 is $? 0 "arena_mb=4096: the dmesg line says what was asked (4096)"
 echo "$NEW_DMESG" | grep -q 'page allocation failure'
 is $? 1 "arena_mb=4096: no 'page allocation failure' splat (__GFP_NOWARN)"
-drop_caches
-free_after=$(meminfo_kb MemFree)
-delta=$((free_before - free_after))
-if [ "$delta" -le 1024 ]; then
-	ok "arena_mb=4096: MemFree back (delta ${delta} kB, ${total_mb} MiB RAM)"
+if memfree_back "$free_before" 1024; then
+	ok "arena_mb=4096: MemFree back (delta ${MEMFREE_DELTA} kB, ${total_mb} MiB RAM)"
 else
-	not_ok "arena_mb=4096: MemFree back" "MemFree ${delta} kB lower than before"
+	not_ok "arena_mb=4096: MemFree back" "MemFree ${MEMFREE_DELTA} kB lower than before"
 fi
 
 # -- out of range

@@ -8,8 +8,8 @@ CYCLES=20
 fl_cleanup
 
 # warm-up: first-load costs (module text, sysfs, debugfs inodes, slabs)
-if ! fl_load >/dev/null 2>&1 || ! fl_unload; then
-	not_ok "warm-up load/unload" "$(fl_load 2>&1)"
+if ! err=$(fl_load 2>&1) || ! fl_unload; then
+	not_ok "warm-up load/unload" "$err"
 	fl_cleanup
 	tap_done
 	exit 1
@@ -36,14 +36,10 @@ done
 is "$failed" 0 "$CYCLES load/unload cycles"
 fl_cleanup
 
-drop_caches
-after=$(meminfo_kb MemFree)
-delta=$((base - after))
-diag "after $CYCLES cycles MemFree ${after} kB (delta ${delta} kB)"
-if [ "$delta" -le 1024 ]; then
-	ok "MemFree within 1 MiB of the baseline (delta ${delta} kB)"
+if memfree_back "$base" 1024; then
+	ok "MemFree within 1 MiB of the baseline (delta ${MEMFREE_DELTA} kB)"
 else
-	not_ok "MemFree within 1 MiB of the baseline" "${delta} kB lost"
+	not_ok "MemFree within 1 MiB of the baseline" "${MEMFREE_DELTA} kB lost"
 fi
 
 tap_done

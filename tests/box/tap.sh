@@ -131,6 +131,23 @@ drop_caches() {
 	return 0
 }
 
+# memfree_back BASE_KB [TOLERANCE_KB]: true once MemFree is at most
+# TOLERANCE_KB (default 1024) below BASE_KB.  MemFree is noisy by a few
+# hundred kB (per-CPU page lists, deferred slab and RCU frees, more so on
+# PREEMPT_RT), so it drops caches and re-reads up to 5 times, 1 s apart; a
+# real leak does not come back.  Sets MEMFREE_DELTA (kB below BASE_KB).
+memfree_back() {
+	_tries=0
+	while :; do
+		drop_caches
+		MEMFREE_DELTA=$(($1 - $(meminfo_kb MemFree)))
+		[ "$MEMFREE_DELTA" -le "${2:-1024}" ] && return 0
+		_tries=$((_tries + 1))
+		[ $_tries -ge 5 ] && return 1
+		sleep 1
+	done
+}
+
 # dmesg_mark: remember the current end of the kernel log ...
 # dmesg_since: ... and print only what came after it.
 dmesg_mark() {

@@ -9,11 +9,18 @@
 DBG=/sys/kernel/debug/fraglab
 KO=${FRAGLAB_KO:-/fraglab.ko}
 
-heading() {
+STEP=0
+
+# title TEXT: an unnumbered heading; heading TEXT: the next numbered step.
+title() {
 	echo
 	echo "=================================================================="
 	echo "== $*"
 	echo "=================================================================="
+}
+heading() {
+	STEP=$((STEP + 1))
+	title "$STEP. $*"
 }
 
 say() {
@@ -34,16 +41,17 @@ show_file() {
 	fi
 }
 
-# side_by_side LEFT RIGHT: two files next to each other, each cut to 60 cols.
+# side_by_side LEFT RIGHT: two files next to each other (runs of blanks
+# squeezed so both fit on a terminal).
 side_by_side() {
 	[ -r "$1" ] && [ -r "$2" ] || return 0
 	echo
 	echo "# $1  |  $2"
-	cut -c1-90 "$1" >/tmp/left
-	cut -c1-90 "$2" >/tmp/right
-	awk 'NR == FNR { l[FNR] = $0; n = FNR; next }
+	tr -s ' ' <"$1" >/tmp/left
+	tr -s ' ' <"$2" >/tmp/right
+	awk 'NR == FNR { l[FNR] = $0; if (length($0) > w) w = length($0); n = FNR; next }
 	     { r[FNR] = $0; if (FNR > n) n = FNR }
-	     END { for (i = 1; i <= n; i++) printf "%-90s | %s\n", l[i], r[i] }' \
+	     END { f = "%-" w "s | %s\n"; for (i = 1; i <= n; i++) printf f, l[i], r[i] }' \
 		/tmp/left /tmp/right
 }
 
@@ -56,18 +64,18 @@ have() {
 	command -v "$1" >/dev/null 2>&1
 }
 
-heading "fraglab: a physical-memory arena you can fragment on purpose"
+title "fraglab: a physical-memory arena you can fragment on purpose"
 say "This is a tiny VM running $(uname -r) with $(($(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024)) MiB of RAM. \
 fraglab.ko takes a piece of that RAM from the kernel's own buddy allocator \
 (alloc_pages) and runs its own buddy, slab and fit allocators inside it, so you \
 can watch fragmentation happen without hurting the machine."
 
-heading "1. The kernel's view before loading: /proc/buddyinfo"
+heading "The kernel's view before loading: /proc/buddyinfo"
 say "Each column is an order: how many free blocks of 2^order pages the kernel has. \
 Order 10 = 1024 pages = 4 MiB on x86-64."
 show_file /proc/buddyinfo
 
-heading "2. Loading fraglab.ko (arena_mb=64)"
+heading "Loading fraglab.ko (arena_mb=64)"
 show insmod "$KO" arena_mb=64 || {
 	say "insmod failed; the kernel log says:"
 	dmesg | tail -n 5
@@ -77,26 +85,46 @@ show ls -l /dev/fraglab
 say "fraglab took its arena as order-10 blocks; the kernel has that many fewer:"
 show_file /proc/buddyinfo
 
-heading "3. The arena: how contiguous is the memory we got?"
+heading "The arena: how contiguous is the memory we got?"
 say "Each chunk is one alloc_pages() block. Physically adjacent chunks merge into \
 contiguous ranges; fewer ranges means a less fragmented arena."
 show_file $DBG/arena
 
 if [ -r $DBG/buddyinfo ]; then
-	heading "4. fraglab's buddy allocator next to the kernel's"
+	heading "fraglab's buddy allocator next to the kernel's"
 	say "Left: the kernel (/proc/buddyinfo). Right: fraglab's arena, same format."
 	side_by_side /proc/buddyinfo $DBG/buddyinfo
 	show_file $DBG/pagetypeinfo
 fi
 
-for f in stats unusable_index extfrag_index; do
-	[ -r $DBG/$f ] || continue
-	heading "fraglab debugfs: $f"
-	show_file $DBG/$f
-done
+KX=/sys/kernel/debug/extfrag
+if [ -r $DBG/unusable_index ]; then
+	heading "Fragmentation indices, kernel vs fraglab"
+	say "unusable_index: per order, the fraction of free memory that cannot \
+serve a request of that order (0 = none, 1 = all of it). extfrag_index: near 0 \
+a failure there would be lack of memory, near 1 fragmentation; -1 = would succeed."
+	side_by_side $KX/unusable_index $DBG/unusable_index
+	side_by_side $KX/extfrag_index $DBG/extfrag_index
+	[ -r $KX/unusable_index ] || show_file $DBG/unusable_index
+fi
+
+if [ -r $DBG/stats ]; then
+	heading "fraglab's allocator statistics"
+	show_file $DBG/stats
+fi
+
+if [ -r $DBG/slabinfo ]; then
+	heading "fraglab's slab caches (same format as /proc/slabinfo)"
+	show head -n 12 $DBG/slabinfo
+fi
+
+if [ -r $DBG/hugepages ]; then
+	heading "Could the arena back HugePages?"
+	show_file $DBG/hugepages
+fi
 
 if have fragctl; then
-	heading "5. fragctl: the command-line front end (libfraglab)"
+	heading "fragctl: the command-line front end (libfraglab)"
 	show fragctl status
 fi
 
@@ -104,5 +132,5 @@ heading "Unloading: every page goes back to the kernel"
 show rmmod fraglab
 show_file /proc/buddyinfo
 
-heading "End of the tour"
+title "End of the tour"
 say "Try it yourself: make vm-shell (boots this box with fraglab loaded)."

@@ -82,6 +82,7 @@ if [ "$MODE" = demo ]; then
 	cd /tmp
 	sh /demo.sh
 	echo "### flbox: demo rc=$?"
+	poweroff_now
 else
 	cd /tmp
 	for t in $(ls /tests | sort); do

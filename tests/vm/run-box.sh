@@ -215,9 +215,17 @@ run_demo() {
 	fi
 	fl_log "demo on $kver (kernel console: ${dir#$FL_ROOT/}/console.log)"
 	qemu_cmd "$kver" "flbox.mode=demo"
+	set +e
 	timeout -k 5 "$VM_TIMEOUT" "${QEMU[@]}" \
 		-serial "file:$dir/console.log" -serial stdio </dev/null |
-		tr -d '\r' | tee "$dir/demo.log" || rc=$?
+		tr -d '\r' | tee "$dir/demo.log" | grep --line-buffered -v '^### flbox:'
+	rc=${PIPESTATUS[0]}
+	set -e
+	if ((rc == 124 || rc == 137)); then
+		echo "demo: TIMEOUT after ${VM_TIMEOUT}s; last kernel console lines:"
+		tr -d '\r' <"$dir/console.log" | tail -n 30
+		return 1
+	fi
 	bad=$(tr -d '\r' <"$dir/console.log" | grep -E "$KERNEL_BAD" || true)
 	if [[ -n $bad ]]; then
 		echo "demo: the kernel log has bad lines:"
