@@ -314,6 +314,14 @@ static long fl_ioc_setting(void __user *uarg, bool set)
 		s.value = fl_buddy_grouping(fl_dev.buddy);
 		mutex_unlock(&fl_dev.lock);
 		break;
+	case FRAGLAB_SET_PROACTIVE:
+		if (set) {
+			ret = fl_compact_set_proactive(s.value);
+			if (ret)
+				return ret;
+		}
+		s.value = fl_compact_get_proactive();
+		break;
 	default:
 		return -EINVAL;
 	}

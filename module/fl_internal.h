@@ -178,14 +178,14 @@ bool fl_mem_is_zero(const void *p, size_t size);
  */
 #define FL_SLAB_IOCTL		fl_slab_ioctl
 #define FL_POOL_IOCTL		NULL
-#define FL_COMPACT_IOCTL	NULL
+#define FL_COMPACT_IOCTL	fl_compact_ioctl
 #define FL_PROBE_IOCTL		fl_probe_ioctl
 #define FL_BENCH_IOCTL		NULL
 
 /* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
-			 FRAGLAB_FEAT_PROBE)
+			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -198,6 +198,14 @@ int fl_slab_dev_check(char *msg, size_t len);
 long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 int fl_probe_init(struct fl_dev *d);
 void fl_probe_exit(struct fl_dev *d);
+
+/* fl_compact_dev.c: compaction (0x30-0x3f), debugfs "compaction", proactive */
+long fl_compact_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+int fl_compact_dev_init(struct fl_dev *d);
+void fl_compact_dev_exit(struct fl_dev *d);
+int fl_compact_set_proactive(u64 value);
+u64 fl_compact_get_proactive(void);
+int fl_compact_arena_predict(struct fraglab_hugepages_arena *out);
 
 /* fl_debugfs.c */
 struct dentry;

@@ -27,8 +27,13 @@ int fl_subsys_init(struct fl_dev *d)
 	ret = fl_probe_init(d);
 	if (ret)
 		goto slab_exit;
+	ret = fl_compact_dev_init(d);
+	if (ret)
+		goto probe_exit;
 	return 0;
 
+probe_exit:
+	fl_probe_exit(d);
 slab_exit:
 	fl_slab_dev_exit(d);
 	return ret;
@@ -42,6 +47,7 @@ slab_exit:
  */
 void fl_subsys_exit(struct fl_dev *d)
 {
+	fl_compact_dev_exit(d);
 	fl_probe_exit(d);
 	fl_slab_dev_exit(d);
 }

@@ -608,10 +608,12 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 	if (ret || !res)
 		return ret ? ret : -EINVAL;
 	fl_memset(res, 0, sizeof(*res));
+	res->hugepages_before = fl_compact_hugepages(b);
 	res->status = fl_compact_suitable(b, p, res);
 	if (res->status != FL_COMPACT_SUCCESS) {
 		fl_memcpy(res->nr_free_after, res->nr_free_before,
 			  sizeof(res->nr_free_after));
+		res->hugepages_after = res->hugepages_before;
 		res->time_ns = fl_ns() - t0;
 		return 0;
 	}
@@ -636,6 +638,7 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 	fl_free(cc.pbc);
 	fl_free(cc.perm);
 	res->status = fl_compact_status(&cc);
+	res->hugepages_after = fl_compact_hugepages(b);
 	res->time_ns = fl_ns() - t0;
 	return 0;
 }

@@ -83,6 +83,8 @@ struct fl_compact_result {
 	u64 time_ns;
 	u64 nr_free_before[FL_NR_ORDERS];
 	u64 nr_free_after[FL_NR_ORDERS];
+	u64 hugepages_before;		/* entirely free pageblocks */
+	u64 hugepages_after;
 	u32 nr_blockers;		/* entries of @blockers filled */
 	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
 };

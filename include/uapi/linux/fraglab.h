@@ -345,7 +345,138 @@ struct fraglab_cache_info {
 #define FRAGLAB_IOC_CACHE_INFO		_IOWR(FRAGLAB_IOC_MAGIC, 0x16, struct fraglab_cache_info)
 
 /* 0x20-0x2f: fit pools */
-/* 0x30-0x3f: compaction */
+/* ---- 0x30-0x3f: compaction ------------------------------------------- */
+
+/* fraglab_compact.mode */
+#define FRAGLAB_COMPACT_MODE_ORDER	0	/* until a free block of .order exists */
+#define FRAGLAB_COMPACT_MODE_FULL	1	/* until the scanners meet */
+
+/* fraglab_compact.flags */
+#define FRAGLAB_COMPACT_MOVABLE_ONLY	(1U << 0)	/* RECLAIMABLE pins too */
+#define FRAGLAB_COMPACT_FLAGS		FRAGLAB_COMPACT_MOVABLE_ONLY
+
+/* fraglab_compact.result, fraglab_hugepages_arena.*_result */
+#define FRAGLAB_COMPACT_SUCCESS			0
+#define FRAGLAB_COMPACT_PARTIAL			1	/* stopped early */
+#define FRAGLAB_COMPACT_NOT_SUITABLE		2	/* lack of memory */
+#define FRAGLAB_COMPACT_BLOCKED_UNMOVABLE	3	/* pinned pageblocks */
+#define FRAGLAB_COMPACT_NOT_NEEDED		4	/* block already free */
+
+#define FRAGLAB_COMPACT_MAX_BLOCKERS	16
+
+/**
+ * struct fraglab_compact_blocker - a pageblock pinned by an allocation
+ * that cannot move (unmovable, or not a userspace buddy allocation).
+ * @block: pageblock index (arena offset / 2 MiB).
+ * @order: order of one pinning allocation in it.
+ * @offset: arena byte offset of that allocation.
+ * @migratetype: its FRAGLAB_MT_*.
+ * @owner_kind: 1 user (unmovable type), 2 slab, 3 fit pool, 4 kernel.
+ */
+struct fraglab_compact_blocker {
+	__u32 block;
+	__u32 order;
+	__u64 offset;
+	__u32 migratetype;
+	__u32 owner_kind;
+};
+
+/**
+ * struct fraglab_compact - FRAGLAB_IOC_COMPACT: compact the buddy arena.
+ * @mode: in: FRAGLAB_COMPACT_MODE_*.
+ * @order: in: target order (ORDER mode; FULL reports against it too).
+ * @flags: in: FRAGLAB_COMPACT_*.
+ * @threshold: in: fragmentation index threshold 0..1000, 0 = 500
+ *             (vm.extfrag_threshold): ORDER mode is NOT_SUITABLE when the
+ *             index for @order is 0..threshold (lack of memory).
+ * @result: out: FRAGLAB_COMPACT_SUCCESS etc.
+ * @fragindex: out: fragmentation index for @order before (thousandths;
+ *             -1000 when a block of @order was already free).
+ * @blocks_scanned: out: pageblocks the migration scanner visited.
+ * @nr_blocked: out: pageblocks pinned by unmovable allocations.
+ * @migrate_scanned: out: pages the migration scanner looked at.
+ * @free_scanned: out: pages the free scanner looked at.
+ * @isolated: out: allocations picked for a move.
+ * @moved: out: allocations moved.
+ * @pages_moved: out: pages moved.
+ * @bytes_copied: out: bytes copied.
+ * @time_ns: out: duration.
+ * @nr_free_before: out: free blocks per order before.
+ * @nr_free_after: out: free blocks per order after.
+ * @hugepages_before: out: entirely free pageblocks (2 MiB blocks) before.
+ * @hugepages_after: out: the same after.
+ * @nr_blockers: out: entries of @blockers filled (address order).
+ */
+struct fraglab_compact {
+	__u32 mode;
+	__u32 order;
+	__u32 flags;
+	__u32 threshold;
+	__u32 result;
+	__s32 fragindex;
+	__u32 blocks_scanned;
+	__u32 nr_blocked;
+	__u64 migrate_scanned;
+	__u64 free_scanned;
+	__u64 isolated;
+	__u64 moved;
+	__u64 pages_moved;
+	__u64 bytes_copied;
+	__u64 time_ns;
+	__u64 nr_free_before[FRAGLAB_NR_ORDERS];
+	__u64 nr_free_after[FRAGLAB_NR_ORDERS];
+	__u64 hugepages_before;
+	__u64 hugepages_after;
+	__u32 nr_blockers;
+	__u32 pad;
+	struct fraglab_compact_blocker blockers[FRAGLAB_COMPACT_MAX_BLOCKERS];
+	__u64 reserved[4];
+};
+
+/**
+ * struct fraglab_hugepages_arena - FRAGLAB_IOC_HUGEPAGES_ARENA: how many
+ * 2 MiB blocks can the arena give now, and after compaction?  In: all zero.
+ * @free_pages: free pages.
+ * @nr_free: free blocks per order.
+ * @hugepages_now: entirely free pageblocks (nr_free[9] + 2 * nr_free[10]).
+ * @nr_blocks: pageblocks entirely inside the arena's chunks.
+ * @blocks_free: entirely free pageblocks.
+ * @blocks_movable: pageblocks holding only free pages and movable
+ *                  userspace allocations (some of them).
+ * @blocks_blocked: pageblocks pinned by an unmovable allocation.
+ * @blocks_huge: pageblocks covered by an allocation of order >= 9.
+ * @movable_pages: allocated pages in @blocks_movable.
+ * @obtainable_max: blocks_free + blocks_movable: the upper bound.
+ * @predicted_full: exact 2 MiB blocks after FULL compaction now.
+ * @predicted_order: exact 2 MiB blocks after ORDER-mode compaction to
+ *                   order 9 (default threshold) now.
+ * @full_result: the result code that FULL run would report.
+ * @order_result: the result code that ORDER run would report.
+ * @nr_blockers: entries of @blockers filled (address order).
+ */
+struct fraglab_hugepages_arena {
+	__u64 free_pages;
+	__u64 nr_free[FRAGLAB_NR_ORDERS];
+	__u64 hugepages_now;
+	__u32 nr_blocks;
+	__u32 blocks_free;
+	__u32 blocks_movable;
+	__u32 blocks_blocked;
+	__u32 blocks_huge;
+	__u32 nr_blockers;
+	__u64 movable_pages;
+	__u64 obtainable_max;
+	__u64 predicted_full;
+	__u64 predicted_order;
+	__u32 full_result;
+	__u32 order_result;
+	struct fraglab_compact_blocker blockers[FRAGLAB_COMPACT_MAX_BLOCKERS];
+	__u64 reserved[4];
+};
+
+#define FRAGLAB_IOC_COMPACT		_IOWR(FRAGLAB_IOC_MAGIC, 0x30, struct fraglab_compact)
+#define FRAGLAB_IOC_HUGEPAGES_ARENA	_IOWR(FRAGLAB_IOC_MAGIC, 0x31, struct fraglab_hugepages_arena)
+
 /* ---- 0x40-0x4f: HugePage probes --------------------------------------- */
 
 #define FRAGLAB_PROBE_MAX_ZONES	8	/* zones reported, all nodes together */
