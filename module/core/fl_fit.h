@@ -90,30 +90,49 @@ struct fl_fit_alloc_info {
 };
 
 /**
- * struct fl_fit_stats - a pool's counters.  "live" ones describe the
- * current state, the others are cumulative since creation.
+ * struct fl_fit_stats - a pool's counters.
+ * @pool_bytes: sum of the segment lengths.
+ * @nr_segments: number of segments.
+ * @granularity: bytes.
+ * @strategy: enum fl_fit_strategy.
+ * @ext_frag_permille: live: 1000 * (1 - largest_hole / free_bytes).
+ * @nr_holes: live: number of holes.
+ * @free_bytes: live: sum of the hole sizes.
+ * @largest_hole: live: bytes.
+ * @nr_allocated: live: allocations.
+ * @nr_movable: live: allocations with FL_FIT_MOVABLE.
+ * @allocated_bytes: live: granted bytes.
+ * @requested_bytes: live: bytes asked for.
+ * @allocs: cumulative: successful allocations.
+ * @frees: cumulative: frees.
+ * @fail_fragmented: cumulative: failed although free_bytes >= request.
+ * @fail_nomem: cumulative: failed, not enough free bytes at all.
+ * @moves: cumulative: allocations moved (fl_fit_move()/fl_fit_compact()).
+ * @moved_bytes: cumulative: bytes moved.
+ * @rover: live: the next-fit roving pointer.
+ * @hist: live: holes per size bucket (see FL_FIT_HIST_BUCKETS).
  */
 struct fl_fit_stats {
-	u64 pool_bytes;		/* sum of segment lengths */
+	u64 pool_bytes;
 	u32 nr_segments;
 	u32 granularity;
-	u32 strategy;		/* enum fl_fit_strategy */
-	u32 ext_frag_permille;	/* live: 1000 * (1 - largest / free) */
-	u64 nr_holes;		/* live */
-	u64 free_bytes;		/* live */
-	u64 largest_hole;	/* live */
-	u64 nr_allocated;	/* live: allocations */
-	u64 nr_movable;		/* live: allocations with FL_FIT_MOVABLE */
-	u64 allocated_bytes;	/* live: granted bytes */
-	u64 requested_bytes;	/* live: bytes asked for */
-	u64 allocs;		/* successful allocations */
+	u32 strategy;
+	u32 ext_frag_permille;
+	u64 nr_holes;
+	u64 free_bytes;
+	u64 largest_hole;
+	u64 nr_allocated;
+	u64 nr_movable;
+	u64 allocated_bytes;
+	u64 requested_bytes;
+	u64 allocs;
 	u64 frees;
-	u64 fail_fragmented;	/* failed although free_bytes >= request */
-	u64 fail_nomem;		/* failed, not enough free bytes at all */
-	u64 moves;		/* allocations moved (fl_fit_move/compact) */
+	u64 fail_fragmented;
+	u64 fail_nomem;
+	u64 moves;
 	u64 moved_bytes;
-	u64 rover;		/* next-fit roving pointer */
-	u64 hist[FL_FIT_HIST_BUCKETS];	/* live: holes per size bucket */
+	u64 rover;
+	u64 hist[FL_FIT_HIST_BUCKETS];
 };
 
 /**

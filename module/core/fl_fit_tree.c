@@ -373,12 +373,13 @@ static struct fl_fit_tnode *fl_fit_tree_leftmost_fit(struct fl_fit_tnode *n,
 						     u64 v)
 {
 	while (n) {
-		if (n->child[0] && n->child[0]->max >= v)
+		if (n->child[0] && n->child[0]->max >= v) {
 			n = n->child[0];
-		else if (n->val >= v)
+			continue;
+		}
+		if (n->val >= v)
 			return n;
-		else
-			n = n->child[1];
+		n = n->child[1];
 	}
 	return NULL;
 }
