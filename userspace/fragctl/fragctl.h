@@ -46,6 +46,8 @@ struct fc_cmd {
 /* Command tables, one per file; main.c lists them. */
 extern const struct fc_cmd fc_cmds_buddy[];
 extern const struct fc_cmd fc_cmds_slab[];
+extern const struct fc_cmd fc_cmds_replay[];
+extern const struct fc_cmd fc_cmds_probe[];
 
 /* util.c */
 int fc_open(struct fc_ctx *c);

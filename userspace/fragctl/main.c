@@ -22,6 +22,8 @@
 static const struct fc_cmd *const fc_tables[] = {
 	fc_cmds_buddy,
 	fc_cmds_slab,
+	fc_cmds_replay,
+	fc_cmds_probe,
 };
 
 static void fc_help(FILE *f)
