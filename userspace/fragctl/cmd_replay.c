@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_replay.c - fragctl replay: run a heap trace (libfragtrace.so) through
+ * fraglab's allocators and compare the strategies in one table.
+ *
+ *   fragctl replay TRACE [--sim] [--strategy S|all] [--arena SIZE]
+ *                  [--max-order N] [--no-grouping] [--series FILE.csv|.json]
+ *                  [--svg FILE]
+ *
+ * --sim replays through the core compiled into fragctl (replay_sim.c);
+ * without it through /dev/fraglab (replay_kernel.c).  docs/WORKLOADS.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fragctl.h"
+#include "replay.h"
+#include "replay_fc.h"
+
+struct rp_opts {
+	const char *trace;
+	bool sim;
+	bool all;
+	int strategy;
+	struct rp_sim_cfg cfg;
+	const char *series;
+	const char *svg;
+	bool tty;
+};
+
+static const char *rp_size(uint64_t b, char *buf, size_t len)
+{
+	if (b >= (10ULL << 20))
+		snprintf(buf, len, "%.1f MiB", b / 1048576.0);
+	else if (b >= (10ULL << 10))
+		snprintf(buf, len, "%.1f KiB", b / 1024.0);
+	else
+		snprintf(buf, len, "%" PRIu64 " B", b);
+	return buf;
+}
+
+static void rp_progress(void *arg, const char *name, uint64_t done,
+			uint64_t total)
+{
+	unsigned int pct = total ? (unsigned int)(done * 100 / total) : 100;
+
+	fprintf(stderr, "\rreplaying %-10s %3u%%%s", name, pct,
+		done == total ? "\r                         \r" : "");
+	fflush(stderr);
+}
+
+static bool rp_ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int rp_parse_opts(int argc, char **argv, struct rp_opts *o)
+{
+	const char *strat, *arena, *maxo;
+	uint64_t v;
+
+	memset(o, 0, sizeof(*o));
+	o->sim = fc_flag(&argc, argv, "--sim");
+	o->cfg.grouping = !fc_flag(&argc, argv, "--no-grouping");
+	strat = fc_opt(&argc, argv, "--strategy");
+	arena = fc_opt(&argc, argv, "--arena");
+	maxo = fc_opt(&argc, argv, "--max-order");
+	o->series = fc_opt(&argc, argv, "--series");
+	o->svg = fc_opt(&argc, argv, "--svg");
+	if (argc != 2)
+		return fc_usage(argc < 2 ? "replay needs a trace file" :
+				"replay takes one trace file, not '%s'",
+				argc < 2 ? "" : argv[2]);
+	o->trace = argv[1];
+	if (!strat || !strcmp(strat, "all")) {
+		o->all = true;
+	} else {
+		o->strategy = rp_strategy_parse(strat);
+		if (o->strategy < 0)
+			return fc_usage("unknown strategy '%s': use buddy, slab, first-fit, next-fit, best-fit, worst-fit or all",
+					strat);
+	}
+	o->cfg.arena_bytes = 64ULL << 20;
+	if (arena) {
+		if (fc_parse_size(arena, &v) || v < (4ULL << 20) ||
+		    v > (16ULL << 30))
+			return fc_usage("arena size '%s' is not a size between 4M and 16G",
+					arena);
+		o->cfg.arena_bytes = v & ~4095ULL;
+	}
+	o->cfg.max_order = 10;
+	if (maxo) {
+		if (fc_parse_u64(maxo, &v) || v > 10)
+			return fc_usage("max order '%s' is not a number from 0 to 10",
+					maxo);
+		o->cfg.max_order = (uint32_t)v;
+	}
+	if (o->series && !rp_ends_with(o->series, ".csv") &&
+	    !rp_ends_with(o->series, ".json"))
+		return fc_usage("the series file must end in .csv or .json, not '%s'",
+				o->series);
+	o->tty = isatty(STDERR_FILENO);
+	return 0;
+}
+
+static void rp_print_trace(const struct fc_ctx *c, const struct rp_opts *o,
+			   const struct rp_trace *t)
+{
+	char b1[32], b2[32];
+
+	if (c->json)
+		return;
+	printf("trace %s: %" PRIu64 " events, %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64 " reallocs, peak live %s, largest request %s\n",
+	       o->trace, t->events, t->allocs, t->frees, t->reallocs,
+	       rp_size(t->peak_live_bytes, b1, sizeof(b1)),
+	       rp_size(t->max_size, b2, sizeof(b2)));
+	if (t->unmatched_frees || t->failed_in_trace || t->live_at_end)
+		printf("  ignored: %" PRIu64 " frees of unknown blocks, %" PRIu64 " failed calls; %" PRIu64 " blocks never freed\n",
+		       t->unmatched_frees, t->failed_in_trace, t->live_at_end);
+	printf("replay: %s, arena %s, max order %u, grouping %s\n",
+	       o->sim ? "simulation (--sim)" : "kernel (/dev/fraglab)",
+	       rp_size(o->cfg.arena_bytes, b1, sizeof(b1)), o->cfg.max_order,
+	       o->cfg.grouping ? "on" : "off");
+}
+
+static void rp_print_table(const struct rp_result *r, unsigned int n)
+{
+	char b1[32], b2[32];
+	unsigned int i;
+
+	printf("\n%-10s %12s %9s %9s %9s %12s %9s %9s %12s\n", "strategy",
+	       "peak foot", "int frag", "ext mean", "ext peak", "min largest",
+	       "failures", "frag fail", "ops/s");
+	for (i = 0; i < n; i++)
+		printf("%-10s %12s %8.1f%% %8.1f%% %8.1f%% %12s %9" PRIu64 " %9" PRIu64 " %12.0f\n",
+		       r[i].name, rp_size(r[i].peak_footprint, b1, sizeof(b1)),
+		       r[i].internal_permille / 10.0,
+		       r[i].ext_mean_permille / 10.0,
+		       r[i].ext_peak_permille / 10.0,
+		       rp_size(r[i].min_largest_free, b2, sizeof(b2)),
+		       r[i].failures, r[i].failures_fragmented,
+		       r[i].ops_per_sec);
+	printf("\npeak foot: most arena bytes held (pools: highest end offset); int frag: time-weighted\n"
+	       "(granted - requested) / granted; ext: 1 - largest free block / min(free, biggest block\n"
+	       "possible); frag fail: failures with enough free bytes but no block big enough.\n"
+	       "Time = operations. Details: docs/WORKLOADS.md.\n");
+}
+
+static void rp_print_json(const struct rp_opts *o, const struct rp_trace *t,
+			  const struct rp_result *r, unsigned int n)
+{
+	unsigned int i;
+
+	printf("{\"trace\": {\"path\": \"%s\", \"events\": %" PRIu64 ", \"allocs\": %" PRIu64 ", \"frees\": %" PRIu64 ", \"reallocs\": %" PRIu64 ", \"unmatched_frees\": %" PRIu64 ", \"failed_in_trace\": %" PRIu64 ", \"live_at_end\": %" PRIu64 ", \"peak_live_bytes\": %" PRIu64 "},\n",
+	       o->trace, t->events, t->allocs, t->frees, t->reallocs,
+	       t->unmatched_frees, t->failed_in_trace, t->live_at_end,
+	       t->peak_live_bytes);
+	printf(" \"mode\": \"%s\", \"arena_bytes\": %" PRIu64 ", \"max_order\": %u, \"grouping\": %s,\n \"results\": [",
+	       o->sim ? "sim" : "kernel", o->cfg.arena_bytes,
+	       o->cfg.max_order, o->cfg.grouping ? "true" : "false");
+	for (i = 0; i < n; i++)
+		printf("%s\n  {\"strategy\": \"%s\", \"ops\": %" PRIu64 ", \"peak_footprint\": %" PRIu64 ", \"peak_requested\": %" PRIu64 ", \"peak_granted\": %" PRIu64 ", \"internal_frag_permille\": %u, \"ext_frag_mean_permille\": %u, \"ext_frag_peak_permille\": %u, \"min_largest_free\": %" PRIu64 ", \"failures\": %" PRIu64 ", \"failures_fragmented\": %" PRIu64 ", \"seconds\": %.6f, \"ops_per_sec\": %.0f}",
+		       i ? "," : "", r[i].name, r[i].ops, r[i].peak_footprint,
+		       r[i].peak_requested, r[i].peak_granted,
+		       r[i].internal_permille, r[i].ext_mean_permille,
+		       r[i].ext_peak_permille, r[i].min_largest_free,
+		       r[i].failures, r[i].failures_fragmented, r[i].seconds,
+		       r[i].ops_per_sec);
+	printf("\n]}\n");
+}
+
+static int rp_backend_for(struct fc_ctx *c, const struct rp_opts *o,
+			  int strategy, const struct rp_trace *t,
+			  struct rp_backend *b)
+{
+	int ret;
+
+	if (o->sim)
+		ret = rp_sim_backend(strategy, &o->cfg, t->nr_slots, b);
+	else
+		ret = rp_kernel_backend(&c->fl, strategy, t->nr_slots, b);
+	if (ret == -EOPNOTSUPP)
+		fprintf(stderr, "fragctl: replay %s: this fraglab has no fit pool ioctls yet; use --sim for the fit strategies\n",
+			rp_strategy_names[strategy]);
+	else if (ret)
+		fc_fail(rp_strategy_names[strategy], ret);
+	return ret;
+}
+
+static int rp_open_series(const struct rp_opts *o, struct rp_series *s,
+			  const struct rp_trace *t)
+{
+	memset(s, 0, sizeof(*s));
+	s->every = t->nr_ops / 2000 ? t->nr_ops / 2000 : 1;
+	s->first = true;
+	if (o->svg) {
+		s->svg_cap = 2100;
+		s->pts = calloc(s->svg_cap, sizeof(*s->pts));
+		if (!s->pts)
+			return -ENOMEM;
+	}
+	if (!o->series)
+		return 0;
+	s->f = fopen(o->series, "w");
+	if (!s->f) {
+		fprintf(stderr, "fragctl: cannot write %s: %s\n", o->series,
+			strerror(errno));
+		return -errno;
+	}
+	s->json = rp_ends_with(o->series, ".json");
+	if (s->json)
+		fputs("[", s->f);
+	else
+		fputs("strategy,op,requested,granted,footprint,free,largest_free,ext_frag_permille,failures\n",
+		      s->f);
+	return 0;
+}
+
+static int rp_replay(struct fc_ctx *c, int argc, char **argv)
+{
+	struct rp_result res[RP_NR_STRATEGIES];
+	struct rp_svg svg = { 0 };
+	struct rp_series s;
+	struct rp_trace t;
+	struct rp_opts o;
+	char err[256];
+	unsigned int n = 0;
+	int first, last, i, ret;
+
+	ret = rp_parse_opts(argc, argv, &o);
+	if (ret)
+		return ret;
+	if (!o.sim) {
+		ret = fc_open(c);
+		if (ret)
+			return ret;
+		ret = rp_kernel_arena(&c->fl, &o.cfg);
+		if (ret)
+			return fc_fail("arena", ret);
+	}
+	ret = rp_trace_load(o.trace, &t, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "fragctl: %s\n", err);
+		rp_trace_free(&t);
+		return 1;
+	}
+	rp_print_trace(c, &o, &t);
+	ret = rp_open_series(&o, &s, &t);
+	if (ret) {
+		rp_trace_free(&t);
+		return 1;
+	}
+	first = o.all ? 0 : o.strategy;
+	last = o.all ? RP_NR_STRATEGIES - 1 : o.strategy;
+	for (i = first; i <= last; i++) {
+		struct rp_backend b;
+
+		ret = rp_backend_for(c, &o, i, &t, &b);
+		if (ret == -EOPNOTSUPP && o.all) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		s.nr_pts = 0;
+		ret = rp_run(&t, &b, &res[n], &s, o.tty ? rp_progress : NULL,
+			     NULL);
+		b.destroy(b.priv);
+		if (ret) {
+			fc_fail(rp_strategy_names[i], ret);
+			break;
+		}
+		if (o.svg)
+			rp_svg_add(&svg, res[n].name, s.pts, s.nr_pts);
+		n++;
+	}
+	if (s.f) {
+		if (s.json)
+			fputs("\n]\n", s.f);
+		fclose(s.f);
+	}
+	if (!ret && o.svg)
+		ret = rp_svg_write(&svg, o.svg, o.trace) ? 1 : 0;
+	rp_svg_free(&svg);
+	free(s.pts);
+	if (n) {
+		if (c->json)
+			rp_print_json(&o, &t, res, n);
+		else
+			rp_print_table(res, n);
+	}
+	rp_trace_free(&t);
+	return ret ? 1 : 0;
+}
+
+const struct fc_cmd fc_cmds_replay[] = {
+	{ "replay", "TRACE [--sim] [--strategy buddy|slab|first-fit|next-fit|best-fit|worst-fit|all] [--arena SIZE] [--max-order N] [--no-grouping] [--series FILE.csv|FILE.json] [--svg FILE]",
+	  "replay a libfragtrace.so heap trace through fraglab's allocators (default: all strategies, through /dev/fraglab; --sim: through the core built into fragctl, arena 64M unless --arena) and compare footprint, fragmentation and failures",
+	  rp_replay, false },
+	{ NULL },
+};
