@@ -45,10 +45,14 @@ struct fc_cmd {
 
 /* Command tables, one per file; main.c lists them. */
 extern const struct fc_cmd fc_cmds_buddy[];
+extern const struct fc_cmd fc_cmds_compact[];
 extern const struct fc_cmd fc_cmds_slab[];
 extern const struct fc_cmd fc_cmds_replay[];
 extern const struct fc_cmd fc_cmds_replay[];
 extern const struct fc_cmd fc_cmds_probe[];
+
+/* cmd_compact.c: the arena HugePage prediction, for 'probe hugepages' too */
+int fc_compact_predict_print(struct fc_ctx *c);
 
 /* util.c */
 int fc_open(struct fc_ctx *c);

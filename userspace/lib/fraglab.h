@@ -78,6 +78,24 @@ int fraglab_read_file(const char *path, char **text);
 int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
 			 uint32_t try_count, struct fraglab_probe_system *out);
 
+/*
+ * Buddy compaction (FRAGLAB_IOC_COMPACT).  mode FRAGLAB_COMPACT_MODE_ORDER
+ * compacts until a free block of @order exists, _FULL until the scanners
+ * meet; threshold 0 = 500.  The report (moves, bytes, time, free blocks
+ * before/after, blockers) lands in *out.
+ */
+int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
+		    uint32_t flags, uint32_t threshold,
+		    struct fraglab_compact *out);
+const char *fraglab_compact_result_name(uint32_t result);
+/*
+ * Arena HugePage prediction (FRAGLAB_IOC_HUGEPAGES_ARENA): free 2 MiB
+ * blocks now, the upper bound, the exact count after FULL / ORDER-9
+ * compaction, and the pinned pageblocks.
+ */
+int fraglab_hugepages_arena(struct fraglab *fl,
+			    struct fraglab_hugepages_arena *out);
+
 const char *fraglab_strerror(int err);
 const char *fraglab_mt_name(unsigned int mt);
 int fraglab_mt_parse(const char *s);

@@ -396,3 +396,47 @@ int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
 	out->try_count = try_count;
 	return fraglab_ioctl(fl, FRAGLAB_IOC_PROBE_SYSTEM, out);
 }
+
+int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
+		    uint32_t flags, uint32_t threshold,
+		    struct fraglab_compact *out)
+{
+	struct fraglab_compact c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.mode = mode;
+	c.order = order;
+	c.flags = flags;
+	c.threshold = threshold;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_COMPACT, &c);
+	if (!ret && out)
+		*out = c;
+	return ret;
+}
+
+const char *fraglab_compact_result_name(uint32_t result)
+{
+	static const char *const names[] = {
+		[FRAGLAB_COMPACT_SUCCESS] = "success",
+		[FRAGLAB_COMPACT_PARTIAL] = "partial",
+		[FRAGLAB_COMPACT_NOT_SUITABLE] = "not suitable",
+		[FRAGLAB_COMPACT_BLOCKED_UNMOVABLE] = "blocked by unmovable",
+		[FRAGLAB_COMPACT_NOT_NEEDED] = "not needed",
+	};
+
+	return result < sizeof(names) / sizeof(names[0]) ? names[result] : "unknown";
+}
+
+int fraglab_hugepages_arena(struct fraglab *fl,
+			    struct fraglab_hugepages_arena *out)
+{
+	struct fraglab_hugepages_arena h;
+	int ret;
+
+	memset(&h, 0, sizeof(h));
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_HUGEPAGES_ARENA, &h);
+	if (!ret && out)
+		*out = h;
+	return ret;
+}
