@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/userspace/run.sh - libfragtrace.so and fragctl replay/audit/export
+# on this machine (no module needed).  Last line: "N passed, N failed".
+#
+#   bash tests/userspace/run.sh     (builds userspace/ first if needed)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+B=${FRAGLAB_US_BUILD:-$top/build/userspace}
+lib=$B/libfragtrace.so
+fragctl=$B/fragctl
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { echo "ok - $*"; pass=$((pass + 1)); }
+nok() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
+
+make -s -C "$top/userspace" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+
+# Frees must match allocations: every freed id was allocated and is freed
+# once between allocations (the tracer's ordering guarantee).
+balanced() {
+	awk '
+	/^#/ { next }
+	$2 ~ /^[mcpM]$/ && $5 != "0" { if (live[$5]) bad++; live[$5] = 1; a++ }
+	$2 == "r" {
+		if ($8 != "0" && $5 != "0") { if (!live[$8]) unk++; delete live[$8] }
+		else if ($8 != "0" && $6 == 0) { delete live[$8] }
+		if ($5 != "0") { live[$5] = 1; a++ }
+	}
+	$2 == "f" { if (live[$5]) { delete live[$5]; f++ } else unk++ }
+	$2 == "U" { delete live[$5] }
+	END {
+		printf "allocs=%d frees=%d double=%d unknown=%d\n", a, f, bad, unk
+		exit (bad > 0 || a == 0 || f == 0)
+	}' "$1"
+}
+
+# 1. /bin/ls under the tracer: same output, a well-formed balanced trace.
+ls_plain=$(ls -la /usr/include | md5sum)
+ls_traced=$(FRAGTRACE_OUT="$tmp/ls.trace" LD_PRELOAD="$lib" ls -la /usr/include | md5sum)
+check "ls output unchanged under libfragtrace.so" test "$ls_plain" = "$ls_traced"
+check "ls trace exists with a header" grep -q '^#fragtrace 1 pid=' "$tmp/ls.trace"
+check "ls trace: frees match allocations" balanced "$tmp/ls.trace"
+check "ls trace parses (fragctl replay --sim)" "$fragctl" replay "$tmp/ls.trace" --sim --strategy buddy >/dev/null
+
+# 2. python3 -c, with threads: exit status and output unchanged.
+py=/usr/bin/python3
+if [[ -x $py ]]; then
+	code='import threading
+def w(n):
+    l=[bytearray(i % 5000 + 1) for i in range(3000)]
+    del l[::2]
+ts=[threading.Thread(target=w,args=(i,)) for i in range(4)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print("done")'
+	out=$(FRAGTRACE_OUT="$tmp/py.trace" LD_PRELOAD="$lib" $py -c "$code"; echo "rc=$?")
+	check "python3 threads: output and exit status unchanged" test "$out" = $'done\nrc=0'
+	check "python3 trace: frees match allocations" balanced "$tmp/py.trace"
+	check "python3 trace records several threads" test "$(awk '!/^#/ {print $3}' "$tmp/py.trace" | sort -u | wc -l)" -ge 2
+	check "python3 trace replays on every strategy" "$fragctl" replay "$tmp/py.trace" --sim >/dev/null
+else
+	echo "# /usr/bin/python3 missing: python checks skipped"
+fi
+
+# 3. A crash leaves a readable trace (flushed every N events).
+cat > "$tmp/crash.c" <<'C'
+#include <stdlib.h>
+#include <signal.h>
+int main(void)
+{
+	for (int i = 0; i < 10000; i++)
+		free(malloc(i % 300 + 1));
+	raise(SIGKILL);
+	return 0;
+}
+C
+if cc -O0 -o "$tmp/crash" "$tmp/crash.c" 2>/dev/null; then
+	FRAGTRACE_OUT="$tmp/crash.trace" FRAGTRACE_FLUSH_EVENTS=1000 LD_PRELOAD="$lib" "$tmp/crash" &
+	wait $! 2>/dev/null
+	n=$(grep -vc '^#' "$tmp/crash.trace" 2>/dev/null || echo 0)
+	check "SIGKILLed program leaves >= 18000 events ($n)" test "$n" -ge 18000
+	check "crash trace parses" "$fragctl" replay "$tmp/crash.trace" --sim --strategy first-fit >/dev/null
+	# alignment functions and calloc overflow behave as without the tracer
+	cat > "$tmp/align.c" <<'C'
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+int main(void)
+{
+	void *p = NULL, *q = aligned_alloc(64, 128), *r = memalign(256, 10);
+	int e = posix_memalign(&p, 4096, 100);
+	void *big = calloc(SIZE_MAX / 2, 4);
+	printf("%d %d %d %d %d\n", e, (int)((uintptr_t)p % 4096), (int)((uintptr_t)q % 64),
+	       (int)((uintptr_t)r % 256), big == NULL);
+	free(p); free(q); free(r);
+	return 0;
+}
+C
+	cc -O0 -o "$tmp/align" "$tmp/align.c" 2>/dev/null
+	a1=$("$tmp/align")
+	a2=$(FRAGTRACE_OUT="$tmp/align.trace" LD_PRELOAD="$lib" "$tmp/align")
+	check "aligned allocations unchanged ($a2)" test "$a1" = "$a2" -a "$a2" = "0 0 0 0 1"
+	check "alignment recorded" grep -q ' p 1* *[0-9]* [0-9]* [0-9a-f]* 100 4096 0$' "$tmp/align.trace"
+else
+	echo "# no C compiler: crash/alignment checks skipped"
+fi
+
+# 4. The shipped traces replay deterministically (two runs, same JSON minus timing).
+for t in "$top"/tests/data/*.trace; do
+	n=$(basename "$t")
+	a=$("$fragctl" --json replay "$t" --sim | sed 's/"seconds": [0-9.]*, "ops_per_sec": [0-9]*//g')
+	b=$("$fragctl" --json replay "$t" --sim | sed 's/"seconds": [0-9.]*, "ops_per_sec": [0-9]*//g')
+	check "$n replays deterministically" test -n "$a" -a "$a" = "$b"
+done
+
+# 5. Series and SVG outputs.
+"$fragctl" replay "$top/tests/data/peaks.trace" --sim --arena 4M --series "$tmp/s.csv" --svg "$tmp/s.svg" >/dev/null
+check "series CSV has a header and rows" test "$(head -1 "$tmp/s.csv" | cut -d, -f1)" = strategy -a "$(wc -l < "$tmp/s.csv")" -gt 100
+check "replay --svg writes an SVG with 6 lines" test "$(grep -c '<polyline' "$tmp/s.svg")" -eq 12
+"$fragctl" replay "$top/tests/data/ramp.trace" --sim --strategy slab --series "$tmp/s.json" >/dev/null
+check "series JSON is valid" python3 -c "import json,sys; d=json.load(open('$tmp/s.json')); sys.exit(not d)"
+
+# 6. Errors are plain sentences with exit status 1/2.
+"$fragctl" replay "$tmp/nonexistent" --sim 2>"$tmp/err"; rc=$?
+check "missing trace: status 1 and a sentence" test $rc -eq 1 -a -n "$(grep 'cannot open trace' "$tmp/err")"
+"$fragctl" replay "$top/tests/data/ramp.trace" --sim --strategy bogus 2>"$tmp/err"; rc=$?
+check "unknown strategy: usage error" test $rc -eq 2 -a -n "$(grep 'unknown strategy' "$tmp/err")"
+
+# 7. audit and export (read-only, on this machine), if present.
+if "$fragctl" audit --help >/dev/null 2>&1; then
+	check "audit runs" "$fragctl" audit >/dev/null
+	check "audit --json is valid" sh -c "'$fragctl' --json audit | python3 -c 'import json,sys; json.load(sys.stdin)'"
+	check "audit --pid self" "$fragctl" audit --pid $$ >/dev/null
+fi
+if "$fragctl" export --help >/dev/null 2>&1; then
+	"$fragctl" export --prometheus > "$tmp/prom" 2>/dev/null
+	check "export --prometheus has node_buddyinfo-style blocks" grep -q '^fraglab_system_buddyinfo_blocks{node="0",zone="[A-Za-z0-9]*",size="[0-9]*"} [0-9]' "$tmp/prom"
+	check "export --prometheus lines are well-formed" awk '!/^#/ && !/^[a-z_]+(\{[^}]*\})? [0-9.eE+-]+$/ { bad = 1 } END { exit bad }' "$tmp/prom"
+fi
+
+echo "$pass passed, $fail failed"
+[[ $fail -eq 0 ]]
