@@ -48,7 +48,7 @@ extern const struct fc_cmd fc_cmds_buddy[];
 extern const struct fc_cmd fc_cmds_compact[];
 extern const struct fc_cmd fc_cmds_slab[];
 extern const struct fc_cmd fc_cmds_replay[];
-extern const struct fc_cmd fc_cmds_replay[];
+extern const struct fc_cmd fc_cmds_audit[];
 extern const struct fc_cmd fc_cmds_probe[];
 
 /* cmd_compact.c: the arena HugePage prediction, for 'probe hugepages' too */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_replay - fragctl replay through /dev/fraglab gives the same numbers as
+ * fragctl replay --sim (the core compiled into fragctl) for the same trace.
+ *
+ * The trace is generated here (tests/data is not in the box): a plateau of
+ * mixed sizes with a few large blocks, sized so that a 4 MiB arena runs
+ * into failures (some of them with enough free memory: fragmentation).
+ * Both replays run with --json; every deterministic field (footprint,
+ * granted, fragmentation, largest free block, failures) must match per
+ * strategy.  Only "seconds" and "ops_per_sec" may differ.  Strategies the
+ * module cannot replay (no pool ioctls) are skipped, not failed.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl_box.h"
+
+#define TRACE	"/tmp/t_replay.trace"
+#define MAXOUT	(64 * 1024)
+
+static const char *const strategies[] = {
+	"buddy", "slab", "first-fit", "next-fit", "best-fit", "worst-fit",
+};
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *s >> 33;
+}
+
+static uint64_t pick_size(uint64_t *s)
+{
+	uint64_t r = lcg(s) % 100;
+
+	if (r < 70)
+		return 8 + lcg(s) % 505;
+	if (r < 95)
+		return 512 + lcg(s) % (16 * 1024);
+	return 16 * 1024 + lcg(s) % (512 * 1024);
+}
+
+static int write_trace(void)
+{
+	uint64_t live[512], seed = 42, seq = 0, next_id = 1;
+	unsigned int nlive = 0, i;
+	FILE *f = fopen(TRACE, "w");
+
+	if (!f)
+		return -1;
+	fprintf(f, "#fragtrace 1 program=t_replay (generated)\n");
+	for (i = 0; i < 3000; i++) {
+		bool do_free = nlive && (nlive >= 400 || lcg(&seed) % 3 == 0);
+
+		if (do_free) {
+			unsigned int k = lcg(&seed) % nlive;
+
+			fprintf(f, "%" PRIu64 " f 1 0 %" PRIx64 " 0 0 0\n", seq++,
+				live[k]);
+			live[k] = live[--nlive];
+		} else {
+			uint64_t id = next_id++;
+
+			fprintf(f, "%" PRIu64 " m 1 0 %" PRIx64 " %" PRIu64 " 0 0\n",
+				seq++, id, pick_size(&seed));
+			live[nlive++] = id;
+		}
+	}
+	return fclose(f);
+}
+
+static int run(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+
+	if (!p)
+		return -1;
+	while (n + 1 < len) {
+		size_t r = fread(out + n, 1, len - 1 - n, p);
+
+		if (!r)
+			break;
+		n += r;
+	}
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/* The deterministic part of one strategy's result object, or NULL. */
+static int result_of(const char *json, const char *strategy, char *buf,
+		     size_t len)
+{
+	char key[64];
+	const char *p, *end;
+
+	snprintf(key, sizeof(key), "{\"strategy\": \"%s\"", strategy);
+	p = strstr(json, key);
+	if (!p)
+		return -1;
+	end = strstr(p, ", \"seconds\"");
+	if (!end || (size_t)(end - p) >= len)
+		return -1;
+	memcpy(buf, p, end - p);
+	buf[end - p] = '\0';
+	return 0;
+}
+
+int main(void)
+{
+	static char kout[MAXOUT], sout[MAXOUT];
+	char cmd[512], k[1024], s[1024];
+	unsigned long long arena = 0;
+	const char *p;
+	unsigned int i;
+	int ret;
+
+	if (system("command -v fragctl >/dev/null 2>&1")) {
+		tap_skip("fragctl is not in the box", "kernel replay == sim");
+		return tap_done();
+	}
+	if (!tap_is_int(write_trace(), 0, "write the generated trace " TRACE))
+		return tap_done();
+	if (!tap_is_int(fl_box_load("arena_mb=4"), 0, "insmod arena_mb=4"))
+		return tap_done();
+	ret = run("fragctl --json replay " TRACE " 2>/dev/null", kout, sizeof(kout));
+	tap_ok(ret == 0, "fragctl replay (kernel) exits 0");
+	p = strstr(kout, "\"arena_bytes\": ");
+	if (p)
+		arena = strtoull(p + 15, NULL, 10);
+	tap_ok(arena >= (4ULL << 20), "kernel arena: %llu bytes", arena);
+	snprintf(cmd, sizeof(cmd),
+		 "fragctl --json replay " TRACE " --sim --arena %llu 2>&1", arena);
+	ret = run(cmd, sout, sizeof(sout));
+	tap_ok(ret == 0, "fragctl replay --sim --arena %llu exits 0", arena);
+	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
+		if (result_of(kout, strategies[i], k, sizeof(k))) {
+			if (i >= 2)
+				tap_skip("no pool ioctls in this module",
+					 "%s: kernel == sim", strategies[i]);
+			else
+				tap_fail("no kernel result", "%s: kernel == sim",
+					 strategies[i]);
+			continue;
+		}
+		if (result_of(sout, strategies[i], s, sizeof(s))) {
+			tap_fail("no sim result", "%s: kernel == sim", strategies[i]);
+			continue;
+		}
+		if (!tap_ok(!strcmp(k, s), "%s: kernel == sim", strategies[i])) {
+			tap_diag("kernel: %s", k);
+			tap_diag("sim:    %s", s);
+		} else {
+			tap_diag("%s", k);
+		}
+	}
+	ret = system("fragctl check >/dev/null 2>&1");
+	tap_ok(ret == 0, "arena consistent after the replays (fragctl check)");
+	tap_is_int(fl_box_unload(), 0, "rmmod");
+	return tap_done();
+}
