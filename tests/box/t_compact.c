@@ -33,7 +33,7 @@
 #define PAGE		4096ULL
 #define NPAGES		2048
 #define NCHILD		3
-#define STRESS_SEC	4
+#define STRESS_SEC	3
 
 static struct fraglab fl;
 
