@@ -153,6 +153,7 @@ stage_checkpatch() {
 
 main() {
 	local t0=$SECONDS
+	fl_lock
 	mkdir -p "$LOGDIR"
 	banner "deps"
 	if ! bash "$FL_ROOT/tests/vm/deps.sh"; then

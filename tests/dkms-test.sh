@@ -49,6 +49,8 @@ main() {
 	mapfile -t kvers < <(fl_kernels)
 	((${#kvers[@]})) || fl_die "no kernel to test"
 	mkdir -p "$FL_BUILD"
+	# /usr/src/fraglab-<ver> and the dkms tree are machine-wide
+	fl_lock /run/lock/fraglab-dkms.lock
 	: >"$LOG"
 
 	if dkms status -m fraglab -v "$VERSION" 2>/dev/null | grep -q .; then

@@ -92,6 +92,7 @@ build_initramfs() {
 
 main() {
 	local kvers=("$@") kver pids=() rc=0 i ok=()
+	fl_lock
 	if ((${#kvers[@]} == 0)); then
 		mapfile -t kvers < <(fl_kernels)
 	fi

@@ -4,6 +4,7 @@
 # need.  Idempotent: when everything is installed it only runs dpkg-query
 # (well under a second) and never touches apt.
 #
+# FRAGLAB_APT_UPDATED=1 skips "apt-get update" (the caller just ran it).
 # FRAGLAB_DEPS_OPTIONAL=0 makes a failure to install an optional package
 # (the PREEMPT_RT kernel) an error too.
 set -euo pipefail
@@ -37,7 +38,7 @@ missing() {
 APT_UPDATED=0
 apt_install() {
 	export DEBIAN_FRONTEND=noninteractive
-	if ((APT_UPDATED == 0)); then
+	if ((APT_UPDATED == 0)) && [[ ${FRAGLAB_APT_UPDATED:-0} != 1 ]]; then
 		log "apt-get update"
 		apt-get update -qq
 		APT_UPDATED=1

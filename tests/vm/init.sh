@@ -7,6 +7,7 @@
 #   flbox.mode=test|demo|shell   what to do (default test)
 #   flbox.tests=GLOB             only run tests whose name matches GLOB
 #   flbox.insmod="ARGS"          shell mode: extra insmod parameters
+#   flbox.test_timeout=SECONDS   per-test limit (default 120): SIGKILL after
 #
 # Channels: the kernel console is ttyS0.  In test and demo mode everything
 # this script and the tests print goes to ttyS1, which the kernel never
@@ -30,7 +31,8 @@ cmdline_arg() {
 MODE=$(cmdline_arg flbox.mode)
 TESTS=$(cmdline_arg flbox.tests)
 INSMOD_ARGS=$(cmdline_arg flbox.insmod)
-: "${MODE:=test}" "${TESTS:=*}"
+TEST_TIMEOUT=$(cmdline_arg flbox.test_timeout)
+: "${MODE:=test}" "${TESTS:=*}" "${TEST_TIMEOUT:=120}"
 
 export FRAGLAB_KO=/fraglab.ko
 export FRAGLAB_KVER=$(uname -r)
@@ -99,13 +101,15 @@ else
 		echo 255 >/tmp/rc
 		{
 			case "$t" in
-			*.sh) sh "/tests/$t" ;;
-			*) "/tests/$t" ;;
+			*.sh) timeout -s KILL "$TEST_TIMEOUT" sh "/tests/$t" ;;
+			*) timeout -s KILL "$TEST_TIMEOUT" "/tests/$t" ;;
 			esac
 			echo $? >/tmp/rc
 		} </dev/null 2>&1 | tee /tmp/out
 		rc=$(cat /tmp/rc)
-		if [ $rc -ne 0 ] && ! grep -q '^not ok' /tmp/out; then
+		if [ "$rc" = 137 ]; then
+			echo "not ok - $t: killed after ${TEST_TIMEOUT}s (per-test time limit)"
+		elif [ "$rc" -ne 0 ] && ! grep -q '^not ok' /tmp/out; then
 			echo "not ok - $t: exited with status $rc"
 		fi
 		if ! grep -qE '^(not )?ok' /tmp/out; then

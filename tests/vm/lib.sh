@@ -77,3 +77,19 @@ fl_kmod_build() {
 fl_kmod_warnings() {
 	grep -i 'warning' "$FL_BUILD/kmod/$1/build.log" || true
 }
+
+# fl_lock [LOCKFILE]: serialize with other box runs sharing this build/
+# directory (several people use one working tree).  Holds an exclusive flock
+# on fd 9 until the process exits; nested scripts inherit it through
+# FRAGLAB_LOCKED and do not lock again.
+fl_lock() {
+	local file=${1:-$FL_BUILD/.lock}
+	[[ ${FRAGLAB_LOCKED:-} == "$file" ]] && return 0
+	mkdir -p "$(dirname "$file")"
+	exec 9>>"$file"
+	if ! flock -n 9; then
+		fl_log "waiting for another run holding $file (up to 30 min)"
+		flock -w 1800 9 || fl_die "gave up waiting for $file"
+	fi
+	export FRAGLAB_LOCKED=$file
+}

@@ -11,7 +11,8 @@
 # Options: --no-build (reuse build/), --kernel KVER (demo/shell, or restrict
 # the test matrix to one kernel).  Environment: see docs/TESTING.md
 # (FRAGLAB_KERNELS, FRAGLAB_VM_TIMEOUT, FRAGLAB_VM_MEM, FRAGLAB_VM_SMP,
-# FRAGLAB_VM_JOBS, FRAGLAB_BOX_TESTS, FRAGLAB_VM_APPEND, FRAGLAB_INSMOD_ARGS).
+# FRAGLAB_VM_JOBS, FRAGLAB_BOX_TESTS, FRAGLAB_TEST_TIMEOUT, FRAGLAB_VM_APPEND,
+# FRAGLAB_INSMOD_ARGS).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -44,7 +45,7 @@ parse_args() {
 		shift
 	done
 	case $MODE in
-	test) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-240} ;;
+	test) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-300} ;;
 	demo) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-600} ;;
 	shell) VM_TIMEOUT=0 ;;
 	esac
@@ -82,8 +83,11 @@ qemu_cmd() {
 
 # boot_test KVER: one VM, logs in build/vm/KVER/, exit status in qemu.rc.
 boot_test() {
-	local kver=$1 dir=$FL_BUILD/vm/$1 append="flbox.mode=test" t0 t1
+	# loglevel=5: warnings and worse on the console as they happen (a hang
+	# still shows them); the full dmesg is dumped at the end anyway.
+	local kver=$1 dir=$FL_BUILD/vm/$1 append="loglevel=5 flbox.mode=test" t0 t1
 	[[ -n $BOX_TESTS ]] && append+=" flbox.tests=$BOX_TESTS"
+	[[ -n ${FRAGLAB_TEST_TIMEOUT:-} ]] && append+=" flbox.test_timeout=$FRAGLAB_TEST_TIMEOUT"
 	rm -f "$dir"/{console.log,tap.log,qemu.out,qemu.rc,time}
 	qemu_cmd "$kver" "$append"
 	t0=$(date +%s%N)
@@ -247,12 +251,15 @@ run_shell() {
 	fi
 	qemu_cmd "$kver" "quiet flbox.mode=shell flbox.insmod=\"${FRAGLAB_INSMOD_ARGS:-}\""
 	fl_log "booting $kver; leave with 'poweroff -f' or Ctrl-A X"
+	# qemu reads the initramfs at start: no need to keep other runs waiting
+	exec 9>&-
 	exec "${QEMU[@]}" -serial mon:stdio
 }
 
 main() {
 	parse_args "$@"
 	command -v qemu-system-x86_64 >/dev/null || fl_die "qemu-system-x86_64 missing: make deps"
+	fl_lock
 	case $MODE in
 	test) run_tests ;;
 	demo) run_demo ;;
