@@ -180,12 +180,13 @@ bool fl_mem_is_zero(const void *p, size_t size);
 #define FL_POOL_IOCTL		NULL
 #define FL_COMPACT_IOCTL	fl_compact_ioctl
 #define FL_PROBE_IOCTL		fl_probe_ioctl
-#define FL_BENCH_IOCTL		NULL
+#define FL_BENCH_IOCTL		fl_bench_ioctl
 
 /* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
-			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT)
+			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
+			 FRAGLAB_FEAT_BENCH)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -206,6 +207,9 @@ void fl_compact_dev_exit(struct fl_dev *d);
 int fl_compact_set_proactive(u64 value);
 u64 fl_compact_get_proactive(void);
 int fl_compact_arena_predict(struct fraglab_hugepages_arena *out);
+
+/* fl_bench.c: in-kernel benchmarks (0x50-0x5f) */
+long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 
 /* fl_debugfs.c */
 struct dentry;

@@ -144,5 +144,12 @@ if "$fragctl" export --help >/dev/null 2>&1; then
 	check "export --prometheus lines are well-formed" awk '!/^#/ && !/^[a-z_]+(\{[^}]*\})? [0-9.eE+-]+$/ { bad = 1 } END { exit bad }' "$tmp/prom"
 fi
 
+if "$fragctl" map --help >/dev/null 2>&1; then
+	"$fragctl" map --svg "$tmp/map.svg" --trace "$top/tests/data/peaks.trace" --strategy buddy --arena 8M --at 3000 >/dev/null
+	check "map --svg draws 2048 pages of an 8 MiB sim arena" test "$(grep -c '<rect x=.* fill=.#' "$tmp/map.svg")" -ge 2048
+	"$fragctl" map --svg "$tmp/map2.svg" 2>"$tmp/err"; rc=$?
+	check "map without --trace explains itself" test $rc -eq 2 -a -n "$(grep 'per-page ioctl' "$tmp/err")"
+fi
+
 echo "$pass passed, $fail failed"
 [[ $fail -eq 0 ]]

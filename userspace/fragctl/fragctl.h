@@ -50,6 +50,7 @@ extern const struct fc_cmd fc_cmds_slab[];
 extern const struct fc_cmd fc_cmds_replay[];
 extern const struct fc_cmd fc_cmds_audit[];
 extern const struct fc_cmd fc_cmds_probe[];
+extern const struct fc_cmd fc_cmds_bench[];
 
 /* cmd_compact.c: the arena HugePage prediction, for 'probe hugepages' too */
 int fc_compact_predict_print(struct fc_ctx *c);

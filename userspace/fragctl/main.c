@@ -26,6 +26,7 @@ static const struct fc_cmd *const fc_tables[] = {
 	fc_cmds_replay,
 	fc_cmds_audit,
 	fc_cmds_probe,
+	fc_cmds_bench,
 };
 
 static void fc_help(FILE *f)

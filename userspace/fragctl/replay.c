@@ -381,6 +381,8 @@ int rp_trace_load(const char *path, struct rp_trace *t, char *err,
 	return ret;
 }
 
+uint64_t rp_stop_at;
+
 /* ---- the replay loop --------------------------------------------------- */
 
 static double rp_now(void)
@@ -469,7 +471,7 @@ int rp_run(const struct rp_trace *t, struct rp_backend *b,
 		goto out;
 	step = t->nr_ops / 200 ? t->nr_ops / 200 : 1;
 	t0 = rp_now();
-	for (i = 0; i < t->nr_ops; i++) {
+	for (i = 0; i < t->nr_ops && (!rp_stop_at || i < rp_stop_at); i++) {
 		const struct rp_op *op = &t->ops[i];
 		uint64_t g = 0;
 

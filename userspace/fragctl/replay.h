@@ -139,6 +139,8 @@ typedef void (*rp_progress_fn)(void *arg, const char *name, uint64_t done,
 int rp_run(const struct rp_trace *t, struct rp_backend *b,
 	   struct rp_result *r, struct rp_series *s, rp_progress_fn progress,
 	   void *progress_arg);
+/* Stop after @stop_at ops (0: run all); used by fragctl map. */
+extern uint64_t rp_stop_at;
 
 /* Strategies in table order. */
 enum rp_strategy {
@@ -170,5 +172,7 @@ struct rp_sim_cfg {
 };
 int rp_sim_backend(int strategy, const struct rp_sim_cfg *cfg,
 		   uint32_t nr_slots, struct rp_backend *b);
+/* The sim backend's buddy allocator (for fragctl map --svg). */
+struct fl_buddy *rp_sim_buddy(void *priv);
 
 #endif /* FRAGCTL_REPLAY_H */

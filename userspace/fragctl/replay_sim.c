@@ -255,3 +255,8 @@ fail:
 	rp_sim_destroy(s);
 	return ret;
 }
+
+struct fl_buddy *rp_sim_buddy(void *priv)
+{
+	return ((struct rp_sim *)priv)->b;
+}

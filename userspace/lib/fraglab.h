@@ -96,6 +96,16 @@ const char *fraglab_compact_result_name(uint32_t result);
 int fraglab_hugepages_arena(struct fraglab *fl,
 			    struct fraglab_hugepages_arena *out);
 
+/*
+ * In-kernel benchmark pair (FRAGLAB_IOC_BENCH, CAP_SYS_ADMIN): which is a
+ * FRAGLAB_BENCH_*, param its order / object size / hole count / MiB;
+ * iterations and runs 0 pick the defaults (100000, 5).  Median per-op
+ * times of both sides land in *out.
+ */
+int fraglab_bench(struct fraglab *fl, uint32_t which, uint32_t param,
+		  uint32_t strategy, uint64_t iterations, uint32_t runs,
+		  struct fraglab_bench *out);
+
 const char *fraglab_strerror(int err);
 const char *fraglab_mt_name(unsigned int mt);
 int fraglab_mt_parse(const char *s);

@@ -397,6 +397,19 @@ int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
 	return fraglab_ioctl(fl, FRAGLAB_IOC_PROBE_SYSTEM, out);
 }
 
+int fraglab_bench(struct fraglab *fl, uint32_t which, uint32_t param,
+		  uint32_t strategy, uint64_t iterations, uint32_t runs,
+		  struct fraglab_bench *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->which = which;
+	out->param = param;
+	out->strategy = strategy;
+	out->iterations = iterations;
+	out->runs = runs;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_BENCH, out);
+}
+
 int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
 		    uint32_t flags, uint32_t threshold,
 		    struct fraglab_compact *out)

@@ -574,6 +574,69 @@ struct fraglab_probe_system {
 
 #define FRAGLAB_IOC_PROBE_SYSTEM	_IOWR(FRAGLAB_IOC_MAGIC, 0x40, struct fraglab_probe_system)
 
-/* 0x50-0x5f: benchmarks */
+/* ---- 0x50-0x5f: benchmarks -------------------------------------------- */
+
+/* fraglab_bench.which: what to measure (fraglab side vs kernel side) */
+#define FRAGLAB_BENCH_BUDDY	1	/* param order: fl_buddy vs alloc_pages */
+#define FRAGLAB_BENCH_SLAB	2	/* param size: fl_slab vs kmem_cache */
+#define FRAGLAB_BENCH_SLAB_BULK	3	/* the same, FRAGLAB_BENCH_BULK at once */
+#define FRAGLAB_BENCH_FIT	4	/* param holes, .strategy: vs genalloc */
+#define FRAGLAB_BENCH_COMPACT	5	/* param MiB: compaction vs memcpy */
+
+#define FRAGLAB_BENCH_BULK		16	/* objects per bulk call */
+#define FRAGLAB_BENCH_MAX_ITERS		10000000ULL
+#define FRAGLAB_BENCH_MAX_RUNS		15
+#define FRAGLAB_BENCH_MAX_HOLES		1000000
+#define FRAGLAB_BENCH_MAX_COMPACT_MB	64
+
+/* fraglab_bench.flags (out) */
+#define FRAGLAB_BENCH_NO_KERNEL		(1U << 0)	/* no kernel counterpart */
+#define FRAGLAB_BENCH_INIT_ON_ALLOC	(1U << 1)	/* kernel zeroes on alloc */
+#define FRAGLAB_BENCH_BUDGET_HIT	(1U << 2)	/* a side stopped early */
+#define FRAGLAB_BENCH_PREEMPT_ON	(1U << 3)	/* PREEMPT_RT: not disabled */
+
+/**
+ * struct fraglab_bench - FRAGLAB_IOC_BENCH: run one in-kernel pair
+ * (CAP_SYS_ADMIN).  Both sides run in the same call, alternating, with the
+ * same loop shape; each reports the median over @runs of its per-op time.
+ * @which: in: FRAGLAB_BENCH_*.
+ * @param: in: buddy order; slab object size (8..4096); fit hole count
+ *         (1..FRAGLAB_BENCH_MAX_HOLES); compaction arena MiB (4..64).
+ * @strategy: in: fit strategy (0 first, 1 next, 2 best, 3 worst).
+ * @runs: in: repetitions, 0 = 5, at most FRAGLAB_BENCH_MAX_RUNS.
+ * @iterations: in: operations per run, 0 = 100000, at most
+ *              FRAGLAB_BENCH_MAX_ITERS (an op is one alloc+free pair; for
+ *              compaction one 4 KiB page moved or copied).  A side that
+ *              needs more than 1 s per run stops early (BUDGET_HIT).
+ * @flags: out: FRAGLAB_BENCH_* flags.
+ * @pad: zero.
+ * @fl_ps: out: fraglab, median picoseconds per op.
+ * @fl_mcycles: out: fraglab, median get_cycles() per op, times 1000.
+ * @kernel_ps: out: kernel side, median picoseconds per op (0: none).
+ * @kernel_mcycles: out: kernel side, cycles per op times 1000.
+ * @fl_ops: out: fraglab ops timed in the last run.
+ * @kernel_ops: out: kernel ops timed in the last run.
+ * @bytes: out: compaction: bytes moved per run.
+ * @reserved: zero.
+ */
+struct fraglab_bench {
+	__u32 which;
+	__u32 param;
+	__u32 strategy;
+	__u32 runs;
+	__u64 iterations;
+	__u32 flags;
+	__u32 pad;
+	__u64 fl_ps;
+	__u64 fl_mcycles;
+	__u64 kernel_ps;
+	__u64 kernel_mcycles;
+	__u64 fl_ops;
+	__u64 kernel_ops;
+	__u64 bytes;
+	__u64 reserved[4];
+};
+
+#define FRAGLAB_IOC_BENCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x50, struct fraglab_bench)
 
 #endif /* _UAPI_LINUX_FRAGLAB_H */
