@@ -49,6 +49,7 @@ extern const struct fc_cmd fc_cmds_compact[];
 extern const struct fc_cmd fc_cmds_slab[];
 extern const struct fc_cmd fc_cmds_replay[];
 extern const struct fc_cmd fc_cmds_audit[];
+extern const struct fc_cmd fc_cmds_export[];
 extern const struct fc_cmd fc_cmds_probe[];
 extern const struct fc_cmd fc_cmds_bench[];
 

@@ -25,6 +25,7 @@ static const struct fc_cmd *const fc_tables[] = {
 	fc_cmds_slab,
 	fc_cmds_replay,
 	fc_cmds_audit,
+	fc_cmds_export,
 	fc_cmds_probe,
 	fc_cmds_bench,
 };
