@@ -56,6 +56,7 @@ struct fl_compact_params {
  * @order: that allocation's order.
  * @mt: its migrate type.
  * @owner_kind: its enum fl_owner_kind.
+ * @__pad: zero.
  */
 struct fl_compact_blocker {
 	u32 pageblock;
@@ -68,24 +69,41 @@ struct fl_compact_blocker {
 
 /**
  * struct fl_compact_result - what a run did.
+ * @status: enum fl_compact_status.
+ * @fragindex: fragmentation index for params.order before the run.
+ * @pageblocks_scanned: pageblocks the migration scanner visited.
+ * @nr_blocked: pinned pageblocks in the arena.
+ * @migrate_scanned: pages the migration scanner looked at.
+ * @free_scanned: pages the free scanner looked at.
+ * @isolated: allocations picked for a move.
+ * @moved: allocations moved.
+ * @pages_moved: pages moved.
+ * @bytes_copied: bytes copied (0 for a metadata-only buddy).
+ * @time_ns: duration.
+ * @nr_free_before: free blocks per order before.
+ * @nr_free_after: free blocks per order after.
+ * @hugepages_before: entirely free pageblocks before.
+ * @hugepages_after: entirely free pageblocks after.
+ * @nr_blockers: entries of @blockers filled.
+ * @blockers: the first pinned pageblocks, in address order.
  */
 struct fl_compact_result {
-	u32 status;			/* enum fl_compact_status */
-	s32 fragindex;			/* before, for params.order */
-	u32 pageblocks_scanned;		/* by the migration scanner */
-	u32 nr_blocked;			/* pinned pageblocks it met */
-	u64 migrate_scanned;		/* pages */
-	u64 free_scanned;		/* pages */
-	u64 isolated;			/* allocations picked for a move */
-	u64 moved;			/* allocations moved */
+	u32 status;
+	s32 fragindex;
+	u32 pageblocks_scanned;
+	u32 nr_blocked;
+	u64 migrate_scanned;
+	u64 free_scanned;
+	u64 isolated;
+	u64 moved;
 	u64 pages_moved;
 	u64 bytes_copied;
 	u64 time_ns;
 	u64 nr_free_before[FL_NR_ORDERS];
 	u64 nr_free_after[FL_NR_ORDERS];
-	u64 hugepages_before;		/* entirely free pageblocks */
+	u64 hugepages_before;
 	u64 hugepages_after;
-	u32 nr_blockers;		/* entries of @blockers filled */
+	u32 nr_blockers;
 	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
 };
 
@@ -106,21 +124,37 @@ struct fl_compact_ops {
 
 /**
  * struct fl_compact_pred - the arena HugePage prediction (issue 7).
- * Counts of "hugepages" are 2 MiB units: entirely free pageblocks.
+ * "Hugepages" are 2 MiB units: entirely free complete pageblocks.
+ * @free_pages: free pages now.
+ * @nr_free: free blocks per order now.
+ * @hugepages_now: entirely free pageblocks now.
+ * @nr_pageblocks: complete pageblocks (entirely inside one chunk).
+ * @pb_free: entirely free ones.
+ * @pb_movable: ones holding only free pages and movable user allocations.
+ * @pb_blocked: ones pinned by an unmovable allocation.
+ * @pb_huge: ones covered by an allocation of order >= 9.
+ * @movable_pages: allocated pages in the @pb_movable pageblocks.
+ * @obtainable_max: @pb_free + @pb_movable: the upper bound.
+ * @predicted_full: hugepages after a FULL compaction now (exact).
+ * @predicted_order: hugepages after an ORDER-mode order-9 compaction now.
+ * @predicted_full_status: the status that FULL run would report.
+ * @predicted_order_status: the status that ORDER run would report.
+ * @nr_blockers: entries of @blockers filled.
+ * @blockers: the first pinned pageblocks, in address order.
  */
 struct fl_compact_pred {
 	u64 free_pages;
 	u64 nr_free[FL_NR_ORDERS];
 	u64 hugepages_now;
-	u32 nr_pageblocks;	/* complete pageblocks (inside one chunk) */
-	u32 pb_free;		/* entirely free */
-	u32 pb_movable;		/* free + movable user allocations only */
-	u32 pb_blocked;		/* pinned by an unmovable allocation */
-	u32 pb_huge;		/* covered by an allocation of order >= 9 */
-	u64 movable_pages;	/* in @pb_movable pageblocks */
-	u64 obtainable_max;	/* pb_free + pb_movable: the upper bound */
-	u64 predicted_full;	/* hugepages after FULL compaction */
-	u64 predicted_order;	/* hugepages after ORDER-mode (order 9) */
+	u32 nr_pageblocks;
+	u32 pb_free;
+	u32 pb_movable;
+	u32 pb_blocked;
+	u32 pb_huge;
+	u64 movable_pages;
+	u64 obtainable_max;
+	u64 predicted_full;
+	u64 predicted_order;
 	u32 predicted_full_status;
 	u32 predicted_order_status;
 	u32 nr_blockers;
