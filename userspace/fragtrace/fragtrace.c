@@ -4,9 +4,9 @@
  *
  *   LD_PRELOAD=libfragtrace.so FRAGTRACE_OUT=trace.txt PROGRAM ARGS
  *
- * Every malloc, calloc, realloc, free, posix_memalign, aligned_alloc,
- * memalign, valloc, pvalloc and every anonymous mmap/munmap becomes one
- * line of text (format: docs/WORKLOADS.md, "Trace format"):
+ * Every malloc, calloc, realloc, reallocarray, free, posix_memalign,
+ * aligned_alloc, memalign, valloc, pvalloc and every anonymous mmap/munmap
+ * becomes one line of text (format: docs/WORKLOADS.md, "Trace format"):
  *
  *   SEQ OP TID NS ID SIZE ALIGN OLD
  *
@@ -498,6 +498,18 @@ FT_EXPORT void *realloc(void *old, size_t size)
 	errno = saved;
 	ft_leave();
 	return p;
+}
+
+/* glibc's reallocarray calls its realloc internally: route it through ours. */
+FT_EXPORT void *reallocarray(void *old, size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(old, total);
 }
 
 FT_EXPORT int posix_memalign(void **out, size_t align, size_t size)
