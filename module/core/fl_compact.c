@@ -89,8 +89,8 @@
  * copied) and runs the very same fl_compact_run() on it, FULL and ORDER
  * 9.  The predicted number of free 2 MiB blocks is exactly what a real
  * run on the unchanged arena obtains.  It also reports the upper bound
- * (pageblocks holding only free or movable pages) and the pinned
- * pageblocks with their blockers.
+ * (pageblocks holding only free or movable pages, and no more than the
+ * free pages can fill) and the pinned pageblocks with their blockers.
  */
 #include "fl_port.h"
 #include "fl_buddy.h"
@@ -901,7 +901,10 @@ int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred)
 	pred->free_pages = st.free_pages;
 	fl_memcpy(pred->nr_free, st.nr_free, sizeof(pred->nr_free));
 	fl_compact_classify(b, pred);
+	/* every pageblock needs 512 free pages, wherever the data goes */
 	pred->obtainable_max = pred->pb_free + pred->pb_movable;
+	if (pred->obtainable_max > st.free_pages >> FL_PAGEBLOCK_ORDER)
+		pred->obtainable_max = st.free_pages >> FL_PAGEBLOCK_ORDER;
 	ret = fl_compact_simulate(b, &c, FL_COMPACT_FULL, &pred->predicted_full,
 				  &pred->predicted_full_status);
 	if (!ret)

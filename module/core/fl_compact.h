@@ -134,7 +134,8 @@ struct fl_compact_ops {
  * @pb_blocked: ones pinned by an unmovable allocation.
  * @pb_huge: ones covered by an allocation of order >= 9.
  * @movable_pages: allocated pages in the @pb_movable pageblocks.
- * @obtainable_max: @pb_free + @pb_movable: the upper bound.
+ * @obtainable_max: min(@pb_free + @pb_movable, @free_pages / 512): the
+ *                  upper bound.
  * @predicted_full: hugepages after a FULL compaction now (exact).
  * @predicted_order: hugepages after an ORDER-mode order-9 compaction now.
  * @predicted_full_status: the status that FULL run would report.

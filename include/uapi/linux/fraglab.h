@@ -446,7 +446,8 @@ struct fraglab_compact {
  * @blocks_blocked: pageblocks pinned by an unmovable allocation.
  * @blocks_huge: pageblocks covered by an allocation of order >= 9.
  * @movable_pages: allocated pages in @blocks_movable.
- * @obtainable_max: blocks_free + blocks_movable: the upper bound.
+ * @obtainable_max: blocks_free + blocks_movable, at most free_pages / 512:
+ *                  the upper bound.
  * @predicted_full: exact 2 MiB blocks after FULL compaction now.
  * @predicted_order: exact 2 MiB blocks after ORDER-mode compaction to
  *                   order 9 (default threshold) now.
