@@ -4,8 +4,9 @@
  * fragctl replay --sim (the core compiled into fragctl) for the same trace.
  *
  * The trace is generated here (tests/data is not in the box): a plateau of
- * mixed sizes with a few large blocks, sized so that a 4 MiB arena runs
- * into failures (some of them with enough free memory: fragmentation).
+ * mixed sizes with a few large blocks, some reallocs and some aligned
+ * requests, sized so that a 4 MiB arena runs into failures (some of them
+ * with enough free memory: fragmentation).
  * Both replays run with --json; every deterministic field (footprint,
  * granted, fragmentation, largest free block, failures) must match per
  * strategy.  Only "seconds" and "ops_per_sec" may differ.  Strategies the
@@ -61,11 +62,21 @@ static int write_trace(void)
 			fprintf(f, "%" PRIu64 " f 1 0 %" PRIx64 " 0 0 0\n", seq++,
 				live[k]);
 			live[k] = live[--nlive];
-		} else {
+		} else if (nlive && lcg(&seed) % 20 == 0) {
+			/* realloc: a new block replaces live[k] */
+			unsigned int k = lcg(&seed) % nlive;
 			uint64_t id = next_id++;
 
-			fprintf(f, "%" PRIu64 " m 1 0 %" PRIx64 " %" PRIu64 " 0 0\n",
-				seq++, id, pick_size(&seed));
+			fprintf(f, "%" PRIu64 " r 1 0 %" PRIx64 " %" PRIu64 " 0 %" PRIx64 "\n",
+				seq++, id, pick_size(&seed), live[k]);
+			live[k] = id;
+		} else {
+			uint64_t id = next_id++, r = lcg(&seed) % 10;
+
+			/* one in ten aligned (posix_memalign): 64 B or a page */
+			fprintf(f, "%" PRIu64 " %c 1 0 %" PRIx64 " %" PRIu64 " %u 0\n",
+				seq++, r ? 'm' : 'p', id, pick_size(&seed),
+				r ? 0 : (lcg(&seed) & 1) ? 64 : 4096);
 			live[nlive++] = id;
 		}
 	}
