@@ -63,6 +63,7 @@ static void fc_bench_row(struct fc_bench_opts *o, const char *name,
 			 const char *cmp, double target)
 {
 	char ratio[16] = "-", kns[16] = "-", kcyc[16] = "-", tgt[16] = "-";
+	char fcyc[16] = "-";
 	const char *met = "-";
 	double r;
 
@@ -79,8 +80,10 @@ static void fc_bench_row(struct fc_bench_opts *o, const char *name,
 				o->missed++;
 		}
 	}
-	printf("%-33s%c %12.1f %12s %8s %9.0f %9s %8" PRIu64 "  %-9s %s\n",
-	       name, budget ? '*' : ' ', fl_ns, kns, ratio, fl_cyc, kcyc, ops,
+	if (fl_cyc > 0)
+		snprintf(fcyc, sizeof(fcyc), "%.0f", fl_cyc);
+	printf("%-33s%c %12.1f %12s %8s %9s %9s %8" PRIu64 "  %-9s %s\n",
+	       name, budget ? '*' : ' ', fl_ns, kns, ratio, fcyc, kcyc, ops,
 	       tgt, met);
 	fflush(stdout);
 }
