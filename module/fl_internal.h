@@ -177,7 +177,7 @@ bool fl_mem_is_zero(const void *p, size_t size);
  * one of these; NULL means its command range answers -ENOTTY.
  */
 #define FL_SLAB_IOCTL		fl_slab_ioctl
-#define FL_POOL_IOCTL		NULL
+#define FL_POOL_IOCTL		fl_pool_ioctl
 #define FL_COMPACT_IOCTL	fl_compact_ioctl
 #define FL_PROBE_IOCTL		fl_probe_ioctl
 #define FL_BENCH_IOCTL		fl_bench_ioctl
@@ -186,7 +186,7 @@ bool fl_mem_is_zero(const void *p, size_t size);
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
 			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
-			 FRAGLAB_FEAT_BENCH)
+			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -194,6 +194,13 @@ int fl_slab_dev_init(struct fl_dev *d);
 void fl_slab_dev_exit(struct fl_dev *d);
 void fl_slab_dev_release_file(struct fl_file *ff);
 int fl_slab_dev_check(char *msg, size_t len);
+
+/* fl_pool_dev.c: fit pools (0x20-0x2f), debugfs "pools/<id>/" */
+long fl_pool_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+int fl_pool_dev_init(struct fl_dev *d);
+void fl_pool_dev_exit(struct fl_dev *d);
+void fl_pool_dev_release_file(struct fl_file *ff);
+int fl_pool_dev_check(char *msg, size_t len);
 
 /* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
 long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);

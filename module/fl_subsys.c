@@ -24,9 +24,12 @@ int fl_subsys_init(struct fl_dev *d)
 	ret = fl_slab_dev_init(d);
 	if (ret)
 		return ret;
-	ret = fl_probe_init(d);
+	ret = fl_pool_dev_init(d);
 	if (ret)
 		goto slab_exit;
+	ret = fl_probe_init(d);
+	if (ret)
+		goto pool_exit;
 	ret = fl_compact_dev_init(d);
 	if (ret)
 		goto probe_exit;
@@ -34,6 +37,8 @@ int fl_subsys_init(struct fl_dev *d)
 
 probe_exit:
 	fl_probe_exit(d);
+pool_exit:
+	fl_pool_dev_exit(d);
 slab_exit:
 	fl_slab_dev_exit(d);
 	return ret;
@@ -49,6 +54,7 @@ void fl_subsys_exit(struct fl_dev *d)
 {
 	fl_compact_dev_exit(d);
 	fl_probe_exit(d);
+	fl_pool_dev_exit(d);
 	fl_slab_dev_exit(d);
 }
 
@@ -60,6 +66,7 @@ void fl_subsys_exit(struct fl_dev *d)
  */
 void fl_subsys_release_file(struct fl_file *ff)
 {
+	fl_pool_dev_release_file(ff);
 	fl_slab_dev_release_file(ff);
 }
 
@@ -76,6 +83,9 @@ int fl_subsys_check(char *msg, size_t len)
 	int ret;
 
 	ret = fl_slab_dev_check(msg, len);
+	if (ret)
+		return ret;
+	ret = fl_pool_dev_check(msg, len);
 	if (ret)
 		return ret;
 	return 0;

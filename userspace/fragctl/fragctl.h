@@ -47,6 +47,7 @@ struct fc_cmd {
 extern const struct fc_cmd fc_cmds_buddy[];
 extern const struct fc_cmd fc_cmds_compact[];
 extern const struct fc_cmd fc_cmds_slab[];
+extern const struct fc_cmd fc_cmds_pool[];
 extern const struct fc_cmd fc_cmds_replay[];
 extern const struct fc_cmd fc_cmds_audit[];
 extern const struct fc_cmd fc_cmds_export[];

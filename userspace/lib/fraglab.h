@@ -63,6 +63,32 @@ int fraglab_obj_free(struct fraglab *fl, uint32_t cache_id, uint64_t handle);
 int fraglab_obj_batch(struct fraglab *fl, uint32_t op, struct fraglab_obj *objs,
 		      uint32_t count, uint32_t *done);
 
+/*
+ * Fit pools: contiguous byte ranges placed first/next/best/worst fit.
+ * Allocations are named by handle (FRAGLAB_KIND_POOL) and arena offset;
+ * they cannot be mmap()ed.  fraglab_pool_create() fills pc (pool_id,
+ * pool_bytes, base, nr_segments) if pc is not NULL.
+ */
+int fraglab_pool_create(struct fraglab *fl, uint64_t size, uint32_t granularity,
+			uint32_t strategy, struct fraglab_pool_create *pc);
+int fraglab_pool_destroy(struct fraglab *fl, uint32_t pool_id);
+int fraglab_pool_set_strategy(struct fraglab *fl, uint32_t pool_id,
+			      uint32_t strategy);
+int fraglab_pool_alloc(struct fraglab *fl, uint32_t pool_id, uint64_t size,
+		       uint64_t align, uint32_t flags,
+		       struct fraglab_pool_alloc *out);
+int fraglab_pool_free(struct fraglab *fl, uint32_t pool_id, uint64_t handle);
+int fraglab_pool_batch(struct fraglab *fl, uint32_t op,
+		       struct fraglab_pool_alloc *elems, uint32_t count,
+		       uint32_t *done);
+int fraglab_pool_info(struct fraglab *fl, uint32_t pool_id,
+		      struct fraglab_pool_info *pi);
+int fraglab_pool_compact(struct fraglab *fl, uint32_t pool_id,
+			 struct fraglab_pool_compact *out);
+/* "first-fit".."worst-fit" (also "first".."worst"); -EINVAL if unknown. */
+const char *fraglab_pool_strategy_name(uint32_t strategy);
+int fraglab_pool_strategy_parse(const char *name);
+
 /* Raw ioctl with errno mapping, for commands added by later layers. */
 int fraglab_ioctl(struct fraglab *fl, unsigned long cmd, void *arg);
 

@@ -279,6 +279,137 @@ int fraglab_obj_batch(struct fraglab *fl, uint32_t op, struct fraglab_obj *objs,
 	return ret;
 }
 
+int fraglab_pool_create(struct fraglab *fl, uint64_t size, uint32_t granularity,
+			uint32_t strategy, struct fraglab_pool_create *pc)
+{
+	struct fraglab_pool_create c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	c.granularity = granularity;
+	c.strategy = strategy;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_POOL_CREATE, &c);
+	if (!ret && pc)
+		*pc = c;
+	return ret;
+}
+
+static int fraglab_pool_op(struct fraglab *fl, unsigned long cmd,
+			   uint32_t pool_id, uint32_t value)
+{
+	struct fraglab_pool_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.pool_id = pool_id;
+	op.value = value;
+	return fraglab_ioctl(fl, cmd, &op);
+}
+
+int fraglab_pool_destroy(struct fraglab *fl, uint32_t pool_id)
+{
+	return fraglab_pool_op(fl, FRAGLAB_IOC_POOL_DESTROY, pool_id, 0);
+}
+
+int fraglab_pool_set_strategy(struct fraglab *fl, uint32_t pool_id,
+			      uint32_t strategy)
+{
+	return fraglab_pool_op(fl, FRAGLAB_IOC_POOL_SET_STRATEGY, pool_id,
+			       strategy);
+}
+
+int fraglab_pool_alloc(struct fraglab *fl, uint32_t pool_id, uint64_t size,
+		       uint64_t align, uint32_t flags,
+		       struct fraglab_pool_alloc *out)
+{
+	struct fraglab_pool_alloc a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.pool_id = pool_id;
+	a.size = size;
+	a.align = align;
+	a.flags = flags;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_POOL_ALLOC, &a);
+	if (!ret && out)
+		*out = a;
+	return ret;
+}
+
+int fraglab_pool_free(struct fraglab *fl, uint32_t pool_id, uint64_t handle)
+{
+	struct fraglab_pool_alloc a;
+
+	memset(&a, 0, sizeof(a));
+	a.pool_id = pool_id;
+	a.handle = handle;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_POOL_FREE, &a);
+}
+
+int fraglab_pool_batch(struct fraglab *fl, uint32_t op,
+		       struct fraglab_pool_alloc *elems, uint32_t count,
+		       uint32_t *done)
+{
+	struct fraglab_pool_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)elems;
+	b.count = count;
+	b.op = op;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_POOL_BATCH, &b);
+	if (done)
+		*done = b.done;
+	return ret;
+}
+
+int fraglab_pool_info(struct fraglab *fl, uint32_t pool_id,
+		      struct fraglab_pool_info *pi)
+{
+	memset(pi, 0, sizeof(*pi));
+	pi->pool_id = pool_id;
+	return fraglab_ioctl(fl, FRAGLAB_IOC_POOL_INFO, pi);
+}
+
+int fraglab_pool_compact(struct fraglab *fl, uint32_t pool_id,
+			 struct fraglab_pool_compact *out)
+{
+	struct fraglab_pool_compact c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.pool_id = pool_id;
+	ret = fraglab_ioctl(fl, FRAGLAB_IOC_POOL_COMPACT, &c);
+	if (!ret && out)
+		*out = c;
+	return ret;
+}
+
+static const char * const fraglab_pool_strategies[FRAGLAB_POOL_STRATEGIES] = {
+	"first-fit", "next-fit", "best-fit", "worst-fit",
+};
+
+const char *fraglab_pool_strategy_name(uint32_t strategy)
+{
+	return strategy < FRAGLAB_POOL_STRATEGIES ?
+	       fraglab_pool_strategies[strategy] : "?";
+}
+
+int fraglab_pool_strategy_parse(const char *name)
+{
+	unsigned int i;
+	size_t n;
+
+	for (i = 0; i < FRAGLAB_POOL_STRATEGIES; i++) {
+		n = strlen(fraglab_pool_strategies[i]) - 4;	/* "-fit" */
+		if (!strcmp(name, fraglab_pool_strategies[i]) ||
+		    (strlen(name) == n &&
+		     !strncmp(name, fraglab_pool_strategies[i], n)))
+			return i;
+	}
+	return -EINVAL;
+}
+
 int fraglab_read_file(const char *path, char **text)
 {
 	size_t cap = 4096, len = 0;

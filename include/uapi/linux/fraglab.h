@@ -344,7 +344,189 @@ struct fraglab_cache_info {
 #define FRAGLAB_IOC_OBJ_BATCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x15, struct fraglab_obj_batch)
 #define FRAGLAB_IOC_CACHE_INFO		_IOWR(FRAGLAB_IOC_MAGIC, 0x16, struct fraglab_cache_info)
 
-/* 0x20-0x2f: fit pools */
+/* ---- 0x20-0x2f: fit pools --------------------------------------------- */
+
+/* fraglab_pool_create.strategy, fraglab_pool_op.value (SET_STRATEGY) */
+#define FRAGLAB_POOL_FIRST_FIT	0	/* lowest-address hole that fits */
+#define FRAGLAB_POOL_NEXT_FIT	1	/* first fit from the roving pointer */
+#define FRAGLAB_POOL_BEST_FIT	2	/* smallest hole that fits */
+#define FRAGLAB_POOL_WORST_FIT	3	/* largest hole */
+#define FRAGLAB_POOL_STRATEGIES	4
+
+#define FRAGLAB_POOL_MIN_GRAN		16	/* granularity bounds, bytes */
+#define FRAGLAB_POOL_MAX_GRAN		4096
+#define FRAGLAB_POOL_DEFAULT_GRAN	64	/* granularity 0 means this */
+
+/* fraglab_pool_alloc.flags */
+#define FRAGLAB_POOL_ALLOC_MOVABLE	(1U << 0)	/* pool compaction may move it */
+#define FRAGLAB_POOL_ALLOC_FLAGS	FRAGLAB_POOL_ALLOC_MOVABLE
+
+/* fraglab_pool_info.hist: bucket b counts holes of 2^b .. 2^(b+1)-1 bytes */
+#define FRAGLAB_POOL_HIST_BUCKETS	48
+
+/**
+ * struct fraglab_pool_create - FRAGLAB_IOC_POOL_CREATE.
+ * @size: in: pool bytes, rounded up to whole pages; taken from the buddy
+ *        (max-order blocks first), so a pool may span several segments and
+ *        no allocation ever crosses a segment boundary.
+ * @granularity: in: 0 (FRAGLAB_POOL_DEFAULT_GRAN) or a power of two
+ *               16..4096; requests are rounded up to it.
+ * @strategy: in: FRAGLAB_POOL_*_FIT.
+ * @pool_id: out: id for the other pool commands (valid on this fd).
+ * @flags: in: must be 0.
+ * @pool_bytes: out: bytes in the pool.
+ * @base: out: arena byte offset of the pool's first segment.
+ * @nr_segments: out: physically contiguous segments.
+ */
+struct fraglab_pool_create {
+	__u64 size;
+	__u32 granularity;
+	__u32 strategy;
+	__u32 pool_id;
+	__u32 flags;
+	__u64 pool_bytes;
+	__u64 base;
+	__u32 nr_segments;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_pool_op - FRAGLAB_IOC_POOL_DESTROY / _SET_STRATEGY.
+ * @pool_id: in.
+ * @value: in: the strategy (SET_STRATEGY), 0 for DESTROY.
+ */
+struct fraglab_pool_op {
+	__u32 pool_id;
+	__u32 value;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_pool_alloc - FRAGLAB_IOC_POOL_ALLOC / _FREE, batch element.
+ * @pool_id: in.
+ * @flags: in (alloc): FRAGLAB_POOL_ALLOC_*; 0 for free.
+ * @size: in (alloc): bytes, 1..pool size.
+ * @align: in (alloc): 0 or a power of two; the arena offset is a multiple
+ *         of max(@align, granularity).
+ * @result: out (batches): 0 or a negative errno for this element.
+ * @handle: out (alloc) / in (free).  A FRAGLAB_KIND_POOL handle:
+ *          FRAGLAB_IOC_QUERY reports its current offset (compaction moves
+ *          it).  Pool allocations cannot be mmap()ed.
+ * @offset: out (alloc): arena byte offset.
+ * @granted: out (alloc): bytes granted (size rounded up to the granularity).
+ *
+ * The memory handed out is zeroed.
+ */
+struct fraglab_pool_alloc {
+	__u32 pool_id;
+	__u32 flags;
+	__u64 size;
+	__u64 align;
+	__s32 result;
+	__u32 pad;
+	__u64 handle;
+	__u64 offset;
+	__u64 granted;
+	__u64 reserved;
+};
+
+/* fraglab_pool_batch.op */
+#define FRAGLAB_POOL_BATCH_ALLOC	1
+#define FRAGLAB_POOL_BATCH_FREE		2
+
+/**
+ * struct fraglab_pool_batch - FRAGLAB_IOC_POOL_BATCH.
+ * @ptr: in: user pointer to struct fraglab_pool_alloc[count].
+ * @count: in: 1..FRAGLAB_BATCH_MAX.
+ * @op: in: FRAGLAB_POOL_BATCH_*.
+ * @done: out: elements processed (stops at the first failure; that
+ *        element's .result says why).
+ */
+struct fraglab_pool_batch {
+	__u64 ptr;
+	__u32 count;
+	__u32 op;
+	__u32 done;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/**
+ * struct fraglab_pool_info - FRAGLAB_IOC_POOL_INFO.
+ * @pool_id: in; everything else out (in: zero).
+ * @ext_frag_permille: 1000 * (1 - largest_hole / free_bytes).
+ * @fail_fragmented: failed allocations although free_bytes was enough
+ *                   (no single hole was): external fragmentation.
+ * @fail_nomem: failed allocations with not enough free bytes at all.
+ * @rover: next-fit roving pointer (arena byte offset).
+ * @hist: holes per size bucket (FRAGLAB_POOL_HIST_BUCKETS).
+ */
+struct fraglab_pool_info {
+	__u32 pool_id;
+	__u32 strategy;
+	__u32 granularity;
+	__u32 nr_segments;
+	__u64 pool_bytes;
+	__u64 base;
+	__u64 free_bytes;
+	__u64 nr_holes;
+	__u64 largest_hole;
+	__u32 ext_frag_permille;
+	__u32 pad;
+	__u64 nr_allocated;
+	__u64 nr_movable;
+	__u64 allocated_bytes;
+	__u64 requested_bytes;
+	__u64 allocs;
+	__u64 frees;
+	__u64 fail_fragmented;
+	__u64 fail_nomem;
+	__u64 moves;
+	__u64 moved_bytes;
+	__u64 rover;
+	__u64 hist[FRAGLAB_POOL_HIST_BUCKETS];
+	__u64 reserved[4];
+};
+
+/**
+ * struct fraglab_pool_compact - FRAGLAB_IOC_POOL_COMPACT: slide movable
+ * allocations to the start of their segment; pinned ones stay, so the
+ * free space becomes one hole between consecutive pinned allocations.
+ * @pool_id: in.
+ * @flags: in: must be 0.
+ * @moved: out: allocations moved (contents copied, handles kept).
+ * @moved_bytes: out: bytes copied.
+ * @holes_before: out: holes before.
+ * @holes_after: out: holes after.
+ * @largest_before: out: largest hole before.
+ * @largest_after: out: largest hole after.
+ * @free_bytes: out: free bytes (unchanged by compaction).
+ * @time_ns: out: duration.
+ */
+struct fraglab_pool_compact {
+	__u32 pool_id;
+	__u32 flags;
+	__u64 moved;
+	__u64 moved_bytes;
+	__u64 holes_before;
+	__u64 holes_after;
+	__u64 largest_before;
+	__u64 largest_after;
+	__u64 free_bytes;
+	__u64 time_ns;
+	__u64 reserved[2];
+};
+
+#define FRAGLAB_IOC_POOL_CREATE		_IOWR(FRAGLAB_IOC_MAGIC, 0x20, struct fraglab_pool_create)
+#define FRAGLAB_IOC_POOL_DESTROY	_IOWR(FRAGLAB_IOC_MAGIC, 0x21, struct fraglab_pool_op)
+#define FRAGLAB_IOC_POOL_SET_STRATEGY	_IOWR(FRAGLAB_IOC_MAGIC, 0x22, struct fraglab_pool_op)
+#define FRAGLAB_IOC_POOL_ALLOC		_IOWR(FRAGLAB_IOC_MAGIC, 0x23, struct fraglab_pool_alloc)
+#define FRAGLAB_IOC_POOL_FREE		_IOWR(FRAGLAB_IOC_MAGIC, 0x24, struct fraglab_pool_alloc)
+#define FRAGLAB_IOC_POOL_BATCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x25, struct fraglab_pool_batch)
+#define FRAGLAB_IOC_POOL_INFO		_IOWR(FRAGLAB_IOC_MAGIC, 0x26, struct fraglab_pool_info)
+#define FRAGLAB_IOC_POOL_COMPACT	_IOWR(FRAGLAB_IOC_MAGIC, 0x27, struct fraglab_pool_compact)
+
 /* ---- 0x30-0x3f: compaction ------------------------------------------- */
 
 /* fraglab_compact.mode */
