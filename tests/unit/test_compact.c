@@ -689,3 +689,60 @@ TEST(prediction_with_holes_and_metadata_only)
 	CHECK_INV(b);
 	fl_buddy_destroy(b);
 }
+
+/* RECLAIMABLE user pages move by default and pin with MOVABLE_ONLY. */
+TEST(reclaimable_moves_unless_movable_only)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(!arena_make(&a, &pages, 1, false));
+	for (i = 0; i < 2048; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, i % 512 == 7 ? FL_MT_RECLAIMABLE :
+				       FL_MT_MOVABLE, FL_OWN_USER, i + 1, &idx[i]), 0);
+	for (i = 0; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, idx[i]), 0);
+
+	p.flags = FL_COMPACT_MOVABLE_ONLY;
+	REQUIRE(!fl_compact_run(a.b, &p, NULL, NULL, &r));
+	CHECK_EQ(r.status, FL_COMPACT_BLOCKED_UNMOVABLE);
+	CHECK_EQ(r.nr_blocked, 4);
+	CHECK_EQ(r.blockers[0].mt, FL_MT_RECLAIMABLE);
+	CHECK_EQ(r.moved, 0);
+
+	p.flags = 0;
+	REQUIRE(!fl_compact_run(a.b, &p, NULL, NULL, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(r.nr_blocked, 0);
+	CHECK_EQ(r.hugepages_after, 2);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
+/* The proactive score is extfrag_for_order(9) of the live free counts. */
+TEST(score_matches_metrics)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_buddy_stats st;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	CHECK_EQ(fl_compact_score(a.b, 9), 0);
+	for (i = 0; i < 1024; i++)
+		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE, FL_OWN_USER, i + 1,
+				       &idx[i]), 0);
+	for (i = 0; i < 1024; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, idx[i]), 0);
+	fl_buddy_get_stats(a.b, &st);
+	CHECK_EQ(fl_compact_score(a.b, 9), fl_metrics_extfrag_for_order(st.nr_free, 9));
+	/* 512 free order-0 pages next to 1024 free in order-10: 33% */
+	CHECK_EQ(fl_compact_score(a.b, 9), 512 * 100 / 1536);
+	arena_free(&a);
+}

@@ -170,6 +170,8 @@ static int cmd_compact(struct fc_ctx *c, int argc, char **argv)
 		return fc_usage("compact takes options only: [--order N] [--full] [--threshold N] [--movable-only]");
 	if (order_s && (fc_parse_u64(order_s, &order) || order >= FRAGLAB_NR_ORDERS))
 		return fc_usage("--order needs 0..%u, got '%s'", FRAGLAB_NR_ORDERS - 1, order_s);
+	if (!order_s && order > c->fl.version.max_order)
+		order = c->fl.version.max_order;	/* small max_order arenas */
 	if (order > c->fl.version.max_order)
 		return fc_usage("--order %" PRIu64 ": the arena's largest order is %u",
 				order, c->fl.version.max_order);
