@@ -152,6 +152,21 @@ are copied into one pageblock and the other becomes a free 2 MiB block."
 fi
 
 if have fragctl; then
+	heading "Fit pools: first, best and worst fit on the same holes"
+	say "A 64 KiB pool of 1 KiB granules gets holes of 5K, 2K, 9K and 3K \
+(1K allocations in between, the rest filled). Then the same 2K request once \
+per strategy: first fit takes the first hole (B+1K), best fit the 2K hole \
+(B+7K), worst fit the largest hole (B+10K). See docs/POOLS.md."
+	L='pool create 64K --granularity 1K; pool alloc . 1K; pool alloc . 5K; pool alloc . 1K; pool alloc . 2K; pool alloc . 1K; pool alloc . 9K; pool alloc . 1K; pool alloc . 3K; pool alloc . 1K; pool alloc . 40K; pool free . @2 @4 @6 @8'
+	for s in first-fit best-fit worst-fit; do
+		echo
+		echo "# fragctl -c '<holes 5K,2K,9K,3K>; pool strategy . $s; pool alloc . 2K; pool holes .'"
+		fragctl -c "$L; pool strategy . $s; pool alloc . 2K; pool holes ." 2>&1 |
+			grep -v '^@[0-9] \|^@10 \|^freed'
+	done
+fi
+
+if have fragctl; then
 	heading "Replay: one heap trace, six allocators"
 	say "fragctl replay runs a heap trace (recorded from a real program with \
 libfragtrace.so, docs/WORKLOADS.md) through fraglab's buddy, slab and four fit \

@@ -4,13 +4,13 @@
  *
  *   pool create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit]
  *                    [--granularity N]
- *   pool alloc ID SIZE [--align N] [--movable] [COUNT]
+ *   pool alloc ID SIZE [--align N] [--movable] [--try] [COUNT]
  *   pool free ID HANDLE...|--all     pool strategy ID NAME
  *   pool info ID     pool holes ID     pool map ID
  *   pool compact ID  pool destroy ID
  *
  * ID is the pool id printed by "pool create" (the kernel's, valid on this
- * session's open file).  Allocations are numbered @N like every other
+ * session's open file), or "." for the pool this session created last.  Allocations are numbered @N like every other
  * allocation of the session.  Pools live as long as the fragctl session.
  */
 #include <errno.h>
@@ -46,12 +46,19 @@ static int fc_pool_fail(const char *what, uint32_t id, int err)
 	}
 }
 
+/* The pool this session created last: "." names it in scripts. */
+static uint32_t fc_last_pool;
+
 static int fc_pool_id(const char *s, uint32_t *id)
 {
 	uint64_t v;
 
+	if (!strcmp(s, ".") && fc_last_pool) {
+		*id = fc_last_pool;
+		return 0;
+	}
 	if (fc_parse_u64(s, &v) || !v || v > UINT32_MAX) {
-		fc_usage("'%s' is not a pool id (the number printed by pool create)", s);
+		fc_usage("'%s' is not a pool id (the number printed by pool create, or . for the last one)", s);
 		return 1;
 	}
 	*id = v;
@@ -90,6 +97,7 @@ static int pool_create(struct fc_ctx *c, int argc, char **argv)
 	}
 	if (ret)
 		return fc_fail("pool create", ret);
+	fc_last_pool = pc.pool_id;
 	if (c->json)
 		printf("{\"pool_id\":%u,\"pool_bytes\":%" PRIu64 ",\"base\":%" PRIu64 ",\"segments\":%u,\"strategy\":\"%s\",\"granularity\":%u}\n",
 		       pc.pool_id, (uint64_t)pc.pool_bytes, (uint64_t)pc.base,
@@ -107,6 +115,7 @@ static int pool_alloc(struct fc_ctx *c, int argc, char **argv)
 {
 	const char *align_s = fc_opt(&argc, argv, "--align");
 	bool movable = fc_flag(&argc, argv, "--movable");
+	bool soft = fc_flag(&argc, argv, "--try");
 	struct fraglab_pool_alloc a;
 	uint64_t size, align = 0, count = 1, i;
 	unsigned int n = 0;
@@ -114,7 +123,7 @@ static int pool_alloc(struct fc_ctx *c, int argc, char **argv)
 	int ret;
 
 	if (argc < 3 || argc > 4)
-		return fc_usage("usage: pool alloc ID SIZE [--align N] [--movable] [COUNT]");
+		return fc_usage("usage: pool alloc ID SIZE [--align N] [--movable] [--try] [COUNT]");
 	if (fc_pool_id(argv[1], &id))
 		return 1;
 	if (fc_parse_size(argv[2], &size) || !size)
@@ -131,7 +140,9 @@ static int pool_alloc(struct fc_ctx *c, int argc, char **argv)
 			if (count > 1)
 				fprintf(stderr, "fragctl: pool alloc: %" PRIu64 " of %" PRIu64 " allocated\n",
 					i, count);
-			return fc_pool_fail("pool alloc", id, ret);
+			fc_pool_fail("pool alloc", id, ret);
+			/* --try: a failed placement is a result, not an error */
+			return soft && ret == -ENOMEM ? 0 : 1;
 		}
 		n = fc_remember(c, a.handle);
 		if (c->json && count == 1)
@@ -439,7 +450,7 @@ static int cmd_pool(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_pool[] = {
-	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N] | alloc ID SIZE [--align N] [--movable] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | holes ID | map ID | compact ID | destroy ID",
+	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N] | alloc ID SIZE [--align N] [--movable] [--try] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | holes ID | map ID | compact ID | destroy ID",
 	  "contiguous fit pools: first/next/best/worst fit, holes, compaction", cmd_pool, true },
 	{ NULL }
 };
