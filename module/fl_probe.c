@@ -43,7 +43,9 @@
  * Locking: fl_probe_lock (mutex) only around trials; zone->lock (spinlock,
  * irqsave) only while copying one zone's free counts.  No fraglab lock is
  * held while the kernel allocates, so the trial may sleep in compaction.
- * The debugfs arena section takes nothing but what fl_fill_stats() takes.
+ * The debugfs arena section takes nothing itself: fl_fill_stats() and the
+ * compaction engine's fl_compact_arena_predict() (which takes fl_dev.lock)
+ * do their own locking.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -449,6 +451,27 @@ static void fl_probe_show_system(struct seq_file *m,
 		   READ_ONCE(fl_probe_max));
 }
 
+/* The compaction engine's exact prediction, when it can run. */
+static void fl_probe_show_prediction(struct seq_file *m)
+{
+	struct fraglab_hugepages_arena *h;
+	int ret;
+
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	ret = h ? fl_compact_arena_predict(h) : -ENOMEM;
+	if (ret) {
+		seq_printf(m, "after compaction: no prediction (%d)\n", ret);
+	} else {
+		seq_printf(m, "pageblocks: %u in the arena, %u free, %u movable, %u blocked by unmovable allocations, %u covered by order >= 9\n",
+			   h->nr_blocks, h->blocks_free, h->blocks_movable,
+			   h->blocks_blocked, h->blocks_huge);
+		seq_printf(m, "after compaction (exact prediction): %llu with full compaction, %llu with order-9 compaction (upper bound %llu)\n",
+			   h->predicted_full, h->predicted_order,
+			   h->obtainable_max);
+	}
+	kfree(h);
+}
+
 static void fl_probe_show_arena(struct seq_file *m)
 {
 	struct fraglab_stats s;
@@ -463,7 +486,7 @@ static void fl_probe_show_arena(struct seq_file *m)
 	seq_printf(m, "free order-9 blocks: %llu, order-10 blocks: %llu\n",
 		   s.nr_free[9], s.nr_free[10]);
 	seq_printf(m, "hugepages now (2 MiB units): %llu\n", now);
-	seq_puts(m, "after compaction: see fragctl compact (prediction not in this module build)\n");
+	fl_probe_show_prediction(m);
 }
 
 static int fl_probe_hugepages_show(struct seq_file *m, void *v)

@@ -128,6 +128,18 @@ if have fragctl; then
 	show fragctl status
 fi
 
+if have fragctl && fragctl probe hugepages --system >/dev/null 2>&1; then
+	heading "HugePages on the real machine: can the kernel give 2 MiB blocks?"
+	say "The same question for this VM's own buddy allocator: free blocks per \
+zone (the numbers of /proc/buddyinfo, read under the zone lock), the kernel's \
+order-9 indices, pageblock types, and a trial: 4 order-9 allocations without \
+compaction, then 4 with it, each freed at once."
+	show fragctl probe hugepages --system --try 4 --compact
+	say "fragctl compare: the arena next to /proc/buddyinfo, and the module's \
+counts checked against /proc/buddyinfo read at the same moment."
+	show fragctl compare
+fi
+
 if have fragctl && [ -r $DBG/compaction ]; then
 	heading "Compaction: a checkerboard, cured"
 	say "One fragctl session allocates 1024 single pages (4 MiB), frees every \

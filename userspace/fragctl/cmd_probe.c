@@ -140,9 +140,18 @@ static void fc_print_orders_json(const __u64 *nr_free)
 
 /* ---- probe hugepages (arena) --------------------------------------------- */
 
+/* The compaction engine's exact prediction; false if the module lacks it. */
+static bool fc_arena_prediction(struct fc_ctx *c, struct fraglab_hugepages_arena *h)
+{
+	memset(h, 0, sizeof(*h));
+	return !fraglab_ioctl(&c->fl, FRAGLAB_IOC_HUGEPAGES_ARENA, h);
+}
+
 static int fc_probe_arena(struct fc_ctx *c)
 {
+	struct fraglab_hugepages_arena h;
 	struct fraglab_stats st;
+	bool pred;
 	uint64_t now;
 	int ret;
 
@@ -150,12 +159,24 @@ static int fc_probe_arena(struct fc_ctx *c)
 	if (ret)
 		return fc_fail("stats", ret);
 	now = fc_hugepages(st.nr_free);
+	pred = fc_arena_prediction(c, &h);
 	if (c->json) {
 		printf("{\"arena\":{\"free_pages\":%" PRIu64 ",\"total_pages\":%" PRIu64
 		       ",\"free_order9\":%" PRIu64 ",\"free_order10\":%" PRIu64
-		       ",\"hugepages_now\":%" PRIu64 ",\"prediction\":null}}\n",
+		       ",\"hugepages_now\":%" PRIu64 ",\"prediction\":",
 		       (uint64_t)st.free_pages, (uint64_t)st.total_pages,
 		       (uint64_t)st.nr_free[9], (uint64_t)st.nr_free[10], now);
+		if (pred)
+			printf("{\"blocks\":%u,\"free\":%u,\"movable\":%u,\"blocked\":%u,"
+			       "\"huge\":%u,\"obtainable_max\":%" PRIu64
+			       ",\"predicted_full\":%" PRIu64 ",\"predicted_order\":%" PRIu64 "}",
+			       h.nr_blocks, h.blocks_free, h.blocks_movable,
+			       h.blocks_blocked, h.blocks_huge,
+			       (uint64_t)h.obtainable_max, (uint64_t)h.predicted_full,
+			       (uint64_t)h.predicted_order);
+		else
+			printf("null");
+		printf("}}\n");
 		return 0;
 	}
 	printf("arena: HugePage (2 MiB, order 9) availability in fraglab's buddy\n");
@@ -165,7 +186,16 @@ static int fc_probe_arena(struct fc_ctx *c)
 	       (uint64_t)st.nr_free[9], (uint64_t)st.nr_free[10]);
 	printf("HugePages obtainable now: %" PRIu64 " (%" PRIu64 " MiB)\n", now,
 	       now * 2);
-	printf("after compaction: no prediction in this module build (fragctl probe hugepages --system probes the real machine)\n");
+	if (!pred) {
+		printf("after compaction: no prediction from this module build\n");
+		return 0;
+	}
+	printf("pageblocks: %u, %u free, %u movable, %u blocked by unmovable allocations\n",
+	       h.nr_blocks, h.blocks_free, h.blocks_movable, h.blocks_blocked);
+	printf("after compaction (exact): %" PRIu64 " with full compaction, %" PRIu64
+	       " with order-9 compaction (upper bound %" PRIu64 ")\n",
+	       (uint64_t)h.predicted_full, (uint64_t)h.predicted_order,
+	       (uint64_t)h.obtainable_max);
 	return 0;
 }
 
