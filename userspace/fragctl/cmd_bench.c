@@ -49,10 +49,10 @@ struct fc_bench_opts {
 
 static void fc_bench_header(void)
 {
-	printf("%-34s %12s %12s %8s %9s %9s %8s  %-9s %s\n", "pair",
+	printf("%-40s %12s %12s %8s %9s %9s %8s  %-9s %s\n", "pair",
 	       "fraglab", "kernel", "ratio", "fl cyc", "k cyc", "ops",
 	       "target", "met");
-	printf("%-34s %12s %12s %8s %9s %9s %8s  %-9s %s\n", "",
+	printf("%-40s %12s %12s %8s %9s %9s %8s  %-9s %s\n", "",
 	       "ns/op", "ns/op", "fl/k", "/op", "/op", "", "(ratio)", "");
 }
 
@@ -82,7 +82,7 @@ static void fc_bench_row(struct fc_bench_opts *o, const char *name,
 	}
 	if (fl_cyc > 0)
 		snprintf(fcyc, sizeof(fcyc), "%.0f", fl_cyc);
-	printf("%-33s%c %12.1f %12s %8s %9s %9s %8" PRIu64 "  %-9s %s\n",
+	printf("%-39s%c %12.1f %12s %8s %9s %9s %8" PRIu64 "  %-9s %s\n",
 	       name, budget ? '*' : ' ', fl_ns, kns, ratio, fcyc, kcyc, ops,
 	       tgt, met);
 	fflush(stdout);
@@ -98,7 +98,7 @@ static int fc_bench_one(struct fc_ctx *c, struct fc_bench_opts *o,
 	ret = fraglab_bench(&c->fl, which, param, strategy, o->iterations,
 			    o->runs, &b);
 	if (ret) {
-		printf("%-34s error: %s\n", name, fraglab_strerror(ret));
+		printf("%-40s error: %s\n", name, fraglab_strerror(ret));
 		o->errors++;
 		return ret;
 	}
@@ -193,7 +193,7 @@ static void fc_bench_ioctl(struct fc_ctx *c, struct fc_bench_opts *o)
 			ret = fc_bench_ioctl_single(c, ops, &single[r]);
 	}
 	if (ret) {
-		printf("%-34s error: %s\n", "ioctl order-0 batch/single",
+		printf("%-40s error: %s\n", "ioctl order-0 batch/single",
 		       fraglab_strerror(ret));
 		o->errors++;
 		return;
