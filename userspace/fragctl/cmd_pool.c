@@ -7,7 +7,7 @@
  *   pool alloc ID SIZE [--align N] [--movable] [--try] [COUNT]
  *   pool free ID HANDLE...|--all     pool strategy ID NAME
  *   pool info ID     pool holes ID     pool map ID
- *   pool compact ID  pool destroy ID
+ *   pool compact ID  pool destroy ID   (compact --pool ID is the same)
  *
  * ID is the pool id printed by "pool create" (the kernel's, valid on this
  * session's open file), or "." for the pool this session created last.  Allocations are numbered @N like every other
@@ -406,6 +406,16 @@ static int pool_compact(struct fc_ctx *c, int argc, char **argv)
 	       fc_human(pc.largest_before, h1, sizeof(h1)),
 	       fc_human(pc.largest_after, h2, sizeof(h2)));
 	return 0;
+}
+
+/* "compact --pool ID" (cmd_compact.c calls this through a weak symbol). */
+int fc_pool_compact(struct fc_ctx *c, const char *pool);
+
+int fc_pool_compact(struct fc_ctx *c, const char *pool)
+{
+	char *argv[] = { "compact", (char *)pool, NULL };
+
+	return pool_compact(c, 2, argv);
 }
 
 static int pool_destroy(struct fc_ctx *c, int argc, char **argv)
