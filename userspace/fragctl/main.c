@@ -48,9 +48,9 @@ static void fc_help(FILE *f)
 		"commands:\n");
 	for (t = 0; t < sizeof(fc_tables) / sizeof(fc_tables[0]); t++)
 		for (cmd = fc_tables[t]; cmd->name; cmd++)
-			fprintf(f, "  %-15s %s\n  %-15s   %s\n", cmd->name,
-				cmd->usage, "", cmd->help);
-	fprintf(f, "  %-15s %s\n", "help", "this text");
+			fprintf(f, "  %s%s%s\n      %s\n", cmd->name,
+				*cmd->usage ? " " : "", cmd->usage, cmd->help);
+	fprintf(f, "  help\n      this text\n");
 }
 
 static const struct fc_cmd *fc_find(const char *name)
