@@ -35,7 +35,13 @@ static inline int fl_box_load(const char *params)
 	const char *ko = getenv("FRAGLAB_KO");
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "insmod %s %s", ko ? ko : "/fraglab.ko",
+	/*
+	 * The box's one-attempt insmod: busybox insmod retries a failed load,
+	 * which would run a failing module init twice.
+	 */
+	const char *insmod = access("/sbin/fl-insmod", X_OK) ? "insmod" : "/sbin/fl-insmod";
+
+	snprintf(cmd, sizeof(cmd), "%s %s %s", insmod, ko ? ko : "/fraglab.ko",
 		 params ? params : "");
 	return system(cmd) == 0 ? 0 : -1;
 }
