@@ -4,6 +4,8 @@
 #
 #   deps        tests/vm/deps.sh (missing Debian packages)
 #   unit        make -C tests/unit run     (its own "N passed, N failed")
+#   userspace   tests/userspace/run.sh     (libfragtrace.so, fragctl replay/
+#               audit/export on this machine; its own "N passed, N failed")
 #   fuzz        make -C tests/unit fuzz    (bounded: FRAGLAB_FUZZ_SECONDS, 45)
 #   build       fraglab.ko with W=1 for every kernel (a warning is a failure),
 #               static userspace and box tests, the initramfs per kernel
@@ -87,6 +89,12 @@ stage_unit() {
 	run_counted unit make -C "$FL_ROOT/tests/unit" run
 }
 
+stage_userspace() {
+	banner "userspace tests (tests/userspace)"
+	skipped userspace && return
+	run_counted userspace bash "$FL_ROOT/tests/userspace/run.sh"
+}
+
 stage_fuzz() {
 	banner "fuzzing (tests/unit fuzz, ${FRAGLAB_FUZZ_SECONDS:-45}s)"
 	skipped fuzz && return
@@ -163,6 +171,7 @@ main() {
 	fi
 	fl_log "kernel matrix: $(fl_kernels | tr '\n' ' ')"
 	stage_unit
+	stage_userspace
 	stage_fuzz
 	stage_build
 	stage_box
