@@ -11,7 +11,7 @@ set -euo pipefail
 
 # Required: builds, the box, dkms, fuzzing, checkpatch.
 REQUIRED=(
-	build-essential kmod cpio gzip xz-utils perl
+	build-essential kmod cpio gzip xz-utils perl python3
 	qemu-system-x86 busybox-static dkms
 	clang libclang-rt-14-dev
 	linux-source-6.12
