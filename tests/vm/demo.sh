@@ -200,29 +200,6 @@ through /dev/fraglab and give the same numbers."
 	show fragctl audit
 fi
 
-if have fragctl && [ -r $DBG/compaction ]; then
-	heading "Compaction: a checkerboard, cured"
-	say "One fragctl session allocates 1024 single pages (4 MiB), frees every \
-other one (a checkerboard: half of two pageblocks free, not one order-1 block), \
-asks how many 2 MiB blocks compaction would give, and compacts: the live pages \
-are copied into one pageblock and the other becomes a free 2 MiB block."
-	cmds=""
-	i=1
-	while [ $i -le 1024 ]; do
-		cmds="$cmds alloc 4K;"
-		i=$((i + 1))
-	done
-	i=1
-	while [ $i -le 1024 ]; do
-		cmds="$cmds free @$i;"
-		i=$((i + 2))
-	done
-	echo
-	echo "# fragctl -c 'alloc 4K (x1024); free @1; free @3; ... free @1023; compact-predict; compact --full'"
-	fragctl -c "$cmds compact-predict; compact --full" 2>&1 | grep -v '^@\|^freed'
-	show_file $DBG/compaction
-fi
-
 heading "Unloading: every page goes back to the kernel"
 show rmmod fraglab
 show_file /proc/buddyinfo
