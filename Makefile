@@ -5,6 +5,7 @@
 #   make              module (against KDIR) + userspace (fragctl, libfraglab)
 #   make demo         the guided tour in the test box (installs what is missing)
 #   make check        every test: unit, fuzz, box on every kernel, dkms
+#   make check-debug  the box suite on a KASAN/lockdep/kmemleak debug kernel
 #   make vm-shell     interactive shell in the box with fraglab loaded
 #   make bench        benchmarks (userspace core + in-kernel pairs in the box)
 #   make install      install fraglab.ko into /lib/modules/$(KVER)/extra
@@ -14,7 +15,7 @@ KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 
-.PHONY: all module userspace unit fuzz box check check-box demo vm-shell bench \
+.PHONY: all module userspace unit fuzz box check check-debug check-box demo vm-shell bench \
 	deps install dkms-install dkms-uninstall checkpatch clean help
 
 all: module userspace
@@ -39,6 +40,9 @@ box: deps
 
 check: deps
 	bash tests/check.sh
+
+check-debug: deps
+	bash tests/vm/check-debug.sh
 
 demo: deps
 	bash tests/vm/run-box.sh --demo

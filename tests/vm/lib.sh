@@ -9,11 +9,16 @@
 #   FRAGLAB_MODULE_SRC   directory holding Kbuild, module/ and include/
 #                        (default: the repository; for box development only).
 #   FRAGLAB_BUILD        output directory (default: <repo>/build).
+#   FRAGLAB_BOOT_DIR     where vmlinuz-<kver> images are (default: /boot).
+#   FRAGLAB_MODULES_DIR  where <kver>/build header trees are (default:
+#                        /lib/modules); check-debug points both at its cache.
 
 FL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FL_BUILD=${FRAGLAB_BUILD:-$FL_ROOT/build}
 FL_MODULE_SRC=${FRAGLAB_MODULE_SRC:-$FL_ROOT}
 FL_DEFAULT_KERNELS='6.1.*-cloud-amd64 6.12.*-cloud-amd64 *-rt-amd64'
+FL_BOOT=${FRAGLAB_BOOT_DIR:-/boot}
+FL_MODDIR=${FRAGLAB_MODULES_DIR:-/lib/modules}
 
 fl_log()  { printf '==> %s\n' "$*" >&2; }
 fl_warn() { printf 'WARN: %s\n' "$*" >&2; }
@@ -23,10 +28,10 @@ fl_die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 # headers in /lib/modules/<kver>/build; prints nothing if there is none.
 fl_newest_kernel() {
 	local glob=$1 f kver best=
-	for f in /boot/vmlinuz-$glob; do
+	for f in "$FL_BOOT"/vmlinuz-$glob; do
 		[[ -e $f ]] || continue
-		kver=${f#/boot/vmlinuz-}
-		[[ -d /lib/modules/$kver/build ]] || { fl_warn "$kver: no headers in /lib/modules/$kver/build, skipped"; continue; }
+		kver=${f#"$FL_BOOT"/vmlinuz-}
+		[[ -d $FL_MODDIR/$kver/build ]] || { fl_warn "$kver: no headers in $FL_MODDIR/$kver/build, skipped"; continue; }
 		best+="$kver"$'\n'
 	done
 	[[ -n $best ]] && printf '%s' "$best" | sort -V | tail -n1
@@ -65,7 +70,7 @@ fl_kmod_build() {
 	mkdir -p "$dir"
 	cp -a "$FL_MODULE_SRC/Kbuild" "$FL_MODULE_SRC/module" "$dir/"
 	[[ -d $FL_MODULE_SRC/include ]] && cp -a "$FL_MODULE_SRC/include" "$dir/"
-	if make -C "/lib/modules/$kver/build" M="$dir" -j"$(nproc)" "$@" modules \
+	if make -C "$FL_MODDIR/$kver/build" M="$dir" -j"$(nproc)" "$@" modules \
 		>"$dir/build.log" 2>&1 && [[ -f $dir/fraglab.ko ]]; then
 		return 0
 	fi

@@ -73,7 +73,7 @@ single_kernel() {
 qemu_cmd() {
 	local kver=$1 append=$2
 	QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_SMP"
-		-kernel "/boot/vmlinuz-$kver"
+		-kernel "$FL_BOOT/vmlinuz-$kver"
 		-initrd "$FL_BUILD/vm/$kver/initramfs.cpio.gz"
 		-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU $append $APPEND_EXTRA"
 		-nodefaults -no-user-config -display none -no-reboot)
