@@ -4,8 +4,9 @@
  *
  * A box test starts with fraglab unloaded and must leave it unloaded:
  * fl_box_load() / fl_box_unload() wrap insmod / rmmod of $FRAGLAB_KO.
- * fl_parse_buddyinfo() is THE parser for /proc/buddyinfo lines: the tests
- * run the very same function on the kernel's file and on fraglab's.
+ * fl_parse_buddyinfo() is libfraglab's fraglab_parse_buddyinfo(), THE parser
+ * for /proc/buddyinfo lines: the tests and fragctl compare run the very same
+ * function on the kernel's file and on fraglab's.
  */
 #ifndef FL_BOX_H
 #define FL_BOX_H
@@ -21,14 +22,11 @@
 #include "tap.h"
 
 #define FL_BOX_MAX_ZONES	16
-#define FL_BOX_ORDERS		32
+#define FL_BOX_ORDERS		FRAGLAB_BUDDYINFO_MAX_ORDERS
 
-struct fl_zone_free {
-	int node;
-	char zone[32];
-	unsigned int nr_orders;
-	uint64_t nr_free[FL_BOX_ORDERS];
-};
+/* libfraglab's parser: the same code fragctl compare uses. */
+#define fl_zone_free		fraglab_zone_free
+#define fl_parse_buddyinfo	fraglab_parse_buddyinfo
 
 static inline int fl_box_load(const char *params)
 {
@@ -49,48 +47,6 @@ static inline int fl_box_load(const char *params)
 static inline int fl_box_unload(void)
 {
 	return system("rmmod fraglab") == 0 ? 0 : -1;
-}
-
-/*
- * Parse /proc/buddyinfo text: "Node 0, zone   Normal  1  2 ...".
- * Returns the number of zones parsed (<= max), or -EINVAL on a line that
- * does not have that shape.
- */
-static inline int fl_parse_buddyinfo(const char *text, struct fl_zone_free *z,
-				     int max)
-{
-	const char *p = text;
-	int n = 0;
-
-	while (*p && n < max) {
-		const char *eol = strchr(p, '\n');
-		char line[1024], *tok, *save = NULL;
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-
-		if (len >= sizeof(line))
-			return -EINVAL;
-		memcpy(line, p, len);
-		line[len] = '\0';
-		p = eol ? eol + 1 : p + len;
-		if (!len)
-			continue;
-		memset(&z[n], 0, sizeof(z[n]));
-		if (sscanf(line, "Node %d, zone %31s", &z[n].node, z[n].zone) != 2)
-			return -EINVAL;
-		tok = strstr(line, z[n].zone) + strlen(z[n].zone);
-		for (tok = strtok_r(tok, " \t", &save); tok;
-		     tok = strtok_r(NULL, " \t", &save)) {
-			char *end;
-
-			if (z[n].nr_orders >= FL_BOX_ORDERS)
-				return -EINVAL;
-			z[n].nr_free[z[n].nr_orders++] = strtoull(tok, &end, 10);
-			if (*end)
-				return -EINVAL;
-		}
-		n++;
-	}
-	return n;
 }
 
 struct fl_slabinfo_row {

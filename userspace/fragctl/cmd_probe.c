@@ -31,50 +31,7 @@
 #define FC_EXACT_ATTEMPTS	20
 #define FC_LIVE_ATTEMPTS	3
 
-/* One /proc/buddyinfo line. */
-struct fc_bi_zone {
-	int node;
-	char zone[32];
-	unsigned int nr_orders;
-	__u64 nr_free[FRAGLAB_NR_ORDERS];
-};
-
-/* Parse /proc/buddyinfo text; returns zones parsed or -EINVAL. */
-static int fc_parse_buddyinfo(const char *text, struct fc_bi_zone *z, int max)
-{
-	const char *p = text;
-	int n = 0;
-
-	while (*p && n < max) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char line[1024], *tok, *save = NULL;
-
-		if (len >= sizeof(line))
-			return -EINVAL;
-		memcpy(line, p, len);
-		line[len] = '\0';
-		p = eol ? eol + 1 : p + len;
-		if (!len)
-			continue;
-		memset(&z[n], 0, sizeof(z[n]));
-		if (sscanf(line, "Node %d, zone %31s", &z[n].node, z[n].zone) != 2)
-			return -EINVAL;
-		tok = strstr(line, z[n].zone) + strlen(z[n].zone);
-		for (tok = strtok_r(tok, " \t", &save); tok;
-		     tok = strtok_r(NULL, " \t", &save)) {
-			char *end;
-
-			if (z[n].nr_orders >= FRAGLAB_NR_ORDERS)
-				return -EINVAL;
-			z[n].nr_free[z[n].nr_orders++] = strtoull(tok, &end, 10);
-			if (*end)
-				return -EINVAL;
-		}
-		n++;
-	}
-	return n;
-}
+#define fc_bi_zone fraglab_zone_free
 
 static int fc_read_buddyinfo(struct fc_bi_zone *z, int max)
 {
@@ -84,7 +41,7 @@ static int fc_read_buddyinfo(struct fc_bi_zone *z, int max)
 	ret = fraglab_read_file(FC_PROC_BUDDYINFO, &text);
 	if (ret)
 		return ret;
-	ret = fc_parse_buddyinfo(text, z, max);
+	ret = fraglab_parse_buddyinfo(text, z, max);
 	free(text);
 	return ret;
 }

@@ -132,6 +132,20 @@ int fraglab_bench(struct fraglab *fl, uint32_t which, uint32_t param,
 		  uint32_t strategy, uint64_t iterations, uint32_t runs,
 		  struct fraglab_bench *out);
 
+/*
+ * /proc/buddyinfo text ("Node 0, zone   Normal  1 2 ..."): THE parser, used
+ * on the kernel's file and on fraglab's debugfs buddyinfo alike.
+ */
+#define FRAGLAB_BUDDYINFO_MAX_ORDERS	32
+struct fraglab_zone_free {
+	int node;
+	char zone[32];
+	unsigned int nr_orders;
+	__u64 nr_free[FRAGLAB_BUDDYINFO_MAX_ORDERS];
+};
+int fraglab_parse_buddyinfo(const char *text, struct fraglab_zone_free *z,
+			    int max);
+
 const char *fraglab_strerror(int err);
 const char *fraglab_mt_name(unsigned int mt);
 int fraglab_mt_parse(const char *s);

@@ -464,6 +464,43 @@ int fraglab_read_debugfs(const char *name, char **text)
 	return fraglab_read_file(path, text);
 }
 
+int fraglab_parse_buddyinfo(const char *text, struct fraglab_zone_free *z,
+			    int max)
+{
+	const char *p = text;
+	int n = 0;
+
+	while (*p && n < max) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[1024], *tok, *save = NULL;
+
+		if (len >= sizeof(line))
+			return -EINVAL;
+		memcpy(line, p, len);
+		line[len] = '\0';
+		p = eol ? eol + 1 : p + len;
+		if (!len)
+			continue;
+		memset(&z[n], 0, sizeof(z[n]));
+		if (sscanf(line, "Node %d, zone %31s", &z[n].node, z[n].zone) != 2)
+			return -EINVAL;
+		tok = strstr(line, z[n].zone) + strlen(z[n].zone);
+		for (tok = strtok_r(tok, " \t", &save); tok;
+		     tok = strtok_r(NULL, " \t", &save)) {
+			char *end;
+
+			if (z[n].nr_orders >= FRAGLAB_BUDDYINFO_MAX_ORDERS)
+				return -EINVAL;
+			z[n].nr_free[z[n].nr_orders++] = strtoull(tok, &end, 10);
+			if (*end)
+				return -EINVAL;
+		}
+		n++;
+	}
+	return n;
+}
+
 const char *fraglab_strerror(int err)
 {
 	switch (err < 0 ? -err : err) {
