@@ -43,8 +43,13 @@
 #define FL_PAGE_SHIFT	PAGE_SHIFT
 #define FL_PAGE_SIZE	PAGE_SIZE
 
+/* Fault injection for the module: see fl_main.c (debugfs fail_meta_alloc). */
+bool fl_should_fail_alloc(void);
+
 static inline void *fl_zalloc(size_t bytes)
 {
+	if (fl_should_fail_alloc())
+		return NULL;
 	return kvzalloc(bytes, GFP_KERNEL);
 }
 
@@ -71,9 +76,6 @@ typedef spinlock_t fl_lock_t;
 #define fl_ns()			ktime_get_ns()
 #define fl_cond_resched()	cond_resched()
 #define FL_EXPORT(sym)		EXPORT_SYMBOL_GPL(sym)
-
-/* Fault injection for the module: see fl_main.c (debugfs fail_meta_alloc). */
-bool fl_should_fail_alloc(void);
 
 #else /* userspace: tests/unit, fragctl --sim, bench */
 
