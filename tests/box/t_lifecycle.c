@@ -177,8 +177,17 @@ static void test_fail_meta(void)
 		write_str(FAIL_META, s);
 		ret = fraglab_cache_create(&fl, "failseq", 128, 0, 0, &cid);
 		if (!ret) {
-			fraglab_obj_alloc(&fl, cid, &o);
-			fraglab_cache_destroy(&fl, cid);
+			ret = fraglab_obj_alloc(&fl, cid, &o);
+			if (!ret)
+				ret = fraglab_obj_free(&fl, cid, o.handle);
+			if (ret == -ENOMEM)
+				enomem++;
+			else if (ret && other++ < 3)
+				tap_diag("fail #%d: object alloc/free -> %d", n, ret);
+			ret = fraglab_cache_destroy(&fl, cid);
+			if (ret && other++ < 3)
+				tap_diag("fail #%d: cache destroy -> %d", n, ret);
+			ret = 0;
 		} else if (ret == -ENOMEM)
 			enomem++;
 		else if (other++ < 3)
@@ -187,8 +196,17 @@ static void test_fail_meta(void)
 		if (!ret) {
 			struct fraglab_pool_alloc pa;
 
-			fraglab_pool_alloc(&fl, pc.pool_id, 100, 0, 0, &pa);
-			fraglab_pool_destroy(&fl, pc.pool_id);
+			ret = fraglab_pool_alloc(&fl, pc.pool_id, 100, 0, 0, &pa);
+			if (!ret)
+				ret = fraglab_pool_free(&fl, pc.pool_id, pa.handle);
+			if (ret == -ENOMEM)
+				enomem++;
+			else if (ret && other++ < 3)
+				tap_diag("fail #%d: pool alloc/free -> %d", n, ret);
+			ret = fraglab_pool_destroy(&fl, pc.pool_id);
+			if (ret && other++ < 3)
+				tap_diag("fail #%d: pool destroy -> %d", n, ret);
+			ret = 0;
 		} else if (ret == -ENOMEM)
 			enomem++;
 		else if (other++ < 3)
