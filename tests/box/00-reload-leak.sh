@@ -14,9 +14,8 @@ if ! err=$(fl_load 2>&1) || ! fl_unload; then
 	tap_done
 	exit 1
 fi
-drop_caches
-base=$(meminfo_kb MemFree)
-diag "baseline MemFree ${base} kB"
+base=$(memfree_baseline)
+diag "baseline MemFree ${base} kB (lowest of three readings)"
 
 failed=0
 i=1

@@ -131,6 +131,23 @@ drop_caches() {
 	return 0
 }
 
+# memfree_baseline: the lowest of three MemFree readings (caches dropped,
+# 1 s apart).  MemFree breathes by about 1 MiB on PREEMPT_RT even when
+# nothing is loaded; one reading taken at a high point would later look
+# like a leak.
+memfree_baseline() {
+	_lo=
+	for _i in 1 2 3; do
+		drop_caches
+		_v=$(meminfo_kb MemFree)
+		if [ -z "$_lo" ] || [ "$_v" -lt "$_lo" ]; then
+			_lo=$_v
+		fi
+		[ $_i -lt 3 ] && sleep 1
+	done
+	echo "$_lo"
+}
+
 # memfree_back BASE_KB [TOLERANCE_KB]: true once MemFree is at most
 # TOLERANCE_KB (default 1024) below BASE_KB.  MemFree is noisy by a few
 # hundred kB (per-CPU page lists, deferred slab and RCU frees, more so on
