@@ -27,7 +27,7 @@ expect_fail() {
 
 fl_cleanup
 drop_caches
-free_before=$(meminfo_kb MemFree)
+free_before=$(free_kb)
 total_mb=$(($(meminfo_kb MemTotal) / 1024))
 
 # -- more than the machine has: -ENOMEM, one clear line, nothing leaked

@@ -59,6 +59,20 @@ static long memfree_kb(void)
 		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
+	/*
+	 * Plus the pages on the per-CPU page lists (/proc/zoneinfo "count:"):
+	 * free, but not in MemFree, and they swing by megabytes.
+	 */
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return kb;
+	while (fgets(line, sizeof(line), f)) {
+		long pcp;
+
+		if (sscanf(line, " count: %ld", &pcp) == 1)
+			kb += pcp * 4;
+	}
+	fclose(f);
 	return kb;
 }
 
