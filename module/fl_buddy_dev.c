@@ -221,75 +221,37 @@ static long fl_ioc_query(struct fl_file *ff, void __user *uarg)
 	return copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
-static int fl_batch_alloc(struct fl_file *ff, struct fraglab_alloc __user *u,
-			  u32 count, u32 *done)
+static int fl_batch_alloc_one(struct fl_file *ff, void *elem)
 {
-	struct fraglab_alloc a;
-	int ret = 0;
-
-	for (*done = 0; *done < count; (*done)++, u++) {
-		if (copy_from_user(&a, u, sizeof(a)))
-			return -EFAULT;
-		ret = fl_alloc_one(ff, &a);
-		a.result = ret;
-		if (copy_to_user(u, &a, sizeof(a))) {
-			if (!ret)
-				fl_buddy_release_obj(fl_obj_lookup(ff, a.handle));
-			return -EFAULT;
-		}
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return fl_alloc_one(ff, elem);
 }
 
-static int fl_batch_free(struct fl_file *ff, struct fraglab_handle __user *u,
-			 u32 count, u32 *done)
+static void fl_batch_alloc_undo(struct fl_file *ff, void *elem)
 {
-	struct fraglab_handle h;
-	int ret = 0;
+	const struct fraglab_alloc *a = elem;
 
-	for (*done = 0; *done < count; (*done)++, u++) {
-		if (copy_from_user(&h, u, sizeof(h)))
-			return -EFAULT;
-		ret = h.pad ? -EINVAL : fl_free_one(ff, h.handle);
-		h.result = ret;
-		if (copy_to_user(&u->result, &h.result, sizeof(h.result)))
-			return -EFAULT;
-		if (ret)
-			return ret;
-	}
-	return 0;
+	fl_buddy_release_obj(fl_obj_lookup(ff, a->handle));
 }
 
-static long fl_ioc_batch(struct fl_file *ff, void __user *uarg)
+static int fl_batch_free_one(struct fl_file *ff, void *elem)
 {
-	struct fraglab_batch b;
-	void __user *ptr;
-	int ret;
+	const struct fraglab_handle *h = elem;
 
-	ret = fl_copy_in(&b, uarg, sizeof(b));
-	if (ret)
-		return ret;
-	if (b.pad || b.done || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)))
-		return -EINVAL;
-	if (!b.count || b.count > FRAGLAB_BATCH_MAX)
-		return -EINVAL;
-	if (b.op != FRAGLAB_BATCH_ALLOC && b.op != FRAGLAB_BATCH_FREE)
-		return -EINVAL;
-	ptr = u64_to_user_ptr(b.ptr);
-
-	mutex_lock(&fl_dev.lock);
-	if (b.op == FRAGLAB_BATCH_ALLOC)
-		ret = fl_batch_alloc(ff, ptr, b.count, &b.done);
-	else
-		ret = fl_batch_free(ff, ptr, b.count, &b.done);
-	mutex_unlock(&fl_dev.lock);
-
-	if (copy_to_user(uarg, &b, sizeof(b)))
-		return -EFAULT;
-	return ret;
+	return h->pad ? -EINVAL : fl_free_one(ff, h->handle);
 }
+
+static const struct fl_batch_op fl_buddy_batch_ops[2] = {
+	{
+		.elem_size = sizeof(struct fraglab_alloc),
+		.result_off = offsetof(struct fraglab_alloc, result),
+		.run = fl_batch_alloc_one,
+		.undo = fl_batch_alloc_undo,
+	}, {
+		.elem_size = sizeof(struct fraglab_handle),
+		.result_off = offsetof(struct fraglab_handle, result),
+		.run = fl_batch_free_one,
+	},
+};
 
 static long fl_ioc_setting(void __user *uarg, bool set)
 {
@@ -461,7 +423,7 @@ long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
 	case FRAGLAB_IOC_QUERY:
 		return fl_ioc_query(ff, arg);
 	case FRAGLAB_IOC_BATCH:
-		return fl_ioc_batch(ff, arg);
+		return fl_batch_ioctl(ff, arg, fl_buddy_batch_ops);
 	case FRAGLAB_IOC_SET:
 		return fl_ioc_setting(arg, true);
 	case FRAGLAB_IOC_GET:

@@ -172,6 +172,24 @@ void fl_buddy_release_obj(struct fl_obj *obj);
 int fl_copy_in(void *karg, const void __user *uarg, size_t size);
 bool fl_mem_is_zero(const void *p, size_t size);
 
+/**
+ * struct fl_batch_op - one op (ALLOC or FREE) of a batch ioctl (fl_batch.c).
+ * @elem_size: bytes of one user array element.
+ * @result_off: offset of the element's __s32 result field.
+ * @run: process one element in place (fl_dev.lock held); 0 or -errno.
+ * @undo: undo a successful @run whose result could not be written back,
+ *        or NULL when there is nothing to undo (frees).
+ */
+struct fl_batch_op {
+	size_t elem_size;
+	size_t result_off;
+	int (*run)(struct fl_file *ff, void *elem);
+	void (*undo)(struct fl_file *ff, void *elem);
+};
+
+long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
+		    const struct fl_batch_op ops[2]);
+
 /*
  * Each later allocator's ioctl handler goes into fl_dev.c's table through
  * one of these; NULL means its command range answers -ENOTTY.
@@ -181,12 +199,14 @@ bool fl_mem_is_zero(const void *p, size_t size);
 #define FL_COMPACT_IOCTL	fl_compact_ioctl
 #define FL_PROBE_IOCTL		fl_probe_ioctl
 #define FL_BENCH_IOCTL		fl_bench_ioctl
+#define FL_MAP_IOCTL		fl_map_ioctl
 
 /* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
 			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
-			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH)
+			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH | \
+			 FRAGLAB_FEAT_MAP)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -217,6 +237,9 @@ int fl_compact_arena_predict(struct fraglab_hugepages_arena *out);
 
 /* fl_bench.c: in-kernel benchmarks (0x50-0x5f) */
 long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+
+/* fl_map_dev.c: arena map, page by page (0x60-0x6f) */
+long fl_map_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 
 /* fl_debugfs.c */
 struct dentry;

@@ -380,57 +380,39 @@ static long fl_ioc_pool_alloc(struct fl_file *ff, unsigned int cmd,
 	return 0;
 }
 
-static int fl_pool_batch_run(struct fl_file *ff,
-			     struct fraglab_pool_alloc __user *u, u32 count,
-			     u32 op, u32 *done)
+static int fl_pool_batch_alloc(struct fl_file *ff, void *elem)
 {
-	struct fraglab_pool_alloc a;
-	int ret = 0;
+	struct fraglab_pool_alloc *a = elem;
 
-	for (*done = 0; *done < count; (*done)++, u++) {
-		if (copy_from_user(&a, u, sizeof(a)))
-			return -EFAULT;
-		if (a.result)
-			ret = -EINVAL;
-		else if (op == FRAGLAB_POOL_BATCH_ALLOC)
-			ret = fl_pool_alloc_one(ff, &a);
-		else
-			ret = fl_pool_free_one(ff, &a);
-		a.result = ret;
-		if (copy_to_user(u, &a, sizeof(a))) {
-			if (!ret && op == FRAGLAB_POOL_BATCH_ALLOC)
-				fl_pool_obj_release(fl_obj_lookup(ff, a.handle));
-			return -EFAULT;
-		}
-		if (ret)
-			return ret;
-		cond_resched();
-	}
-	return 0;
+	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a);
 }
 
-static long fl_ioc_pool_batch(struct fl_file *ff, void __user *uarg)
+static void fl_pool_batch_undo(struct fl_file *ff, void *elem)
 {
-	struct fraglab_pool_batch b;
-	int ret;
+	const struct fraglab_pool_alloc *a = elem;
 
-	ret = fl_copy_in(&b, uarg, sizeof(b));
-	if (ret)
-		return ret;
-	if (b.pad || b.done || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)))
-		return -EINVAL;
-	if (!b.count || b.count > FRAGLAB_BATCH_MAX)
-		return -EINVAL;
-	if (b.op != FRAGLAB_POOL_BATCH_ALLOC && b.op != FRAGLAB_POOL_BATCH_FREE)
-		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_pool_batch_run(ff, u64_to_user_ptr(b.ptr), b.count, b.op,
-				&b.done);
-	mutex_unlock(&fl_dev.lock);
-	if (copy_to_user(uarg, &b, sizeof(b)))
-		return -EFAULT;
-	return ret;
+	fl_pool_obj_release(fl_obj_lookup(ff, a->handle));
 }
+
+static int fl_pool_batch_free(struct fl_file *ff, void *elem)
+{
+	struct fraglab_pool_alloc *a = elem;
+
+	return a->result ? -EINVAL : fl_pool_free_one(ff, a);
+}
+
+static const struct fl_batch_op fl_pool_batch_ops[2] = {
+	{
+		.elem_size = sizeof(struct fraglab_pool_alloc),
+		.result_off = offsetof(struct fraglab_pool_alloc, result),
+		.run = fl_pool_batch_alloc,
+		.undo = fl_pool_batch_undo,
+	}, {
+		.elem_size = sizeof(struct fraglab_pool_alloc),
+		.result_off = offsetof(struct fraglab_pool_alloc, result),
+		.run = fl_pool_batch_free,
+	},
+};
 
 /* ---- info --------------------------------------------------------- */
 
@@ -584,7 +566,7 @@ long fl_pool_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
 	case FRAGLAB_IOC_POOL_FREE:
 		return fl_ioc_pool_alloc(ff, cmd, arg);
 	case FRAGLAB_IOC_POOL_BATCH:
-		return fl_ioc_pool_batch(ff, arg);
+		return fl_batch_ioctl(ff, arg, fl_pool_batch_ops);
 	case FRAGLAB_IOC_POOL_INFO:
 		return fl_ioc_pool_info(ff, arg);
 	case FRAGLAB_IOC_POOL_COMPACT:

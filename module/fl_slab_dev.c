@@ -335,55 +335,39 @@ static long fl_ioc_obj(struct fl_file *ff, unsigned int cmd, void __user *uarg)
 	return 0;
 }
 
-static int fl_obj_batch_run(struct fl_file *ff, struct fraglab_obj __user *u,
-			    u32 count, u32 op, u32 *done)
+static int fl_obj_batch_alloc(struct fl_file *ff, void *elem)
 {
-	struct fraglab_obj o;
-	int ret = 0;
+	struct fraglab_obj *o = elem;
 
-	for (*done = 0; *done < count; (*done)++, u++) {
-		if (copy_from_user(&o, u, sizeof(o)))
-			return -EFAULT;
-		if (o.result)
-			ret = -EINVAL;
-		else if (op == FRAGLAB_OBJ_BATCH_ALLOC)
-			ret = fl_obj_alloc_one(ff, &o);
-		else
-			ret = fl_obj_free_one(ff, &o);
-		o.result = ret;
-		if (copy_to_user(u, &o, sizeof(o))) {
-			if (!ret && op == FRAGLAB_OBJ_BATCH_ALLOC)
-				fl_obj_release(fl_obj_lookup(ff, o.handle));
-			return -EFAULT;
-		}
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o);
 }
 
-static long fl_ioc_obj_batch(struct fl_file *ff, void __user *uarg)
+static void fl_obj_batch_undo(struct fl_file *ff, void *elem)
 {
-	struct fraglab_obj_batch b;
-	int ret;
+	const struct fraglab_obj *o = elem;
 
-	ret = fl_copy_in(&b, uarg, sizeof(b));
-	if (ret)
-		return ret;
-	if (b.pad || b.done || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)))
-		return -EINVAL;
-	if (!b.count || b.count > FRAGLAB_BATCH_MAX)
-		return -EINVAL;
-	if (b.op != FRAGLAB_OBJ_BATCH_ALLOC && b.op != FRAGLAB_OBJ_BATCH_FREE)
-		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_obj_batch_run(ff, u64_to_user_ptr(b.ptr), b.count, b.op,
-			       &b.done);
-	mutex_unlock(&fl_dev.lock);
-	if (copy_to_user(uarg, &b, sizeof(b)))
-		return -EFAULT;
-	return ret;
+	fl_obj_release(fl_obj_lookup(ff, o->handle));
 }
+
+static int fl_obj_batch_free(struct fl_file *ff, void *elem)
+{
+	struct fraglab_obj *o = elem;
+
+	return o->result ? -EINVAL : fl_obj_free_one(ff, o);
+}
+
+static const struct fl_batch_op fl_obj_batch_ops[2] = {
+	{
+		.elem_size = sizeof(struct fraglab_obj),
+		.result_off = offsetof(struct fraglab_obj, result),
+		.run = fl_obj_batch_alloc,
+		.undo = fl_obj_batch_undo,
+	}, {
+		.elem_size = sizeof(struct fraglab_obj),
+		.result_off = offsetof(struct fraglab_obj, result),
+		.run = fl_obj_batch_free,
+	},
+};
 
 static void fl_fill_cache_info(struct fl_cache_ref *ref,
 			       struct fraglab_cache_info *ci)
@@ -462,7 +446,7 @@ long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
 	case FRAGLAB_IOC_OBJ_FREE:
 		return fl_ioc_obj(ff, cmd, arg);
 	case FRAGLAB_IOC_OBJ_BATCH:
-		return fl_ioc_obj_batch(ff, arg);
+		return fl_batch_ioctl(ff, arg, fl_obj_batch_ops);
 	case FRAGLAB_IOC_CACHE_INFO:
 		return fl_ioc_cache_info(ff, arg);
 	default:
