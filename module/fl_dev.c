@@ -205,6 +205,7 @@ static fl_ioctl_fn fl_ioctl_table[] = {
 	[0x3] = FL_COMPACT_IOCTL,
 	[0x4] = FL_PROBE_IOCTL,
 	[0x5] = FL_BENCH_IOCTL,
+	[0x6] = FL_MAP_IOCTL,
 };
 
 static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

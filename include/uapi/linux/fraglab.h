@@ -18,6 +18,7 @@
  *   0x00-0x0f  general + buddy        0x10-0x1f  slab
  *   0x20-0x2f  fit pools              0x30-0x3f  compaction
  *   0x40-0x4f  HugePage probes        0x50-0x5f  benchmarks
+ *   0x60-0x6f  arena map
  */
 #ifndef _UAPI_LINUX_FRAGLAB_H
 #define _UAPI_LINUX_FRAGLAB_H
@@ -29,7 +30,7 @@
 #define FRAGLAB_IOC_MAGIC	0xF7
 
 #define FRAGLAB_API_MAJOR	1	/* incompatible changes */
-#define FRAGLAB_API_MINOR	0	/* additions */
+#define FRAGLAB_API_MINOR	1	/* additions: 1 = arena map (0x60) */
 
 #define FRAGLAB_NR_ORDERS	11	/* orders 0..10 */
 #define FRAGLAB_PAGEBLOCK_ORDER	9	/* 2 MiB HugePage on x86-64 */
@@ -43,6 +44,7 @@
 #define FRAGLAB_FEAT_COMPACT	(1ULL << 5)
 #define FRAGLAB_FEAT_PROBE	(1ULL << 6)
 #define FRAGLAB_FEAT_BENCH	(1ULL << 7)
+#define FRAGLAB_FEAT_MAP	(1ULL << 8)	/* FRAGLAB_IOC_PAGE_INFO */
 
 /* Migrate types: the kernel's numbering. */
 #define FRAGLAB_MT_UNMOVABLE	0
@@ -821,5 +823,74 @@ struct fraglab_bench {
 };
 
 #define FRAGLAB_IOC_BENCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x50, struct fraglab_bench)
+
+/* ---- 0x60-0x6f: arena map --------------------------------------------- */
+
+#define FRAGLAB_PAGE_INFO_MAX	65536	/* pages per FRAGLAB_IOC_PAGE_INFO */
+
+/* fraglab_page.state */
+#define FRAGLAB_PAGE_HOLE	0	/* index between two chunks: no memory */
+#define FRAGLAB_PAGE_FREE	1	/* in a free buddy block */
+#define FRAGLAB_PAGE_ALLOCATED	2	/* in an allocated buddy block */
+
+/* fraglab_page.owner: who holds the allocated block */
+#define FRAGLAB_OWNER_NONE	0	/* free or hole */
+#define FRAGLAB_OWNER_BUDDY	1	/* a userspace buddy allocation */
+#define FRAGLAB_OWNER_SLAB	2	/* a slab of a fraglab slab cache */
+#define FRAGLAB_OWNER_POOL	3	/* backing of a fit pool */
+#define FRAGLAB_OWNER_OTHER	4	/* in-kernel user (benchmarks) */
+
+/* fraglab_page.flags */
+#define FRAGLAB_PAGE_HEAD	(1U << 0)	/* first page of its block */
+#define FRAGLAB_PAGE_MOVED	(1U << 1)	/* buddy allocation that compaction moved */
+
+/**
+ * struct fraglab_page - one arena page, as FRAGLAB_IOC_PAGE_INFO reports it.
+ * @state: FRAGLAB_PAGE_HOLE / _FREE / _ALLOCATED.
+ * @flags: FRAGLAB_PAGE_HEAD, FRAGLAB_PAGE_MOVED.
+ * @migratetype: allocated: the allocation's FRAGLAB_MT_*; free: the free
+ *               list the block is on; hole: 0.
+ * @owner: FRAGLAB_OWNER_*.
+ * @order: order of the buddy block the page belongs to (hole: 0).
+ * @block_offset: the page's index inside that block (0 for the head).
+ * @pageblock: pageblock index (page index >> FRAGLAB_PAGEBLOCK_ORDER).
+ * @pageblock_mt: the pageblock's migrate type (FRAGLAB_MT_*; hole: 0).
+ */
+struct fraglab_page {
+	__u32 state;
+	__u32 flags;
+	__u32 migratetype;
+	__u32 owner;
+	__u32 order;
+	__u32 block_offset;
+	__u32 pageblock;
+	__u32 pageblock_mt;
+};
+
+/**
+ * struct fraglab_page_info - FRAGLAB_IOC_PAGE_INFO: the arena page by page
+ * (one consistent snapshot per call).  Pages are arena page indices: byte
+ * offset / page size, the same numbering as every other offset of the ABI.
+ * @ptr: in: user pointer to struct fraglab_page[@count].
+ * @first: in: first page index.
+ * @count: in: pages wanted, 1..FRAGLAB_PAGE_INFO_MAX; @first + @count must
+ *         not exceed the arena's page-index space (-EINVAL).
+ * @flags: in: must be 0.
+ * @index_pages: out: size of the page-index space (arena pages plus the
+ *               holes between chunks); ask with @first 0, @count 1 first.
+ * @arena_pages: out: pages in the arena (holes excluded).
+ * @reserved: zero.
+ */
+struct fraglab_page_info {
+	__u64 ptr;
+	__u64 first;
+	__u32 count;
+	__u32 flags;
+	__u64 index_pages;
+	__u64 arena_pages;
+	__u64 reserved[4];
+};
+
+#define FRAGLAB_IOC_PAGE_INFO		_IOWR(FRAGLAB_IOC_MAGIC, 0x60, struct fraglab_page_info)
 
 #endif /* _UAPI_LINUX_FRAGLAB_H */

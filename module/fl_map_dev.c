@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_map_dev.c - the arena map ioctl (command range 0x60-0x6f).
+ *
+ * FRAGLAB_IOC_PAGE_INFO reports, page by page, what the buddy's metadata
+ * says: free / allocated / hole, the block's order and migrate type, who
+ * owns it (userspace buddy allocation, slab, fit pool, in-kernel user),
+ * and the pageblock with its migrate type.  That is what `fragctl map`
+ * draws for the live arena.
+ *
+ * Pages are named by arena page index (byte offset >> PAGE_SHIFT), like
+ * every other offset of the ABI; no PFN, kernel address or owner cookie
+ * leaves the kernel.
+ *
+ * The whole answer is built in a kernel buffer under fl_dev.lock (one
+ * snapshot: no ioctl changes the arena meanwhile) and copied out after
+ * the mutex is dropped: the user buffer may be an mmap() of /dev/fraglab,
+ * whose fault handler takes fl_dev.lock too.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "fl_internal.h"
+
+static u32 fl_map_owner(u32 kind)
+{
+	switch (kind) {
+	case FL_OWN_USER:
+		return FRAGLAB_OWNER_BUDDY;
+	case FL_OWN_SLAB:
+		return FRAGLAB_OWNER_SLAB;
+	case FL_OWN_POOL:
+		return FRAGLAB_OWNER_POOL;
+	default:
+		return FRAGLAB_OWNER_OTHER;
+	}
+}
+
+/* Fill @out[0..@count) for pages @first.. ; fl_dev.lock held. */
+static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
+{
+	struct fl_buddy *b = fl_dev.buddy;
+	struct fl_page_info pi;
+	u32 i, idx, pb = U32_MAX;
+	int pb_mt = 0, ret;
+
+	lockdep_assert_held(&fl_dev.lock);
+	for (i = 0; i < count; i++) {
+		struct fraglab_page *p = &out[i];
+
+		idx = first + i;
+		ret = fl_buddy_page_info(b, idx, &pi);
+		if (ret)
+			return ret;
+		p->pageblock = idx >> FL_PAGEBLOCK_ORDER;
+		if (pi.state == FL_PAGE_HOLE)
+			continue;	/* all zero but the pageblock */
+		if (p->pageblock != pb) {
+			pb = p->pageblock;
+			pb_mt = fl_buddy_pageblock_mt(b, pb);
+			if (pb_mt < 0)
+				pb_mt = 0;
+		}
+		p->pageblock_mt = pb_mt;
+		p->order = pi.order;
+		p->migratetype = pi.mt;
+		p->block_offset = idx - pi.head;
+		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_ALLOC_HEAD)
+			p->flags |= FRAGLAB_PAGE_HEAD;
+		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_FREE_TAIL) {
+			p->state = FRAGLAB_PAGE_FREE;
+			continue;
+		}
+		p->state = FRAGLAB_PAGE_ALLOCATED;
+		p->owner = fl_map_owner(pi.owner_kind);
+		/*
+		 * A userspace buddy block's owner cookie is its struct fl_obj
+		 * (fl_buddy_dev.c); it lives as long as the block, and
+		 * fl_dev.lock keeps both in place.
+		 */
+		if (pi.owner_kind == FL_OWN_USER && pi.owner) {
+			const struct fl_obj *obj = (const void *)(unsigned long)pi.owner;
+
+			if (obj->moves)
+				p->flags |= FRAGLAB_PAGE_MOVED;
+		}
+	}
+	return 0;
+}
+
+static long fl_ioc_page_info(void __user *uarg)
+{
+	struct fraglab_page_info q;
+	struct fraglab_page *buf;
+	size_t bytes;
+	u32 index_pages;
+	int ret;
+
+	ret = fl_copy_in(&q, uarg, sizeof(q));
+	if (ret)
+		return ret;
+	if (q.flags || q.index_pages || q.arena_pages ||
+	    !fl_mem_is_zero(q.reserved, sizeof(q.reserved)))
+		return -EINVAL;
+	if (!q.count || q.count > FRAGLAB_PAGE_INFO_MAX)
+		return -EINVAL;
+	index_pages = fl_buddy_nr_pages(fl_dev.buddy);
+	if (q.first >= index_pages || q.count > index_pages - q.first)
+		return -EINVAL;
+
+	bytes = (size_t)q.count * sizeof(*buf);
+	buf = kvzalloc(bytes, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&fl_dev.lock);
+	ret = fl_map_fill(buf, (u32)q.first, q.count);
+	mutex_unlock(&fl_dev.lock);
+	if (ret)
+		goto out;
+
+	if (copy_to_user(u64_to_user_ptr(q.ptr), buf, bytes)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	q.index_pages = index_pages;
+	q.arena_pages = fl_dev.arena.nr_pages;
+	if (copy_to_user(uarg, &q, sizeof(q)))
+		ret = -EFAULT;
+out:
+	kvfree(buf);
+	return ret;
+}
+
+/**
+ * fl_map_ioctl() - handle one command of the 0x60-0x6f range.
+ * @ff: the calling file (unused: the map shows every fd's allocations,
+ *      as offsets and kinds only).
+ * @cmd: ioctl command.
+ * @arg: user argument.
+ *
+ * Context: process context; takes fl_dev.lock.
+ * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ */
+long fl_map_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+{
+	switch (cmd) {
+	case FRAGLAB_IOC_PAGE_INFO:
+		return fl_ioc_page_info(arg);
+	default:
+		return -ENOTTY;
+	}
+}
