@@ -145,10 +145,24 @@ if "$fragctl" export --help >/dev/null 2>&1; then
 fi
 
 if "$fragctl" map --help >/dev/null 2>&1; then
-	"$fragctl" map --svg "$tmp/map.svg" --trace "$top/tests/data/peaks.trace" --strategy buddy --arena 8M --at 3000 >/dev/null
-	check "map --svg draws 2048 pages of an 8 MiB sim arena" test "$(grep -c '<rect x=.* fill=.#' "$tmp/map.svg")" -ge 2048
-	"$fragctl" map --svg "$tmp/map2.svg" 2>"$tmp/err"; rc=$?
-	check "map without --trace explains itself" test $rc -eq 2 -a -n "$(grep 'per-page ioctl' "$tmp/err")"
+	"$fragctl" --json map --svg "$tmp/map.svg" --trace "$top/tests/data/peaks.trace" --strategy buddy --arena 8M --at 3000 >"$tmp/map.json"
+	check "map --svg of a sim arena is well-formed XML with the pageblock grid" python3 -c "
+import sys, xml.etree.ElementTree as ET
+r = ET.parse('$tmp/map.svg').getroot()
+t = [e for e in r.iter() if e.tag.endswith('title') and e.text.startswith('pageblock ')]
+sys.exit(len(t) != 4)"
+	check "map --json: 2048 pages of an 8 MiB sim arena, blocks add up, source sim" python3 -c "
+import json, sys
+d = json.load(open('$tmp/map.json'))
+ok = d['source'] == 'sim' and d['index_pages'] == 2048 and sum(d['pages'].values()) == 2048
+ok = ok and sum(b['pages'] for b in d['blocks']) == 2048 and len(d['pageblocks']) == 4
+ok = ok and all(b['state'] in ('free', 'allocated', 'hole') for b in d['blocks'])
+sys.exit(not ok)"
+	"$fragctl" map --svg "$tmp/map2.svg" --device "$tmp/no-such-device" 2>"$tmp/err"; rc=$?
+	[[ -e /dev/fraglab ]] || { "$fragctl" map --svg "$tmp/map2.svg" 2>>"$tmp/err"; rc=$?; }
+	check "map of the live arena without the module: status 1, points at --trace" test $rc -eq 1 -a -n "$(grep -- 'does not exist.*--trace' "$tmp/err")"
+	"$fragctl" map --sim --svg "$tmp/map2.svg" 2>"$tmp/err"; rc=$?
+	check "map --sim without --trace: usage error" test $rc -eq 2
 fi
 
 echo "$pass passed, $fail failed"

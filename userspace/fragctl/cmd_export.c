@@ -2,7 +2,8 @@
 /*
  * cmd_export.c - pictures and exports:
  *   fragctl export --prometheus [--output FILE]   node_exporter textfile
- *   fragctl map --svg FILE [--trace T --strategy S --at N]  arena picture
+ *   fragctl map [--svg FILE] [--trace T --strategy S --at N]  arena picture
+ *                                          (live, or of a --sim replay)
  *   replay --svg (rp_svg_*): footprint and fragmentation over time.
  */
 #include <errno.h>
@@ -323,77 +324,304 @@ static int cmd_export(struct fc_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* ---- map --svg: the arena as pages, from a --sim replay ---------------- */
+/* ---- map: the arena page by page, live or from a --sim replay ---------- */
 
-static const char *map_colour(const struct fl_page_info *pi,
-			      const struct fl_page_info *head)
+/*
+ * Both sources end up as struct fraglab_page[] (the FRAGLAB_IOC_PAGE_INFO
+ * format): the live arena straight from the ioctl, a --sim replay's
+ * arena converted from the core's fl_buddy_page_info().  One drawing and
+ * one JSON writer serve both.
+ */
+struct map_arena {
+	struct fraglab_page *pages;
+	uint64_t nr;		/* page-index space */
+	uint64_t arena_pages;	/* holes excluded */
+	uint32_t page_size;
+};
+
+enum map_class {
+	MAP_HOLE, MAP_FREE, MAP_MOVABLE, MAP_UNMOVABLE, MAP_RECLAIMABLE,
+	MAP_SLAB, MAP_POOL, MAP_OTHER, MAP_NR_CLASSES
+};
+
+static const char *const map_class_names[MAP_NR_CLASSES] = {
+	"hole", "free", "movable", "unmovable", "reclaimable", "slab", "pool",
+	"other",
+};
+
+static const char *const map_class_colours[MAP_NR_CLASSES] = {
+	"#000000",	/* hole: black */
+	"#f4f4f4",	/* free: light grey */
+	"#2ca02c",	/* movable: green */
+	"#d62728",	/* unmovable: red */
+	"#e6c229",	/* reclaimable: yellow */
+	"#1f77b4",	/* slab: blue */
+	"#9467bd",	/* pool: purple */
+	"#7f7f7f",	/* other (in-kernel): dark grey */
+};
+
+static enum map_class map_class_of(const struct fraglab_page *p)
 {
-	if (pi->state == FL_PAGE_HOLE)
-		return "#000000";
-	if (pi->state == FL_PAGE_FREE_HEAD || pi->state == FL_PAGE_FREE_TAIL)
-		return "#f4f4f4";
-	switch (head->owner_kind) {
-	case FL_OWN_SLAB:
-		return "#1f77b4";	/* slab: blue */
-	case FL_OWN_POOL:
-		return "#9467bd";	/* pool: purple */
+	if (p->state == FRAGLAB_PAGE_HOLE)
+		return MAP_HOLE;
+	if (p->state == FRAGLAB_PAGE_FREE)
+		return MAP_FREE;
+	switch (p->owner) {
+	case FRAGLAB_OWNER_SLAB:
+		return MAP_SLAB;
+	case FRAGLAB_OWNER_POOL:
+		return MAP_POOL;
+	case FRAGLAB_OWNER_OTHER:
+		return MAP_OTHER;
 	default:
 		break;
 	}
-	switch (head->mt) {
-	case FL_MT_MOVABLE:
-		return "#2ca02c";	/* movable: green */
-	case FL_MT_RECLAIMABLE:
-		return "#e6c229";	/* reclaimable: yellow */
+	switch (p->migratetype) {
+	case FRAGLAB_MT_MOVABLE:
+		return MAP_MOVABLE;
+	case FRAGLAB_MT_RECLAIMABLE:
+		return MAP_RECLAIMABLE;
 	default:
-		return "#d62728";	/* unmovable: red */
+		return MAP_UNMOVABLE;
 	}
 }
 
-static int map_write(struct fl_buddy *b, const char *path, const char *title)
+/* The simulated buddy's pages in FRAGLAB_IOC_PAGE_INFO form. */
+static int map_from_buddy(struct fl_buddy *b, struct map_arena *m)
 {
-	u32 n = fl_buddy_nr_pages(b), i, cols = 64, cell;
-	struct fl_page_info pi, head;
+	u32 n = fl_buddy_nr_pages(b), i, pb = UINT32_MAX;
+	struct fl_page_info pi;
+	int pb_mt = 0;
+
+	m->pages = calloc(n ? n : 1, sizeof(*m->pages));
+	if (!m->pages)
+		return -ENOMEM;
+	m->nr = n;
+	m->arena_pages = 0;
+	m->page_size = FL_PAGE_SIZE;
+	for (i = 0; i < n; i++) {
+		struct fraglab_page *p = &m->pages[i];
+
+		p->pageblock = i >> FL_PAGEBLOCK_ORDER;
+		if (fl_buddy_page_info(b, i, &pi) || pi.state == FL_PAGE_HOLE)
+			continue;
+		m->arena_pages++;
+		if (p->pageblock != pb) {
+			pb = p->pageblock;
+			pb_mt = fl_buddy_pageblock_mt(b, pb);
+			if (pb_mt < 0)
+				pb_mt = 0;
+		}
+		p->pageblock_mt = pb_mt;
+		p->order = pi.order;
+		p->migratetype = pi.mt;
+		p->block_offset = i - pi.head;
+		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_ALLOC_HEAD)
+			p->flags |= FRAGLAB_PAGE_HEAD;
+		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_FREE_TAIL) {
+			p->state = FRAGLAB_PAGE_FREE;
+			continue;
+		}
+		p->state = FRAGLAB_PAGE_ALLOCATED;
+		switch (pi.owner_kind) {
+		case FL_OWN_USER:
+			p->owner = FRAGLAB_OWNER_BUDDY;
+			break;
+		case FL_OWN_SLAB:
+			p->owner = FRAGLAB_OWNER_SLAB;
+			break;
+		case FL_OWN_POOL:
+			p->owner = FRAGLAB_OWNER_POOL;
+			break;
+		default:
+			p->owner = FRAGLAB_OWNER_OTHER;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int map_write_svg(const struct map_arena *m, const char *path,
+			 const char *title)
+{
+	uint64_t n = m->nr, i, rows;
+	unsigned int cols = 64, cell, c, x, legend_y;
 	FILE *f;
 
-	while (cols * cols < n && cols < 256)
+	while ((uint64_t)cols * cols < n && cols < 256)
 		cols *= 2;
 	cell = cols <= 64 ? 12 : cols <= 128 ? 6 : 3;
+	rows = (n + cols - 1) / cols;
 	f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
 			strerror(errno));
 		return 1;
 	}
-	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='%u' height='%u' font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n<text x='10' y='20' font-size='14'>",
-		cols * cell + 20, (n + cols - 1) / cols * cell + 80);
+	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='%u' height='%" PRIu64 "' font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n<text x='10' y='20' font-size='14'>",
+		cols * cell + 20 < 700 ? 700 : cols * cell + 20,
+		rows * cell + 90);
 	rp_svg_escape(f, title);
-	fprintf(f, "</text>\n");
-	for (i = 0; i < n; i++) {
-		if (fl_buddy_page_info(b, i, &pi))
-			continue;
-		head = pi;
-		if (pi.state == FL_PAGE_ALLOC_TAIL)
-			fl_buddy_page_info(b, pi.head, &head);
-		fprintf(f, "<rect x='%u' y='%u' width='%u' height='%u' fill='%s'/>\n",
-			10 + (i % cols) * cell, 30 + (i / cols) * cell, cell,
-			cell, map_colour(&pi, &head));
+	fprintf(f, "</text>\n<g shape-rendering='crispEdges'>\n");
+	/* one rect per run of same-class pages within a row */
+	for (i = 0; i < n;) {
+		enum map_class k = map_class_of(&m->pages[i]);
+		uint64_t j = i + 1;
+
+		while (j < n && j % cols && map_class_of(&m->pages[j]) == k)
+			j++;
+		fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%" PRIu64 "' height='%u' fill='%s'/>\n",
+			10 + (i % cols) * cell, 30 + (i / cols) * cell,
+			(j - i) * cell, cell, map_class_colours[k]);
+		i = j;
 	}
-	/* pageblock grid: 512 pages per block */
-	for (i = 0; i < n; i += FL_PAGEBLOCK_PAGES)
-		fprintf(f, "<rect x='%u' y='%u' width='%u' height='%u' fill='none' stroke='#333' stroke-width='1'/>\n",
+	/* pageblock grid: 512 pages per block, its migrate type as a tooltip */
+	for (i = 0; i < n; i += FL_PAGEBLOCK_PAGES) {
+		const struct fraglab_page *p = &m->pages[i];
+
+		fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%u' height='%u' fill='none' stroke='#333' stroke-width='1'><title>pageblock %u: %s</title></rect>\n",
 			10 + (i % cols) * cell, 30 + (i / cols) * cell,
 			(FL_PAGEBLOCK_PAGES < cols ? FL_PAGEBLOCK_PAGES : cols) * cell,
-			(FL_PAGEBLOCK_PAGES > cols ? FL_PAGEBLOCK_PAGES / cols : 1) * cell);
-	fprintf(f, "<text x='10' y='%u' font-size='12'>free: light grey, movable: green, unmovable: red, reclaimable: yellow, slab: blue, pool: purple; boxes: 2 MiB pageblocks</text>\n</svg>\n",
-		(n + cols - 1) / cols * cell + 55);
-	return fclose(f) ? 1 : 0;
+			(FL_PAGEBLOCK_PAGES > cols ? FL_PAGEBLOCK_PAGES / cols : 1) * cell,
+			p->pageblock,
+			p->state == FRAGLAB_PAGE_HOLE ? "hole" :
+			fraglab_mt_name(p->pageblock_mt));
+	}
+	fprintf(f, "</g>\n");
+	legend_y = (unsigned int)(rows * cell + 50);
+	for (c = 1, x = 10; c < MAP_NR_CLASSES; c++, x += 95) {
+		fprintf(f, "<rect x='%u' y='%u' width='12' height='12' fill='%s' stroke='#333' stroke-width='0.5'/><text x='%u' y='%u' font-size='12'>%s</text>\n",
+			x, legend_y, map_class_colours[c], x + 16, legend_y + 11,
+			map_class_names[c]);
+	}
+	fprintf(f, "<text x='10' y='%u' font-size='12'>boxes: 2 MiB pageblocks (hover for the pageblock's migrate type); one cell per %u-byte page, %u per row</text>\n</svg>\n",
+		legend_y + 30, m->page_size, cols);
+	if (fclose(f)) {
+		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
-static int cmd_map(struct fc_ctx *c, int argc, char **argv)
+static void map_json_str(const char *s)
 {
-	const char *svg = fc_opt(&argc, argv, "--svg");
-	const char *trace = fc_opt(&argc, argv, "--trace");
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/*
+ * JSON: totals per class, pageblocks, and the blocks in address order (a
+ * run of hole pages is one "hole" entry).  Every page is in exactly one
+ * block, so the blocks' pages add up to index_pages.
+ */
+static void map_write_json(const struct map_arena *m, const char *source,
+			   const char *title, const char *svg)
+{
+	uint64_t cls[MAP_NR_CLASSES] = { 0 }, i, j;
+	unsigned int c;
+	bool first = true;
+
+	for (i = 0; i < m->nr; i++)
+		cls[map_class_of(&m->pages[i])]++;
+	printf("{\"source\": \"%s\", \"title\": ", source);
+	map_json_str(title);
+	printf(", \"svg\": ");
+	if (svg)
+		map_json_str(svg);
+	else
+		printf("null");
+	printf(", \"page_size\": %u, \"index_pages\": %" PRIu64 ", \"arena_pages\": %" PRIu64 ", \"pages\": {",
+	       m->page_size, m->nr, m->arena_pages);
+	for (c = 0; c < MAP_NR_CLASSES; c++)
+		printf("%s\"%s\": %" PRIu64, c ? ", " : "", map_class_names[c],
+		       cls[c]);
+	printf("}, \"pageblocks\": [");
+	for (i = 0; i < m->nr; i += FL_PAGEBLOCK_PAGES) {
+		uint64_t fr = 0, end = i + FL_PAGEBLOCK_PAGES;
+		const struct fraglab_page *p = &m->pages[i];
+
+		if (end > m->nr)
+			end = m->nr;
+		for (j = i; j < end; j++)
+			fr += m->pages[j].state == FRAGLAB_PAGE_FREE;
+		printf("%s{\"index\": %u, \"migratetype\": \"%s\", \"pages\": %" PRIu64 ", \"free\": %" PRIu64 "}",
+		       i ? ", " : "", p->pageblock,
+		       p->state == FRAGLAB_PAGE_HOLE ? "hole" :
+		       fraglab_mt_name(p->pageblock_mt), end - i, fr);
+	}
+	printf("], \"blocks\": [");
+	for (i = 0; i < m->nr; i = j) {
+		const struct fraglab_page *p = &m->pages[i];
+
+		if (p->state == FRAGLAB_PAGE_HOLE) {
+			for (j = i + 1; j < m->nr &&
+			     m->pages[j].state == FRAGLAB_PAGE_HOLE; j++)
+				;
+			printf("%s{\"first_page\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"pages\": %" PRIu64 ", \"state\": \"hole\"}",
+			       first ? "" : ", ", i, i * m->page_size, j - i);
+			first = false;
+			continue;
+		}
+		/* a block: from its head, 1 << order pages (clipped) */
+		j = i - p->block_offset + (1ULL << p->order);
+		if (j <= i || j > m->nr)
+			j = i + 1;
+		printf("%s{\"first_page\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"pages\": %" PRIu64 ", \"order\": %u, \"state\": \"%s\", \"migratetype\": \"%s\", \"owner\": \"%s\", \"class\": \"%s\", \"moved\": %s}",
+		       first ? "" : ", ", i, i * m->page_size, j - i, p->order,
+		       fraglab_page_state_name(p->state),
+		       fraglab_mt_name(p->migratetype),
+		       fraglab_owner_name(p->owner),
+		       map_class_names[map_class_of(p)],
+		       p->flags & FRAGLAB_PAGE_MOVED ? "true" : "false");
+		first = false;
+	}
+	printf("]}\n");
+}
+
+/* The live arena of the loaded module. */
+static int map_live(struct fc_ctx *c, struct map_arena *m, char *title,
+		    size_t len)
+{
+	const char *dev = c->device ? c->device : FRAGLAB_DEVICE;
+	struct fraglab_stats st;
+	int ret;
+
+	if (!c->opened && access(dev, F_OK)) {
+		fprintf(stderr, "fragctl: map: %s does not exist: load fraglab.ko for the live arena, or draw a simulated one with --trace TRACE\n",
+			dev);
+		return 1;
+	}
+	ret = fc_open(c);
+	if (ret)
+		return ret;
+	ret = fraglab_arena_map(&c->fl, &m->pages, &m->nr);
+	if (ret)
+		return fc_fail("map (FRAGLAB_IOC_PAGE_INFO)", ret);
+	m->arena_pages = c->fl.version.arena_pages;
+	m->page_size = c->fl.version.page_size;
+	if (!fraglab_stats(&c->fl, &st))
+		snprintf(title, len, "%s: live arena, %" PRIu64 " MiB, %" PRIu64 " of %" PRIu64 " pages free, %" PRIu64 " allocations",
+			 dev, m->arena_pages * m->page_size >> 20,
+			 (uint64_t)st.free_pages, (uint64_t)st.total_pages,
+			 (uint64_t)st.nr_allocated);
+	else
+		snprintf(title, len, "%s: live arena", dev);
+	return 0;
+}
+
+/* The arena of a --sim replay of @trace, stopped at --at. */
+static int map_sim(int argc, char **argv, const char *trace,
+		   struct map_arena *m, char *title, size_t len)
+{
 	const char *strat = fc_opt(&argc, argv, "--strategy");
 	const char *at = fc_opt(&argc, argv, "--at");
 	const char *arena = fc_opt(&argc, argv, "--arena");
@@ -402,14 +630,10 @@ static int cmd_map(struct fc_ctx *c, int argc, char **argv)
 	struct rp_backend b;
 	struct rp_result r;
 	struct rp_trace t;
-	char err[256], title[512];
+	char err[256];
 	uint64_t v = 0;
 	int s = RP_SLAB, ret;
 
-	if (!svg)
-		return fc_usage("map needs --svg FILE");
-	if (!trace)
-		return fc_usage("map draws the arena of a --sim replay: give --trace TRACE (the live arena needs a per-page ioctl the module does not have yet)");
 	if (argc > 1)
 		return fc_usage("map does not take '%s'", argv[1]);
 	if (strat) {
@@ -442,17 +666,55 @@ static int cmd_map(struct fc_ctx *c, int argc, char **argv)
 	ret = rp_run(&t, &b, &r, NULL, NULL, NULL);
 	rp_stop_at = 0;
 	if (!ret) {
-		snprintf(title, sizeof(title), "%s after %" PRIu64 " of %zu ops, %s (--sim)",
+		snprintf(title, len, "%s after %" PRIu64 " of %zu ops, %s (--sim)",
 			 trace, r.ops, t.nr_ops, rp_strategy_names[s]);
-		ret = map_write(rp_sim_buddy(b.priv), svg, title);
-		if (!ret && !c->json)
-			printf("wrote %s: %s\n", svg, title);
+		ret = map_from_buddy(rp_sim_buddy(b.priv), m);
+		if (ret)
+			ret = fc_fail("map", ret);
 	} else {
-		fc_fail("map", ret);
-		ret = 1;
+		ret = fc_fail("map", ret);
 	}
 	b.destroy(b.priv);
 	rp_trace_free(&t);
+	return ret;
+}
+
+static int cmd_map(struct fc_ctx *c, int argc, char **argv)
+{
+	const char *svg = fc_opt(&argc, argv, "--svg");
+	const char *trace = fc_opt(&argc, argv, "--trace");
+	bool sim = fc_flag(&argc, argv, "--sim");
+	struct map_arena m = { 0 };
+	char title[512];
+	int ret;
+
+	if (!svg && !c->json)
+		return fc_usage("map needs --svg FILE and/or --json");
+	if (sim && !trace)
+		return fc_usage("map --sim draws the arena of a simulated replay: give --trace TRACE");
+	if (trace) {
+		ret = map_sim(argc, argv, trace, &m, title, sizeof(title));
+	} else {
+		if (argc > 1)
+			return fc_usage("map does not take '%s'%s", argv[1],
+					!strncmp(argv[1], "--", 2) &&
+					strcmp(argv[1], "--svg") ?
+					" without --trace (the live arena)" : "");
+		ret = map_live(c, &m, title, sizeof(title));
+	}
+	if (ret) {
+		free(m.pages);
+		return ret;
+	}
+	if (svg)
+		ret = map_write_svg(&m, svg, title);
+	if (!ret) {
+		if (c->json)
+			map_write_json(&m, trace ? "sim" : "live", title, svg);
+		else
+			printf("wrote %s: %s\n", svg, title);
+	}
+	free(m.pages);
 	return ret;
 }
 
@@ -460,8 +722,8 @@ const struct fc_cmd fc_cmds_export[] = {
 	{ "export", "--prometheus [--output FILE]",
 	  "print the system's buddyinfo per order, fragmentation indices, HugePage availability and slab usage (and the arena's, if fraglab.ko is loaded) in node_exporter textfile format; --output writes FILE atomically",
 	  cmd_export, false },
-	{ "map", "--svg FILE --trace TRACE [--strategy S] [--at OP] [--arena SIZE]",
-	  "draw the arena as an SVG (pages coloured free/movable/unmovable/reclaimable/slab/pool, 2 MiB pageblock grid) after replaying TRACE with --sim up to operation OP (default: the end; strategy default slab)",
+	{ "map", "[--svg FILE] [--trace TRACE [--sim] [--strategy S] [--at OP] [--arena SIZE]]",
+	  "draw the live arena of the loaded module page by page as an SVG (pages coloured free/movable/unmovable/reclaimable/slab/pool/other, 2 MiB pageblock grid), and with --json list its blocks, pageblocks and page counts; with --trace, the arena of a --sim replay of TRACE up to operation OP instead (default: the end; strategy default slab)",
 	  cmd_map, false },
 	{ NULL },
 };

@@ -133,6 +133,22 @@ int fraglab_bench(struct fraglab *fl, uint32_t which, uint32_t param,
 		  struct fraglab_bench *out);
 
 /*
+ * Arena map (FRAGLAB_IOC_PAGE_INFO): what each arena page is now - hole,
+ * free or allocated, its block's order and migrate type, its owner (buddy
+ * allocation, slab, pool, in-kernel), its pageblock and the pageblock's
+ * type.  fraglab_page_info() fills out[0..count) for pages first..,
+ * splitting into FRAGLAB_PAGE_INFO_MAX calls (each call one snapshot);
+ * count 0 only stores the page-index space size in *index_pages.
+ * fraglab_arena_map() returns the whole arena in a malloc()ed array.
+ */
+int fraglab_page_info(struct fraglab *fl, uint64_t first, uint32_t count,
+		      struct fraglab_page *out, uint64_t *index_pages);
+int fraglab_arena_map(struct fraglab *fl, struct fraglab_page **pages,
+		      uint64_t *nr);
+const char *fraglab_owner_name(unsigned int owner);	/* "buddy", "slab".. */
+const char *fraglab_page_state_name(unsigned int state); /* "free".. */
+
+/*
  * /proc/buddyinfo text ("Node 0, zone   Normal  1 2 ..."): THE parser, used
  * on the kernel's file and on fraglab's debugfs buddyinfo alike.
  */

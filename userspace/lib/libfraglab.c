@@ -621,3 +621,96 @@ int fraglab_hugepages_arena(struct fraglab *fl,
 		*out = h;
 	return ret;
 }
+
+int fraglab_page_info(struct fraglab *fl, uint64_t first, uint32_t count,
+		      struct fraglab_page *out, uint64_t *index_pages)
+{
+	struct fraglab_page_info q;
+	uint32_t n;
+	int ret;
+
+	if (!count && !index_pages)
+		return -EINVAL;
+	if (!count) {
+		/* just the size: one page, into a scratch entry */
+		struct fraglab_page scratch;
+
+		memset(&q, 0, sizeof(q));
+		q.ptr = (uintptr_t)&scratch;
+		q.count = 1;
+		ret = fraglab_ioctl(fl, FRAGLAB_IOC_PAGE_INFO, &q);
+		if (!ret)
+			*index_pages = q.index_pages;
+		return ret;
+	}
+	while (count) {
+		n = count < FRAGLAB_PAGE_INFO_MAX ? count : FRAGLAB_PAGE_INFO_MAX;
+		memset(&q, 0, sizeof(q));
+		q.ptr = (uintptr_t)out;
+		q.first = first;
+		q.count = n;
+		ret = fraglab_ioctl(fl, FRAGLAB_IOC_PAGE_INFO, &q);
+		if (ret)
+			return ret;
+		if (index_pages)
+			*index_pages = q.index_pages;
+		first += n;
+		out += n;
+		count -= n;
+	}
+	return 0;
+}
+
+int fraglab_arena_map(struct fraglab *fl, struct fraglab_page **pages,
+		      uint64_t *nr)
+{
+	struct fraglab_page *p;
+	uint64_t n = 0;
+	int ret;
+
+	*pages = NULL;
+	*nr = 0;
+	ret = fraglab_page_info(fl, 0, 0, NULL, &n);
+	if (ret)
+		return ret;
+	if (!n || n > UINT32_MAX)
+		return -EIO;
+	p = calloc(n, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ret = fraglab_page_info(fl, 0, (uint32_t)n, p, NULL);
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	*pages = p;
+	*nr = n;
+	return 0;
+}
+
+const char *fraglab_owner_name(unsigned int owner)
+{
+	static const char *const names[] = {
+		[FRAGLAB_OWNER_NONE] = "none",
+		[FRAGLAB_OWNER_BUDDY] = "buddy",
+		[FRAGLAB_OWNER_SLAB] = "slab",
+		[FRAGLAB_OWNER_POOL] = "pool",
+		[FRAGLAB_OWNER_OTHER] = "other",
+	};
+
+	return owner < sizeof(names) / sizeof(names[0]) ? names[owner] : "?";
+}
+
+const char *fraglab_page_state_name(unsigned int state)
+{
+	switch (state) {
+	case FRAGLAB_PAGE_HOLE:
+		return "hole";
+	case FRAGLAB_PAGE_FREE:
+		return "free";
+	case FRAGLAB_PAGE_ALLOCATED:
+		return "allocated";
+	default:
+		return "?";
+	}
+}
