@@ -242,6 +242,19 @@ static void base_bench(void *p)
 	b->iterations = 10;
 }
 
+static struct fraglab_page page_buf[16];
+static uint64_t index_pages;	/* the arena's page-index space */
+
+static void base_page_info(void *p)
+{
+	struct fraglab_page_info *q = p;
+
+	memset(q, 0, sizeof(*q));
+	q->ptr = (uintptr_t)page_buf;
+	q->first = 0;
+	q->count = 16;
+}
+
 struct cmd {
 	const char *name;
 	unsigned long cmd;
@@ -282,6 +295,7 @@ static const struct cmd cmds[] = {
 	CMD(FRAGLAB_IOC_HUGEPAGES_ARENA, fraglab_hugepages_arena, base_zero, 0, 0),
 	CMD(FRAGLAB_IOC_PROBE_SYSTEM, fraglab_probe_system, base_zero, 0, 1),
 	CMD(FRAGLAB_IOC_BENCH, fraglab_bench, base_bench, 0, 1),
+	CMD(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, base_page_info, 0, 0),
 };
 
 static const struct cmd *find_cmd(unsigned long c)
@@ -311,7 +325,8 @@ static void one_wrong(unsigned long c, size_t off, size_t len, uint64_t val,
 	ret = xio(fl.fd, c, buf);
 	tap_is_int(ret, want, "%s: %s -> %s", k->name, what,
 		   want == -EINVAL ? "EINVAL" : want == -ENOTTY ? "ENOTTY" :
-		   want == -ENOENT ? "ENOENT" : want == -EFAULT ? "EFAULT" : "error");
+		   want == -ENOENT ? "ENOENT" : want == -EFAULT ? "EFAULT" :
+		   want == 0 ? "0" : "error");
 }
 
 #define WRONG(c, s, field, val, want) \
@@ -343,6 +358,8 @@ static void setup_objects(void)
 		tap_bail("no pool alloc");
 	pool_handle = pa.handle;
 }
+
+static void stats(int fd, struct fraglab_stats *st);
 
 static void test_one_field_wrong(void)
 {
@@ -518,6 +535,59 @@ static void test_one_field_wrong(void)
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, iterations, FRAGLAB_BENCH_MAX_ITERS + 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, pad, 1, -EINVAL);
 	WRONG_AT(FRAGLAB_IOC_BENCH, fraglab_bench, reserved, 0, 1, -EINVAL);
+
+	/* arena map: each field wrong on its own */
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, flags, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, index_pages, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, arena_pages, 1, -EINVAL);
+	for (i = 0; i < 4; i++) {
+		static const char *const what[] = {
+			"reserved[0] = 1 << 63", "reserved[1] = 1 << 63",
+			"reserved[2] = 1 << 63", "reserved[3] = 1 << 63",
+		};
+
+		one_wrong(FRAGLAB_IOC_PAGE_INFO,
+			  offsetof(struct fraglab_page_info, reserved) + i * 8, 8,
+			  1ULL << 63, -EINVAL, what[i]);
+	}
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, count, 0, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, count, FRAGLAB_PAGE_INFO_MAX + 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, count, 0xffffffff, -EINVAL);
+	one_wrong(FRAGLAB_IOC_PAGE_INFO, offsetof(struct fraglab_page_info, first),
+		  8, index_pages, -EINVAL, "first = index_pages");
+	one_wrong(FRAGLAB_IOC_PAGE_INFO, offsetof(struct fraglab_page_info, first),
+		  8, index_pages - 8, -EINVAL,
+		  "first = index_pages - 8 with count 16 (first + count beyond the arena)");
+	one_wrong(FRAGLAB_IOC_PAGE_INFO, offsetof(struct fraglab_page_info, first),
+		  8, index_pages - 16, 0, "first = index_pages - 16, count 16 (the last pages: fine)");
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, first, 0xfffffffffffffff8ULL, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, first, 1ULL << 32, -EINVAL);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, ptr, 0, -EFAULT);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, ptr, 16, -EFAULT);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, ptr, 0xffff888000000000ULL, -EFAULT);
+	WRONG(FRAGLAB_IOC_PAGE_INFO, fraglab_page_info, ptr, 0x8000000000000000ULL, -EFAULT);
+	{
+		/* an array that ends in an unmapped page: the copy out faults */
+		unsigned char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+					MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct fraglab_page_info q;
+		struct fraglab_stats before, after;
+
+		munmap(m + PAGE, PAGE);
+		base_page_info(&q);
+		q.ptr = (uintptr_t)(m + PAGE - 8 * sizeof(struct fraglab_page));
+		stats(fl.fd, &before);
+		tap_is_int(xio(fl.fd, FRAGLAB_IOC_PAGE_INFO, &q), -EFAULT,
+			   "FRAGLAB_IOC_PAGE_INFO: array of 16 with only 8 mapped -> EFAULT");
+		mprotect(m, PAGE, PROT_READ);
+		q.ptr = (uintptr_t)m;
+		tap_is_int(xio(fl.fd, FRAGLAB_IOC_PAGE_INFO, &q), -EFAULT,
+			   "FRAGLAB_IOC_PAGE_INFO: read-only array -> EFAULT");
+		stats(fl.fd, &after);
+		tap_is_int(after.free_pages, before.free_pages,
+			   "FRAGLAB_IOC_PAGE_INFO faults change nothing");
+		munmap(m, PAGE);
+	}
 }
 
 static void test_sizes_and_numbers(void)
@@ -1027,6 +1097,10 @@ int main(void)
 	if (!tap_is_int(fraglab_open(&fl, NULL), 0, "open %s", FRAGLAB_DEVICE))
 		tap_bail("cannot open");
 	setup_objects();
+	ret = fraglab_page_info(&fl, 0, 0, NULL, &index_pages);
+	if (!tap_is_int(ret, 0, "setup: arena page-index space (%" PRIu64 " pages)",
+			index_pages) || index_pages < 32)
+		tap_bail("no page info");
 	test_baselines();
 	test_one_field_wrong();
 	test_sizes_and_numbers();
