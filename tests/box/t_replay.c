@@ -3,10 +3,12 @@
  * t_replay - fragctl replay through /dev/fraglab gives the same numbers as
  * fragctl replay --sim (the core compiled into fragctl) for the same trace.
  *
- * The trace is generated here (tests/data is not in the box): a plateau of
- * mixed sizes with a few large blocks, some reallocs and some aligned
- * requests, sized so that a 4 MiB arena runs into failures (some of them
- * with enough free memory: fragmentation).
+ * First a trace generated here: a plateau of mixed sizes with a few large
+ * blocks, some reallocs and some aligned requests, sized so that a 4 MiB
+ * arena runs into failures (some of them with enough free memory:
+ * fragmentation).  Then every real-program trace of tests/data that the
+ * initramfs carries in /data (tests/vm/build.sh: gcc-c, sqlite3, python3)
+ * on a 16 MiB arena.
  * Both replays run with --json; every deterministic field (footprint,
  * granted, fragmentation, largest free block, failures) must match per
  * strategy.  Only "seconds" and "ops_per_sec" may differ.  Strategies the
@@ -120,7 +122,8 @@ static int result_of(const char *json, const char *strategy, char *buf,
 	return 0;
 }
 
-int main(void)
+/* Replay @trace in the kernel and with --sim on the same arena; compare. */
+static void compare(const char *trace, const char *label)
 {
 	static char kout[MAXOUT], sout[MAXOUT];
 	char cmd[512], k[1024], s[1024];
@@ -128,6 +131,50 @@ int main(void)
 	const char *p;
 	unsigned int i;
 	int ret;
+
+	snprintf(cmd, sizeof(cmd), "fragctl --json replay %s 2>/dev/null", trace);
+	ret = run(cmd, kout, sizeof(kout));
+	tap_ok(ret == 0, "%s: fragctl replay (kernel) exits 0", label);
+	p = strstr(kout, "\"arena_bytes\": ");
+	if (p)
+		arena = strtoull(p + 15, NULL, 10);
+	tap_ok(arena >= (4ULL << 20), "%s: kernel arena: %llu bytes", label, arena);
+	snprintf(cmd, sizeof(cmd),
+		 "fragctl --json replay %s --sim --arena %llu 2>&1", trace, arena);
+	ret = run(cmd, sout, sizeof(sout));
+	tap_ok(ret == 0, "%s: fragctl replay --sim --arena %llu exits 0", label, arena);
+	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
+		if (result_of(kout, strategies[i], k, sizeof(k))) {
+			if (i >= 2)
+				tap_skip("no pool ioctls in this module",
+					 "%s: %s: kernel == sim", label, strategies[i]);
+			else
+				tap_fail("no kernel result", "%s: %s: kernel == sim",
+					 label, strategies[i]);
+			continue;
+		}
+		if (result_of(sout, strategies[i], s, sizeof(s))) {
+			tap_fail("no sim result", "%s: %s: kernel == sim", label,
+				 strategies[i]);
+			continue;
+		}
+		if (!tap_ok(!strcmp(k, s), "%s: %s: kernel == sim", label,
+			    strategies[i])) {
+			tap_diag("kernel: %s", k);
+			tap_diag("sim:    %s", s);
+		} else {
+			tap_diag("%s", k);
+		}
+	}
+	ret = system("fragctl check >/dev/null 2>&1");
+	tap_ok(ret == 0, "%s: arena consistent after the replays (fragctl check)", label);
+}
+
+int main(void)
+{
+	static const char *const real[] = { "gcc-c", "sqlite3", "python3" };
+	char path[128];
+	unsigned int i;
 
 	if (system("command -v fragctl >/dev/null 2>&1")) {
 		tap_skip("fragctl is not in the box", "kernel replay == sim");
@@ -137,39 +184,18 @@ int main(void)
 		return tap_done();
 	if (!tap_is_int(fl_box_load("arena_mb=4"), 0, "insmod arena_mb=4"))
 		return tap_done();
-	ret = run("fragctl --json replay " TRACE " 2>/dev/null", kout, sizeof(kout));
-	tap_ok(ret == 0, "fragctl replay (kernel) exits 0");
-	p = strstr(kout, "\"arena_bytes\": ");
-	if (p)
-		arena = strtoull(p + 15, NULL, 10);
-	tap_ok(arena >= (4ULL << 20), "kernel arena: %llu bytes", arena);
-	snprintf(cmd, sizeof(cmd),
-		 "fragctl --json replay " TRACE " --sim --arena %llu 2>&1", arena);
-	ret = run(cmd, sout, sizeof(sout));
-	tap_ok(ret == 0, "fragctl replay --sim --arena %llu exits 0", arena);
-	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
-		if (result_of(kout, strategies[i], k, sizeof(k))) {
-			if (i >= 2)
-				tap_skip("no pool ioctls in this module",
-					 "%s: kernel == sim", strategies[i]);
-			else
-				tap_fail("no kernel result", "%s: kernel == sim",
-					 strategies[i]);
+	compare(TRACE, "generated");
+	tap_is_int(fl_box_unload(), 0, "rmmod");
+
+	if (!tap_is_int(fl_box_load("arena_mb=16"), 0, "insmod arena_mb=16"))
+		return tap_done();
+	for (i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		snprintf(path, sizeof(path), "/data/%s.trace", real[i]);
+		if (!tap_ok(access(path, R_OK) == 0,
+			    "%s is in the initramfs (tests/vm/build.sh)", path))
 			continue;
-		}
-		if (result_of(sout, strategies[i], s, sizeof(s))) {
-			tap_fail("no sim result", "%s: kernel == sim", strategies[i]);
-			continue;
-		}
-		if (!tap_ok(!strcmp(k, s), "%s: kernel == sim", strategies[i])) {
-			tap_diag("kernel: %s", k);
-			tap_diag("sim:    %s", s);
-		} else {
-			tap_diag("%s", k);
-		}
+		compare(path, real[i]);
 	}
-	ret = system("fragctl check >/dev/null 2>&1");
-	tap_ok(ret == 0, "arena consistent after the replays (fragctl check)");
 	tap_is_int(fl_box_unload(), 0, "rmmod");
 	return tap_done();
 }

@@ -18,6 +18,11 @@ set -euo pipefail
 BOX_OUT=$FL_BUILD/box
 US_OUT=$FL_BUILD/userspace-static
 COMMON=$FL_BUILD/vm/rootfs
+# The real-program traces of tests/data, for t_replay (kernel == --sim):
+# 108-601 kB each, about 410 kB after the initramfs' gzip -1.  The
+# synthetic ones (ramp, peaks, plateau) stay out: t_replay generates its
+# own synthetic trace, and the initramfs stays small.
+BOX_TRACES="gcc-c sqlite3 python3"
 
 build_userspace() {
 	local log=$FL_BUILD/userspace-static.log
@@ -57,7 +62,7 @@ is_static() {
 build_rootfs() {
 	local f
 	rm -rf "$COMMON"
-	mkdir -p "$COMMON"/{bin,sbin,tests,dev,proc,sys,tmp,root}
+	mkdir -p "$COMMON"/{bin,sbin,tests,data,dev,proc,sys,tmp,root}
 	cp /bin/busybox "$COMMON/bin/busybox"
 	is_static /bin/busybox ||
 		fl_die "/bin/busybox is not static: install busybox-static"
@@ -69,6 +74,9 @@ build_rootfs() {
 	done
 	for f in "$BOX_OUT"/t_*; do
 		[[ -x $f ]] && install -m 0755 "$f" "$COMMON/tests/"
+	done
+	for f in $BOX_TRACES; do
+		install -m 0644 "$FL_ROOT/tests/data/$f.trace" "$COMMON/data/"
 	done
 	f=$(find "$US_OUT" -type f -name fragctl -perm -u+x 2>/dev/null | head -n1)
 	if [[ -n $f ]]; then
