@@ -27,8 +27,8 @@
  *   SLAB       fl_slab_cache_alloc/free_ptr on a cache of the device's slab
  *              root vs kmem_cache_alloc/free on a private kmem_cache of the
  *              same object size (SLAB_NO_USER_FLAGS: no slub_debug);
- *   SLAB_BULK  kmem_cache_alloc_bulk/free_bulk vs a loop (fraglab has no
- *              bulk call);
+ *   SLAB_BULK  kmem_cache_alloc_bulk/free_bulk vs fl_slab_cache_alloc_bulk/
+ *              free_bulk (one cache lock at most per call);
  *   FIT        a private fit pool (metadata only) with N 16-byte holes, the
  *              32-byte pair only the top hole fits (as tests/bench/
  *              fit_bench.c) vs genalloc with the same holes and
@@ -224,23 +224,17 @@ static int fl_bench_slab_kernel(struct fl_bench_ctx *ctx, u32 n)
 /* Bulk: @n objects in calls of FRAGLAB_BENCH_BULK (n is a multiple). */
 static int fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
 {
-	u32 i, j;
-	u64 off;
+	u32 i;
 	int ret;
 
 	for (i = 0; i < n; i += FRAGLAB_BENCH_BULK) {
-		for (j = 0; j < FRAGLAB_BENCH_BULK; j++) {
-			ret = fl_slab_cache_alloc(ctx->fl_cache, &off,
-						  &ctx->objs[j]);
-			if (unlikely(ret)) {
-				while (j--)
-					fl_slab_cache_free_ptr(ctx->fl_cache,
-							       ctx->objs[j]);
-				return ret;
-			}
-		}
-		for (j = 0; j < FRAGLAB_BENCH_BULK; j++)
-			fl_slab_cache_free_ptr(ctx->fl_cache, ctx->objs[j]);
+		ret = fl_slab_cache_alloc_bulk(ctx->fl_cache,
+					       FRAGLAB_BENCH_BULK, NULL,
+					       ctx->objs);
+		if (unlikely(ret))
+			return ret;
+		fl_slab_cache_free_bulk(ctx->fl_cache, FRAGLAB_BENCH_BULK,
+					NULL, ctx->objs);
 	}
 	return 0;
 }

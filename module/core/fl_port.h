@@ -15,7 +15,11 @@
  *   fl_zalloc(bytes) / fl_free(ptr)     metadata allocation (never the arena)
  *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy
  *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
+ *   fl_read_once(x)/fl_write_once(x, v) READ_ONCE/WRITE_ONCE
  *   fl_nr_cpus() / fl_cpu_id()          per-CPU caches (per-thread in userspace)
+ *   fl_cpu_lock_t, fl_cpu_pin/unpin, fl_cpu_lock/unlock,
+ *   fl_cpu_remote_lock/unlock, fl_cpu_for_each
+ *                                       per-CPU data with local_lock semantics
  *   fl_memcpy/fl_memset/fl_memcmp/fl_strlen/fl_strscpy
  *   fl_snprintf                         for text output of metrics
  *   fl_should_fail_alloc()              fault injection for metadata allocs
@@ -39,6 +43,10 @@
 #include <linux/timekeeping.h>
 #include <linux/bug.h>
 #include <linux/export.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/cpu.h>
+#include <linux/workqueue.h>
 
 #define FL_PAGE_SHIFT	PAGE_SHIFT
 #define FL_PAGE_SIZE	PAGE_SIZE
@@ -64,6 +72,91 @@ typedef spinlock_t fl_lock_t;
 #define fl_unlock(l)		spin_unlock(l)
 #define fl_lock_destroy(l)	do { } while (0)
 
+/*
+ * Per-CPU data with local_lock semantics (see <linux/local_lock.h>).  The
+ * owner does  cpu = fl_cpu_pin(); fl_cpu_lock(&pcpu[cpu].lock); ...
+ * fl_cpu_unlock(); fl_cpu_unpin();  Without PREEMPT_RT, disabled
+ * preemption is the whole lock (no atomic: the core is never called from
+ * interrupts) and fl_cpu_lock() is empty; with PREEMPT_RT the task is
+ * pinned with migrate_disable() and a per-CPU spinlock (an rt-mutex, it
+ * may sleep) serialises it, exactly as local_lock() does there.
+ * Another CPU's data is reached either with fl_cpu_for_each(), which
+ * runs @fn on that CPU (work_on_cpu(), preemption disabled; may sleep,
+ * process context only) or takes its lock on RT, or for racy reads
+ * (statistics, the quiescent checker) with fl_cpu_remote_lock(), which
+ * is the per-CPU spinlock on RT and nothing otherwise.
+ */
+#ifdef CONFIG_PREEMPT_RT
+typedef spinlock_t fl_cpu_lock_t;
+#define fl_cpu_lock_init(l)	spin_lock_init(l)
+static inline unsigned int fl_cpu_pin(void)
+{
+	migrate_disable();
+	return smp_processor_id();
+}
+#define fl_cpu_unpin()		migrate_enable()
+#define fl_cpu_lock(l)		spin_lock(l)
+#define fl_cpu_unlock(l)	spin_unlock(l)
+#define fl_cpu_remote_lock(l)	spin_lock(l)
+#define fl_cpu_remote_unlock(l)	spin_unlock(l)
+#else
+typedef struct { } fl_cpu_lock_t;
+#define fl_cpu_lock_init(l)	((void)(l))
+static inline unsigned int fl_cpu_pin(void)
+{
+	preempt_disable();
+	return smp_processor_id();
+}
+#define fl_cpu_unpin()		preempt_enable()
+#define fl_cpu_lock(l)		((void)(l))
+#define fl_cpu_unlock(l)	((void)(l))
+#define fl_cpu_remote_lock(l)	((void)(l))
+#define fl_cpu_remote_unlock(l)	((void)(l))
+#endif
+#define fl_cpu_lock_destroy(l)	((void)(l))
+
+struct fl_cpu_work {
+	void (*fn)(unsigned int cpu, void *arg);
+	void *arg;
+	unsigned int cpu;
+};
+
+static inline long fl_cpu_work_fn(void *p)
+{
+	struct fl_cpu_work *w = p;
+
+	preempt_disable();
+	w->fn(w->cpu, w->arg);
+	preempt_enable();
+	return 0;
+}
+
+/* Run @fn(cpu, @arg) for CPUs 0..@nr-1, excluding that CPU's owner. */
+static inline void fl_cpu_for_each(unsigned int nr,
+				   void (*fn)(unsigned int cpu, void *arg),
+				   void *arg)
+{
+	struct fl_cpu_work w = { .fn = fn, .arg = arg };
+
+	might_sleep();
+	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
+		/* @fn takes the CPU's spinlock (fl_cpu_remote_lock()) */
+		for (w.cpu = 0; w.cpu < nr; w.cpu++)
+			fn(w.cpu, arg);
+		return;
+	}
+	cpus_read_lock();
+	for (w.cpu = 0; w.cpu < nr; w.cpu++) {
+		if (cpu_online(w.cpu))
+			work_on_cpu(w.cpu, fl_cpu_work_fn, &w);
+		else
+			fl_cpu_work_fn(&w);	/* offline: nobody runs there */
+	}
+	cpus_read_unlock();
+}
+
+#define fl_read_once(x)		READ_ONCE(x)
+#define fl_write_once(x, v)	WRITE_ONCE(x, v)
 #define fl_warn_once(cond)	WARN_ON_ONCE(cond)
 #define fl_nr_cpus()		nr_cpu_ids
 #define fl_cpu_id()		raw_smp_processor_id()
@@ -122,6 +215,31 @@ typedef pthread_mutex_t fl_lock_t;
 #define fl_unlock(l)		pthread_mutex_unlock(l)
 #define fl_lock_destroy(l)	pthread_mutex_destroy(l)
 
+/*
+ * Per-CPU data: a "CPU" is a thread id modulo fl_nr_cpus() (several
+ * threads share one), so each CPU's data has a real mutex here; pinning
+ * is a no-op.  Remote access takes the same mutex.
+ */
+typedef pthread_mutex_t fl_cpu_lock_t;
+#define fl_cpu_lock_init(l)	pthread_mutex_init(l, NULL)
+#define fl_cpu_lock_destroy(l)	pthread_mutex_destroy(l)
+#define fl_cpu_pin()		fl_cpu_id()
+#define fl_cpu_unpin()		do { } while (0)
+#define fl_cpu_lock(l)		pthread_mutex_lock(l)
+#define fl_cpu_unlock(l)	pthread_mutex_unlock(l)
+#define fl_cpu_remote_lock(l)	pthread_mutex_lock(l)
+#define fl_cpu_remote_unlock(l)	pthread_mutex_unlock(l)
+
+static inline void fl_cpu_for_each(unsigned int nr,
+				   void (*fn)(unsigned int cpu, void *arg),
+				   void *arg)
+{
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < nr; cpu++)
+		fn(cpu, arg);
+}
+
 #define fl_warn_once(cond) ({						\
 	static int __fl_warned;						\
 	int __c = !!(cond);						\
@@ -134,6 +252,8 @@ typedef pthread_mutex_t fl_lock_t;
 	__c;								\
 })
 
+#define fl_read_once(x)		(*(const volatile __typeof__(x) *)&(x))
+#define fl_write_once(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 #define fl_memcpy		memcpy
 #define fl_memset		memset
 #define fl_memcmp		memcmp

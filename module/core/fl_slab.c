@@ -42,9 +42,10 @@
  * per-CPU array, LIVE at a caller).  Nothing is ever written into a free
  * object, so a free object keeps its constructed state: the constructor
  * runs once per object when its slab is created and never again (Bonwick's
- * object caching).  The buddy's owner cookie maps an offset to its slab
- * in O(max_order) (the buddy finds the head of the block), with no extra
- * table.  Kmalloc caches add requested[] (u16 per object) for internal
+ * object caching).  The root's page_slab[] (one pointer per arena page,
+ * outside the arena) maps an offset to its slab in O(1) without a lock;
+ * the buddy's owner cookie says the same thing (the checker compares
+ * them).  Kmalloc caches add requested[] (u16 per object) for internal
  * fragmentation accounting.
  *
  * Lists
@@ -70,6 +71,8 @@
  * allocation and free then takes the cache lock (for experiments).
  * Counters that the fast path updates (allocs, frees, hits, misses,
  * requested bytes) live in the per-CPU structure and are summed on read.
+ * fl_slab_cache_alloc_bulk()/free_bulk() work on the array the same way
+ * and take the cache lock at most once per call.
  *
  * Locking
  * -------
@@ -81,21 +84,37 @@
  *       fl_slab_cache.lock   slab lists, free_idx[], FREE states, counters
  *         fl_buddy lock      taken inside fl_buddy_*()
  *
- * All are fl_lock_t: spinlocks in the kernel (safe on PREEMPT_RT, where
- * they become sleeping rt-mutexes; a migration between fl_cpu_id() and
- * taking that CPU's lock only costs locality), mutexes in userspace.
+ * The per-CPU "lock" has local_lock semantics (fl_cpu_lock_t, fl_port.h):
+ * the owner pins itself to its CPU with fl_cpu_pin() and then locks; in a
+ * non-RT kernel that is preempt_disable() and nothing else (no atomic
+ * instruction on the fast path; the core is never called from interrupt
+ * context), on PREEMPT_RT it is migrate_disable() plus a per-CPU
+ * spinlock (an rt-mutex, so the cache and buddy locks below it may be
+ * taken as before), in userspace a mutex per "CPU" (thread id modulo
+ * fl_nr_cpus(): several threads share one).  Another CPU's array is
+ * flushed by running on that CPU (fl_cpu_for_each(): work_on_cpu() in a
+ * non-RT kernel, so drain, shrink and destroy may sleep) and read
+ * (statistics, checker) with fl_cpu_remote_lock(), which in a non-RT
+ * kernel is no lock at all: those reads are racy unless the cache is
+ * quiescent.  The others are fl_lock_t: spinlocks in the kernel
+ * (rt-mutexes on PREEMPT_RT), mutexes in userspace.
  * Metadata is never allocated or freed with any lock held (fl_zalloc()
  * may sleep): growing runs unlocked and links the new slab afterwards,
  * released slabs are unlinked and returned to the buddy under the cache
  * lock and their metadata is freed after every lock is dropped.  The
  * constructor runs unlocked too.
  *
- * Lookup of a freed offset takes only the buddy lock: under it the page
- * must be an allocated FL_OWN_SLAB block, and the slab (the owner cookie)
- * is read there, since a slab is returned to the buddy (under the buddy
- * lock) before its metadata is freed.  The object's state must be LIVE,
- * which pins the slab.  A double free is therefore detected (-ENOENT)
- * unless it races with another free of the same object.
+ * Lookup of a freed offset takes no lock: root->page_slab[page] is set for
+ * every page of a slab after the slab is initialised and published (before
+ * any of its objects is handed out) and cleared under the cache lock
+ * before its pages go back to the buddy; the metadata is freed after
+ * that.  A slab is only released when all its objects are FREE, so a
+ * free of a LIVE object (the caller owns it) always reads a slab that
+ * stays alive.  The object's state must be LIVE.  A double free or a
+ * bogus offset is detected (-ENOENT) unless it races with another free
+ * of the same object or with the release of that very slab (the read of
+ * its metadata could then see freed memory: callers of the in-kernel API
+ * must not do that; the ioctls only free objects they handed out).
  *
  * Whole-cache operations (destroy, shrink, stats) visit the per-CPU
  * arrays one at a time.  fl_slab_cache_check() and the -EBUSY test of
@@ -181,7 +200,8 @@ struct fl_slab_ref {
 
 /**
  * struct fl_slab_cpu - one CPU's object array and fast-path counters.
- * @lock: protects everything below.
+ * @lock: with fl_cpu_pin(), protects everything below (local_lock
+ *        semantics: no lock at all in a non-RT kernel; see fl_port.h).
  * @avail: objects in @entry; @entry[@avail - 1] is the hottest.
  * @entry: up to the cache's limit objects (state CACHED).
  * @allocs: successful allocations on this CPU.
@@ -194,7 +214,7 @@ struct fl_slab_ref {
  * @__pad: keeps CPUs off each other's cache lines.
  */
 struct fl_slab_cpu {
-	fl_lock_t lock;
+	fl_cpu_lock_t lock;
 	u32 avail;
 	struct fl_slab_ref *entry;
 	u64 allocs;
@@ -222,6 +242,7 @@ struct fl_slab_cache {
 	u32 flags;
 	u8 mt;
 	struct fl_slab_geometry geo;
+	u32 recip;		/* ceil(2^32 / geo.size): offset -> index */
 	u32 min_partial;
 	u32 colour_off;
 	u32 colours;
@@ -259,6 +280,7 @@ struct fl_slab_root {
 	u32 nr_pages;
 	u32 nr_sections;
 	struct fl_slab_section *sections;
+	struct fl_slab **page_slab;	/* per arena page; see "Lookup" */
 	struct fl_slab_cache *kmalloc[FL_KMALLOC_NR_CLASSES];
 };
 
@@ -557,6 +579,12 @@ int fl_slab_root_create(struct fl_buddy *b, struct fl_slab_root **out)
 		fl_free(r);
 		return ret;
 	}
+	r->page_slab = fl_zalloc(sizeof(*r->page_slab) * r->nr_pages);
+	if (!r->page_slab) {
+		fl_free(r->sections);
+		fl_free(r);
+		return -ENOMEM;
+	}
 	fl_lock_init(&r->lock);
 	*out = r;
 	return 0;
@@ -625,6 +653,23 @@ static void fl_slab_state_set(struct fl_slab *s, u32 idx, u8 v)
 	*(volatile u8 *)&s->state[idx] = v;
 }
 
+/* Point every page of @s's block at @to (@s or NULL); see "Lookup". */
+static void fl_slab_set_pages(struct fl_slab_cache *c, struct fl_slab *s,
+			      struct fl_slab *to)
+{
+	struct fl_slab **ps = c->root->page_slab + s->page;
+	u32 i;
+
+	for (i = 0; i < (1U << c->geo.order); i++)
+		fl_write_once(ps[i], to);
+}
+
+static struct fl_slab *fl_slab_page_slab(const struct fl_slab_root *r,
+					 u32 page)
+{
+	return fl_read_once(r->page_slab[page]);
+}
+
 /* ------------------------------------------------------------ slab lists */
 
 static u32 fl_slab_list_for(const struct fl_slab_cache *c,
@@ -686,6 +731,7 @@ static void fl_slab_release(struct fl_slab_cache *c, struct fl_slab *s,
 	c->lists[s->list_id].nr--;
 	s->list_id = FL_LIST_NONE;
 	c->free_in_slabs -= s->nr_free;
+	fl_slab_set_pages(c, s, NULL);
 	ret = fl_buddy_free(c->root->buddy, s->page);
 	fl_warn_once(ret);
 	s->magic = 0;
@@ -767,6 +813,7 @@ static void fl_slab_publish(struct fl_slab_cache *c, struct fl_slab *s)
 				   (u64)(uintptr_t)s);
 	fl_unlock(__fl_buddy_lock(b));
 	fl_warn_once(ret);
+	fl_slab_set_pages(c, s, s);
 }
 
 /* Run the constructor on every object of a fresh slab.  No lock held. */
@@ -950,7 +997,7 @@ static int fl_slab_cpu_init(struct fl_slab_cache *c)
 		}
 	}
 	for (i = 0; i < c->nr_cpus; i++) {
-		fl_lock_init(&c->cpu[i].lock);
+		fl_cpu_lock_init(&c->cpu[i].lock);
 		c->cpu[i].entry = c->entries ? c->entries + i * c->limit : NULL;
 	}
 	return 0;
@@ -961,7 +1008,7 @@ static void fl_slab_cpu_fini(struct fl_slab_cache *c)
 	u32 i;
 
 	for (i = 0; i < c->nr_cpus; i++)
-		fl_lock_destroy(&c->cpu[i].lock);
+		fl_cpu_lock_destroy(&c->cpu[i].lock);
 	fl_free(c->entries);
 	fl_free(c->cpu);
 }
@@ -975,6 +1022,7 @@ static void fl_slab_setup(struct fl_slab_cache *c, u32 object_size, u32 align,
 	c->mt = (flags & FL_SLAB_RECLAIMABLE) ? FL_MT_RECLAIMABLE :
 						FL_MT_UNMOVABLE;
 	c->geo = *g;
+	c->recip = (u32)(((1ULL << 32) + g->size - 1) / g->size);
 	c->min_partial = fl_slab_min_partial(g->size);
 	c->colour_off = c->align > FL_SLAB_CACHE_LINE ? c->align :
 			 FL_SLAB_CACHE_LINE;
@@ -1118,21 +1166,38 @@ FL_EXPORT(fl_slab_cache_object_size);
 
 /* ------------------------------------------------------------ alloc */
 
-static struct fl_slab_cpu *fl_slab_this_cpu(struct fl_slab_cache *c)
+/*
+ * Pin the caller to its CPU and lock that CPU's array (local_lock
+ * semantics, see fl_port.h): in a non-RT kernel this is only
+ * preempt_disable().
+ */
+static struct fl_slab_cpu *fl_slab_cpu_get(struct fl_slab_cache *c)
 {
-	return &c->cpu[fl_cpu_id() % c->nr_cpus];
+	u32 cpu = fl_cpu_pin();
+	struct fl_slab_cpu *pc;
+
+	if (unlikely(cpu >= c->nr_cpus))
+		cpu %= c->nr_cpus;
+	pc = &c->cpu[cpu];
+	fl_cpu_lock(&pc->lock);
+	return pc;
+}
+
+static void fl_slab_cpu_put(struct fl_slab_cpu *pc)
+{
+	fl_cpu_unlock(&pc->lock);
+	fl_cpu_unpin();
 }
 
 /* Allocate one object; @req_bytes for kmalloc accounting (0 otherwise). */
 static int fl_slab_alloc_ref(struct fl_slab_cache *c, u32 req_bytes,
 			     struct fl_slab_ref *ref)
 {
-	struct fl_slab_cpu *pc = fl_slab_this_cpu(c);
+	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
 	bool ok;
 	int ret;
 
-	fl_lock(&pc->lock);
-	if (pc->avail) {
+	if (likely(pc->avail)) {
 		*ref = pc->entry[--pc->avail];
 		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_LIVE);
 		pc->alloc_hits++;
@@ -1143,11 +1208,12 @@ static int fl_slab_alloc_ref(struct fl_slab_cache *c, u32 req_bytes,
 	ok = fl_slab_refill(c, pc, ref);
 	fl_unlock(&c->lock);
 	if (!ok) {
-		fl_unlock(&pc->lock);
+		/* growing may sleep: unpinned; we may come back elsewhere */
+		fl_slab_cpu_put(pc);
 		ret = fl_slab_grow(c, ref);
 		if (ret)
 			return ret;
-		fl_lock(&pc->lock);
+		pc = fl_slab_cpu_get(c);
 		if (!pc->avail && c->batchcount > 1) {
 			/* the rest of the batch, from the new slab */
 			fl_lock(&c->lock);
@@ -1161,7 +1227,7 @@ done:
 		ref->slab->requested[ref->idx] = (u16)req_bytes;
 		pc->req_bytes += req_bytes;
 	}
-	fl_unlock(&pc->lock);
+	fl_slab_cpu_put(pc);
 	return 0;
 }
 
@@ -1199,50 +1265,38 @@ FL_EXPORT(fl_slab_cache_alloc);
 /* ------------------------------------------------------------ free */
 
 /*
- * Find the LIVE object at @offset.  Only the buddy lock is taken; see
- * "Lookup" in the comment at the top.  @c NULL accepts any cache.
+ * Find the LIVE object at @offset without any lock; see "Lookup" in the
+ * comment at the top.  @c NULL accepts any cache.
  */
 static int fl_slab_lookup(struct fl_slab_root *r, struct fl_slab_cache *c,
 			  u64 offset, struct fl_slab_ref *ref)
 {
-	struct fl_buddy *b = r->buddy;
-	struct fl_page_info pi;
 	struct fl_slab_cache *owner;
 	struct fl_slab *s;
-	u64 rel;
-	int ret = -ENOENT;
+	u32 page = (u32)(offset >> FL_PAGE_SHIFT), rel, idx;
 
 	if ((offset >> FL_PAGE_SHIFT) >= r->nr_pages)
 		return -ENOENT;
-	fl_lock(__fl_buddy_lock(b));
-	if (__fl_buddy_page_info(b, (u32)(offset >> FL_PAGE_SHIFT), &pi))
-		goto out;
-	if ((pi.state != FL_PAGE_ALLOC_HEAD &&
-	     pi.state != FL_PAGE_ALLOC_TAIL) || pi.owner_kind != FL_OWN_SLAB ||
-	    !pi.owner)
-		goto out;
-	s = (struct fl_slab *)(uintptr_t)pi.owner;
-	if (s->magic != FL_SLAB_MAGIC || s->page != pi.head)
-		goto out;
+	s = fl_slab_page_slab(r, page);
+	if (!s || s->magic != FL_SLAB_MAGIC)
+		return -ENOENT;
 	owner = s->cache;
-	if (c && owner != c) {
-		ret = -EINVAL;
-		goto out;
-	}
-	rel = offset - ((u64)pi.head << FL_PAGE_SHIFT);
+	if (c && owner != c)
+		return -EINVAL;
+	/* < 2^15: a slab is at most FL_SLAB_MAX_ORDER (32 KiB) */
+	rel = (u32)(offset - ((u64)s->page << FL_PAGE_SHIFT));
 	if (rel < s->colour)
-		goto out;
+		return -ENOENT;
 	rel -= s->colour;
-	if (rel % owner->geo.size || rel / owner->geo.size >= owner->geo.objs)
-		goto out;
-	if (fl_slab_state_get(s, (u32)(rel / owner->geo.size)) != FL_OBJ_LIVE)
-		goto out;
+	/* rel * size < 2^32, so the reciprocal gives the exact quotient */
+	idx = (u32)(((u64)rel * owner->recip) >> 32);
+	if (idx >= owner->geo.objs || idx * owner->geo.size != rel)
+		return -ENOENT;
+	if (fl_slab_state_get(s, idx) != FL_OBJ_LIVE)
+		return -ENOENT;
 	ref->slab = s;
-	ref->idx = (u32)(rel / owner->geo.size);
-	ret = 0;
-out:
-	fl_unlock(__fl_buddy_lock(b));
-	return ret;
+	ref->idx = idx;
+	return 0;
 }
 
 static void fl_slab_count_bad_free(struct fl_slab_cache *c)
@@ -1252,32 +1306,30 @@ static void fl_slab_count_bad_free(struct fl_slab_cache *c)
 	fl_unlock(&c->lock);
 }
 
-/* Free a looked-up LIVE object to its cache. */
-static int fl_slab_free_ref(struct fl_slab_cache *c,
-			    const struct fl_slab_ref *ref)
+/*
+ * Free a looked-up object to @pc's array (or, when it is full, a batch
+ * to the slabs; the cache lock is then taken and left held in *@locked
+ * for the caller to drop).  @pc pinned and locked.
+ */
+static int fl_slab_free_one(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
+			    const struct fl_slab_ref *ref, bool *locked)
 {
-	struct fl_slab_cpu *pc = fl_slab_this_cpu(c);
-	struct fl_slab *dead = NULL;
-
-	fl_lock(&pc->lock);
-	if (fl_slab_state_get(ref->slab, ref->idx) != FL_OBJ_LIVE) {
-		/* lost a race with a double free of the same object */
-		fl_unlock(&pc->lock);
-		fl_slab_count_bad_free(c);
-		return -ENOENT;
-	}
+	if (fl_slab_state_get(ref->slab, ref->idx) != FL_OBJ_LIVE)
+		return -ENOENT;	/* lost a race with a double free */
 	if (ref->slab->requested)
 		pc->req_bytes -= ref->slab->requested[ref->idx];
 	pc->frees++;
-	if (pc->avail < c->limit) {
+	if (likely(pc->avail < c->limit)) {
 		pc->entry[pc->avail++] = *ref;
 		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_CACHED);
 		pc->free_hits++;
-		fl_unlock(&pc->lock);
 		return 0;
 	}
 	pc->free_misses++;
-	fl_lock(&c->lock);
+	if (!*locked) {
+		fl_lock(&c->lock);
+		*locked = true;
+	}
 	if (c->limit) {
 		fl_slab_flush(c, pc, c->batchcount);
 		pc->entry[pc->avail++] = *ref;
@@ -1285,11 +1337,28 @@ static int fl_slab_free_ref(struct fl_slab_cache *c,
 	} else {
 		fl_slab_push(c, ref->slab, ref->idx);
 	}
-	fl_slab_trim_empty(c, c->min_partial, &dead);
-	fl_unlock(&c->lock);
-	fl_unlock(&pc->lock);
-	fl_slab_free_dead(dead);
 	return 0;
+}
+
+/* Free a looked-up LIVE object to its cache. */
+static int fl_slab_free_ref(struct fl_slab_cache *c,
+			    const struct fl_slab_ref *ref)
+{
+	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
+	struct fl_slab *dead = NULL;
+	bool locked = false;
+	int ret;
+
+	ret = fl_slab_free_one(c, pc, ref, &locked);
+	if (locked) {
+		fl_slab_trim_empty(c, c->min_partial, &dead);
+		fl_unlock(&c->lock);
+	}
+	fl_slab_cpu_put(pc);
+	if (ret)
+		fl_slab_count_bad_free(c);
+	fl_slab_free_dead(dead);
+	return ret;
 }
 
 /**
@@ -1380,6 +1449,157 @@ int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
 }
 FL_EXPORT(fl_slab_cache_free_ptr);
 
+/* One bulk-allocated object to the caller's arrays. */
+static void fl_slab_bulk_out(struct fl_slab_cache *c,
+			     const struct fl_slab_ref *ref, u32 i,
+			     u64 *offsets, void **ptrs)
+{
+	if (ref->slab->requested)
+		ref->slab->requested[ref->idx] = 0;
+	if (offsets)
+		offsets[i] = fl_slab_obj_offset(c, ref->slab, ref->idx);
+	if (ptrs)
+		ptrs[i] = fl_slab_obj_ptr(c, ref->slab, ref->idx);
+}
+
+/**
+ * fl_slab_cache_alloc_bulk() - allocate @n objects in one call.
+ * @c: the cache.
+ * @n: number of objects.
+ * @offsets: out: @n arena byte offsets; may be NULL if @ptrs is given and
+ *           the arena has memory.
+ * @ptrs: out (may be NULL): @n virtual addresses (NULL in simulations).
+ *
+ * As kmem_cache_alloc_bulk(): all or nothing.  The objects come from this
+ * CPU's array first, then straight from the slabs under one cache lock
+ * (the array is not refilled), then from new slabs.
+ *
+ * Context: process context, may sleep when the cache grows.
+ * Return: 0; -ENOMEM (nothing is left allocated); -EINVAL (also for no
+ * way back: @offsets NULL with @ptrs NULL or a metadata-only arena).
+ */
+int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
+			     void **ptrs)
+{
+	struct fl_slab_ref ref;
+	struct fl_slab_cpu *pc;
+	struct fl_slab *s;
+	u32 done = 0, hits, misses, i;
+	int ret;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	/* a failure must be able to give back what it took */
+	if (n && !offsets && (!ptrs || !c->root->nr_sections))
+		return -EINVAL;
+	while (done < n) {
+		pc = fl_slab_cpu_get(c);
+		hits = min(pc->avail, n - done);
+		for (i = 0; i < hits; i++) {
+			ref = pc->entry[--pc->avail];
+			fl_slab_state_set(ref.slab, ref.idx, FL_OBJ_LIVE);
+			fl_slab_bulk_out(c, &ref, done++, offsets, ptrs);
+		}
+		misses = 0;
+		if (done < n) {
+			fl_lock(&c->lock);
+			while (done < n && (s = fl_slab_pick(c))) {
+				ref.slab = s;
+				ref.idx = fl_slab_pop(c, s, FL_OBJ_LIVE);
+				fl_slab_relist(c, s);
+				fl_slab_bulk_out(c, &ref, done++, offsets,
+						 ptrs);
+				misses++;
+			}
+			fl_unlock(&c->lock);
+		}
+		pc->alloc_hits += hits;
+		pc->alloc_misses += misses;
+		pc->allocs += hits + misses;
+		fl_slab_cpu_put(pc);
+		if (done == n)
+			break;
+		/* no free object left in any slab: grow (may sleep) */
+		ret = fl_slab_grow(c, &ref);
+		if (ret)
+			goto fail;
+		pc = fl_slab_cpu_get(c);
+		pc->alloc_misses++;
+		pc->allocs++;
+		fl_slab_cpu_put(pc);
+		fl_slab_bulk_out(c, &ref, done++, offsets, ptrs);
+	}
+	return 0;
+fail:
+	/* give back what we took */
+	if (done)
+		fl_warn_once(fl_slab_cache_free_bulk(c, done, offsets, ptrs));
+	return ret;
+}
+FL_EXPORT(fl_slab_cache_alloc_bulk);
+
+/**
+ * fl_slab_cache_free_bulk() - free @n objects in one call.
+ * @c: the cache they were allocated from.
+ * @n: number of objects.
+ * @offsets: their arena byte offsets, or NULL to use @ptrs.
+ * @ptrs: their virtual addresses (used when @offsets is NULL).
+ *
+ * The objects go to this CPU's array; when it fills up, batches go back
+ * to the slabs under the cache lock, which is taken at most once for the
+ * whole call.  Objects that are not live objects of @c are skipped and
+ * counted as bad frees.
+ *
+ * Context: process context.
+ * Return: 0, or the first error as fl_slab_cache_free() would return it
+ * (every valid object is still freed).
+ */
+int fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
+			    const u64 *offsets, void * const *ptrs)
+{
+	struct fl_slab *dead = NULL;
+	struct fl_slab_cpu *pc;
+	struct fl_slab_ref ref;
+	bool locked = false;
+	u32 i, bad = 0;
+	int ret, first = 0;
+	u64 off;
+
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC) ||
+	    (!offsets && !ptrs))
+		return -EINVAL;
+	pc = fl_slab_cpu_get(c);
+	for (i = 0; i < n; i++) {
+		if (offsets)
+			off = offsets[i];
+		else if (fl_slab_ptr_to_offset(c->root, ptrs[i], &off))
+			off = ~0ULL;	/* -ENOENT below */
+		ret = fl_slab_lookup(c->root, c, off, &ref);
+		if (!ret && (c->flags & FL_SLAB_KMALLOC))
+			ret = -EINVAL;
+		if (!ret)
+			ret = fl_slab_free_one(c, pc, &ref, &locked);
+		if (ret) {
+			bad++;
+			if (!first)
+				first = ret;
+		}
+	}
+	if (bad && !locked) {
+		fl_lock(&c->lock);
+		locked = true;
+	}
+	if (locked) {
+		c->bad_frees += bad;
+		fl_slab_trim_empty(c, c->min_partial, &dead);
+		fl_unlock(&c->lock);
+	}
+	fl_slab_cpu_put(pc);
+	fl_slab_free_dead(dead);
+	return first;
+}
+FL_EXPORT(fl_slab_cache_free_bulk);
+
 /**
  * fl_slab_cache_of() - the cache an allocated object belongs to.
  * @r: the root.
@@ -1400,22 +1620,28 @@ FL_EXPORT(fl_slab_cache_of);
 
 /* ------------------------------------------------------------ shrink */
 
-/* Flush every per-CPU array of @c back to its slabs. */
+/* fl_cpu_for_each() callback: flush one CPU's array to the slabs. */
+static void fl_slab_drain_cpu(unsigned int cpu, void *arg)
+{
+	struct fl_slab_cache *c = arg;
+	struct fl_slab_cpu *pc = &c->cpu[cpu];
+
+	fl_cpu_remote_lock(&pc->lock);
+	if (pc->avail) {
+		fl_lock(&c->lock);
+		fl_slab_flush(c, pc, pc->avail);
+		fl_unlock(&c->lock);
+	}
+	fl_cpu_remote_unlock(&pc->lock);
+}
+
+/*
+ * Flush every per-CPU array of @c back to its slabs.  In the kernel this
+ * runs on each CPU in turn (work_on_cpu(); may sleep).
+ */
 static void fl_slab_drain_cpus(struct fl_slab_cache *c)
 {
-	u32 i;
-
-	for (i = 0; i < c->nr_cpus; i++) {
-		struct fl_slab_cpu *pc = &c->cpu[i];
-
-		fl_lock(&pc->lock);
-		if (pc->avail) {
-			fl_lock(&c->lock);
-			fl_slab_flush(c, pc, pc->avail);
-			fl_unlock(&c->lock);
-		}
-		fl_unlock(&pc->lock);
-	}
+	fl_cpu_for_each(c->nr_cpus, fl_slab_drain_cpu, c);
 }
 
 /**
@@ -1457,10 +1683,10 @@ static u64 fl_slab_live(struct fl_slab_cache *c)
 	u32 i;
 
 	for (i = 0; i < c->nr_cpus; i++) {
-		fl_lock(&c->cpu[i].lock);
-		allocs += c->cpu[i].allocs;
-		frees += c->cpu[i].frees;
-		fl_unlock(&c->cpu[i].lock);
+		fl_cpu_remote_lock(&c->cpu[i].lock);
+		allocs += fl_read_once(c->cpu[i].allocs);
+		frees += fl_read_once(c->cpu[i].frees);
+		fl_cpu_remote_unlock(&c->cpu[i].lock);
 	}
 	return allocs - frees;
 }
@@ -1594,6 +1820,7 @@ void fl_slab_root_destroy(struct fl_slab_root *r)
 		fl_cond_resched();
 	}
 	fl_lock_destroy(&r->lock);
+	fl_free(r->page_slab);
 	fl_free(r->sections);
 	fl_free(r);
 }
@@ -1647,16 +1874,17 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 	for (i = 0; i < c->nr_cpus; i++) {
 		struct fl_slab_cpu *pc = &c->cpu[i];
 
-		fl_lock(&pc->lock);
-		st->allocs += pc->allocs;
-		st->frees += pc->frees;
-		st->alloc_hits += pc->alloc_hits;
-		st->alloc_misses += pc->alloc_misses;
-		st->free_hits += pc->free_hits;
-		st->free_misses += pc->free_misses;
-		st->cpu_cached += pc->avail;
-		req += pc->req_bytes;
-		fl_unlock(&pc->lock);
+		/* racy reads in a non-RT kernel (fl_port.h) */
+		fl_cpu_remote_lock(&pc->lock);
+		st->allocs += fl_read_once(pc->allocs);
+		st->frees += fl_read_once(pc->frees);
+		st->alloc_hits += fl_read_once(pc->alloc_hits);
+		st->alloc_misses += fl_read_once(pc->alloc_misses);
+		st->free_hits += fl_read_once(pc->free_hits);
+		st->free_misses += fl_read_once(pc->free_misses);
+		st->cpu_cached += fl_read_once(pc->avail);
+		req += fl_read_once(pc->req_bytes);
+		fl_cpu_remote_unlock(&pc->lock);
 	}
 	st->requested_bytes = req > 0 ? (u64)req : 0;
 	st->object_size = c->object_size;
@@ -1773,6 +2001,10 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 			    s->page, pi.state, pi.owner_kind, pi.order, pi.mt);
 	if (s->base != fl_buddy_page_addr(c->root->buddy, s->page))
 		fl_slab_bad(ck, "slab at page %u: wrong base address", s->page);
+	for (i = 0; i < (1U << c->geo.order); i++)
+		if (fl_slab_page_slab(c->root, s->page + i) != s)
+			fl_slab_bad(ck, "slab at page %u: page_slab[%u] is not this slab",
+				    s->page, s->page + i);
 	if (s->colour + (u64)c->geo.objs * c->geo.size >
 	    ((u64)FL_PAGE_SIZE << c->geo.order) ||
 	    (c->colours > 1 && s->colour % c->colour_off))
@@ -1885,14 +2117,14 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 	for (i = 0; i < c->nr_cpus && !ck.ret; i++) {
 		struct fl_slab_cpu *pc = &c->cpu[i];
 
-		fl_lock(&pc->lock);
+		fl_cpu_remote_lock(&pc->lock);
 		fl_lock(&c->lock);
 		fl_slab_check_cpu(&ck, pc, i);
 		cached += pc->avail;
 		allocs += pc->allocs;
 		frees += pc->frees;
 		fl_unlock(&c->lock);
-		fl_unlock(&pc->lock);
+		fl_cpu_remote_unlock(&pc->lock);
 	}
 	if (ck.ret)
 		return ck.ret;

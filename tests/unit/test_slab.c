@@ -5,6 +5,7 @@
 #include "fl_test.h"
 #include "fl_buddy.h"
 #include "fl_slab.h"
+#include "fl_port_user.h"
 
 static char check_msg[256];
 
@@ -843,6 +844,277 @@ TEST(threads_hammer_percpu_path)
 	CHECK_EQ(fl_slab_cache_destroy(c1), 0);
 	CHECK_SLAB(a.r);
 	arena_fini(&a);
+}
+
+/* ------------------------------------------------------------ bulk */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* @n offsets are distinct live objects of @c */
+static void check_bulk_objects(struct fl_slab_root *r, struct fl_slab_cache *c,
+			       const u64 *off, u32 n)
+{
+	u64 *sorted = malloc(sizeof(*sorted) * (n ? n : 1));
+	u32 i;
+
+	REQUIRE(sorted);
+	memcpy(sorted, off, sizeof(*off) * n);
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	for (i = 0; i < n; i++) {
+		CHECK(fl_slab_cache_of(r, sorted[i]) == c);
+		if (i)
+			CHECK(sorted[i] != sorted[i - 1]);
+	}
+	free(sorted);
+}
+
+TEST(bulk_alloc_free)
+{
+	static const u32 sizes[] = { 1, 16, 61, 120, 121, 500 };
+	struct arena a;
+	struct fl_slab_cache *c, *nc;
+	u64 off[500], extra;
+	void *ptr[500];
+	struct fl_slab_stats st;
+	u32 k, i;
+
+	REQUIRE(arena_init(&a, 2048, false));
+	REQUIRE(fl_slab_cache_create(a.r, "bulk", 64, 0, 0, NULL, NULL, &c) ==
+		0);
+	REQUIRE(fl_slab_cache_create(a.r, "bulk-nocpu", 256, 0,
+				     FL_SLAB_NO_CPU_CACHE, NULL, NULL,
+				     &nc) == 0);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		u32 n = sizes[k];
+
+		/* by offset */
+		CHECK_EQ(fl_slab_cache_alloc_bulk(c, n, off, ptr), 0);
+		check_bulk_objects(a.r, c, off, n);
+		for (i = 0; i < n; i++) {
+			u64 o;
+
+			CHECK_EQ(fl_slab_ptr_to_offset(a.r, ptr[i], &o), 0);
+			CHECK_EQ(o, off[i]);
+			memset(ptr[i], (int)i, 64);
+		}
+		CHECK_EQ(stats_of(c).live_objs, n);
+		CHECK_SLAB(a.r);
+		CHECK_EQ(fl_slab_cache_free_bulk(c, n, off, NULL), 0);
+		CHECK_EQ(stats_of(c).live_objs, 0);
+		CHECK_SLAB(a.r);
+		/* by pointer, and without a cpu cache */
+		CHECK_EQ(fl_slab_cache_alloc_bulk(c, n, NULL, ptr), 0);
+		CHECK_EQ(fl_slab_cache_free_bulk(c, n, NULL, ptr), 0);
+		CHECK_EQ(fl_slab_cache_alloc_bulk(nc, n, off, NULL), 0);
+		check_bulk_objects(a.r, nc, off, n);
+		CHECK_EQ(fl_slab_cache_free_bulk(nc, n, off, NULL), 0);
+		CHECK_SLAB(a.r);
+	}
+	st = stats_of(c);
+	CHECK_EQ(st.live_objs, 0);
+	CHECK(st.alloc_hits > 0 && st.alloc_misses > 0);
+	CHECK(st.cpu_cached <= st.limit);
+	CHECK_EQ(stats_of(nc).cpu_cached, 0);
+
+	/* mixing with single calls; bad entries skipped, the rest freed */
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 10, off, NULL), 0);
+	CHECK_EQ(fl_slab_cache_alloc(c, &extra, NULL), 0);
+	CHECK_EQ(fl_slab_cache_free(c, off[3]), 0);
+	st = stats_of(c);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 10, off, NULL), -ENOENT);
+	CHECK_EQ(stats_of(c).bad_frees, st.bad_frees + 1);
+	CHECK_EQ(stats_of(c).live_objs, 1);
+	off[0] = extra;
+	CHECK_EQ(fl_slab_cache_free_bulk(nc, 1, off, NULL), -EINVAL);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 1, off, NULL), 0);
+	CHECK_EQ(stats_of(c).live_objs, 0);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 0, off, NULL), 0);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 0, off, NULL), 0);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 1, NULL, NULL), -EINVAL);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 1, NULL, NULL), -EINVAL);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(NULL, 1, off, NULL), -EINVAL);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	CHECK_EQ(fl_slab_cache_destroy(nc), 0);
+	arena_fini(&a);
+}
+
+TEST(bulk_enomem_all_or_nothing)
+{
+	struct arena a, sim;
+	struct fl_slab_cache *c;
+	u64 off[64];
+	u32 free_before;
+
+	REQUIRE(arena_init(&a, 16, false));
+	REQUIRE(fl_slab_cache_create(a.r, "big", 4000, 0, 0, NULL, NULL, &c) ==
+		0);
+	/* 16 pages = 2 order-3 slabs of 8 objects */
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 17, off, NULL), -ENOMEM);
+	CHECK_EQ(stats_of(c).live_objs, 0);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 16, off, NULL), 0);
+	check_bulk_objects(a.r, c, off, 16);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 1, off + 16, NULL), -ENOMEM);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 16, off, NULL), 0);
+	CHECK_EQ(fl_slab_cache_shrink(c, FL_SLAB_SHRINK_ALL), 16);
+	free_before = buddy_free_pages(a.b);
+	CHECK_EQ(free_before, 16);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&a);
+
+	/* metadata-only arena: offsets are the only way back */
+	REQUIRE(arena_init(&sim, 1024, true));
+	REQUIRE(fl_slab_cache_create(sim.r, "sim", 32, 0, 0, NULL, NULL, &c) ==
+		0);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 4, NULL, (void **)off), -EINVAL);
+	CHECK_EQ(fl_slab_cache_alloc_bulk(c, 40, off, NULL), 0);
+	check_bulk_objects(sim.r, c, off, 40);
+	CHECK_EQ(fl_slab_cache_free_bulk(c, 40, off, NULL), 0);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&sim);
+}
+
+/*
+ * Several threads on fewer "CPUs" than threads (two threads share each
+ * per-CPU array): bulk and single allocations, and frees of objects
+ * another thread allocated (through a shared mailbox), so objects move
+ * between CPU arrays and slabs concurrently.  Data patterns detect an
+ * object handed out twice.
+ */
+#define MBOX		256
+
+struct mbox {
+	pthread_mutex_t lock;
+	u32 n;
+	u64 off[MBOX];
+	u64 *p[MBOX];
+	u64 tag[MBOX];
+};
+
+struct cthr {
+	struct fl_slab_cache *c;
+	struct mbox *mb;
+	int id;
+	int errors;
+	u64 ops;
+};
+
+static void *cross_hammer(void *arg)
+{
+	struct cthr *t = arg;
+	u64 seed = 0x243f6a8885a308d3ULL * (t->id + 1);
+	u64 off[32];
+	void *ptr[32];
+	int i;
+
+	for (i = 0; i < ROUNDS / 4; i++) {
+		u32 n, j, k;
+
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		n = 1 + seed % 32;
+		if (n == 1) {
+			if (fl_slab_cache_alloc(t->c, &off[0], &ptr[0]))
+				t->errors++;
+		} else if (fl_slab_cache_alloc_bulk(t->c, n, off, ptr)) {
+			t->errors++;
+			continue;
+		}
+		for (j = 0; j < n; j++) {
+			u64 *p = ptr[j];
+
+			p[0] = off[j];
+			p[1] = seed + j;
+		}
+		/* hand the objects over; take back as many to free */
+		pthread_mutex_lock(&t->mb->lock);
+		for (j = 0; j < n && t->mb->n < MBOX; j++) {
+			k = t->mb->n++;
+			t->mb->off[k] = off[j];
+			t->mb->p[k] = ptr[j];
+			t->mb->tag[k] = seed + j;
+		}
+		/* objects that did not fit are freed right away below */
+		for (k = 0; k < j && t->mb->n; k++) {
+			u32 m = --t->mb->n;
+			u64 *p = t->mb->p[m];
+
+			if (p[0] != t->mb->off[m] || p[1] != t->mb->tag[m])
+				t->errors++;
+			off[k] = t->mb->off[m];
+			ptr[k] = p;
+		}
+		pthread_mutex_unlock(&t->mb->lock);
+		for (; j < n; j++, k++) {
+			off[k] = off[j];
+			ptr[k] = ptr[j];
+		}
+		if (seed & 8) {
+			if (fl_slab_cache_free_bulk(t->c, k, NULL, ptr))
+				t->errors++;
+		} else {
+			for (j = 0; j < k; j++)
+				if (fl_slab_cache_free(t->c, off[j]))
+					t->errors++;
+		}
+		t->ops += n;
+	}
+	return NULL;
+}
+
+TEST(threads_bulk_cross_cpu_frees)
+{
+	struct arena a;
+	struct cthr t[THREADS];
+	pthread_t tid[THREADS];
+	struct fl_slab_cache *c;
+	struct fl_slab_stats st;
+	struct mbox *mb = calloc(1, sizeof(*mb));
+	u32 i;
+
+	REQUIRE(mb);
+	pthread_mutex_init(&mb->lock, NULL);
+	fl_set_nr_cpus(2);
+	REQUIRE(arena_init(&a, 4096, false));
+	REQUIRE(fl_slab_cache_create(a.r, "cross", 48, 0, 0, NULL, NULL, &c) ==
+		0);
+	for (i = 0; i < THREADS; i++) {
+		t[i].c = c;
+		t[i].mb = mb;
+		t[i].id = (int)i;
+		t[i].errors = 0;
+		t[i].ops = 0;
+		REQUIRE(pthread_create(&tid[i], NULL, cross_hammer, &t[i]) ==
+			0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		CHECK_EQ(t[i].errors, 0);
+		CHECK(t[i].ops > 0);
+	}
+	CHECK_EQ(stats_of(c).live_objs, mb->n);
+	CHECK_SLAB(a.r);
+	for (i = 0; i < mb->n; i++) {
+		CHECK_EQ(mb->p[i][0], mb->off[i]);
+		CHECK_EQ(fl_slab_cache_free(c, mb->off[i]), 0);
+	}
+	st = stats_of(c);
+	CHECK_EQ(st.live_objs, 0);
+	CHECK(st.alloc_hits > 0);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&a);
+	fl_set_nr_cpus(0);
+	pthread_mutex_destroy(&mb->lock);
+	free(mb);
 }
 
 /* ------------------------------------------------------------ faults */
