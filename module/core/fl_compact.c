@@ -123,9 +123,17 @@ struct fl_compact_pbinfo {
 	struct fl_compact_blocker blocker;
 };
 
-/* Free scanner's cache of one pageblock. */
+/*
+ * Free scanner's cache of one pageblock.  After a move into it the cache
+ * is updated, not rescanned: free_pages stays exact, max_free becomes an
+ * upper bound (a pick that finds nothing invalidates the cache), and
+ * hint is where the next pick starts: no free block begins below it
+ * (targets fill from the low end; frees while the lock was dropped can
+ * only make a pick land higher, never on a busy block).
+ */
 struct fl_compact_pbc {
 	u16 free_pages;
+	u16 hint;		/* pages from the pageblock start */
 	u8 max_free;
 	u8 valid;
 	u8 target;		/* may receive allocations */
@@ -249,6 +257,7 @@ static struct fl_compact_pbc *fl_compact_pbc_get(struct fl_compact_ctl *cc,
 	cc->res->free_scanned += FL_PB_PAGES;
 	c->free_pages = in.free_pages;
 	c->max_free = in.max_free;
+	c->hint = 0;
 	/* An entirely free complete pageblock is what we want to create. */
 	c->target = in.free_pages && !(in.complete &&
 				       in.free_pages == FL_PB_PAGES);
@@ -256,24 +265,54 @@ static struct fl_compact_pbc *fl_compact_pbc_get(struct fl_compact_ctl *cc,
 	return c;
 }
 
-/* Smallest free block of order >= @order inside @pb, lowest first. */
-static u32 fl_compact_pick_in(struct fl_compact_ctl *cc, u32 pb, u32 order)
+/*
+ * Smallest free block of order >= @order inside @pb, lowest first.  The
+ * walk starts at the cached hint and stops at the first block of exactly
+ * @order (nothing smaller can fit), which is what made a move cost a
+ * whole pageblock walk before.
+ */
+static u32 fl_compact_pick_in(struct fl_compact_ctl *cc, u32 pb, u32 order,
+			      struct fl_compact_pbc *c)
 {
 	u32 start = fl_compact_pb_start(pb), end = start + FL_PB_PAGES;
 	u32 best = FL_BUDDY_NONE, best_order = FL_NR_ORDERS, i;
+	u32 first_free = FL_BUDDY_NONE;
 	struct fl_page_info hp;
 
-	for (i = start; i < end && i < fl_buddy_nr_pages(cc->b); ) {
+	if (end > fl_buddy_nr_pages(cc->b))
+		end = fl_buddy_nr_pages(cc->b);
+	for (i = start + c->hint; i < end; ) {
 		if (!fl_compact_block(cc->b, i, &hp))
 			break;
-		if (hp.state == FL_PAGE_FREE_HEAD && hp.head >= start &&
-		    hp.order >= order && hp.order < best_order) {
-			best = hp.head;
-			best_order = hp.order;
+		if (hp.state == FL_PAGE_FREE_HEAD && hp.head >= start) {
+			if (first_free == FL_BUDDY_NONE)
+				first_free = hp.head;
+			if (hp.order >= order && hp.order < best_order) {
+				best = hp.head;
+				best_order = hp.order;
+				if (best_order == order)
+					break;
+			}
 		}
 		i = hp.head + (1U << hp.order);
 	}
+	/* nothing free below the first free block seen */
+	if (first_free != FL_BUDDY_NONE && first_free > start + c->hint)
+		c->hint = (u16)(first_free - start);
 	return best;
+}
+
+/* A block of @order was just allocated inside the cached pageblock @c. */
+static void fl_compact_pbc_took(struct fl_compact_pbc *c, u32 order)
+{
+	if (!c->valid)
+		return;
+	if (c->free_pages <= (1U << order)) {
+		c->free_pages = 0;
+		c->max_free = FL_NO_FREE;
+	} else {
+		c->free_pages -= 1U << order;
+	}
 }
 
 /* A free target of @order above the migration scanner, or NONE. */
@@ -292,7 +331,7 @@ static u32 fl_compact_find_target(struct fl_compact_ctl *cc, u32 order)
 		if (!c->target || c->max_free == FL_NO_FREE ||
 		    c->max_free < order)
 			continue;
-		t = fl_compact_pick_in(cc, pb, order);
+		t = fl_compact_pick_in(cc, pb, order, c);
 		if (t != FL_BUDDY_NONE)
 			return t;
 		c->valid = 0;	/* stale cache */
@@ -362,7 +401,7 @@ static int fl_compact_move_one(struct fl_compact_ctl *cc, u32 src,
 	const struct fl_compact_ops *ops = cc->ops;
 	struct fl_buddy *b = cc->b;
 	struct fl_page_info now;
-	u32 target, new_idx = FL_BUDDY_NONE;
+	u32 target = FL_BUDDY_NONE, new_idx = FL_BUDDY_NONE;
 	int tries, ret = -ENOSPC;
 
 	if (fl_compact_find_target(cc, hp->order) == FL_BUDDY_NONE)
@@ -388,12 +427,17 @@ static int fl_compact_move_one(struct fl_compact_ctl *cc, u32 src,
 			break;
 		}
 		ret = __fl_buddy_move(b, src, target, &new_idx);
-		cc->pbc[target >> FL_PAGEBLOCK_ORDER].valid = 0;
 		if (ret != -EBUSY)
 			break;
+		cc->pbc[target >> FL_PAGEBLOCK_ORDER].valid = 0;
 	}
-	if (ret)
+	if (ret) {
+		if (target != FL_BUDDY_NONE)
+			cc->pbc[target >> FL_PAGEBLOCK_ORDER].valid = 0;
 		return ret;
+	}
+	fl_compact_pbc_took(&cc->pbc[new_idx >> FL_PAGEBLOCK_ORDER],
+			    hp->order);
 	cc->res->moved++;
 	cc->res->pages_moved += 1ULL << hp->order;
 	if (fl_buddy_page_addr(b, src) && fl_buddy_page_addr(b, new_idx))
