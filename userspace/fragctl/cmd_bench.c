@@ -17,6 +17,8 @@
  * from issue 9 and whether it is met.  Rows with a '*' hit the kernel
  * module's 1 s per-run budget and timed fewer ops (the "ops" column).
  * Exit status: 0 when every row ran (met or not), 1 on an error.
+ * With --json the same rows come out as one JSON object (times in ns,
+ * null where a column is "-").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,7 +47,41 @@ struct fc_bench_opts {
 	unsigned int errors;
 	unsigned int missed;
 	uint32_t flags_seen;
+	bool json;
+	unsigned int nr_rows;	/* JSON rows printed so far */
 };
+
+static void fc_bench_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s >= 0x20)
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* A JSON number, or null for "no value" (v <= 0). */
+static void fc_bench_json_num(const char *key, double v, const char *fmt)
+{
+	printf(", \"%s\": ", key);
+	if (v > 0)
+		printf(fmt, v);
+	else
+		printf("null");
+}
+
+static void fc_bench_json_error(struct fc_bench_opts *o, const char *name,
+				int err)
+{
+	printf("%s\n    {\"pair\": ", o->nr_rows++ ? "," : "");
+	fc_bench_json_str(name);
+	printf(", \"error\": ");
+	fc_bench_json_str(fraglab_strerror(err));
+	printf(", \"errno\": %d}", -err);
+}
 
 static void fc_bench_header(void)
 {
@@ -82,6 +118,22 @@ static void fc_bench_row(struct fc_bench_opts *o, const char *name,
 	}
 	if (fl_cyc > 0)
 		snprintf(fcyc, sizeof(fcyc), "%.0f", fl_cyc);
+	if (o->json) {
+		printf("%s\n    {\"pair\": ", o->nr_rows++ ? "," : "");
+		fc_bench_json_str(name);
+		fc_bench_json_num("fraglab_ns", fl_ns, "%.1f");
+		fc_bench_json_num("kernel_ns", k_ns, "%.1f");
+		fc_bench_json_num("ratio", k_ns > 0 ? fl_ns / k_ns : 0, "%.3f");
+		fc_bench_json_num("fraglab_cycles", fl_cyc, "%.0f");
+		fc_bench_json_num("kernel_cycles", k_ns > 0 ? k_cyc : 0, "%.0f");
+		printf(", \"ops\": %" PRIu64 ", \"budget_hit\": %s", ops,
+		       budget ? "true" : "false");
+		fc_bench_json_num("target_ratio", k_ns > 0 ? target : 0, "%.2f");
+		printf(", \"met\": %s}", !strcmp(met, "-") ? "null" :
+		       !strcmp(met, "met") ? "true" : "false");
+		fflush(stdout);
+		return;
+	}
 	printf("%-39s%c %12.1f %12s %8s %9s %9s %8" PRIu64 "  %-9s %s\n",
 	       name, budget ? '*' : ' ', fl_ns, kns, ratio, fcyc, kcyc, ops,
 	       tgt, met);
@@ -98,7 +150,10 @@ static int fc_bench_one(struct fc_ctx *c, struct fc_bench_opts *o,
 	ret = fraglab_bench(&c->fl, which, param, strategy, o->iterations,
 			    o->runs, &b);
 	if (ret) {
-		printf("%-40s error: %s\n", name, fraglab_strerror(ret));
+		if (o->json)
+			fc_bench_json_error(o, name, ret);
+		else
+			printf("%-40s error: %s\n", name, fraglab_strerror(ret));
 		o->errors++;
 		return ret;
 	}
@@ -193,8 +248,12 @@ static void fc_bench_ioctl(struct fc_ctx *c, struct fc_bench_opts *o)
 			ret = fc_bench_ioctl_single(c, ops, &single[r]);
 	}
 	if (ret) {
-		printf("%-40s error: %s\n", "ioctl order-0 batch/single",
-		       fraglab_strerror(ret));
+		if (o->json)
+			fc_bench_json_error(o, "ioctl order-0 batch64 vs single",
+					    ret);
+		else
+			printf("%-40s error: %s\n", "ioctl order-0 batch/single",
+			       fraglab_strerror(ret));
 		o->errors++;
 		return;
 	}
@@ -265,9 +324,16 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 	if (argc > 1)
 		return fc_usage("bench: unexpected argument %s\n", argv[1]);
 
-	printf("# fragctl bench: iterations %" PRIu64 ", runs %u (0 = module default: 100000, 5)\n",
-	       o.iterations, o.runs);
-	fc_bench_header();
+	o.json = c->json;
+	if (o.json) {
+		printf("{\"iterations\": %" PRIu64 ", \"runs\": %u, \"rows\": [",
+		       o.iterations ? o.iterations : 100000,
+		       o.runs ? o.runs : 5);
+	} else {
+		printf("# fragctl bench: iterations %" PRIu64 ", runs %u (0 = module default: 100000, 5)\n",
+		       o.iterations, o.runs);
+		fc_bench_header();
+	}
 	if (fc_bench_want(&o, "buddy"))
 		for (i = 0; i < 4; i++) {
 			snprintf(name, sizeof(name),
@@ -308,6 +374,13 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 	if (fc_bench_want(&o, "ioctl"))
 		fc_bench_ioctl(c, &o);
 
+	if (o.json) {
+		printf("\n  ], \"init_on_alloc\": %s, \"preempt_on\": %s, \"not_met\": %u, \"errors\": %u}\n",
+		       o.flags_seen & FRAGLAB_BENCH_INIT_ON_ALLOC ? "true" : "false",
+		       o.flags_seen & FRAGLAB_BENCH_PREEMPT_ON ? "true" : "false",
+		       o.missed, o.errors);
+		return o.errors ? 1 : 0;
+	}
 	printf("# targets (issue 9): ratio fraglab/kernel <= 1.00 for buddy and slab; compaction at >= 50%% of memcpy speed (time ratio <= 2.00); batched ioctl >= 5x single (time ratio <= 0.20)\n");
 	printf("# * = a side hit the 1 s per-run budget (ops column: ops timed by the slower side)\n");
 	printf("# kernel init_on_alloc: %s; preemption during loops: %s\n",
@@ -320,7 +393,7 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 
 const struct fc_cmd fc_cmds_bench[] = {
 	{ "bench", "[--only buddy|slab|bulk|fit|compact|ioctl] [--iterations N] [--runs N] [--holes N,N] [--compact-mb N]",
-	  "fraglab's allocators vs the kernel's, in-kernel pairs + ioctl path (root)",
+	  "fraglab's allocators vs the kernel's, in-kernel pairs + ioctl path (root); --json: one object with a row per pair (ns/op, cycles, ratio, target, met)",
 	  cmd_bench, true },
 	{ NULL }
 };
