@@ -331,13 +331,50 @@ static int pool_info(struct fc_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* holes / map: the debugfs file; as JSON, an array of its lines' words. */
+/* One debugfs holes/map line as a JSON object; false if it does not parse. */
+static bool pool_line_json(const char *line, bool first, bool *in_seg)
+{
+	unsigned long long a, b, n, k;
+	unsigned int i;
+
+	if (sscanf(line, "segment %u 0x%llx %llu", &i, &a, &b) == 3) {
+		printf("%s{\"segment\":%u,\"start\":%llu,\"bytes\":%llu,\"runs\":[",
+		       *in_seg ? "]}," : "", i, a, b);
+		*in_seg = true;
+		return true;
+	}
+	if (sscanf(line, "used 0x%llx %llu allocs=%llu pinned=%llu", &a, &b,
+		   &n, &k) == 4) {
+		printf("%s{\"state\":\"used\",\"offset\":%llu,\"bytes\":%llu,\"allocations\":%llu,\"pinned\":%llu}",
+		       first ? "" : ",", a, b, n, k);
+		return true;
+	}
+	if (sscanf(line, "free 0x%llx %llu", &a, &b) == 2) {
+		printf("%s{\"state\":\"free\",\"offset\":%llu,\"bytes\":%llu}",
+		       first ? "" : ",", a, b);
+		return true;
+	}
+	if (sscanf(line, "0x%llx %llu", &a, &b) == 2) {
+		printf("%s{\"offset\":%llu,\"bytes\":%llu}", first ? "" : ",",
+		       a, b);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * holes / map: the debugfs file (root, debugfs mounted).  As JSON:
+ * holes -> [{"offset","bytes"}...] in address order; map -> one object per
+ * segment {"segment","start","bytes","runs":[{"state":"free"|"used",
+ * "offset","bytes"[,"allocations","pinned"]}...]}.  Offsets are arena
+ * byte offsets, as everywhere.
+ */
 static int pool_debugfs(struct fc_ctx *c, int argc, char **argv,
 			const char *file)
 {
 	char name[64], *text, *line, *save = NULL;
 	struct fraglab_pool_info pi;
-	unsigned int n = 0;
+	bool map = !strcmp(file, "map"), in_seg = false, first = true;
 	uint32_t id;
 	int ret;
 
@@ -354,12 +391,71 @@ static int pool_debugfs(struct fc_ctx *c, int argc, char **argv,
 	ret = fraglab_read_debugfs(name, &text);
 	if (ret)
 		return fc_print_debugfs(name);
-	putchar('[');
+	printf("{\"pool_id\":%u,\"%s\":[", id, map ? "segments" : "holes");
 	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save), n++)
-		printf("%s\"%s\"", n ? "," : "", line);
-	puts("]");
+	     line = strtok_r(NULL, "\n", &save)) {
+		bool seg = map && !strncmp(line, "segment ", 8);
+
+		if (!pool_line_json(line, first, &in_seg)) {
+			free(text);
+			printf("]}\n");
+			fprintf(stderr, "fragctl: pool %s: cannot parse '%s'\n",
+				file, line);
+			return 1;
+		}
+		first = seg;
+	}
+	printf("%s]}\n", in_seg ? "]}" : "");
 	free(text);
+	return 0;
+}
+
+/*
+ * stats: every counter of FRAGLAB_IOC_POOL_INFO as "name value" lines (the
+ * debugfs stats format, but from the ioctl: no root, no debugfs needed);
+ * as JSON the same object as "pool info".
+ */
+static int pool_stats(struct fc_ctx *c, int argc, char **argv)
+{
+	struct fraglab_pool_info pi;
+	unsigned int b;
+	uint32_t id;
+	int ret;
+
+	if (argc != 2)
+		return fc_usage("usage: pool stats ID");
+	if (fc_pool_id(argv[1], &id))
+		return 1;
+	ret = fraglab_pool_info(&c->fl, id, &pi);
+	if (ret)
+		return fc_pool_fail("pool stats", id, ret);
+	if (c->json) {
+		pool_info_json(&pi);
+		return 0;
+	}
+	printf("pool_id %u\nstrategy %s\ngranularity %u\nsegments %u\n"
+	       "pool_bytes %" PRIu64 "\nbase 0x%" PRIx64 "\nfree_bytes %" PRIu64 "\n"
+	       "allocated_bytes %" PRIu64 "\nrequested_bytes %" PRIu64 "\n"
+	       "allocations %" PRIu64 "\nmovable %" PRIu64 "\nholes %" PRIu64 "\n"
+	       "largest_hole %" PRIu64 "\nexternal_frag_permille %u\n"
+	       "allocs %" PRIu64 "\nfrees %" PRIu64 "\nfail_fragmented %" PRIu64 "\n"
+	       "fail_nomem %" PRIu64 "\nmoves %" PRIu64 "\nmoved_bytes %" PRIu64 "\n"
+	       "rover 0x%" PRIx64 "\nhole_hist",
+	       pi.pool_id, fraglab_pool_strategy_name(pi.strategy),
+	       pi.granularity, pi.nr_segments, (uint64_t)pi.pool_bytes,
+	       (uint64_t)pi.base, (uint64_t)pi.free_bytes,
+	       (uint64_t)pi.allocated_bytes, (uint64_t)pi.requested_bytes,
+	       (uint64_t)pi.nr_allocated, (uint64_t)pi.nr_movable,
+	       (uint64_t)pi.nr_holes, (uint64_t)pi.largest_hole,
+	       pi.ext_frag_permille, (uint64_t)pi.allocs, (uint64_t)pi.frees,
+	       (uint64_t)pi.fail_fragmented, (uint64_t)pi.fail_nomem,
+	       (uint64_t)pi.moves, (uint64_t)pi.moved_bytes,
+	       (uint64_t)pi.rover);
+	for (b = 0; b < FRAGLAB_POOL_HIST_BUCKETS; b++)
+		if (pi.hist[b])
+			printf(" %" PRIu64 ":%" PRIu64, (uint64_t)1 << b,
+			       (uint64_t)pi.hist[b]);
+	putchar('\n');
 	return 0;
 }
 
@@ -445,14 +541,15 @@ static int cmd_pool(struct fc_ctx *c, int argc, char **argv)
 	} subs[] = {
 		{ "create", pool_create }, { "alloc", pool_alloc },
 		{ "free", pool_free }, { "strategy", pool_strategy },
-		{ "info", pool_info }, { "holes", pool_holes },
+		{ "info", pool_info }, { "stats", pool_stats },
+		{ "holes", pool_holes },
 		{ "map", pool_map }, { "compact", pool_compact },
 		{ "destroy", pool_destroy },
 	};
 	unsigned int i;
 
 	if (argc < 2)
-		return fc_usage("pool needs a subcommand: create, alloc, free, strategy, info, holes, map, compact, destroy");
+		return fc_usage("pool needs a subcommand: create, alloc, free, strategy, info, stats, holes, map, compact, destroy");
 	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 		if (!strcmp(argv[1], subs[i].name))
 			return subs[i].fn(c, argc - 1, argv + 1);
@@ -460,7 +557,7 @@ static int cmd_pool(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_pool[] = {
-	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N] | alloc ID SIZE [--align N] [--movable] [--try] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | holes ID | map ID | compact ID | destroy ID",
-	  "contiguous fit pools: first/next/best/worst fit, holes, compaction", cmd_pool, true },
+	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N] | alloc ID SIZE [--align N] [--movable] [--try] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | stats ID | holes ID | map ID | compact ID | destroy ID",
+	  "contiguous fit pools: first/next/best/worst fit, holes, compaction; stats prints every counter as name value lines; --json for every subcommand (holes and map as objects with arena offsets)", cmd_pool, true },
 	{ NULL }
 };
