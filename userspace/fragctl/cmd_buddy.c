@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fl_metrics.h"
 #include "fragctl.h"
+
+/* The zone name fraglab's debugfs files use (module/fl_debugfs.c). */
+#define FC_ZONE_NAME	"fraglab"
 
 static int cmd_status(struct fc_ctx *c, int argc, char **argv)
 {
@@ -127,6 +131,15 @@ static int cmd_free(struct fc_ctx *c, int argc, char **argv)
 		if (!c->json)
 			printf("freed %s\n", argv[i]);
 	}
+	if (c->json) {
+		char esc[128];
+
+		printf("{\"freed\":[");
+		for (i = 1; i < argc; i++)
+			printf("%s\"%s\"", i > 1 ? "," : "",
+			       fc_json_esc(argv[i], esc, sizeof(esc)));
+		puts("]}");
+	}
 	return 0;
 }
 
@@ -208,15 +221,25 @@ static int cmd_stats(struct fc_ctx *c, int argc, char **argv)
 		       "\"granted_bytes\":%" PRIu64 ",\"internal_frag_permille\":%u,"
 		       "\"external_frag_permille\":%u,\"largest_free_order\":%d,"
 		       "\"fail_fragmented\":%" PRIu64 ",\"fail_nomem\":%" PRIu64 ","
+		       "\"frees\":%" PRIu64 ",\"splits\":%" PRIu64 ",\"merges\":%" PRIu64 ","
+		       "\"fallbacks\":%" PRIu64 ",\"steals\":%" PRIu64 ",\"max_order\":%u,"
 		       "\"nr_free\":[",
 		       (uint64_t)s.total_pages, (uint64_t)s.free_pages,
 		       (uint64_t)s.nr_allocated, (uint64_t)s.requested_bytes,
 		       (uint64_t)s.granted_bytes, s.internal_frag_permille,
 		       s.external_frag_permille,
 		       s.largest_free_order < FRAGLAB_NR_ORDERS ? (int)s.largest_free_order : -1,
-		       (uint64_t)s.fail_fragmented, (uint64_t)s.fail_nomem);
+		       (uint64_t)s.fail_fragmented, (uint64_t)s.fail_nomem,
+		       (uint64_t)s.frees, (uint64_t)s.splits, (uint64_t)s.merges,
+		       (uint64_t)s.fallbacks, (uint64_t)s.steals, s.max_order);
 		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
 			printf("%s%" PRIu64, o ? "," : "", (uint64_t)s.nr_free[o]);
+		printf("],\"alloc_ok\":[");
+		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
+			printf("%s%" PRIu64, o ? "," : "", (uint64_t)s.alloc_ok[o]);
+		printf("],\"alloc_fail\":[");
+		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
+			printf("%s%" PRIu64, o ? "," : "", (uint64_t)s.alloc_fail[o]);
 		puts("]}");
 		return 0;
 	}
@@ -256,7 +279,10 @@ static int cmd_set(struct fc_ctx *c, int argc, char **argv)
 			  !strcmp(argv[2], "on"));
 	if (ret)
 		return fc_fail("set grouping", ret);
-	if (!c->json)
+	if (c->json)
+		printf("{\"group_by_mobility\":%s}\n",
+		       !strcmp(argv[2], "on") ? "true" : "false");
+	else
 		printf("grouping by mobility %s\n", argv[2]);
 	return 0;
 }
@@ -266,34 +292,142 @@ static int cmd_debugfs(const char *name)
 	return fc_print_debugfs(name);
 }
 
+/*
+ * --json for the /proc-style files: computed from the ioctls (no root, no
+ * debugfs) with the same fl_metrics.c functions the module's debugfs
+ * files use, so the numbers are those of the text.
+ */
+static int fc_json_orders(struct fc_ctx *c, const char *key,
+			  int (*index)(const u64 *nr_free, unsigned int order))
+{
+	struct fraglab_stats st;
+	u64 nr_free[FL_NR_ORDERS];
+	unsigned int o;
+	int ret;
+
+	ret = fc_open(c);
+	if (ret)
+		return ret;
+	ret = fraglab_stats(&c->fl, &st);
+	if (ret)
+		return fc_fail("stats", ret);
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		nr_free[o] = st.nr_free[o];
+	printf("{\"node\":0,\"zone\":\"%s\",\"%s\":[", FC_ZONE_NAME, key);
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		if (index)
+			printf("%s%d", o ? "," : "", index(nr_free, o));
+		else
+			printf("%s%" PRIu64, o ? "," : "", (uint64_t)nr_free[o]);
+	}
+	puts("]}");
+	return 0;
+}
+
 static int cmd_buddyinfo(struct fc_ctx *c, int argc, char **argv)
 {
+	if (c->json)
+		return fc_json_orders(c, "nr_free", NULL);
 	return cmd_debugfs("buddyinfo");
+}
+
+/*
+ * pagetypeinfo --json from the arena map (FRAGLAB_IOC_PAGE_INFO): free
+ * blocks per migrate type (the free list a block is on) and order, and
+ * pageblocks per migrate type.
+ */
+static int fc_pagetypeinfo_json(struct fc_ctx *c)
+{
+	uint64_t nr_free[FRAGLAB_MT_TYPES][FRAGLAB_NR_ORDERS] = { { 0 } };
+	uint64_t blocks[FRAGLAB_MT_TYPES] = { 0 }, n, i;
+	struct fraglab_page *pg;
+	unsigned int t, o;
+	int ret;
+
+	ret = fc_open(c);
+	if (ret)
+		return ret;
+	ret = fraglab_arena_map(&c->fl, &pg, &n);
+	if (ret)
+		return fc_fail("pagetypeinfo (FRAGLAB_IOC_PAGE_INFO)", ret);
+	for (i = 0; i < n; i++) {
+		const struct fraglab_page *p = &pg[i];
+
+		if (p->state == FRAGLAB_PAGE_FREE && (p->flags & FRAGLAB_PAGE_HEAD) &&
+		    p->migratetype < FRAGLAB_MT_TYPES && p->order < FRAGLAB_NR_ORDERS)
+			nr_free[p->migratetype][p->order]++;
+		/* a pageblock counts if its first page is in the arena */
+		if (!(i % (1U << FRAGLAB_PAGEBLOCK_ORDER)) &&
+		    p->state != FRAGLAB_PAGE_HOLE && p->pageblock_mt < FRAGLAB_MT_TYPES)
+			blocks[p->pageblock_mt]++;
+	}
+	free(pg);
+	printf("{\"node\":0,\"zone\":\"%s\",\"pageblock_order\":%u,\"pages_per_block\":%u,\"free\":{",
+	       FC_ZONE_NAME, FRAGLAB_PAGEBLOCK_ORDER, 1U << FRAGLAB_PAGEBLOCK_ORDER);
+	for (t = 0; t < FRAGLAB_MT_TYPES; t++) {
+		printf("%s\"%s\":[", t ? "," : "", fraglab_mt_name(t));
+		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
+			printf("%s%" PRIu64, o ? "," : "", nr_free[t][o]);
+		putchar(']');
+	}
+	printf("},\"blocks\":{");
+	for (t = 0; t < FRAGLAB_MT_TYPES; t++)
+		printf("%s\"%s\":%" PRIu64, t ? "," : "", fraglab_mt_name(t),
+		       blocks[t]);
+	puts("}}");
+	return 0;
 }
 
 static int cmd_pagetypeinfo(struct fc_ctx *c, int argc, char **argv)
 {
+	if (c->json)
+		return fc_pagetypeinfo_json(c);
 	return cmd_debugfs("pagetypeinfo");
 }
 
 static int cmd_unusable(struct fc_ctx *c, int argc, char **argv)
 {
+	if (c->json)
+		return fc_json_orders(c, "unusable_index_permille",
+				      fl_metrics_unusable_index);
 	return cmd_debugfs("unusable_index");
 }
 
 static int cmd_extfrag(struct fc_ctx *c, int argc, char **argv)
 {
+	if (c->json)
+		return fc_json_orders(c, "extfrag_index_permille",
+				      fl_metrics_fragmentation_index);
 	return cmd_debugfs("extfrag_index");
 }
 
+/* arena --json: what FRAGLAB_IOC_VERSION and PAGE_INFO say (no PFNs). */
 static int cmd_arena(struct fc_ctx *c, int argc, char **argv)
 {
-	return cmd_debugfs("arena");
+	const struct fraglab_version *v = &c->fl.version;
+	uint64_t index_pages = 0;
+	int ret;
+
+	if (!c->json)
+		return cmd_debugfs("arena");
+	ret = fc_open(c);
+	if (ret)
+		return ret;
+	ret = fraglab_page_info(&c->fl, 0, 0, NULL, &index_pages);
+	if (ret)
+		return fc_fail("arena (FRAGLAB_IOC_PAGE_INFO)", ret);
+	printf("{\"arena_bytes\":%" PRIu64 ",\"arena_pages\":%" PRIu64 ",\"index_pages\":%" PRIu64 ","
+	       "\"contiguous_ranges\":%u,\"page_size\":%u,\"max_order\":%u,"
+	       "\"kernel_max_order\":%u,\"pageblock_order\":%u}\n",
+	       (uint64_t)v->arena_bytes, (uint64_t)v->arena_pages, index_pages,
+	       v->nr_chunks, v->page_size, v->max_order, v->kernel_max_order,
+	       v->block_order);
+	return 0;
 }
 
 const struct fc_cmd fc_cmds_buddy[] = {
 	{ "status", "", "the arena and the buddy allocator in a few lines", cmd_status, true },
-	{ "arena", "", "the arena's chunks and PFN ranges (debugfs, root)", cmd_arena, false },
+	{ "arena", "", "the arena's chunks and PFN ranges (debugfs, root); --json: sizes and orders from the ioctls, no PFNs", cmd_arena, false },
 	{ "alloc", "SIZE [--order N] [--type movable|unmovable|reclaimable]",
 	  "allocate from the buddy (SIZE with K/M/G suffix, rounded up to a power of two)", cmd_alloc, true },
 	{ "free", "HANDLE...", "free allocations (@N = the Nth of this session, or 0x...)", cmd_free, true },

@@ -274,6 +274,97 @@ static void px_arena(FILE *f, struct fraglab *fl)
 		(unsigned long long)st.fail_nomem);
 }
 
+/* Is @tok a JSON number (Prometheus also writes NaN, +Inf, -Inf)? */
+static bool px_json_number(const char *tok)
+{
+	const char *p = tok;
+
+	if (*p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return false;
+	while ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' ||
+	       *p == 'E' || *p == '+' || *p == '-')
+		p++;
+	return !*p && tok[strlen(tok) - 1] != '.';
+}
+
+/*
+ * --json: the same samples as one object, one entry per metric:
+ * {"metrics": [{"name", "type", "help", "samples": [{"labels": {...},
+ * "value": number|null}]}]}.  Label values are copied as they are (the
+ * Prometheus escapes \\, \" and \n are JSON escapes too).
+ */
+static void px_to_json(FILE *f, char *text)
+{
+	char *line, *save = NULL, name[128] = "", esc[1024];
+	bool in_metric = false, first_sample = true, first_metric = true;
+
+	fprintf(f, "{\"metrics\": [");
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *p, *val;
+
+		if (!strncmp(line, "# HELP ", 7)) {
+			p = line + 7;
+			val = strchr(p, ' ');
+			if (!val)
+				continue;
+			*val++ = '\0';
+			fprintf(f, "%s\n  {\"name\": \"%s\", ", in_metric ? "]}," :
+				first_metric ? "" : ",", fc_json_esc(p, esc, sizeof(esc)));
+			fprintf(f, "\"help\": \"%s\"", fc_json_esc(val, esc, sizeof(esc)));
+			snprintf(name, sizeof(name), "%s", p);
+			in_metric = true;
+			first_metric = false;
+			first_sample = true;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			p = strrchr(line, ' ');
+			if (in_metric && p)
+				fprintf(f, ", \"type\": \"%s\", \"samples\": [",
+					fc_json_esc(p + 1, esc, sizeof(esc)));
+			continue;
+		}
+		if (line[0] == '#' || !in_metric)
+			continue;
+		val = strrchr(line, ' ');
+		if (!val)
+			continue;
+		*val++ = '\0';
+		fprintf(f, "%s{\"labels\": {", first_sample ? "" : ", ");
+		first_sample = false;
+		p = strchr(line, '{');
+		if (p) {
+			char *end = strrchr(p, '}');
+			bool first_label = true;
+
+			if (end)
+				*end = '\0';
+			p++;
+			while (*p) {
+				char *eq = strchr(p, '='), *q;
+
+				if (!eq || eq[1] != '"')
+					break;
+				*eq = '\0';
+				/* the closing quote: not preceded by a backslash */
+				for (q = eq + 2; *q && !(*q == '"' && q[-1] != '\\'); q++)
+					;
+				fprintf(f, "%s\"%s\": \"%.*s\"", first_label ? "" : ", ",
+					p, (int)(q - eq - 2), eq + 2);
+				first_label = false;
+				p = *q ? q + 1 : q;
+				if (*p == ',')
+					p++;
+			}
+		}
+		fprintf(f, "}, \"value\": %s}", px_json_number(val) ? val : "null");
+	}
+	fprintf(f, "%s\n]}\n", in_metric ? "]}" : "");
+}
+
 static int cmd_export(struct fc_ctx *c, int argc, char **argv)
 {
 	const char *out = fc_opt(&argc, argv, "--output");
@@ -284,8 +375,12 @@ static int cmd_export(struct fc_ctx *c, int argc, char **argv)
 	FILE *f = stdout;
 	int ret;
 
-	if (!prom)
-		return fc_usage("export needs a format: --prometheus");
+	char *text = NULL;
+	size_t text_len = 0;
+	FILE *real = NULL;
+
+	if (!prom && !c->json)
+		return fc_usage("export needs a format: --prometheus (or --json)");
 	if (argc > 1)
 		return fc_usage("export does not take '%s'", argv[1]);
 	ret = fc_sys_read(&s, true);
@@ -305,6 +400,19 @@ static int cmd_export(struct fc_ctx *c, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (c->json) {
+		/* the Prometheus text first, then turned into JSON */
+		real = f;
+		f = open_memstream(&text, &text_len);
+		if (!f) {
+			fc_sys_free(&s);
+			if (out) {
+				fclose(real);
+				unlink(tmp);
+			}
+			return fc_fail("export", -ENOMEM);
+		}
+	}
 	px_system(f, &s);
 	fc_sys_free(&s);
 	if (c->opened) {
@@ -312,6 +420,12 @@ static int cmd_export(struct fc_ctx *c, int argc, char **argv)
 	} else if (!fraglab_open(&fl, c->device ? c->device : FRAGLAB_DEVICE)) {
 		px_arena(f, &fl);
 		fraglab_close(&fl);
+	}
+	if (real) {
+		fclose(f);
+		f = real;
+		px_to_json(f, text);
+		free(text);
 	}
 	if (out) {
 		if (fclose(f) || rename(tmp, out)) {
@@ -720,7 +834,7 @@ static int cmd_map(struct fc_ctx *c, int argc, char **argv)
 
 const struct fc_cmd fc_cmds_export[] = {
 	{ "export", "--prometheus [--output FILE]",
-	  "print the system's buddyinfo per order, fragmentation indices, HugePage availability and slab usage (and the arena's, if fraglab.ko is loaded) in node_exporter textfile format; --output writes FILE atomically",
+	  "print the system's buddyinfo per order, fragmentation indices, HugePage availability and slab usage (and the arena's, if fraglab.ko is loaded) in node_exporter textfile format; --output writes FILE atomically; with --json the same samples as one JSON object",
 	  cmd_export, false },
 	{ "map", "[--svg FILE] [--trace TRACE [--sim] [--strategy S] [--at OP] [--arena SIZE]]",
 	  "draw the live arena of the loaded module page by page as an SVG (pages coloured free/movable/unmovable/reclaimable/slab/pool/other, 2 MiB pageblock grid), and with --json list its blocks, pageblocks and page counts; with --trace, the arena of a --sim replay of TRACE up to operation OP instead (default: the end; strategy default slab)",

@@ -19,6 +19,9 @@
 
 #include "fragctl.h"
 
+/* Cache names as JSON strings (fc_json_esc(); names are up to 31 bytes). */
+static char esc[400];
+
 static int fc_cache_id(struct fc_ctx *c, const char *name, uint32_t *id)
 {
 	unsigned int i;
@@ -67,7 +70,8 @@ static int slab_create(struct fc_ctx *c, int argc, char **argv)
 	snprintf(c->caches[c->nr_caches].name, FRAGLAB_CACHE_NAME_LEN, "%s", argv[1]);
 	c->caches[c->nr_caches++].id = id;
 	if (c->json)
-		printf("{\"cache\":\"%s\",\"cache_id\":%u}\n", argv[1], id);
+		printf("{\"cache\":\"%s\",\"cache_id\":%u}\n",
+		       fc_json_esc(argv[1], esc, sizeof(esc)), id);
 	else
 		printf("created cache %s (id %u)\n", argv[1], id);
 	return 0;
@@ -104,7 +108,7 @@ static int slab_alloc(struct fc_ctx *c, int argc, char **argv)
 	}
 	if (c->json)
 		printf("{\"cache\":\"%s\",\"allocated\":%" PRIu64 ",\"constructed\":%u,\"last\":\"@%u\"}\n",
-		       argv[1], count, constructed, n);
+		       fc_json_esc(argv[1], esc, sizeof(esc)), count, constructed, n);
 	else if (count > 1)
 		printf("allocated %" PRIu64 " objects from %s (@%" PRIu64 "..@%u)\n",
 		       count, argv[1], n - count + 1, n);
@@ -146,7 +150,8 @@ static int slab_free(struct fc_ctx *c, int argc, char **argv)
 		}
 	}
 	if (c->json)
-		printf("{\"cache\":\"%s\",\"freed\":%u}\n", argv[1], freed);
+		printf("{\"cache\":\"%s\",\"freed\":%u}\n",
+		       fc_json_esc(argv[1], esc, sizeof(esc)), freed);
 	else
 		printf("freed %u object%s of %s\n", freed, freed == 1 ? "" : "s", argv[1]);
 	return 0;
@@ -166,7 +171,8 @@ static int slab_shrink(struct fc_ctx *c, int argc, char **argv)
 	if (ret)
 		return fc_fail("slab shrink", ret);
 	if (c->json)
-		printf("{\"cache\":\"%s\",\"pages_released\":%" PRIu64 "}\n", argv[1], pages);
+		printf("{\"cache\":\"%s\",\"pages_released\":%" PRIu64 "}\n",
+		       fc_json_esc(argv[1], esc, sizeof(esc)), pages);
 	else
 		printf("%s: %" PRIu64 " page%s given back to the buddy\n", argv[1],
 		       pages, pages == 1 ? "" : "s");
@@ -192,7 +198,10 @@ static int slab_destroy(struct fc_ctx *c, int argc, char **argv)
 	for (i = 0; i < c->nr_caches; i++)
 		if (c->caches[i].id == id)
 			c->caches[i].id = 0;
-	if (!c->json)
+	if (c->json)
+		printf("{\"cache\":\"%s\",\"destroyed\":true}\n",
+		       fc_json_esc(argv[1], esc, sizeof(esc)));
+	else
 		printf("destroyed cache %s\n", argv[1]);
 	return 0;
 }
@@ -211,17 +220,21 @@ static int slab_info(struct fc_ctx *c, int argc, char **argv)
 	if (ret)
 		return fc_fail("slab info", ret);
 	if (c->json) {
-		printf("{\"name\":\"%s\",\"object_size\":%u,\"size\":%u,\"align\":%u,"
-		       "\"order\":%u,\"objs_per_slab\":%u,\"active_objs\":%" PRIu64 ","
-		       "\"num_objs\":%" PRIu64 ",\"num_slabs\":%" PRIu64 ",\"pages\":%" PRIu64 ","
+		printf("{\"name\":\"%s\",\"cache_id\":%u,\"flags\":%u,\"object_size\":%u,\"size\":%u,\"align\":%u,"
+		       "\"order\":%u,\"objs_per_slab\":%u,\"pages_per_slab\":%u,"
+		       "\"limit\":%u,\"batchcount\":%u,\"active_objs\":%" PRIu64 ","
+		       "\"num_objs\":%" PRIu64 ",\"active_slabs\":%" PRIu64 ",\"num_slabs\":%" PRIu64 ",\"pages\":%" PRIu64 ","
 		       "\"padding_bytes\":%" PRIu64 ",\"leftover_bytes\":%" PRIu64 ","
-		       "\"ctor_calls\":%" PRIu64 ",\"cpu_hits\":%" PRIu64 ",\"cpu_misses\":%" PRIu64 "}\n",
-		       ci.name, ci.object_size, ci.size, ci.align, ci.order,
-		       ci.objs_per_slab, (uint64_t)ci.active_objs, (uint64_t)ci.num_objs,
-		       (uint64_t)ci.num_slabs, (uint64_t)ci.pages,
+		       "\"ctor_calls\":%" PRIu64 ",\"allocs\":%" PRIu64 ",\"frees\":%" PRIu64 ","
+		       "\"cpu_hits\":%" PRIu64 ",\"cpu_misses\":%" PRIu64 "}\n",
+		       fc_json_esc(ci.name, esc, sizeof(esc)), ci.cache_id, ci.flags,
+		       ci.object_size, ci.size, ci.align, ci.order,
+		       ci.objs_per_slab, ci.pages_per_slab, ci.limit, ci.batchcount,
+		       (uint64_t)ci.active_objs, (uint64_t)ci.num_objs,
+		       (uint64_t)ci.active_slabs, (uint64_t)ci.num_slabs, (uint64_t)ci.pages,
 		       (uint64_t)ci.padding_bytes, (uint64_t)ci.leftover_bytes,
-		       (uint64_t)ci.ctor_calls, (uint64_t)ci.cpu_hits,
-		       (uint64_t)ci.cpu_misses);
+		       (uint64_t)ci.ctor_calls, (uint64_t)ci.allocs, (uint64_t)ci.frees,
+		       (uint64_t)ci.cpu_hits, (uint64_t)ci.cpu_misses);
 		return 0;
 	}
 	printf("cache %s: object %u B, stride %u B, align %u, order-%u slabs of %u objects\n",
@@ -256,9 +269,42 @@ static int cmd_slab(struct fc_ctx *c, int argc, char **argv)
 	return fc_usage("unknown slab subcommand '%s'", argv[1]);
 }
 
+/* slabinfo --json: every row of the 2.1 text, every field by name. */
 static int cmd_slabinfo(struct fc_ctx *c, int argc, char **argv)
 {
-	return fc_print_debugfs("slabinfo");
+	char *text, *line, *save = NULL, name[64];
+	unsigned long v[11];
+	unsigned int n = 0;
+	int ret;
+
+	if (!c->json)
+		return fc_print_debugfs("slabinfo");
+	ret = fraglab_read_debugfs("slabinfo", &text);
+	if (ret)
+		return fc_print_debugfs("slabinfo");
+	printf("{\"version\":\"2.1\",\"caches\":[");
+	for (line = strtok_r(text, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (line[0] == '#' || !strncmp(line, "slabinfo", 8))
+			continue;
+		if (sscanf(line, "%63s %lu %lu %lu %lu %lu : tunables %lu %lu %lu : slabdata %lu %lu %lu",
+			   name, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+			   &v[7], &v[8], &v[9], &v[10]) != 12) {
+			free(text);
+			puts("]}");
+			fprintf(stderr, "fragctl: slabinfo: cannot parse '%s'\n", line);
+			return 1;
+		}
+		printf("%s{\"name\":\"%s\",\"active_objs\":%lu,\"num_objs\":%lu,"
+		       "\"objsize\":%lu,\"objperslab\":%lu,\"pagesperslab\":%lu,"
+		       "\"limit\":%lu,\"batchcount\":%lu,\"sharedfactor\":%lu,"
+		       "\"active_slabs\":%lu,\"num_slabs\":%lu,\"sharedavail\":%lu}",
+		       n++ ? "," : "", fc_json_esc(name, esc, sizeof(esc)), v[0], v[1], v[2], v[3], v[4], v[5],
+		       v[6], v[7], v[8], v[9], v[10]);
+	}
+	puts("]}");
+	free(text);
+	return 0;
 }
 
 struct fc_slabtop_row {
@@ -332,7 +378,8 @@ static int cmd_slabtop(struct fc_ctx *c, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			printf("%s{\"name\":\"%s\",\"active\":%lu,\"objs\":%lu,\"objsize\":%lu,"
 			       "\"slabs\":%lu,\"bytes\":%llu,\"waste\":%llu}",
-			       i ? "," : "", rows[i].name, rows[i].active, rows[i].num,
+			       i ? "," : "", fc_json_esc(rows[i].name, esc, sizeof(esc)),
+			       rows[i].active, rows[i].num,
 			       rows[i].objsize, rows[i].nslabs, rows[i].bytes,
 			       rows[i].waste);
 		puts("]");

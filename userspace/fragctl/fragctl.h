@@ -67,6 +67,8 @@ int fc_parse_handle(struct fc_ctx *c, const char *s, uint64_t *out);
 unsigned int fc_remember(struct fc_ctx *c, uint64_t handle);
 void fc_forget(struct fc_ctx *c, uint64_t handle);
 const char *fc_human(uint64_t bytes, char *buf, size_t len);
+/* @s as the inside of a JSON string (quotes, backslashes, controls escaped). */
+const char *fc_json_esc(const char *s, char *buf, size_t len);
 /* Options: returns the value of "--name VALUE" / "--name=VALUE" or NULL. */
 const char *fc_opt(int *argc, char **argv, const char *name);
 bool fc_flag(int *argc, char **argv, const char *name);

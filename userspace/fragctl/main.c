@@ -44,7 +44,9 @@ static void fc_help(FILE *f)
 		"Allocations belong to the open /dev/fraglab and so live as long as\n"
 		"the fragctl process: use -c or shell to allocate, inspect and free\n"
 		"in one session. Handles: @N is the Nth allocation of the session.\n"
-		"Sizes take K, M, G suffixes (powers of 1024).\n\n"
+		"Sizes take K, M, G suffixes (powers of 1024).\n"
+		"--json: every command prints JSON instead of text (one value per\n"
+		"command; pictures and files are still written).\n\n"
 		"commands:\n");
 	for (t = 0; t < sizeof(fc_tables) / sizeof(fc_tables[0]); t++)
 		for (cmd = fc_tables[t]; cmd->name; cmd++)

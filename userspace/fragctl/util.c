@@ -208,3 +208,21 @@ int fc_print_debugfs(const char *name)
 	free(text);
 	return 0;
 }
+
+const char *fc_json_esc(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s && n + 7 < len; s++) {
+		if (*s == '"' || *s == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = *s;
+		} else if ((unsigned char)*s < 0x20) {
+			n += snprintf(buf + n, len - n, "\\u%04x", *s);
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	buf[n] = '\0';
+	return buf;
+}
