@@ -16,6 +16,7 @@
  *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy
  *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
  *   fl_read_once(x)/fl_write_once(x, v) READ_ONCE/WRITE_ONCE
+ *   fl_always_inline, fl_noinline       fast/slow path split
  *   fl_nr_cpus() / fl_cpu_id()          per-CPU caches (per-thread in userspace)
  *   fl_cpu_lock_t, fl_cpu_pin/unpin, fl_cpu_lock/unlock,
  *   fl_cpu_remote_lock/unlock, fl_cpu_for_each
@@ -157,6 +158,8 @@ static inline void fl_cpu_for_each(unsigned int nr,
 
 #define fl_read_once(x)		READ_ONCE(x)
 #define fl_write_once(x, v)	WRITE_ONCE(x, v)
+#define fl_always_inline	__always_inline
+#define fl_noinline		noinline
 #define fl_warn_once(cond)	WARN_ON_ONCE(cond)
 #define fl_nr_cpus()		nr_cpu_ids
 #define fl_cpu_id()		raw_smp_processor_id()
@@ -254,6 +257,8 @@ static inline void fl_cpu_for_each(unsigned int nr,
 
 #define fl_read_once(x)		(*(const volatile __typeof__(x) *)&(x))
 #define fl_write_once(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
+#define fl_always_inline	__always_inline		/* <sys/cdefs.h> */
+#define fl_noinline		__attribute_noinline__
 #define fl_memcpy		memcpy
 #define fl_memset		memset
 #define fl_memcmp		memcmp

@@ -204,8 +204,9 @@ struct fl_slab_ref {
  *        semantics: no lock at all in a non-RT kernel; see fl_port.h).
  * @avail: objects in @entry; @entry[@avail - 1] is the hottest.
  * @entry: up to the cache's limit objects (state CACHED).
- * @allocs: successful allocations on this CPU.
- * @frees: successful frees on this CPU.
+ * @allocs: successful allocations on this CPU not counted in @alloc_hits
+ *          (the fast path updates one counter, not two).
+ * @frees: successful frees on this CPU not counted in @free_hits.
  * @alloc_hits: allocations served from @entry.
  * @alloc_misses: allocations that refilled or grew.
  * @free_hits: frees pushed to @entry.
@@ -271,6 +272,20 @@ struct fl_slab_section {
 	u32 nr_pages;
 };
 
+/*
+ * Pointer -> section in O(1): a hash of the 4 MiB virtual windows the
+ * sections overlap (a section is at most one window long, so it touches
+ * at most two, and a window meets at most two full sections).
+ */
+#define FL_SLAB_WIN_SHIFT	(FL_SLAB_SECTION_SHIFT + FL_PAGE_SHIFT)
+#define FL_SLAB_WIN_NONE	0xffffffffU
+#define FL_SLAB_WIN_MANY	0xfffffffeU	/* more: binary search */
+
+struct fl_slab_win {
+	u64 key;		/* window number + 1; 0 = empty slot */
+	u32 sec[2];
+};
+
 struct fl_slab_root {
 	struct fl_buddy *buddy;
 	fl_lock_t lock;
@@ -279,7 +294,9 @@ struct fl_slab_root {
 	u32 min_objects;
 	u32 nr_pages;
 	u32 nr_sections;
+	u32 win_bits;
 	struct fl_slab_section *sections;
+	struct fl_slab_win *win;	/* 1 << win_bits slots */
 	struct fl_slab **page_slab;	/* per arena page; see "Lookup" */
 	struct fl_slab_cache *kmalloc[FL_KMALLOC_NR_CLASSES];
 };
@@ -518,13 +535,67 @@ static u32 fl_slab_section_len(struct fl_buddy *b, u32 start, u32 end)
 	return lo - start;
 }
 
+static u32 fl_slab_win_hash(u64 w, u32 bits)
+{
+	return (u32)((w * 0x9e3779b97f4a7c15ULL) >> (64 - bits));
+}
+
+static void fl_slab_win_add(struct fl_slab_root *r, u64 w, u32 sec)
+{
+	u32 mask = (1U << r->win_bits) - 1;
+	u32 i = fl_slab_win_hash(w, r->win_bits);
+
+	for (;; i = (i + 1) & mask) {
+		struct fl_slab_win *e = &r->win[i];
+
+		if (!e->key) {
+			e->key = w + 1;
+			e->sec[0] = sec;
+			e->sec[1] = FL_SLAB_WIN_NONE;
+			return;
+		}
+		if (e->key != w + 1)
+			continue;
+		if (e->sec[1] == FL_SLAB_WIN_NONE)
+			e->sec[1] = sec;
+		else
+			e->sec[0] = FL_SLAB_WIN_MANY;
+		return;
+	}
+}
+
+static void fl_slab_build_windows(struct fl_slab_root *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->nr_sections; i++) {
+		const struct fl_slab_section *sec = &r->sections[i];
+		u64 w0 = (u64)sec->base >> FL_SLAB_WIN_SHIFT, w1;
+
+		if (!sec->nr_pages)
+			continue;
+		w1 = ((u64)sec->base +
+		      ((u64)sec->nr_pages << FL_PAGE_SHIFT) - 1) >>
+		     FL_SLAB_WIN_SHIFT;
+		fl_slab_win_add(r, w0, i);
+		if (w1 != w0)
+			fl_slab_win_add(r, w1, i);
+	}
+}
+
 static int fl_slab_build_sections(struct fl_slab_root *r)
 {
 	u32 nr = (r->nr_pages >> FL_SLAB_SECTION_SHIFT) + 1, i, n = 0;
 
-	r->sections = fl_zalloc(sizeof(*r->sections) * nr);
+	/* load factor <= 1/2: at most 2 windows per section */
+	r->win_bits = 2;
+	while ((1U << r->win_bits) < 4 * nr)
+		r->win_bits++;
+	r->sections = fl_zalloc(sizeof(*r->sections) * nr +
+				(sizeof(*r->win) << r->win_bits));
 	if (!r->sections)
 		return -ENOMEM;
+	r->win = (struct fl_slab_win *)(r->sections + nr);
 	for (i = 0; i < nr; i++) {
 		u32 start = i << FL_SLAB_SECTION_SHIFT, end, len, j;
 		void *addr;
@@ -546,6 +617,7 @@ static int fl_slab_build_sections(struct fl_slab_root *r)
 		n++;
 	}
 	r->nr_sections = n;
+	fl_slab_build_windows(r);
 	return 0;
 }
 
@@ -1171,7 +1243,7 @@ FL_EXPORT(fl_slab_cache_object_size);
  * semantics, see fl_port.h): in a non-RT kernel this is only
  * preempt_disable().
  */
-static struct fl_slab_cpu *fl_slab_cpu_get(struct fl_slab_cache *c)
+static fl_always_inline struct fl_slab_cpu *fl_slab_cpu_get(struct fl_slab_cache *c)
 {
 	u32 cpu = fl_cpu_pin();
 	struct fl_slab_cpu *pc;
@@ -1183,26 +1255,32 @@ static struct fl_slab_cpu *fl_slab_cpu_get(struct fl_slab_cache *c)
 	return pc;
 }
 
-static void fl_slab_cpu_put(struct fl_slab_cpu *pc)
+static fl_always_inline void fl_slab_cpu_put(struct fl_slab_cpu *pc)
 {
 	fl_cpu_unlock(&pc->lock);
 	fl_cpu_unpin();
 }
 
-/* Allocate one object; @req_bytes for kmalloc accounting (0 otherwise). */
-static int fl_slab_alloc_ref(struct fl_slab_cache *c, u32 req_bytes,
-			     struct fl_slab_ref *ref)
+static fl_always_inline void fl_slab_alloc_done(struct fl_slab_cpu *pc,
+						u32 req_bytes,
+						const struct fl_slab_ref *ref)
 {
-	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
+	if (ref->slab->requested) {
+		ref->slab->requested[ref->idx] = (u16)req_bytes;
+		pc->req_bytes += req_bytes;
+	}
+	fl_slab_cpu_put(pc);
+}
+
+/* The per-CPU array is empty: refill it, or grow.  @pc pinned, locked. */
+static fl_noinline int fl_slab_alloc_slow(struct fl_slab_cache *c,
+					  struct fl_slab_cpu *pc,
+					  u32 req_bytes,
+					  struct fl_slab_ref *ref)
+{
 	bool ok;
 	int ret;
 
-	if (likely(pc->avail)) {
-		*ref = pc->entry[--pc->avail];
-		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_LIVE);
-		pc->alloc_hits++;
-		goto done;
-	}
 	pc->alloc_misses++;
 	fl_lock(&c->lock);
 	ok = fl_slab_refill(c, pc, ref);
@@ -1221,13 +1299,24 @@ static int fl_slab_alloc_ref(struct fl_slab_cache *c, u32 req_bytes,
 			fl_unlock(&c->lock);
 		}
 	}
-done:
 	pc->allocs++;
-	if (ref->slab->requested) {
-		ref->slab->requested[ref->idx] = (u16)req_bytes;
-		pc->req_bytes += req_bytes;
-	}
-	fl_slab_cpu_put(pc);
+	fl_slab_alloc_done(pc, req_bytes, ref);
+	return 0;
+}
+
+/* Allocate one object; @req_bytes for kmalloc accounting (0 otherwise). */
+static fl_always_inline int fl_slab_alloc_ref(struct fl_slab_cache *c,
+					      u32 req_bytes,
+					      struct fl_slab_ref *ref)
+{
+	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
+
+	if (unlikely(!pc->avail))
+		return fl_slab_alloc_slow(c, pc, req_bytes, ref);
+	*ref = pc->entry[--pc->avail];
+	fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_LIVE);
+	pc->alloc_hits++;
+	fl_slab_alloc_done(pc, req_bytes, ref);
 	return 0;
 }
 
@@ -1268,7 +1357,7 @@ FL_EXPORT(fl_slab_cache_alloc);
  * Find the LIVE object at @offset without any lock; see "Lookup" in the
  * comment at the top.  @c NULL accepts any cache.
  */
-static int fl_slab_lookup(struct fl_slab_root *r, struct fl_slab_cache *c,
+static fl_always_inline int fl_slab_lookup(struct fl_slab_root *r, struct fl_slab_cache *c,
 			  u64 offset, struct fl_slab_ref *ref)
 {
 	struct fl_slab_cache *owner;
@@ -1311,20 +1400,20 @@ static void fl_slab_count_bad_free(struct fl_slab_cache *c)
  * to the slabs; the cache lock is then taken and left held in *@locked
  * for the caller to drop).  @pc pinned and locked.
  */
-static int fl_slab_free_one(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
+static fl_always_inline int fl_slab_free_one(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
 			    const struct fl_slab_ref *ref, bool *locked)
 {
 	if (fl_slab_state_get(ref->slab, ref->idx) != FL_OBJ_LIVE)
 		return -ENOENT;	/* lost a race with a double free */
 	if (ref->slab->requested)
 		pc->req_bytes -= ref->slab->requested[ref->idx];
-	pc->frees++;
 	if (likely(pc->avail < c->limit)) {
 		pc->entry[pc->avail++] = *ref;
 		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_CACHED);
 		pc->free_hits++;
 		return 0;
 	}
+	pc->frees++;
 	pc->free_misses++;
 	if (!*locked) {
 		fl_lock(&c->lock);
@@ -1341,7 +1430,7 @@ static int fl_slab_free_one(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
 }
 
 /* Free a looked-up LIVE object to its cache. */
-static int fl_slab_free_ref(struct fl_slab_cache *c,
+static fl_always_inline int fl_slab_free_ref(struct fl_slab_cache *c,
 			    const struct fl_slab_ref *ref)
 {
 	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
@@ -1350,16 +1439,23 @@ static int fl_slab_free_ref(struct fl_slab_cache *c,
 	int ret;
 
 	ret = fl_slab_free_one(c, pc, ref, &locked);
-	if (locked) {
-		fl_slab_trim_empty(c, c->min_partial, &dead);
-		fl_unlock(&c->lock);
+	if (likely(!locked)) {
+		fl_slab_cpu_put(pc);
+		if (unlikely(ret))
+			fl_slab_count_bad_free(c);
+		return ret;
 	}
+	fl_slab_trim_empty(c, c->min_partial, &dead);
+	fl_unlock(&c->lock);
 	fl_slab_cpu_put(pc);
 	if (ret)
 		fl_slab_count_bad_free(c);
 	fl_slab_free_dead(dead);
 	return ret;
 }
+
+static fl_always_inline int fl_slab_free_off(struct fl_slab_cache *c,
+					     u64 offset);
 
 /**
  * fl_slab_cache_free() - free one object by arena offset.
@@ -1373,11 +1469,19 @@ static int fl_slab_free_ref(struct fl_slab_cache *c,
  */
 int fl_slab_cache_free(struct fl_slab_cache *c, u64 offset)
 {
+	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
+		return -EINVAL;
+	return fl_slab_free_off(c, offset);
+}
+FL_EXPORT(fl_slab_cache_free);
+
+/* fl_slab_cache_free() once @c is known to be a cache. */
+static fl_always_inline int fl_slab_free_off(struct fl_slab_cache *c,
+					     u64 offset)
+{
 	struct fl_slab_ref ref;
 	int ret;
 
-	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
-		return -EINVAL;
 	ret = fl_slab_lookup(c->root, c, offset, &ref);
 	if (!ret && (c->flags & FL_SLAB_KMALLOC))
 		ret = -EINVAL;
@@ -1387,7 +1491,10 @@ int fl_slab_cache_free(struct fl_slab_cache *c, u64 offset)
 	}
 	return fl_slab_free_ref(c, &ref);
 }
-FL_EXPORT(fl_slab_cache_free);
+
+static fl_always_inline int __fl_slab_ptr_to_offset(struct fl_slab_root *r,
+						    const void *ptr,
+						    u64 *offset);
 
 /**
  * fl_slab_ptr_to_offset() - arena offset of a virtual address.
@@ -1395,7 +1502,8 @@ FL_EXPORT(fl_slab_cache_free);
  * @ptr: an address inside the arena.
  * @offset: out.
  *
- * O(log nr_chunks) over a table built at root creation; lock-free.
+ * O(1) through a hash of 4 MiB windows built at root creation (a binary
+ * search over the sections if one window meets more than two); lock-free.
  *
  * Context: any.
  * Return: 0, or -ENOENT if @ptr is not inside arena memory (always in
@@ -1404,10 +1512,42 @@ FL_EXPORT(fl_slab_cache_free);
 int fl_slab_ptr_to_offset(struct fl_slab_root *r, const void *ptr,
 			  u64 *offset)
 {
+	return __fl_slab_ptr_to_offset(r, ptr, offset);
+}
+FL_EXPORT(fl_slab_ptr_to_offset);
+
+static fl_always_inline int __fl_slab_ptr_to_offset(struct fl_slab_root *r,
+						    const void *ptr,
+						    u64 *offset)
+{
 	uintptr_t p = (uintptr_t)ptr;
+	u64 w = (u64)p >> FL_SLAB_WIN_SHIFT;
+	u32 mask = (1U << r->win_bits) - 1, i, k;
 	u32 lo = 0, hi = r->nr_sections;
 	const struct fl_slab_section *sec;
 
+	for (i = fl_slab_win_hash(w, r->win_bits); r->win[i].key;
+	     i = (i + 1) & mask) {
+		const struct fl_slab_win *e = &r->win[i];
+
+		if (e->key != w + 1)
+			continue;
+		if (e->sec[0] == FL_SLAB_WIN_MANY)
+			goto search;
+		for (k = 0; k < 2 && e->sec[k] != FL_SLAB_WIN_NONE; k++) {
+			sec = &r->sections[e->sec[k]];
+			if (p >= sec->base &&
+			    (u64)(p - sec->base) <
+			    ((u64)sec->nr_pages << FL_PAGE_SHIFT)) {
+				*offset = ((u64)sec->start << FL_PAGE_SHIFT) +
+					  (p - sec->base);
+				return 0;
+			}
+		}
+		return -ENOENT;
+	}
+	return -ENOENT;
+search:
 	while (lo < hi) {		/* first section with base > p */
 		u32 mid = lo + (hi - lo) / 2;
 
@@ -1424,7 +1564,6 @@ int fl_slab_ptr_to_offset(struct fl_slab_root *r, const void *ptr,
 	*offset = ((u64)sec->start << FL_PAGE_SHIFT) + (p - sec->base);
 	return 0;
 }
-FL_EXPORT(fl_slab_ptr_to_offset);
 
 /**
  * fl_slab_cache_free_ptr() - free one object by virtual address.
@@ -1441,11 +1580,11 @@ int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
 
 	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
 		return -EINVAL;
-	if (fl_slab_ptr_to_offset(c->root, ptr, &off)) {
+	if (unlikely(__fl_slab_ptr_to_offset(c->root, ptr, &off))) {
 		fl_slab_count_bad_free(c);
 		return -ENOENT;
 	}
-	return fl_slab_cache_free(c, off);
+	return fl_slab_free_off(c, off);
 }
 FL_EXPORT(fl_slab_cache_free_ptr);
 
@@ -1515,7 +1654,7 @@ int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
 		}
 		pc->alloc_hits += hits;
 		pc->alloc_misses += misses;
-		pc->allocs += hits + misses;
+		pc->allocs += misses;	/* hits count in alloc_hits */
 		fl_slab_cpu_put(pc);
 		if (done == n)
 			break;
@@ -1684,8 +1823,10 @@ static u64 fl_slab_live(struct fl_slab_cache *c)
 
 	for (i = 0; i < c->nr_cpus; i++) {
 		fl_cpu_remote_lock(&c->cpu[i].lock);
-		allocs += fl_read_once(c->cpu[i].allocs);
-		frees += fl_read_once(c->cpu[i].frees);
+		allocs += fl_read_once(c->cpu[i].allocs) +
+			  fl_read_once(c->cpu[i].alloc_hits);
+		frees += fl_read_once(c->cpu[i].frees) +
+			 fl_read_once(c->cpu[i].free_hits);
 		fl_cpu_remote_unlock(&c->cpu[i].lock);
 	}
 	return allocs - frees;
@@ -1876,8 +2017,10 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 
 		/* racy reads in a non-RT kernel (fl_port.h) */
 		fl_cpu_remote_lock(&pc->lock);
-		st->allocs += fl_read_once(pc->allocs);
-		st->frees += fl_read_once(pc->frees);
+		st->allocs += fl_read_once(pc->allocs) +
+			      fl_read_once(pc->alloc_hits);
+		st->frees += fl_read_once(pc->frees) +
+			     fl_read_once(pc->free_hits);
 		st->alloc_hits += fl_read_once(pc->alloc_hits);
 		st->alloc_misses += fl_read_once(pc->alloc_misses);
 		st->free_hits += fl_read_once(pc->free_hits);
@@ -2121,8 +2264,8 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 		fl_lock(&c->lock);
 		fl_slab_check_cpu(&ck, pc, i);
 		cached += pc->avail;
-		allocs += pc->allocs;
-		frees += pc->frees;
+		allocs += pc->allocs + pc->alloc_hits;
+		frees += pc->frees + pc->free_hits;
 		fl_unlock(&c->lock);
 		fl_cpu_remote_unlock(&pc->lock);
 	}
