@@ -55,7 +55,8 @@
  * (lowest address first) and the allocation goes to its low end, so
  * bigger free blocks stay whole.  A pageblock with no free page left
  * moves free_r down for good.  Per-pageblock free counts are cached and
- * refreshed for the pageblock that just received an allocation.
+ * updated (not rescanned) for the pageblock that just received an
+ * allocation; see struct fl_compact_pbc.
  * The run ends when m reaches free_r or the last source, or in ORDER mode as soon as a free
  * block of the wanted order exists (checked after every move, like
  * compact_finished()).

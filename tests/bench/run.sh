@@ -8,7 +8,8 @@
 #      program under valgrind --tool=callgrind on small op counts:
 #      instructions per op, deterministic (the regression guard).
 #   2. fit: tests/bench/fit_bench 100000 (indexed fit pools vs the linear
-#      reference), if it builds.
+#      reference), if it builds; compact_bench 16 5 (fl_compact_run() per
+#      page moved vs memcpy, native).
 #   3. box: the in-kernel pairs (fragctl bench) inside the qemu TCG box on
 #      one kernel (FRAGLAB_BENCH_KERNEL, default the newest 6.12 cloud
 #      kernel), booted with init_on_alloc=0 so neither side zeroes; the
@@ -53,6 +54,11 @@ run_core() {
 		echo
 		echo "==== fit pools vs linear reference (tests/bench/fit_bench 100000)"
 		"$ROOT/tests/bench/build/fit_bench" 100000 | tee "$BB/fit.txt"
+	fi
+	if make -s -C "$ROOT/tests/bench" compact >"$BB/compact-build.log" 2>&1; then
+		echo
+		echo "==== compaction vs memcpy (tests/bench/compact_bench 16 5, native)"
+		"$ROOT/tests/bench/build/compact_bench" 16 5 | tee "$BB/compact.txt"
 	fi
 }
 
