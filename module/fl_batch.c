@@ -10,8 +10,10 @@
  *   - the header is validated as a whole first (pad, done and reserved
  *     zero, count in 1..FRAGLAB_BATCH_MAX, op ALLOC or FREE) and nothing
  *     is done if it is bad: -EINVAL;
- *   - the elements are processed in order under fl_dev.lock; each element
- *     is copied in, run, and written back with its ->result filled in;
+ *   - the elements are processed in order; each element is copied in, run
+ *     under fl_dev.lock, and written back with its ->result filled in
+ *     (in chunks, with the lock dropped while user memory is touched: see
+ *     fl_batch_run());
  *   - processing stops at the first failing element, whose errno is the
  *     ioctl's return value; ->done says how many elements were processed
  *     before it;
@@ -23,14 +25,20 @@
  * per op and calls fl_batch_ioctl().
  */
 #include <linux/kernel.h>
+#include <linux/math.h>
+#include <linux/minmax.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
 #include <linux/sched.h>
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
 #include "fl_internal.h"
 
-/* Every batch element the ioctls know, to size the bounce buffer. */
+/* Elements per trip through the kernel buffer (and per fl_dev.lock hold). */
+#define FL_BATCH_CHUNK	64
+
+/* Every batch element the ioctls know, to bound the element size. */
 union fl_batch_elem {
 	struct fraglab_alloc alloc;
 	struct fraglab_handle handle;
@@ -73,29 +81,105 @@ static int fl_batch_check(const struct fraglab_batch *b)
 	return 0;
 }
 
+static s32 fl_batch_result(const struct fl_batch_op *op, const u8 *elem)
+{
+	s32 result;
+
+	memcpy(&result, elem + op->result_off, sizeof(result));
+	return result;
+}
+
+/*
+ * Run up to @n elements of @buf under fl_dev.lock, stopping after the first
+ * failure.  Return: how many ran (the failed one included); *err is 0 or
+ * the failed element's errno.
+ */
+static u32 fl_batch_run_chunk(struct fl_file *ff, u8 *buf, u32 n,
+			      const struct fl_batch_op *op, int *err)
+{
+	u32 i;
+	s32 result;
+
+	*err = 0;
+	mutex_lock(&fl_dev.lock);
+	for (i = 0; i < n && !*err; i++) {
+		u8 *e = buf + (size_t)i * op->elem_size;
+
+		*err = op->run(ff, e);
+		result = *err;
+		memcpy(e + op->result_off, &result, sizeof(result));
+	}
+	mutex_unlock(&fl_dev.lock);
+	return i;
+}
+
+/* Undo the successful elements [@from, @to) of @buf: their results are lost. */
+static void fl_batch_undo(struct fl_file *ff, u8 *buf, u32 from, u32 to,
+			  const struct fl_batch_op *op)
+{
+	u32 i;
+
+	if (!op->undo)
+		return;
+	mutex_lock(&fl_dev.lock);
+	for (i = from; i < to; i++) {
+		u8 *e = buf + (size_t)i * op->elem_size;
+
+		if (!fl_batch_result(op, e))
+			op->undo(ff, e);
+	}
+	mutex_unlock(&fl_dev.lock);
+}
+
+/*
+ * The elements go through a kernel buffer FL_BATCH_CHUNK at a time: user
+ * memory is read before fl_dev.lock is taken and written after it is
+ * dropped.  Touching user memory under the lock would invert the lock
+ * order (fl_mmap() and the fault handler take fl_dev.lock under mmap_lock)
+ * and self-deadlock outright when the array lives in a fraglab mapping
+ * that is not faulted in yet.  A fault part-way through a chunk keeps the
+ * contract of the element-by-element loop: what was read runs, what could
+ * not be written back is undone.
+ */
 static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 			const struct fl_batch_op *op, u32 *done)
 {
-	union fl_batch_elem e;
-	s32 result;
-	int ret;
+	size_t es = op->elem_size;
+	u32 n, ran, written;
+	size_t left;
+	int ret = 0;
+	u8 *buf;
 
-	for (*done = 0; *done < count; (*done)++, u += op->elem_size) {
-		if (copy_from_user(&e, u, op->elem_size))
-			return -EFAULT;
-		ret = op->run(ff, &e);
-		result = ret;
-		memcpy((u8 *)&e + op->result_off, &result, sizeof(result));
-		if (copy_to_user(u, &e, op->elem_size)) {
-			if (!ret && op->undo)
-				op->undo(ff, &e);
-			return -EFAULT;
+	*done = 0;
+	buf = kmalloc_array(FL_BATCH_CHUNK, es, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (*done < count) {
+		u8 __user *uc = u + (size_t)*done * es;
+
+		n = min_t(u32, count - *done, FL_BATCH_CHUNK);
+		left = copy_from_user(buf, uc, n * es);
+		n -= DIV_ROUND_UP(left, es);	/* whole elements read */
+		if (!n) {
+			ret = -EFAULT;
+			break;
 		}
+		ran = fl_batch_run_chunk(ff, buf, n, op, &ret);
+		left = copy_to_user(uc, buf, ran * es);
+		written = ran - DIV_ROUND_UP(left, es);
+		if (written < ran) {
+			fl_batch_undo(ff, buf, written, ran, op);
+			*done += written;
+			ret = -EFAULT;
+			break;
+		}
+		*done += ret ? ran - 1 : ran;
 		if (ret)
-			return ret;
+			break;
 		cond_resched();
 	}
-	return 0;
+	kfree(buf);
+	return ret;
 }
 
 /**
@@ -105,7 +189,8 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
  * @ops: the allocator's element handlers; @ops[0] for ALLOC, @ops[1] for
  *       FREE.
  *
- * Context: process context, fl_dev.lock not held (taken here); may sleep.
+ * Context: process context, fl_dev.lock not held (taken per chunk); may
+ * sleep.
  * Return: 0 when every element succeeded, -EINVAL for a bad header, the
  * first failing element's errno, or -EFAULT; the header's ->done is
  * written back in every case but a bad header.
@@ -128,9 +213,7 @@ long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
 			 op->result_off + sizeof(s32) > op->elem_size))
 		return -EINVAL;
 
-	mutex_lock(&fl_dev.lock);
 	ret = fl_batch_run(ff, u64_to_user_ptr(b.ptr), b.count, op, &b.done);
-	mutex_unlock(&fl_dev.lock);
 
 	if (copy_to_user(uarg, &b, sizeof(b)))
 		return -EFAULT;

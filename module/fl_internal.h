@@ -8,6 +8,8 @@
  *
  * Lock ordering (outermost first):
  *
+ *   mm->mmap_lock                fl_mmap() and the fault handler are
+ *                                called with it held
  *   fl_dev.lock (mutex)          every ioctl that changes or reads
  *                                allocator state, the mmap fault handler,
  *                                compaction, fd release, debugfs readers
@@ -18,6 +20,12 @@
  * allocation must zap user PTEs (unmap_mapping_range()), which sleeps.
  * The fault handler takes the same mutex, so a fault never sees an
  * allocation half-moved, and never maps pages that were freed.
+ *
+ * So: never touch user memory (copy_{to,from}_user, get/put_user) while
+ * holding fl_dev.lock.  A fault there takes mmap_lock inside the mutex
+ * (lockdep: circular dependency), and a fault on a fraglab mapping would
+ * take the mutex again (self-deadlock).  Copy in before locking, copy out
+ * after unlocking (fl_batch.c does it chunk by chunk).
  */
 #ifndef FL_INTERNAL_H
 #define FL_INTERNAL_H
@@ -189,6 +197,24 @@ struct fl_batch_op {
 
 long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
 		    const struct fl_batch_op ops[2]);
+
+/**
+ * fl_xa_has_entries() - does @xa hold any entry?
+ * @xa: the xarray.
+ *
+ * Not xa_empty(): a store that failed with -ENOMEM can leave empty
+ * interior nodes behind (freed by xa_destroy()), and xa_empty() only
+ * looks at the head.  Found by fault injection on the debug kernel.
+ *
+ * Context: any; takes the RCU read lock.
+ * Return: true if at least one entry is present.
+ */
+static inline bool fl_xa_has_entries(struct xarray *xa)
+{
+	unsigned long index = 0;
+
+	return xa_find(xa, &index, ULONG_MAX, XA_PRESENT) != NULL;
+}
 
 /*
  * Each later allocator's ioctl handler goes into fl_dev.c's table through
