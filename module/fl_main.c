@@ -151,7 +151,7 @@ static void __exit fl_exit(void)
 	fl_dev_unregister();
 	fl_subsys_exit(d);
 	fl_debugfs_exit();
-	WARN_ON_ONCE(!xa_empty(&d->handles));
+	WARN_ON_ONCE(fl_xa_has_entries(&d->handles));
 	xa_destroy(&d->handles);
 	fl_buddy_destroy(d->buddy);
 	d->buddy = NULL;

@@ -195,7 +195,7 @@ static void fl_pool_ref_free(struct fl_pool_ref *ref)
 {
 	debugfs_remove_recursive(ref->dir);
 	xa_erase(&fl_pool_dev.pools, ref->id);
-	WARN_ON_ONCE(!xa_empty(&ref->objs));
+	WARN_ON_ONCE(fl_xa_has_entries(&ref->objs));
 	xa_destroy(&ref->objs);
 	WARN_ON_ONCE(fl_fit_destroy(ref->pool, false));
 	kfree(ref);
@@ -672,7 +672,7 @@ int fl_pool_dev_init(struct fl_dev *d)
  */
 void fl_pool_dev_exit(struct fl_dev *d)
 {
-	WARN_ON_ONCE(!xa_empty(&fl_pool_dev.pools));
+	WARN_ON_ONCE(fl_xa_has_entries(&fl_pool_dev.pools));
 	xa_destroy(&fl_pool_dev.pools);
 	debugfs_remove_recursive(fl_pool_dev.dir);
 	fl_pool_dev.dir = NULL;

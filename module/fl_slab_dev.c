@@ -655,7 +655,7 @@ int fl_slab_dev_init(struct fl_dev *d)
  */
 void fl_slab_dev_exit(struct fl_dev *d)
 {
-	WARN_ON_ONCE(!xa_empty(&fl_slab_dev.caches));
+	WARN_ON_ONCE(fl_xa_has_entries(&fl_slab_dev.caches));
 	xa_destroy(&fl_slab_dev.caches);
 	if (fl_slab_dev.root)
 		fl_slab_root_destroy(fl_slab_dev.root);

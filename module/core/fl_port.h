@@ -59,7 +59,8 @@ static inline void *fl_zalloc(size_t bytes)
 {
 	if (fl_should_fail_alloc())
 		return NULL;
-	return kvzalloc(bytes, GFP_KERNEL);
+	/* a failure is -ENOMEM to the caller, not a splat in the log */
+	return kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
 }
 
 static inline void fl_free(void *p)
