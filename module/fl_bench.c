@@ -131,10 +131,15 @@ typedef int (*fl_bench_fn)(struct fl_bench_ctx *ctx, u32 n);
  * @mcycles: cycles per op times 1000, per run.
  * @ops: ops timed in the last run.
  * @budget_hit: a run stopped on FL_BENCH_BUDGET_NS.
+ * @may_sleep: @chunk may sleep (fraglab's slab and fit pools allocate
+ *             their metadata with GFP_KERNEL when they grow), so it is
+ *             timed with preemption enabled; the debug kernel's
+ *             DEBUG_ATOMIC_SLEEP caught the slab side running preempt-off.
  */
 struct fl_bench_side {
 	fl_bench_fn chunk;
 	u32 chunk_ops;
+	bool may_sleep;
 	u64 ps[FRAGLAB_BENCH_MAX_RUNS];
 	u64 mcycles[FRAGLAB_BENCH_MAX_RUNS];
 	u64 ops;
@@ -456,6 +461,9 @@ static int fl_bench_compact_kernel(struct fl_bench_ctx *ctx, u32 n)
  * @iters: ops to time.
  * @whole: time one call of @s->chunk with preemption enabled (compaction).
  *
+ * Short chunks run with preemption disabled (not on PREEMPT_RT), unless
+ * the side may sleep (@s->may_sleep).
+ *
  * Context: process context, fl_bench_lock held; sleeps between chunks.
  * Return: 0, -EINTR on a fatal signal, or the side's error.
  */
@@ -463,20 +471,21 @@ static int fl_bench_time(struct fl_bench_ctx *ctx, struct fl_bench_side *s,
 			 unsigned int run, u64 iters, bool whole)
 {
 	u64 done = 0, ns = 0, cyc = 0, t0, t1;
+	bool atomic = !whole && !s->may_sleep;
 	cycles_t c0, c1;
 	u32 n;
 	int ret;
 
 	while (done < iters) {
 		n = min_t(u64, s->chunk_ops, iters - done);
-		if (!whole)
+		if (atomic)
 			fl_bench_preempt_off();
 		t0 = ktime_get_ns();
 		c0 = get_cycles();
 		ret = s->chunk(ctx, n);
 		c1 = get_cycles();
 		t1 = ktime_get_ns();
-		if (!whole)
+		if (atomic)
 			fl_bench_preempt_on();
 		if (ret)
 			return ret;
@@ -581,6 +590,7 @@ static int fl_bench_pair(struct fraglab_bench *b)
 			kern->chunk_ops = FL_BENCH_BULK_CHUNK;
 			iters = roundup(iters, FRAGLAB_BENCH_BULK);
 		}
+		fl->may_sleep = true;
 		break;
 	case FRAGLAB_BENCH_FIT:
 		if (!b->param || b->param > FRAGLAB_BENCH_MAX_HOLES ||
@@ -592,6 +602,7 @@ static int fl_bench_pair(struct fraglab_bench *b)
 		if (ret)
 			goto out;
 		fl->chunk = fl_bench_fit_fl;
+		fl->may_sleep = true;
 		fl->chunk_ops = FL_BENCH_FIT_CHUNK;
 		kern->chunk = ctx->gen ? fl_bench_fit_kernel : NULL;
 		kern->chunk_ops = FL_BENCH_FIT_CHUNK;
