@@ -96,14 +96,14 @@ static long memfree_low(void)
 	return lo;
 }
 
-static long memfree_back(long before)
+static long memfree_back(long before, long budget_kb)
 {
 	long v = -1;
 	int i;
 
 	for (i = 0; i < 5; i++) {
 		v = memfree_kb();
-		if (v >= 0 && before - v < 1024)
+		if (v >= 0 && before - v < budget_kb)
 			break;
 		sleep(1);
 	}
@@ -138,10 +138,40 @@ static void test_rmmod_busy(void)
 	tap_ok(fl_box_unload() == 0 && !loaded(), "rmmod succeeds once the mapping is gone");
 }
 
+/*
+ * A KASAN kernel (the debug kernel of make check-debug) keeps memory of
+ * its own per module load: the shadow of the module's vmalloc'ed text and
+ * data is only released when lazily purged vmap areas cover whole shadow
+ * pages, and kmemleak keeps its metadata pool.  Measured there: about
+ * 15 kB per load, with fraglab's code identical to the cloud kernels',
+ * where 100 loads move MemFree by 12-48 kB.  So on KASAN the budget is
+ * 4 MiB; leaks of fraglab's own allocations are kmemleak's job there
+ * (99-kmemleak.sh, which runs after every other test).
+ */
+static int kasan_kernel(void)
+{
+	char line[256];
+	int found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " __asan_load8\n") != NULL;
+	fclose(f);
+	return found;
+}
+
 static void test_reload_leak(void)
 {
-	long before, after;
+	long before, after, budget_kb = 1024;
 	int i, fails = 0;
+
+	if (kasan_kernel()) {
+		budget_kb = 4096;
+		tap_diag("KASAN kernel: MemFree budget %ld kB (module-load shadow; see kasan_kernel())",
+			 budget_kb);
+	}
 
 	/* warm up: first loads populate caches that are not leaks */
 	for (i = 0; i < 3; i++)
@@ -168,11 +198,11 @@ static void test_reload_leak(void)
 			break;
 		}
 	}
-	after = memfree_back(before);
+	after = memfree_back(before, budget_kb);
 	tap_is_int(fails, 0, "100 x insmod/rmmod (arena_mb=4)");
 	tap_diag("MemFree before %ld kB, after %ld kB (delta %ld kB)", before, after, after - before);
-	tap_ok(before > 0 && after > 0 && before - after < 1024,
-	       "no memory growth over 100 reloads (MemFree within 1 MiB)");
+	tap_ok(before > 0 && after > 0 && before - after < budget_kb,
+	       "no memory growth over 100 reloads (MemFree within %ld kB)", budget_kb);
 	tap_skip("covered by 00-params.sh", "insmod with an arena that can't be had fails cleanly");
 }
 

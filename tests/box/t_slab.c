@@ -7,7 +7,9 @@
  * slabinfo parsed by the same parser as /proc/slabinfo, shrink returning
  * pages to the buddy, buddy exhaustion, and close destroying caches.
  */
+#define _GNU_SOURCE
 #include <inttypes.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 
 #include "fl_box.h"
@@ -31,9 +33,21 @@ static void test_selftest_dmesg(void)
 static void test_object_caching(void)
 {
 	struct fraglab_cache_info ci;
+	cpu_set_t all, one;
 	uint64_t ctors;
 	uint32_t id, done;
 	int i, N, constructed = 0;
+
+	/*
+	 * One CPU for the whole round: objects freed into CPU A's per-CPU
+	 * array are not seen by an allocation on CPU B, which grows new
+	 * (constructed) slabs instead, as SLUB would.  Seen on the debug
+	 * kernel, where the task moved between CPUs mid-test.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	tap_is_int(sched_getaffinity(0, sizeof(all), &all), 0, "save the CPU affinity");
+	tap_is_int(sched_setaffinity(0, sizeof(one), &one), 0, "pin to CPU 0");
 
 	if (!tap_is_int(fraglab_cache_create(&fl, "t-ctor", 72, 0, FRAGLAB_CACHE_CTOR, &id), 0,
 			"create cache t-ctor (72 B, constructor)"))
@@ -78,6 +92,7 @@ static void test_object_caching(void)
 		objs[i].result = 0, objs[i].constructed = 0;
 	fraglab_obj_batch(&fl, FRAGLAB_OBJ_BATCH_FREE, objs, N, &done);
 	tap_is_int(fraglab_cache_destroy(&fl, id), 0, "destroy the empty cache");
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 static void test_errors(void)

@@ -87,7 +87,10 @@ if [ "$MODE" = demo ]; then
 	poweroff_now
 else
 	cd /tmp
-	for t in $(ls /tests | sort); do
+	# Name order, except that 9N-*.sh scripts run after everything else:
+	# they look back at what the whole run did (99-kmemleak scans for
+	# leaks once every test has exercised fraglab).
+	for t in $(ls /tests | sort | grep -v '^9[0-9]-') $(ls /tests | sort | grep '^9[0-9]-'); do
 		case "$t" in
 		[0-9][0-9]-*.sh|t_*) ;;
 		*) continue ;;
