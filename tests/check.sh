@@ -10,6 +10,10 @@
 #   build       fraglab.ko with W=1 for every kernel (a warning is a failure),
 #               static userspace and box tests, the initramfs per kernel
 #   box         tests/vm/run-box.sh --no-build (its own "N passed, N failed")
+#   debug       tests/vm/check-debug.sh: the whole box suite on the debug
+#               kernel (KASAN, lockdep, kmemleak, fault injection), built
+#               from linux-source-6.12 the first time (~17 min on 2 cores)
+#               and cached in /var/cache/fraglab (its own "N passed, N failed")
 #   dkms        tests/dkms-test.sh
 #   checkpatch  tests/checkpatch.sh
 #
@@ -147,6 +151,12 @@ stage_box() {
 	run_counted box bash "$FL_ROOT/tests/vm/run-box.sh" --no-build
 }
 
+stage_debug() {
+	banner "debug kernel: the box suite under KASAN/lockdep/kmemleak/fault injection"
+	skipped debug && return
+	run_counted debug bash "$FL_ROOT/tests/vm/check-debug.sh"
+}
+
 stage_dkms() {
 	banner "dkms add/build/install/remove"
 	skipped dkms && return
@@ -175,6 +185,7 @@ main() {
 	stage_fuzz
 	stage_build
 	stage_box
+	stage_debug
 	stage_dkms
 	stage_checkpatch
 
