@@ -10,7 +10,10 @@
  *
  * Pages are named by arena page index (byte offset >> PAGE_SHIFT), like
  * every other offset of the ABI; no PFN, kernel address or owner cookie
- * leaves the kernel.
+ * leaves the kernel.  FRAGLAB_PAGE_RANGE_START marks where physical
+ * contiguity breaks (the first page of each fl_range): that decides the
+ * segments of a fit pool, and lets fragctl replay --sim model the same
+ * arena.
  *
  * The whole answer is built in a kernel buffer under fl_dev.lock (one
  * snapshot: no ioctl changes the arena meanwhile) and copied out after
@@ -42,9 +45,11 @@ static u32 fl_map_owner(u32 kind)
 /* Fill @out[0..@count) for pages @first.. ; fl_dev.lock held. */
 static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
 {
+	const struct fl_arena *a = &fl_dev.arena;
 	struct fl_buddy *b = fl_dev.buddy;
 	struct fl_page_info pi;
 	u32 i, idx, pb = U32_MAX;
+	unsigned int r = 0;
 	int pb_mt = 0, ret;
 
 	lockdep_assert_held(&fl_dev.lock);
@@ -56,6 +61,11 @@ static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
 		if (ret)
 			return ret;
 		p->pageblock = idx >> FL_PAGEBLOCK_ORDER;
+		/* ranges are sorted by index */
+		while (r < a->nr_ranges && a->ranges[r].index < idx)
+			r++;
+		if (r < a->nr_ranges && a->ranges[r].index == idx)
+			p->flags |= FRAGLAB_PAGE_RANGE_START;
 		if (pi.state == FL_PAGE_HOLE)
 			continue;	/* all zero but the pageblock */
 		if (p->pageblock != pb) {

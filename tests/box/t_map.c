@@ -227,6 +227,11 @@ int main(void)
 		if (pg[i].state == FRAGLAB_PAGE_ALLOCATED || pg[i].owner)
 			ok = false;
 	tap_ok(ok, "fresh arena: no allocated page, no owner");
+	for (i = 0, k = 0; i < npages; i++)
+		k += !!(pg[i].flags & FRAGLAB_PAGE_RANGE_START);
+	tap_ok(k == fl.version.nr_chunks && (pg[0].flags & FRAGLAB_PAGE_RANGE_START),
+	       "FRAGLAB_PAGE_RANGE_START on %u pages = the arena's %u contiguous ranges, page 0 first",
+	       k, fl.version.nr_chunks);
 
 	/* buddy blocks of several orders and every migrate type */
 	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)

@@ -843,11 +843,15 @@ struct fraglab_bench {
 /* fraglab_page.flags */
 #define FRAGLAB_PAGE_HEAD	(1U << 0)	/* first page of its block */
 #define FRAGLAB_PAGE_MOVED	(1U << 1)	/* buddy allocation that compaction moved */
+#define FRAGLAB_PAGE_RANGE_START (1U << 2)	/* first page of a contiguous range */
 
 /**
  * struct fraglab_page - one arena page, as FRAGLAB_IOC_PAGE_INFO reports it.
  * @state: FRAGLAB_PAGE_HOLE / _FREE / _ALLOCATED.
- * @flags: FRAGLAB_PAGE_HEAD, FRAGLAB_PAGE_MOVED.
+ * @flags: FRAGLAB_PAGE_HEAD, FRAGLAB_PAGE_MOVED, FRAGLAB_PAGE_RANGE_START
+ *         (the arena's ranges follow each other in the page-index space;
+ *         the flag says where physical contiguity breaks, which decides
+ *         the segments of a fit pool - never the addresses).
  * @migratetype: allocated: the allocation's FRAGLAB_MT_*; free: the free
  *               list the block is on; hole: 0.
  * @owner: FRAGLAB_OWNER_*.
