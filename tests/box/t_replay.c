@@ -8,7 +8,11 @@
  * arena runs into failures (some of them with enough free memory:
  * fragmentation).  Then every real-program trace of tests/data that the
  * initramfs carries in /data (tests/vm/build.sh: gcc-c, sqlite3, python3)
- * on a 16 MiB arena.
+ * on a 16 MiB arena.  That arena is often several physically separate
+ * ranges (four order-10 blocks rarely come out adjacent), which gives the
+ * fit pools one segment per range: the kernel replay reports the ranges
+ * ("range_pages", from FRAGLAB_PAGE_RANGE_START) and the sim replays on
+ * the same layout (--ranges).
  * Both replays run with --json; every deterministic field (footprint,
  * granted, fragmentation, largest free block, failures) must match per
  * strategy.  Only "seconds" and "ops_per_sec" may differ.  Strategies the
@@ -126,7 +130,7 @@ static int result_of(const char *json, const char *strategy, char *buf,
 static void compare(const char *trace, const char *label)
 {
 	static char kout[MAXOUT], sout[MAXOUT];
-	char cmd[512], k[1024], s[1024];
+	char cmd[1024], k[1024], s[1024], ranges[512];
 	unsigned long long arena = 0;
 	const char *p;
 	unsigned int i;
@@ -139,10 +143,27 @@ static void compare(const char *trace, const char *label)
 	if (p)
 		arena = strtoull(p + 15, NULL, 10);
 	tap_ok(arena >= (4ULL << 20), "%s: kernel arena: %llu bytes", label, arena);
+	/* "range_pages": [a, b, ...] when the arena is not one range */
+	ranges[0] = '\0';
+	p = strstr(kout, "\"range_pages\": [");
+	if (p) {
+		size_t n = snprintf(ranges, sizeof(ranges), " --ranges ");
+		char *end;
+
+		for (p += 16; n < sizeof(ranges) - 24; p = end + 1) {
+			unsigned long long pages = strtoull(p, &end, 10);
+
+			n += snprintf(ranges + n, sizeof(ranges) - n, "%s%lluK",
+				      ranges[n - 1] == ' ' ? "" : ",", pages * 4);
+			if (*end != ',')
+				break;
+		}
+		tap_diag("%s: the arena is several physically separate ranges:%s", label, ranges);
+	}
 	snprintf(cmd, sizeof(cmd),
-		 "fragctl --json replay %s --sim --arena %llu 2>&1", trace, arena);
+		 "fragctl --json replay %s --sim --arena %llu%s 2>&1", trace, arena, ranges);
 	ret = run(cmd, sout, sizeof(sout));
-	tap_ok(ret == 0, "%s: fragctl replay --sim --arena %llu exits 0", label, arena);
+	tap_ok(ret == 0, "%s: fragctl replay --sim --arena %llu%s exits 0", label, arena, ranges);
 	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
 		if (result_of(kout, strategies[i], k, sizeof(k))) {
 			if (i >= 2)

@@ -256,3 +256,50 @@ TEST(slab_class)
 	CHECK_EQ(rp_slab_class(8193, 0), 0);
 	CHECK_EQ(rp_slab_class(10, 4096), 4096);
 }
+
+/*
+ * --ranges: an 8 MiB arena in two physically separate 4 MiB ranges gives
+ * a first-fit pool two segments, so a 5 MiB request fails although 8 MiB
+ * are free (fragmentation); in one range it fits.  Bad layouts: -EINVAL.
+ */
+TEST(sim_ranges)
+{
+	static const char *const big[] = {
+		"0 m 1 0 a 5242880 0 0",
+		NULL,
+	};
+	struct rp_sim_cfg one = { .arena_bytes = 8 << 20, .max_order = 10,
+				  .grouping = true };
+	struct rp_sim_cfg two = one, bad = one;
+	struct rp_backend b;
+	struct rp_result r;
+	struct rp_trace t;
+	char err[64];
+	int i;
+
+	two.nr_ranges = 2;
+	two.range_pages[0] = 1024;
+	two.range_pages[1] = 1024;
+	bad.nr_ranges = 2;
+	bad.range_pages[0] = 1024;
+	bad.range_pages[1] = 512;	/* adds up to 6 MiB, not 8 */
+	rp_trace_init(&t);
+	for (i = 0; big[i]; i++)
+		CHECK_EQ(rp_trace_line(&t, big[i], err, sizeof(err)), 0);
+	rp_trace_done(&t);
+
+	REQUIRE(rp_sim_backend(RP_FIRST_FIT, &one, t.nr_slots, &b) == 0);
+	CHECK_EQ(rp_run(&t, &b, &r, NULL, NULL, NULL), 0);
+	CHECK_EQ(r.failures, 0);
+	b.destroy(b.priv);
+
+	REQUIRE(rp_sim_backend(RP_FIRST_FIT, &two, t.nr_slots, &b) == 0);
+	CHECK_EQ(rp_run(&t, &b, &r, NULL, NULL, NULL), 0);
+	CHECK_EQ(r.failures, 1);
+	CHECK_EQ(r.failures_fragmented, 1);
+	CHECK_EQ(r.min_largest_free, 4 << 20);
+	b.destroy(b.priv);
+
+	CHECK_EQ(rp_sim_backend(RP_FIRST_FIT, &bad, t.nr_slots, &b), -EINVAL);
+	rp_trace_free(&t);
+}

@@ -61,7 +61,7 @@ static bool rp_ends_with(const char *s, const char *suffix)
 
 static int rp_parse_opts(int argc, char **argv, struct rp_opts *o)
 {
-	const char *strat, *arena, *maxo;
+	const char *strat, *arena, *maxo, *ranges;
 	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
@@ -69,6 +69,7 @@ static int rp_parse_opts(int argc, char **argv, struct rp_opts *o)
 	o->cfg.grouping = !fc_flag(&argc, argv, "--no-grouping");
 	strat = fc_opt(&argc, argv, "--strategy");
 	arena = fc_opt(&argc, argv, "--arena");
+	ranges = fc_opt(&argc, argv, "--ranges");
 	maxo = fc_opt(&argc, argv, "--max-order");
 	o->series = fc_opt(&argc, argv, "--series");
 	o->svg = fc_opt(&argc, argv, "--svg");
@@ -92,6 +93,30 @@ static int rp_parse_opts(int argc, char **argv, struct rp_opts *o)
 			return fc_usage("arena size '%s' is not a size between 4M and 16G",
 					arena);
 		o->cfg.arena_bytes = v & ~4095ULL;
+	}
+	if (ranges) {
+		char *copy = strdup(ranges), *tok, *save = NULL;
+		uint64_t sum = 0;
+
+		if (!copy)
+			return fc_fail("--ranges", -ENOMEM);
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save)) {
+			if (o->cfg.nr_ranges >= RP_MAX_RANGES ||
+			    fc_parse_size(tok, &v) || !v || v % 4096 ||
+			    v > (16ULL << 30)) {
+				free(copy);
+				return fc_usage("--ranges takes up to %d sizes, multiples of 4K, separated by commas, not '%s'",
+						RP_MAX_RANGES, ranges);
+			}
+			o->cfg.range_pages[o->cfg.nr_ranges++] = v / 4096;
+			sum += v;
+		}
+		free(copy);
+		if (!o->sim || !o->cfg.nr_ranges || sum < (4ULL << 20) ||
+		    sum > (16ULL << 30) || (arena && sum != o->cfg.arena_bytes))
+			return fc_usage("--ranges is for --sim: sizes adding up to 4M..16G (and to --arena, if given)");
+		o->cfg.arena_bytes = sum;
 	}
 	o->cfg.max_order = 10;
 	if (maxo) {
@@ -160,9 +185,16 @@ static void rp_print_json(const struct rp_opts *o, const struct rp_trace *t,
 	       o->trace, t->events, t->allocs, t->frees, t->reallocs,
 	       t->unmatched_frees, t->failed_in_trace, t->live_at_end,
 	       t->peak_live_bytes);
-	printf(" \"mode\": \"%s\", \"arena_bytes\": %" PRIu64 ", \"max_order\": %u, \"grouping\": %s,\n \"results\": [",
+	printf(" \"mode\": \"%s\", \"arena_bytes\": %" PRIu64 ", \"max_order\": %u, \"grouping\": %s,",
 	       o->sim ? "sim" : "kernel", o->cfg.arena_bytes,
 	       o->cfg.max_order, o->cfg.grouping ? "true" : "false");
+	if (o->cfg.nr_ranges) {
+		printf(" \"range_pages\": [");
+		for (i = 0; i < o->cfg.nr_ranges; i++)
+			printf("%s%u", i ? ", " : "", o->cfg.range_pages[i]);
+		printf("],");
+	}
+	printf("\n \"results\": [");
 	for (i = 0; i < n; i++)
 		printf("%s\n  {\"strategy\": \"%s\", \"ops\": %" PRIu64 ", \"peak_footprint\": %" PRIu64 ", \"peak_requested\": %" PRIu64 ", \"peak_granted\": %" PRIu64 ", \"internal_frag_permille\": %u, \"ext_frag_mean_permille\": %u, \"ext_frag_peak_permille\": %u, \"min_largest_free\": %" PRIu64 ", \"failures\": %" PRIu64 ", \"failures_fragmented\": %" PRIu64 ", \"seconds\": %.6f, \"ops_per_sec\": %.0f}",
 		       i ? "," : "", r[i].name, r[i].ops, r[i].peak_footprint,
@@ -299,8 +331,8 @@ static int rp_replay(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_replay[] = {
-	{ "replay", "TRACE [--sim] [--strategy buddy|slab|first-fit|next-fit|best-fit|worst-fit|all] [--arena SIZE] [--max-order N] [--no-grouping] [--series FILE.csv|FILE.json] [--svg FILE]",
-	  "replay a libfragtrace.so heap trace through fraglab's allocators (default: all strategies, through /dev/fraglab; --sim: through the core built into fragctl, arena 64M unless --arena) and compare footprint, fragmentation and failures",
+	{ "replay", "TRACE [--sim] [--strategy buddy|slab|first-fit|next-fit|best-fit|worst-fit|all] [--arena SIZE] [--ranges SIZE,SIZE...] [--max-order N] [--no-grouping] [--series FILE.csv|FILE.json] [--svg FILE]",
+	  "replay a libfragtrace.so heap trace through fraglab's allocators (default: all strategies, through /dev/fraglab; --sim: through the core built into fragctl, arena 64M unless --arena; --ranges: an arena of that many physically separate ranges, as the kernel replay's note prints for a module arena that is not contiguous) and compare footprint, fragmentation and failures",
 	  rp_replay, false },
 	{ NULL },
 };

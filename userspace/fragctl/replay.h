@@ -165,10 +165,20 @@ int rp_strategy_parse(const char *s);
 uint32_t rp_slab_class(uint64_t size, uint64_t align);
 
 /* Sim backends (replay_sim.c). */
+#define RP_MAX_RANGES	64
+
+/*
+ * @nr_ranges: 0 = one chunk of @arena_bytes; else the arena is that many
+ * physically separate chunks of @range_pages pages each (in index order;
+ * their sum is @arena_bytes), as a module arena can be: what the pools'
+ * segments follow (replay --ranges, FRAGLAB_PAGE_RANGE_START).
+ */
 struct rp_sim_cfg {
 	uint64_t arena_bytes;
 	uint32_t max_order;
 	bool grouping;
+	uint32_t nr_ranges;
+	uint32_t range_pages[RP_MAX_RANGES];
 };
 int rp_sim_backend(int strategy, const struct rp_sim_cfg *cfg,
 		   uint32_t nr_slots, struct rp_backend *b);

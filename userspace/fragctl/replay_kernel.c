@@ -15,6 +15,7 @@
  * start: replay on an otherwise idle arena to compare with --sim.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -39,12 +40,52 @@ struct rp_kern {
 
 int rp_kernel_arena(struct fraglab *fl, struct rp_sim_cfg *cfg)
 {
+	struct fraglab_page *pg;
+	uint64_t index_pages = 0, first, i;
+	uint32_t n, r = 0;
+	int ret;
+
 	cfg->arena_bytes = fl->version.arena_bytes;
 	cfg->max_order = fl->version.max_order;
 	cfg->grouping = fl->version.group_by_mobility;
-	if (fl->version.nr_chunks > 1)
+	cfg->nr_ranges = 0;
+	if (fl->version.nr_chunks <= 1)
+		return 0;
+	/*
+	 * Several physically separate ranges: their sizes (in index order)
+	 * from FRAGLAB_PAGE_RANGE_START, so that --sim --ranges can model
+	 * the same arena (a fit pool gets one segment per range).
+	 */
+	pg = (fl->version.features & FRAGLAB_FEAT_MAP) &&
+	     fl->version.nr_chunks <= RP_MAX_RANGES ?
+	     calloc(FRAGLAB_PAGE_INFO_MAX, sizeof(*pg)) : NULL;
+	ret = pg ? fraglab_page_info(fl, 0, 0, NULL, &index_pages) : -ENOTTY;
+	for (first = 0; !ret && first < index_pages; first += n) {
+		n = index_pages - first < FRAGLAB_PAGE_INFO_MAX ?
+		    (uint32_t)(index_pages - first) : FRAGLAB_PAGE_INFO_MAX;
+		ret = fraglab_page_info(fl, first, n, pg, NULL);
+		for (i = 0; !ret && i < n; i++) {
+			if ((pg[i].flags & FRAGLAB_PAGE_RANGE_START) &&
+			    r < RP_MAX_RANGES)
+				r++;
+			if (pg[i].state != FRAGLAB_PAGE_HOLE && r)
+				cfg->range_pages[r - 1]++;
+		}
+	}
+	free(pg);
+	if (!ret && r == fl->version.nr_chunks) {
+		cfg->nr_ranges = r;
+		fprintf(stderr, "fragctl: note: the arena is %u physically separate ranges; to model it: --sim --ranges ",
+			r);
+		for (i = 0; i < r; i++)
+			fprintf(stderr, "%s%" PRIu64 "K", i ? "," : "",
+				(uint64_t)cfg->range_pages[i] * (fl->version.page_size / 1024));
+		fputc('\n', stderr);
+	} else {
+		memset(cfg->range_pages, 0, sizeof(cfg->range_pages));
 		fprintf(stderr, "fragctl: note: the arena has %u physically separate chunks; --sim models one chunk, so its numbers may differ\n",
 			fl->version.nr_chunks);
+	}
 	return 0;
 }
 

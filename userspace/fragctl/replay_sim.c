@@ -2,7 +2,9 @@
 /*
  * replay_sim.c - replay backends over the core compiled into fragctl.
  *
- * One arena of cfg->arena_bytes in one chunk (page index 0 up):
+ * One arena of cfg->arena_bytes in one chunk (page index 0 up), or in
+ * cfg->nr_ranges chunks whose memory is not contiguous (like a module
+ * arena in several physically separate ranges):
  *  buddy      every request is a buddy block of the smallest order that
  *             holds it (movable pages);
  *  slab       requests up to 8 KiB go to one slab cache per kmalloc size
@@ -194,13 +196,15 @@ static void rp_sim_destroy(void *priv)
 int rp_sim_backend(int strategy, const struct rp_sim_cfg *cfg,
 		   uint32_t nr_slots, struct rp_backend *be)
 {
-	struct fl_chunk chunk = { 0 };
+	struct fl_chunk chunks[RP_MAX_RANGES], chunk = { 0 };
+	uint32_t nr_chunks = 1, i, next = 0;
 	struct rp_sim *s;
 	int ret = -ENOMEM;
 
 	if (strategy < 0 || strategy >= RP_NR_STRATEGIES)
 		return -EINVAL;
-	if (cfg->arena_bytes < FL_PAGE_SIZE || cfg->max_order > FL_MAX_ORDER)
+	if (cfg->arena_bytes < FL_PAGE_SIZE || cfg->max_order > FL_MAX_ORDER ||
+	    cfg->nr_ranges > RP_MAX_RANGES)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -212,17 +216,43 @@ int rp_sim_backend(int strategy, const struct rp_sim_cfg *cfg,
 		goto fail;
 	chunk.nr_pages = (u32)(cfg->arena_bytes >> FL_PAGE_SHIFT);
 	/*
+	 * Ranges: each chunk starts at an index aligned to 2^FL_MAX_ORDER
+	 * (as fl_arena.c places them), with a page of address space between
+	 * one chunk's memory and the next: not contiguous.
+	 */
+	chunks[0] = chunk;
+	if (cfg->nr_ranges) {
+		u64 sum = 0;
+
+		nr_chunks = cfg->nr_ranges;
+		for (i = 0; i < nr_chunks; i++) {
+			if (!cfg->range_pages[i])
+				goto fail_inval;
+			chunks[i].start = next;
+			chunks[i].nr_pages = cfg->range_pages[i];
+			sum += cfg->range_pages[i];
+			next += (cfg->range_pages[i] + (1U << FL_MAX_ORDER) - 1) &
+				~((1U << FL_MAX_ORDER) - 1);
+		}
+		if (sum != chunk.nr_pages)
+			goto fail_inval;
+	} else {
+		next = chunk.nr_pages;
+	}
+	/*
 	 * Back the arena with (untouched, so free) memory: slab objects hold
 	 * freelist pointers, and a pool's blocks become one segment only
 	 * when their addresses are contiguous, as in the kernel's arena.
 	 */
 	s->mem = aligned_alloc(FL_PAGE_SIZE,
-			       (size_t)chunk.nr_pages << FL_PAGE_SHIFT);
+			       (size_t)(next + nr_chunks) << FL_PAGE_SHIFT);
 	if (!s->mem)
 		goto fail;
-	chunk.vaddr = s->mem;
+	for (i = 0; i < nr_chunks; i++)
+		chunks[i].vaddr = (char *)s->mem +
+				  ((size_t)(chunks[i].start + i) << FL_PAGE_SHIFT);
 	s->max_block = (u64)FL_PAGE_SIZE << cfg->max_order;
-	s->b = fl_buddy_create(&chunk, 1, cfg->max_order, cfg->grouping);
+	s->b = fl_buddy_create(chunks, nr_chunks, cfg->max_order, cfg->grouping);
 	if (!s->b)
 		goto fail;
 	if (strategy == RP_SLAB) {
@@ -251,6 +281,8 @@ int rp_sim_backend(int strategy, const struct rp_sim_cfg *cfg,
 	be->sample = rp_sim_sample;
 	be->destroy = rp_sim_destroy;
 	return 0;
+fail_inval:
+	ret = -EINVAL;
 fail:
 	rp_sim_destroy(s);
 	return ret;
