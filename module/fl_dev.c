@@ -257,6 +257,8 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;	/* a private COW copy of arena pages makes no sense */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;	/* arena pages are data: never executable */
 
 	mutex_lock(&fl_dev.lock);
 	obj = xa_load(&fl_dev.handles, id);
@@ -275,6 +277,7 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	fl_vma_set_flags(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP |
 			 VM_DONTCOPY);
+	fl_vma_clear_flags(vma, VM_MAYEXEC);	/* nor after an mprotect() */
 	vma->vm_private_data = ff;
 	vma->vm_ops = &fl_vm_ops;
 	return 0;
