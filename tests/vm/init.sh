@@ -95,10 +95,16 @@ else
 		[0-9][0-9]-*.sh|t_*) ;;
 		*) continue ;;
 		esac
-		case "$t" in
-		$TESTS) ;;
-		*) continue ;;
-		esac
+		# flbox.tests: comma-separated globs (not expanded as file names)
+		selected=
+		set -f
+		for pat in $(echo "$TESTS" | tr ',' ' '); do
+			case "$t" in
+			$pat) selected=1 ;;
+			esac
+		done
+		set +f
+		[ -n "$selected" ] || continue
 		echo "### flbox: begin $t"
 		t0=$(uptime_ds)
 		echo 255 >/tmp/rc
