@@ -27,30 +27,18 @@
 #include <linux/uaccess.h>
 
 #include "fl_internal.h"
-
-static u32 fl_map_owner(u32 kind)
-{
-	switch (kind) {
-	case FL_OWN_USER:
-		return FRAGLAB_OWNER_BUDDY;
-	case FL_OWN_SLAB:
-		return FRAGLAB_OWNER_SLAB;
-	case FL_OWN_POOL:
-		return FRAGLAB_OWNER_POOL;
-	default:
-		return FRAGLAB_OWNER_OTHER;
-	}
-}
+#include "fl_page_uapi.h"
 
 /* Fill @out[0..@count) for pages @first.. ; fl_dev.lock held. */
 static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
 {
 	const struct fl_arena *a = &fl_dev.arena;
+	struct fl_page_pb_cache pbc = FL_PAGE_PB_CACHE_INIT;
 	struct fl_buddy *b = fl_dev.buddy;
 	struct fl_page_info pi;
-	u32 i, idx, pb = U32_MAX;
 	unsigned int r = 0;
-	int pb_mt = 0, ret;
+	u32 i, idx;
+	int ret;
 
 	lockdep_assert_held(&fl_dev.lock);
 	for (i = 0; i < count; i++) {
@@ -60,32 +48,14 @@ static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
 		ret = fl_buddy_page_info(b, idx, &pi);
 		if (ret)
 			return ret;
-		p->pageblock = idx >> FL_PAGEBLOCK_ORDER;
 		/* ranges are sorted by index */
 		while (r < a->nr_ranges && a->ranges[r].index < idx)
 			r++;
 		if (r < a->nr_ranges && a->ranges[r].index == idx)
 			p->flags |= FRAGLAB_PAGE_RANGE_START;
-		if (pi.state == FL_PAGE_HOLE)
-			continue;	/* all zero but the pageblock */
-		if (p->pageblock != pb) {
-			pb = p->pageblock;
-			pb_mt = fl_buddy_pageblock_mt(b, pb);
-			if (pb_mt < 0)
-				pb_mt = 0;
-		}
-		p->pageblock_mt = pb_mt;
-		p->order = pi.order;
-		p->migratetype = pi.mt;
-		p->block_offset = idx - pi.head;
-		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_ALLOC_HEAD)
-			p->flags |= FRAGLAB_PAGE_HEAD;
-		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_FREE_TAIL) {
-			p->state = FRAGLAB_PAGE_FREE;
+		fl_page_to_uapi(b, idx, &pi, &pbc, p);
+		if (p->state != FRAGLAB_PAGE_ALLOCATED)
 			continue;
-		}
-		p->state = FRAGLAB_PAGE_ALLOCATED;
-		p->owner = fl_map_owner(pi.owner_kind);
 		/*
 		 * A userspace buddy block's owner cookie is its struct fl_obj
 		 * (fl_buddy_dev.c); it lives as long as the block, and

@@ -15,6 +15,7 @@
 
 #include "fl_buddy.h"
 #include "fl_metrics.h"
+#include "fl_page_uapi.h"
 #include "fragctl.h"
 #include "replay_fc.h"
 #include "sysinfo.h"
@@ -503,9 +504,9 @@ static enum map_class map_class_of(const struct fraglab_page *p)
 /* The simulated buddy's pages in FRAGLAB_IOC_PAGE_INFO form. */
 static int map_from_buddy(struct fl_buddy *b, struct map_arena *m)
 {
-	u32 n = fl_buddy_nr_pages(b), i, pb = UINT32_MAX;
+	struct fl_page_pb_cache pbc = FL_PAGE_PB_CACHE_INIT;
+	u32 n = fl_buddy_nr_pages(b), i;
 	struct fl_page_info pi;
-	int pb_mt = 0;
 
 	m->pages = calloc(n ? n : 1, sizeof(*m->pages));
 	if (!m->pages)
@@ -514,43 +515,13 @@ static int map_from_buddy(struct fl_buddy *b, struct map_arena *m)
 	m->arena_pages = 0;
 	m->page_size = FL_PAGE_SIZE;
 	for (i = 0; i < n; i++) {
-		struct fraglab_page *p = &m->pages[i];
-
-		p->pageblock = i >> FL_PAGEBLOCK_ORDER;
-		if (fl_buddy_page_info(b, i, &pi) || pi.state == FL_PAGE_HOLE)
-			continue;
-		m->arena_pages++;
-		if (p->pageblock != pb) {
-			pb = p->pageblock;
-			pb_mt = fl_buddy_pageblock_mt(b, pb);
-			if (pb_mt < 0)
-				pb_mt = 0;
-		}
-		p->pageblock_mt = pb_mt;
-		p->order = pi.order;
-		p->migratetype = pi.mt;
-		p->block_offset = i - pi.head;
-		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_ALLOC_HEAD)
-			p->flags |= FRAGLAB_PAGE_HEAD;
-		if (pi.state == FL_PAGE_FREE_HEAD || pi.state == FL_PAGE_FREE_TAIL) {
-			p->state = FRAGLAB_PAGE_FREE;
+		if (fl_buddy_page_info(b, i, &pi)) {
+			m->pages[i].pageblock = i >> FL_PAGEBLOCK_ORDER;
 			continue;
 		}
-		p->state = FRAGLAB_PAGE_ALLOCATED;
-		switch (pi.owner_kind) {
-		case FL_OWN_USER:
-			p->owner = FRAGLAB_OWNER_BUDDY;
-			break;
-		case FL_OWN_SLAB:
-			p->owner = FRAGLAB_OWNER_SLAB;
-			break;
-		case FL_OWN_POOL:
-			p->owner = FRAGLAB_OWNER_POOL;
-			break;
-		default:
-			p->owner = FRAGLAB_OWNER_OTHER;
-			break;
-		}
+		fl_page_to_uapi(b, i, &pi, &pbc, &m->pages[i]);
+		if (pi.state != FL_PAGE_HOLE)
+			m->arena_pages++;
 	}
 	return 0;
 }
