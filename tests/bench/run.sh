@@ -92,6 +92,7 @@ run_box() {
 	FRAGLAB_BUILD=$BB FRAGLAB_KERNELS=$kver FRAGLAB_BOX_TESTS=t_bench \
 		FRAGLAB_VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-1200} \
 		FRAGLAB_TEST_TIMEOUT=${FRAGLAB_TEST_TIMEOUT:-1100} \
+		FRAGLAB_VM_SLUB_DEBUG=${FRAGLAB_BENCH_SLUB_DEBUG-} \
 		FRAGLAB_VM_APPEND="${FRAGLAB_BENCH_APPEND:-init_on_alloc=0 no_timer_check}${args:+ flbench.args=$args}" \
 		bash "$ROOT/tests/vm/run-box.sh" --no-build >"$BB/box-run.log" 2>&1 || true
 	log=$BB/vm/$kver/tap.log

@@ -12,7 +12,7 @@
 # the test matrix to one kernel).  Environment: see docs/TESTING.md
 # (FRAGLAB_KERNELS, FRAGLAB_VM_TIMEOUT, FRAGLAB_VM_MEM, FRAGLAB_VM_SMP,
 # FRAGLAB_VM_JOBS, FRAGLAB_BOX_TESTS, FRAGLAB_TEST_TIMEOUT, FRAGLAB_VM_APPEND,
-# FRAGLAB_INSMOD_ARGS).
+# FRAGLAB_VM_SLUB_DEBUG, FRAGLAB_INSMOD_ARGS).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +24,9 @@ VM_SMP=${FRAGLAB_VM_SMP:-2}
 VM_JOBS=${FRAGLAB_VM_JOBS:-$(nproc)}
 BOX_TESTS=${FRAGLAB_BOX_TESTS:-}
 APPEND_EXTRA=${FRAGLAB_VM_APPEND:-}
+# SLUB debugging for every box boot (redzones, poisoning, sanity checks,
+# alloc/free owner tracking); the benchmarks boot without it (empty).
+SLUB_DEBUG=${FRAGLAB_VM_SLUB_DEBUG-FZPU}
 # Lines in the kernel log that fail a run.
 KERNEL_BAD='WARNING:|BUG:|Oops|Call Trace|KFENCE|list_add corruption|list_del corruption|general protection fault|KASAN|UBSAN|kernel BUG|Kernel panic'
 
@@ -88,7 +91,7 @@ qemu_cmd() {
 	QEMU=(qemu-system-x86_64 -accel tcg -cpu max -m "$VM_MEM" -smp "$VM_SMP"
 		-kernel "$FL_BOOT/vmlinuz-$kver"
 		-initrd "$FL_BUILD/vm/$kver/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 oops=panic slub_debug=FZPU $append $APPEND_EXTRA"
+		-append "console=ttyS0 panic=-1 oops=panic${SLUB_DEBUG:+ slub_debug=$SLUB_DEBUG} $append $APPEND_EXTRA"
 		-nodefaults -no-user-config -display none -no-reboot)
 }
 
