@@ -6,6 +6,9 @@
 #   unit        make -C tests/unit run     (its own "N passed, N failed")
 #   userspace   tests/userspace/run.sh     (libfragtrace.so, fragctl replay/
 #               audit/export on this machine; its own "N passed, N failed")
+#   guard       tests/bench/guard.sh: the core's callgrind instruction
+#               counts per alloc+free pair vs tests/bench/insns-baseline.txt
+#               (more than 10% over fails; its own "N passed, N failed")
 #   fuzz        make -C tests/unit fuzz    (bounded: FRAGLAB_FUZZ_SECONDS, 45)
 #   build       fraglab.ko with W=1 for every kernel (a warning is a failure),
 #               static userspace and box tests, the initramfs per kernel
@@ -99,6 +102,12 @@ stage_userspace() {
 	run_counted userspace bash "$FL_ROOT/tests/userspace/run.sh"
 }
 
+stage_guard() {
+	banner "instruction-count guard (tests/bench/guard.sh, callgrind)"
+	skipped guard && return
+	run_counted guard bash "$FL_ROOT/tests/bench/guard.sh"
+}
+
 stage_fuzz() {
 	banner "fuzzing (tests/unit fuzz, ${FRAGLAB_FUZZ_SECONDS:-45}s)"
 	skipped fuzz && return
@@ -182,6 +191,7 @@ main() {
 	fl_log "kernel matrix: $(fl_kernels | tr '\n' ' ')"
 	stage_unit
 	stage_userspace
+	stage_guard
 	stage_fuzz
 	stage_build
 	stage_box

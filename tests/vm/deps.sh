@@ -9,11 +9,12 @@
 # (the PREEMPT_RT kernel) an error too.
 set -euo pipefail
 
-# Required: builds, the box, dkms, fuzzing, checkpatch.
+# Required: builds, the box, dkms, fuzzing, the instruction-count guard
+# (valgrind), checkpatch.
 REQUIRED=(
 	build-essential kmod cpio gzip xz-utils perl python3
 	qemu-system-x86 busybox-static dkms
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev valgrind
 	linux-source-6.12
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
 	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
