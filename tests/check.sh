@@ -30,6 +30,7 @@ set -uo pipefail
 PASS=0
 FAIL=0
 SUMMARY=()
+FAILED_STAGES=()
 LOGDIR=$FL_BUILD/check
 SKIP=" ${FRAGLAB_CHECK_SKIP:-} "
 
@@ -41,6 +42,7 @@ banner() {
 record() {
 	PASS=$((PASS + $2))
 	FAIL=$((FAIL + $3))
+	(($3 == 0)) || FAILED_STAGES+=("$1")
 	SUMMARY+=("$(printf '%-11s %4d passed %4d failed %5ss  %s' "$1" "$2" "$3" "$4" "${5:-}")")
 }
 
@@ -178,6 +180,25 @@ stage_checkpatch() {
 	run_single checkpatch bash "$FL_ROOT/tests/checkpatch.sh"
 }
 
+# failures: what failed, repeated from each failed stage's log just above the
+# summary, so that the tail of the output (all a CI report may keep) says
+# why and not only how many.
+failures() {
+	local stage log
+	((${#FAILED_STAGES[@]})) || return 0
+	banner "failures (the lines that failed, from ${LOGDIR#$FL_ROOT/}/<stage>.log)"
+	for stage in "${FAILED_STAGES[@]}"; do
+		log=$LOGDIR/$stage.log
+		echo "== $stage"
+		if [[ ! -s $log ]]; then
+			echo "   (no log)"
+			continue
+		fi
+		grep -E -A 8 '^not ok|FAIL|KERNEL LOG|^check: |error:|Error [0-9]' "$log" |
+			grep -v '^--$' | head -n 60 | sed 's/^/   /'
+	done
+}
+
 main() {
 	local t0=$SECONDS
 	fl_lock
@@ -199,6 +220,7 @@ main() {
 	stage_dkms
 	stage_checkpatch
 
+	failures
 	banner "summary ($((SECONDS - t0))s, logs in ${LOGDIR#$FL_ROOT/}/)"
 	printf '%s\n' "${SUMMARY[@]}"
 	echo "$PASS passed, $FAIL failed"
