@@ -79,6 +79,9 @@ exec >$OUT 2>&1
 
 echo "### flbox: start kernel=$(uname -r) mode=$MODE"
 dmesg >/tmp/dmesg.baseline
+# Everything the kernel logged before this line happened while booting,
+# before any test or fraglab.ko ran (run-box.sh: BOOT_MARK).
+echo "<4>fraglab-box: boot done, tests begin" >/dev/kmsg 2>/dev/null || true
 
 if [ "$MODE" = demo ]; then
 	cd /tmp
