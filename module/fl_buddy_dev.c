@@ -4,9 +4,10 @@
  *
  * Every handler copies its argument in, rejects nonzero reserved fields
  * and unknown flags with -EINVAL, does its work under fl_dev.lock and
- * copies the whole struct back.  Memory handed to userspace is zeroed
- * first: the arena is shared by every fd, and the previous owner's data
- * must not leak.
+ * copies the whole struct back.  Memory reaches userspace zeroed: the
+ * arena is shared by every fd, and the previous owner's data must not
+ * leak.  The zeroing happens on the block's first fault (fl_dev.c), the
+ * only way its contents reach userspace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -78,7 +79,6 @@ static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
 {
 	struct fl_buddy_req req;
 	struct fl_obj *obj;
-	void *addr;
 	u32 idx;
 	int ret;
 
@@ -105,9 +105,7 @@ static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
 	if (ret)
 		goto free_block;
 
-	addr = fl_buddy_page_addr(fl_dev.buddy, idx);
-	memset(addr, 0, obj->granted);
-
+	/* not zeroed here: the first fault does (fl_dev.c, FL_OBJ_ZEROED) */
 	a->order = obj->order;
 	a->handle = fl_handle_of(obj);
 	a->offset = obj->offset;

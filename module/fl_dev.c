@@ -17,6 +17,9 @@
  * next access faults in the new pages.  Freeing an allocation zaps its
  * range as well: a stale mapping never reaches reused pages; it gets
  * SIGBUS.  Ids are device-wide, so mmap offsets never collide between fds.
+ * The first fault of a block zeroes the whole block (FL_OBJ_ZEROED) and
+ * every fault marks it FL_OBJ_MAPPED, so a block that was never mapped is
+ * neither zeroed nor zapped: the batch ioctls pay for what is used.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -115,10 +118,12 @@ int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
  */
 void fl_obj_zap(struct fl_obj *obj)
 {
-	if (obj->kind != FRAGLAB_KIND_PAGES || !obj->owner->mapping)
+	lockdep_assert_held(&fl_dev.lock);
+	if (obj->kind != FRAGLAB_KIND_PAGES || !(obj->flags & FL_OBJ_MAPPED))
 		return;
 	unmap_mapping_range(obj->owner->mapping, fl_obj_mmap_offset(obj),
 			    obj->granted, 1);
+	obj->flags &= ~FL_OBJ_MAPPED;
 }
 
 /**
@@ -222,6 +227,19 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return fn(file->private_data, cmd, (void __user *)arg);
 }
 
+/*
+ * The first fault of a block zeroes all of it (FL_OBJ_ZEROED): no stale
+ * data of an earlier owner or of the kernel reaches userspace, and an
+ * allocation that is never mapped costs no zeroing.
+ */
+static void fl_obj_zero_once(struct fl_obj *obj)
+{
+	if (obj->flags & FL_OBJ_ZEROED)
+		return;
+	memset(fl_buddy_page_addr(fl_dev.buddy, obj->idx), 0, obj->granted);
+	obj->flags |= FL_OBJ_ZEROED;
+}
+
 static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -234,10 +252,13 @@ static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
 	mutex_lock(&fl_dev.lock);
 	obj = xa_load(&fl_dev.handles, id);
 	if (obj && obj->owner == ff && obj->kind == FRAGLAB_KIND_PAGES &&
-	    page < obj->granted >> PAGE_SHIFT)
+	    page < obj->granted >> PAGE_SHIFT) {
+		fl_obj_zero_once(obj);
+		obj->flags |= FL_OBJ_MAPPED;
 		ret = vmf_insert_mixed(vma, vmf->address,
 				       pfn_to_pfn_t(fl_arena_index_to_pfn(&fl_dev.arena,
 									  obj->idx + page)));
+	}
 	mutex_unlock(&fl_dev.lock);
 	return ret;
 }

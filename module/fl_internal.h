@@ -121,6 +121,7 @@ struct fl_file {
  * @offset: byte offset in the arena.
  * @moves: times compaction moved it.
  * @priv: kind-specific (slab cache, pool).
+ * @flags: FL_OBJ_* (pages kind; under fl_dev.lock).
  */
 struct fl_obj {
 	u32 id;
@@ -135,7 +136,21 @@ struct fl_obj {
 	u64 offset;
 	u64 moves;
 	void *priv;
+	u32 flags;
 };
+
+/*
+ * Pages-kind object flags.  A block reaches userspace only through the
+ * fault handler, so it is zeroed there, on the first fault of any of its
+ * pages (FL_OBJ_ZEROED), like anonymous memory, and not at allocation: an
+ * allocation that is never mapped is never zeroed.  FL_OBJ_MAPPED: the
+ * fault handler may have inserted PTEs since the last zap, so freeing or
+ * moving the block must unmap_mapping_range(); without it there is
+ * nothing to zap (PTEs come from nowhere else: VM_MIXEDMAP, no remap at
+ * mmap time, VM_DONTCOPY).
+ */
+#define FL_OBJ_ZEROED	0x1
+#define FL_OBJ_MAPPED	0x2
 
 extern struct fl_dev fl_dev;
 

@@ -12,6 +12,8 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
@@ -204,6 +206,120 @@ static void test_mmap(void)
 	tap_is_int(fraglab_free(&fl, a.handle), 0, "free mapped allocation");
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* Does reading the byte at @p raise SIGBUS? */
+static int read_sigbus(volatile unsigned char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = 1;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+static size_t nonzero_bytes(const unsigned char *p, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += p[i] != 0;
+	return n;
+}
+
+/*
+ * Stale handles and stale mappings, when the pages behind them have
+ * already been handed out again, and zeroing on the first fault: the next
+ * owner of a block never sees the previous owner's bytes, whether the
+ * block was never mapped, mapped but never touched, or written.
+ */
+static void test_stale_and_zero(void)
+{
+	struct fraglab_alloc a, b, c;
+	struct fraglab_query q;
+	unsigned char *pa, *pb, *pc;
+	size_t len, lb, lc;
+	void *v;
+	int tries;
+
+	if (fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_UNMOVABLE, &a) ||
+	    fraglab_mmap(&fl, a.handle, &v, &len)) {
+		tap_fail("alloc/mmap failed", "stale handles and zeroing: setup");
+		return;
+	}
+	pa = v;
+	memset(pa, 0xab, len);
+	tap_is_int(fraglab_free(&fl, a.handle), 0, "free a written, still mapped block");
+	tap_ok(read_sigbus(pa), "the stale mapping gets SIGBUS");
+
+	/* the buddy hands the same block out again (LIFO free lists) */
+	for (tries = 0; tries < 4; tries++) {
+		if (fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_UNMOVABLE, &b))
+			break;
+		if (b.offset == a.offset)
+			break;
+	}
+	if (!tap_ok(b.offset == a.offset, "the freed block is handed out again (offset %llu)",
+		    (unsigned long long)a.offset))
+		return;
+	tap_ok(b.handle != a.handle, "the new allocation has a new handle");
+	tap_is_int(fraglab_query(&fl, a.handle, &q), -ENOENT, "query by the stale handle -> ENOENT");
+	tap_is_int(fraglab_free(&fl, a.handle), -ENOENT, "free by the stale handle -> ENOENT");
+	tap_ok(read_sigbus(pa), "the stale mapping still gets SIGBUS, not the new owner's page");
+	munmap(pa, len);
+
+	tap_is_int(fraglab_free(&fl, b.handle ^ (1ULL << 24)), -ENOENT,
+		   "a handle with another generation -> ENOENT");
+	tap_is_int(fraglab_free(&fl, b.handle ^ (1ULL << 40)), -ENOENT,
+		   "a handle with another kind -> ENOENT");
+	if (fraglab_mmap(&fl, b.handle, &v, &lb)) {
+		tap_fail("mmap failed", "map the reused block");
+		return;
+	}
+	pb = v;
+	tap_is_int(nonzero_bytes(pb, lb), 0, "the reused block reads as zeroes (first fault zeroes)");
+	memset(pb, 0xcd, lb);
+	munmap(pb, lb);
+	tap_is_int(fraglab_free(&fl, b.handle), 0, "free the reused block");
+
+	/* mapped, never touched, freed: the mapping faults nothing in */
+	if (fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_UNMOVABLE, &c) ||
+	    fraglab_mmap(&fl, c.handle, &v, &lc)) {
+		tap_fail("alloc/mmap failed", "mapped-untouched block: setup");
+		return;
+	}
+	pc = v;
+	tap_ok(c.offset == a.offset, "the same block a third time");
+	tap_is_int(fraglab_free(&fl, c.handle), 0, "free a mapped block never touched");
+	tap_ok(read_sigbus(pc), "touching that mapping afterwards gets SIGBUS");
+	munmap(pc, lc);
+
+	/* written, freed, allocated and not mapped, freed, allocated, mapped */
+	if (!fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_UNMOVABLE, &c)) {
+		fraglab_free(&fl, c.handle);
+		if (!fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_UNMOVABLE, &c) &&
+		    !fraglab_mmap(&fl, c.handle, &v, &lc)) {
+			tap_is_int(nonzero_bytes(v, lc), 0,
+				   "after owners that never mapped it, the block still reads as zeroes");
+			munmap(v, lc);
+		} else {
+			tap_fail("alloc/mmap failed", "zeroes after unmapped owners");
+		}
+		fraglab_free(&fl, c.handle);
+	}
+}
+
 static void test_batch_and_exhaustion(void)
 {
 	static struct fraglab_alloc as[16384];
@@ -344,6 +460,7 @@ int main(void)
 		test_errors();
 		test_foreign();
 		test_mmap();
+		test_stale_and_zero();
 		test_batch_and_exhaustion();
 		test_buddyinfo_parser();
 		test_close_frees();
