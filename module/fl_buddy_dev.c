@@ -293,15 +293,16 @@ static int fl_check_handles(char *msg, size_t len)
 {
 	struct fl_page_info pi;
 	struct fl_obj *obj;
-	unsigned long id;
+	u32 pos = 0;
+	u64 id;
 
-	xa_for_each(&fl_dev.handles, id, obj) {
+	while ((obj = fl_idtab_next(&fl_dev.handles, &pos, &id))) {
 		if (obj->kind != FRAGLAB_KIND_PAGES)
 			continue;
 		if (fl_buddy_page_info(fl_dev.buddy, obj->idx, &pi) ||
 		    pi.state != FL_PAGE_ALLOC_HEAD || pi.order != obj->order ||
 		    pi.owner != (unsigned long)obj) {
-			scnprintf(msg, len, "handle %lu: page %u is not its allocated order-%u head",
+			scnprintf(msg, len, "handle id %llu: page %u is not its allocated order-%u head",
 				  id, obj->idx, obj->order);
 			return -EUCLEAN;
 		}

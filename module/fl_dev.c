@@ -3,11 +3,13 @@
  * fl_dev.c - /dev/fraglab: open/release, ioctl dispatch, handles, mmap.
  *
  * Handles.  Every allocation handed to userspace is a struct fl_obj in
- * one device-wide xarray (fl_dev.handles), and on its owner's list.  The
- * handle is the xarray id tagged with a constant; lookups check that the
- * calling fd owns the object, so another fd's handle is -ENOENT exactly
- * like a made-up one.  Ids are allocated cyclically, so a freed handle is
- * not reused for a long time and a stale handle is -ENOENT too.
+ * one device-wide id table (fl_dev.handles, core/fl_idtab.c), and on its
+ * owner's list.  The handle is the 40-bit id (slot and generation) tagged
+ * with a constant and the kind; lookups check that the calling fd owns the
+ * object, so another fd's handle is -ENOENT exactly like a made-up one.
+ * Freeing bumps the slot's generation and slots are reused oldest-first,
+ * so a stale handle is -ENOENT too (an id comes back only after at least
+ * 2^28 insertions).
  *
  * mmap.  An allocation of the pages kind is mapped at its mmap_offset
  * (id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT)); a mapping may cover part of it
@@ -49,7 +51,8 @@ MODULE_PARM_DESC(dev_mode, "Permissions of /dev/fraglab (default 0600: root only
  */
 u64 fl_handle_of(const struct fl_obj *obj)
 {
-	return (FL_HANDLE_TAG << 48) | ((u64)obj->kind << 40) | obj->id;
+	return (FL_HANDLE_TAG << 48) | ((u64)obj->kind << FL_IDTAB_ID_BITS) |
+	       obj->id;
 }
 
 /**
@@ -61,7 +64,7 @@ u64 fl_handle_of(const struct fl_obj *obj)
  */
 u64 fl_obj_mmap_offset(const struct fl_obj *obj)
 {
-	return (u64)obj->id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT);
+	return obj->id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT);
 }
 
 /**
@@ -78,10 +81,10 @@ struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
 	struct fl_obj *obj;
 
 	lockdep_assert_held(&fl_dev.lock);
-	if (handle >> 48 != FL_HANDLE_TAG || ((handle >> 32) & 0xff) ||
-	    !(u32)handle)
+	if (handle >> 48 != FL_HANDLE_TAG)
 		return NULL;
-	obj = xa_load(&fl_dev.handles, (u32)handle);
+	obj = fl_idtab_lookup(&fl_dev.handles,
+			      handle & ((1ULL << FL_IDTAB_ID_BITS) - 1));
 	if (!obj || obj->owner != ff || fl_handle_of(obj) != handle)
 		return NULL;
 	return obj;
@@ -101,10 +104,8 @@ int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
 
 	lockdep_assert_held(&fl_dev.lock);
 	obj->owner = ff;
-	ret = xa_alloc_cyclic(&fl_dev.handles, &obj->id, obj,
-			      XA_LIMIT(1, (1U << 31) - 1), &fl_dev.next_id,
-			      GFP_KERNEL);
-	if (ret < 0)
+	ret = fl_idtab_alloc(&fl_dev.handles, obj, &obj->id);
+	if (ret)
 		return ret;
 	list_add_tail(&obj->node, &ff->objs);
 	return 0;
@@ -136,7 +137,7 @@ void fl_obj_remove(struct fl_obj *obj)
 {
 	lockdep_assert_held(&fl_dev.lock);
 	fl_obj_zap(obj);
-	xa_erase(&fl_dev.handles, obj->id);
+	WARN_ON_ONCE(fl_idtab_remove(&fl_dev.handles, obj->id) != obj);
 	list_del(&obj->node);
 }
 
@@ -250,7 +251,7 @@ static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
 	struct fl_obj *obj;
 
 	mutex_lock(&fl_dev.lock);
-	obj = xa_load(&fl_dev.handles, id);
+	obj = fl_idtab_lookup(&fl_dev.handles, id);
 	if (obj && obj->owner == ff && obj->kind == FRAGLAB_KIND_PAGES &&
 	    page < obj->granted >> PAGE_SHIFT) {
 		fl_obj_zero_once(obj);
@@ -282,7 +283,7 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EPERM;	/* arena pages are data: never executable */
 
 	mutex_lock(&fl_dev.lock);
-	obj = xa_load(&fl_dev.handles, id);
+	obj = fl_idtab_lookup(&fl_dev.handles, id);
 	if (!obj || obj->owner != ff || obj->kind != FRAGLAB_KIND_PAGES)
 		ret = -ENOENT;
 	else if (first + pages > obj->granted >> PAGE_SHIFT)

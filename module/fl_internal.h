@@ -39,6 +39,7 @@
 
 #include <linux/fraglab.h>
 #include "fl_buddy.h"
+#include "fl_idtab.h"
 
 #define FL_MAX_CHUNKS		4096	/* 16 GiB of order-10 chunks */
 
@@ -84,15 +85,15 @@ struct fl_arena {
  * @lock: see the lock-ordering comment at the top of this file.
  * @arena: reserved memory.
  * @buddy: the buddy allocator over @arena.
- * @handles: every live allocation of every fd, by id; see struct fl_obj.
+ * @handles: every live allocation of every fd, by id (core/fl_idtab.c);
+ *           see struct fl_obj.
  * @slab_root: slab registry (NULL until the slab layer is wired).
  */
 struct fl_dev {
 	struct mutex lock;
 	struct fl_arena arena;
 	struct fl_buddy *buddy;
-	struct xarray handles;
-	u32 next_id;
+	struct fl_idtab handles;
 	void *slab_root;
 };
 
@@ -109,7 +110,7 @@ struct fl_file {
 
 /**
  * struct fl_obj - one allocation handed to userspace.
- * @id: index in fl_dev.handles; the handle is fl_handle_of(id).
+ * @id: id in fl_dev.handles (40 bits); the handle is fl_handle_of(obj).
  * @kind: FRAGLAB_KIND_*.
  * @owner: the fd that owns it.
  * @node: link in owner->objs.
@@ -124,7 +125,7 @@ struct fl_file {
  * @flags: FL_OBJ_* (pages kind; under fl_dev.lock).
  */
 struct fl_obj {
-	u32 id;
+	u64 id;
 	u32 kind;
 	struct fl_file *owner;
 	struct list_head node;

@@ -102,11 +102,13 @@ static int __init fl_init(void)
 		return ret;
 
 	mutex_init(&d->lock);
-	xa_init_flags(&d->handles, XA_FLAGS_ALLOC1);
+	ret = fl_idtab_init(&d->handles, FL_IDTAB_MAX_SLOTS);
+	if (ret)
+		return ret;
 
 	ret = fl_arena_reserve(&d->arena, fl_param_arena_mb);
 	if (ret)
-		return ret;
+		goto destroy_handles;
 
 	ret = fl_build_buddy(d);
 	if (ret) {
@@ -141,6 +143,8 @@ destroy_buddy:
 	d->buddy = NULL;
 release_arena:
 	fl_arena_release(&d->arena);
+destroy_handles:
+	fl_idtab_destroy(&d->handles);
 	return ret;
 }
 
@@ -151,8 +155,8 @@ static void __exit fl_exit(void)
 	fl_dev_unregister();
 	fl_subsys_exit(d);
 	fl_debugfs_exit();
-	WARN_ON_ONCE(fl_xa_has_entries(&d->handles));
-	xa_destroy(&d->handles);
+	WARN_ON_ONCE(fl_idtab_count(&d->handles));
+	fl_idtab_destroy(&d->handles);
 	fl_buddy_destroy(d->buddy);
 	d->buddy = NULL;
 	fl_arena_release(&d->arena);

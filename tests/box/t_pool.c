@@ -17,7 +17,7 @@
 #include "fl_box.h"
 
 #define K		((uint64_t)1024)
-#define MMAP_SHIFT	(12 + 11)	/* PAGE_SHIFT + FL_MMAP_ID_SHIFT */
+#define MMAP_SHIFT	(12 + 11)	/* PAGE_SHIFT + FL_MMAP_ID_SHIFT; the id is the low 40 bits of a handle */
 
 static struct fraglab fl;
 
@@ -249,7 +249,7 @@ static void test_errors(void)
 	tap_ok(q.kind == FRAGLAB_KIND_POOL && q.offset == a.offset && q.requested == 100 &&
 	       q.granted == 128 && q.mmap_offset == 0, "QUERY: kind pool, offset, 100/128 B, no mmap offset");
 	tap_is_int(fraglab_mmap(&fl, a.handle, &addr, &len), -EINVAL, "fraglab_mmap of a pool allocation -> EINVAL");
-	addr = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fl.fd, (off_t)((a.handle & 0xffffffffULL) << MMAP_SHIFT));
+	addr = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fl.fd, (off_t)((a.handle & ((1ULL << 40) - 1)) << MMAP_SHIFT));
 	tap_ok(addr == MAP_FAILED && errno == ENOENT, "raw mmap at its id -> ENOENT (pool memory is not mappable)");
 	if (addr != MAP_FAILED)
 		munmap(addr, 4096);

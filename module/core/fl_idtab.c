@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fl_idtab.c - ids for the objects userspace holds handles to.
+ *
+ * Every allocation handed to userspace (a buddy block, a slab object, a
+ * pool range) is named by an id that goes into its opaque handle and, for
+ * buddy blocks, into its mmap offset.  Three things are asked of ids:
+ *
+ *  - lookup, insert and remove are on every ioctl's path, so they must
+ *    cost next to nothing: a batch of 64 alloc+free pairs should cost
+ *    little more than the allocator work itself;
+ *  - a stale id (its object freed) must not name the next object that
+ *    happens to get the same storage, or a stale handle would free someone
+ *    else's allocation of the same fd and a stale mapping would reach
+ *    reused pages;
+ *  - an id must fit in 40 bits (the handle has a tag and a kind above it;
+ *    an mmap offset is id << 23 and must stay below 2^63).
+ *
+ * The module used an allocating xarray with cyclic ids until the batch
+ * ioctl was profiled under the box (get_cycles() around each step, TCG):
+ * xa_alloc_cyclic() and xa_erase() were 60% of a batched alloc+free pair,
+ * more than the buddy allocator and kzalloc()/kfree() of the object
+ * together.  Cyclic ids keep growing, so the tree gets deep, and every
+ * step walks it and updates its free marks.
+ *
+ * Here an id is a slot number and the slot's generation, gen:16 | slot:24.
+ * Slots live in one array (metadata outside the arena, like everything
+ * else); lookup is an index and a compare.  Removing an object bumps its
+ * slot's generation, so the old id is dead at once, and puts the slot at
+ * the tail of a FIFO of free slots; inserting takes the head.  The table
+ * keeps at least half of its slots (and at least FL_IDTAB_MIN_SLOTS / 2)
+ * free, doubling when it would drop below that, so a slot is reused only
+ * after at least 4096 other insertions: an id comes back only after its
+ * slot has been reused 2^16 times, i.e. after at least 2^28 insertions.
+ * The xarray's cyclic ids came back after 2^31; file descriptors, which
+ * are the closest thing Linux has, come back at once.
+ *
+ * The caller serializes all calls (the module: fl_dev.lock).  Growth calls
+ * fl_zalloc() and may sleep; if it fails while a free slot is left, that
+ * slot is used and nothing fails.  At most @limit slots (2^24): beyond that
+ * insertion is -EBUSY, as it was with the xarray.
+ */
+#include "fl_idtab.h"
+
+static void fl_idtab_push(struct fl_idtab *t, u32 s)
+{
+	t->slot[s].next = 0;
+	if (t->free_tail)
+		t->slot[t->free_tail].next = s;
+	else
+		t->free_head = s;
+	t->free_tail = s;
+	t->nr_free++;
+}
+
+static u32 fl_idtab_pop(struct fl_idtab *t)
+{
+	u32 s = t->free_head;
+
+	t->free_head = t->slot[s].next;
+	if (!t->free_head)
+		t->free_tail = 0;
+	t->nr_free--;
+	return s;
+}
+
+/* Resize to @cap slots (> t->cap); the new ones join the free FIFO. */
+static int fl_idtab_resize(struct fl_idtab *t, u32 cap)
+{
+	struct fl_idtab_slot *slot;
+	u32 s, old = t->cap;
+
+	slot = fl_zalloc((size_t)cap * sizeof(*slot));
+	if (!slot)
+		return -ENOMEM;
+	if (t->slot)
+		fl_memcpy(slot, t->slot, (size_t)old * sizeof(*slot));
+	fl_free(t->slot);
+	t->slot = slot;
+	t->cap = cap;
+	for (s = old ? old : 1; s < cap; s++)
+		fl_idtab_push(t, s);
+	return 0;
+}
+
+/**
+ * fl_idtab_init() - an empty table.
+ * @t: table to set up.
+ * @limit: most slots it may grow to, 2..FL_IDTAB_MAX_SLOTS (slot 0 is
+ *         never used, so at most @limit - 1 live ids).
+ *
+ * Context: may sleep.
+ * Return: 0, -EINVAL for a bad @limit, or -ENOMEM.
+ */
+int fl_idtab_init(struct fl_idtab *t, u32 limit)
+{
+	fl_memset(t, 0, sizeof(*t));
+	if (limit < 2 || limit > FL_IDTAB_MAX_SLOTS)
+		return -EINVAL;
+	t->limit = limit;
+	return fl_idtab_resize(t, min(limit, FL_IDTAB_MIN_SLOTS));
+}
+
+/**
+ * fl_idtab_destroy() - free the table (the objects are the caller's).
+ * @t: table from fl_idtab_init(), or zeroed.
+ *
+ * Context: may sleep.
+ */
+void fl_idtab_destroy(struct fl_idtab *t)
+{
+	fl_free(t->slot);
+	fl_memset(t, 0, sizeof(*t));
+}
+
+/* Fewer free slots than this and the table grows (if it may). */
+static u32 fl_idtab_reserve(const struct fl_idtab *t)
+{
+	return max(t->cap / 2, FL_IDTAB_MIN_SLOTS / 2);
+}
+
+/**
+ * fl_idtab_alloc() - give @obj an id.
+ * @t: table.
+ * @obj: non-NULL object.
+ * @id: out: its id, nonzero, below 2^FL_IDTAB_ID_BITS.
+ *
+ * Context: caller serializes; may sleep (growth).
+ * Return: 0, -ENOMEM (growth failed and no slot was free) or -EBUSY (the
+ * table is at its limit and full).
+ */
+int fl_idtab_alloc(struct fl_idtab *t, void *obj, u64 *id)
+{
+	u32 s;
+
+	if (fl_warn_once(!obj))
+		return -EINVAL;
+	if (t->nr_free < fl_idtab_reserve(t) && t->cap < t->limit) {
+		u32 cap = t->cap > t->limit / 2 ? t->limit : t->cap * 2;
+
+		if (fl_idtab_resize(t, cap) && !t->nr_free)
+			return -ENOMEM;
+	}
+	if (!t->nr_free)
+		return -EBUSY;
+	s = fl_idtab_pop(t);
+	t->slot[s].obj = obj;
+	t->nr_live++;
+	*id = ((u64)t->slot[s].gen << FL_IDTAB_SLOT_BITS) | s;
+	return 0;
+}
+
+/**
+ * fl_idtab_remove() - retire @id: it names nothing from now on.
+ * @t: table.
+ * @id: any value.
+ *
+ * Context: caller serializes.
+ * Return: the object @id named, or NULL if it was not live (nothing done).
+ */
+void *fl_idtab_remove(struct fl_idtab *t, u64 id)
+{
+	void *obj = fl_idtab_lookup(t, id);
+	u32 s = id & (FL_IDTAB_MAX_SLOTS - 1);
+
+	if (!obj)
+		return NULL;
+	t->slot[s].obj = NULL;
+	t->slot[s].gen = (t->slot[s].gen + 1) & ((1U << FL_IDTAB_GEN_BITS) - 1);
+	t->nr_live--;
+	fl_idtab_push(t, s);
+	return obj;
+}
+
+/**
+ * fl_idtab_next() - the next live object at or after slot *@pos.
+ * @t: table.
+ * @pos: cursor: 0 to start; advanced past the object returned.
+ * @id: out: the object's id.
+ *
+ * Context: caller serializes.
+ * Return: the object, or NULL when there is none left.
+ */
+void *fl_idtab_next(const struct fl_idtab *t, u32 *pos, u64 *id)
+{
+	u32 s;
+
+	for (s = *pos ? *pos : 1; s < t->cap; s++) {
+		if (t->slot[s].obj) {
+			*pos = s + 1;
+			*id = ((u64)t->slot[s].gen << FL_IDTAB_SLOT_BITS) | s;
+			return t->slot[s].obj;
+		}
+	}
+	*pos = t->cap;
+	return NULL;
+}
