@@ -11,7 +11,8 @@
  * of --runs runs of --iterations ops.  The ioctl row is timed here, from
  * userspace: order-0 alloc+free through one ioctl each vs through
  * FRAGLAB_IOC_BATCH in batches of FC_BENCH_BATCH; it includes the handle
- * table, fl_dev.lock and the zeroing the ioctl does.
+ * table and fl_dev.lock, not zeroing (a block is zeroed on its first
+ * fault, and the bench never maps its blocks).
  *
  * Columns: fraglab ns/op, kernel ns/op, ratio fraglab/kernel, the target
  * from issue 9 and whether it is met.  Rows with a '*' hit the kernel

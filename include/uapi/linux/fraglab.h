@@ -72,7 +72,7 @@ struct fraglab_version {
 
 /* fraglab_alloc.flags */
 #define FRAGLAB_ALLOC_BY_ORDER	(1U << 0)	/* use .order, ignore .size */
-#define FRAGLAB_ALLOC_ZERO	(1U << 1)	/* accepted; memory is always zeroed */
+#define FRAGLAB_ALLOC_ZERO	(1U << 1)	/* accepted; memory always reads as zero when first mapped */
 #define FRAGLAB_ALLOC_FLAGS	(FRAGLAB_ALLOC_BY_ORDER | FRAGLAB_ALLOC_ZERO)
 
 /**
