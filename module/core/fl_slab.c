@@ -712,17 +712,16 @@ static void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
 
 /*
  * State bytes are read without the lock that wrote them in two places
- * (lookup under the buddy lock, the checker); these are READ_ONCE() /
- * WRITE_ONCE() spelled with what fl_port.h allows.
+ * (lookup under the buddy lock, the checker): READ_ONCE() / WRITE_ONCE().
  */
 static u8 fl_slab_state_get(const struct fl_slab *s, u32 idx)
 {
-	return *(volatile u8 *)&s->state[idx];
+	return fl_read_once(s->state[idx]);
 }
 
 static void fl_slab_state_set(struct fl_slab *s, u32 idx, u8 v)
 {
-	*(volatile u8 *)&s->state[idx] = v;
+	fl_write_once(s->state[idx], v);
 }
 
 /* Point every page of @s's block at @to (@s or NULL); see "Lookup". */
@@ -1711,7 +1710,7 @@ int fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
 	for (i = 0; i < n; i++) {
 		if (offsets)
 			off = offsets[i];
-		else if (fl_slab_ptr_to_offset(c->root, ptrs[i], &off))
+		else if (__fl_slab_ptr_to_offset(c->root, ptrs[i], &off))
 			off = ~0ULL;	/* -ENOENT below */
 		ret = fl_slab_lookup(c->root, c, off, &ref);
 		if (!ret && (c->flags & FL_SLAB_KMALLOC))
