@@ -10,6 +10,8 @@
 #               counts per alloc+free pair vs tests/bench/insns-baseline.txt
 #               (more than 10% over fails; its own "N passed, N failed")
 #   fuzz        make -C tests/unit fuzz    (bounded: FRAGLAB_FUZZ_SECONDS, 45)
+#   logcheck    tests/vm/logcheck-test.sh: the box's kernel-log verdicts
+#               (bad lines, t_kfault's brackets, boot noise) on made-up logs
 #   build       fraglab.ko with W=1 for every kernel (a warning is a failure),
 #               static userspace and box tests, the initramfs per kernel
 #   box         tests/vm/run-box.sh --no-build (its own "N passed, N failed")
@@ -123,6 +125,12 @@ stage_fuzz() {
 		make -C "$FL_ROOT/tests/unit" fuzz FUZZ_SECONDS="${FRAGLAB_FUZZ_SECONDS:-45}"
 }
 
+stage_logcheck() {
+	banner "box kernel-log checks (tests/vm/logcheck-test.sh)"
+	skipped logcheck && return
+	run_counted logcheck bash "$FL_ROOT/tests/vm/logcheck-test.sh"
+}
+
 stage_build() {
 	local kvers kver t0 rc=0 w p=0 f=0
 	banner "build: fraglab.ko (W=1, zero warnings), userspace, box"
@@ -214,6 +222,7 @@ main() {
 	stage_userspace
 	stage_guard
 	stage_fuzz
+	stage_logcheck
 	stage_build
 	stage_box
 	stage_debug

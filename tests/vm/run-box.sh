@@ -326,4 +326,5 @@ main() {
 	esac
 }
 
-main "$@"
+# Sourced (tests/vm/logcheck-test.sh): the functions only.
+[[ ${BASH_SOURCE[0]} != "$0" ]] || main "$@"
