@@ -132,6 +132,17 @@ check "missing trace: status 1 and a sentence" test $rc -eq 1 -a -n "$(grep 'can
 "$fragctl" replay "$top/tests/data/ramp.trace" --sim --strategy bogus 2>"$tmp/err"; rc=$?
 check "unknown strategy: usage error" test $rc -eq 2 -a -n "$(grep 'unknown strategy' "$tmp/err")"
 
+# help: text and --json list the same commands.
+"$fragctl" help | sed -n 's/^  \([a-z][a-z_-]*\).*/\1/p' | LC_ALL=C sort >"$tmp/help.txt"
+"$fragctl" --json help >"$tmp/help.json"
+check "--json help is valid JSON and names every command of the text help" python3 -c "
+import json, sys
+d = json.load(open('$tmp/help.json'))
+names = sorted(c['name'] for c in d['commands'])
+want = open('$tmp/help.txt').read().split()
+sys.exit(not (names == want and len(names) > 20 and all(c['help'] for c in d['commands'])))"
+check "--json CMD --help is one JSON object" sh -c "'$fragctl' --json replay --help | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d[\"name\"] != \"replay\")'"
+
 # 7. audit and export (read-only, on this machine), if present.
 if "$fragctl" audit --help >/dev/null 2>&1; then
 	check "audit runs" "$fragctl" audit >/dev/null

@@ -55,6 +55,34 @@ static void fc_help(FILE *f)
 	fprintf(f, "  help\n      this text\n");
 }
 
+/* One command as a JSON object: name, usage, help. */
+static void fc_help_json_cmd(const char *name, const char *usage,
+			     const char *help, bool first)
+{
+	char e1[256], e2[1024], e3[4096];
+
+	printf("%s{\"name\": \"%s\", \"usage\": \"%s\", \"help\": \"%s\"}",
+	       first ? "" : ", ", fc_json_esc(name, e1, sizeof(e1)),
+	       fc_json_esc(usage, e2, sizeof(e2)), fc_json_esc(help, e3, sizeof(e3)));
+}
+
+/* --json help: {"usage": [...], "commands": [{name, usage, help}, ...]} */
+static void fc_help_json(void)
+{
+	const struct fc_cmd *cmd;
+	unsigned int t;
+
+	printf("{\"usage\": [\"fragctl [--json] [--device PATH] COMMAND [ARGS]\", "
+	       "\"fragctl [--json] -c 'COMMAND ARGS; COMMAND ARGS; ...'\", "
+	       "\"fragctl [--json] shell\"], \"commands\": [");
+	for (t = 0; t < sizeof(fc_tables) / sizeof(fc_tables[0]); t++)
+		for (cmd = fc_tables[t]; cmd->name; cmd++)
+			fc_help_json_cmd(cmd->name, cmd->usage, cmd->help,
+					 t == 0 && cmd == fc_tables[0]);
+	fc_help_json_cmd("help", "", "this text", false);
+	printf("]}\n");
+}
+
 static const struct fc_cmd *fc_find(const char *name)
 {
 	const struct fc_cmd *cmd;
@@ -75,15 +103,23 @@ static int fc_run(struct fc_ctx *c, int argc, char **argv)
 	if (!argc)
 		return 0;
 	if (!strcmp(argv[0], "help") || !strcmp(argv[0], "--help")) {
-		fc_help(stdout);
+		if (c->json)
+			fc_help_json();
+		else
+			fc_help(stdout);
 		return 0;
 	}
 	cmd = fc_find(argv[0]);
 	if (!cmd)
 		return fc_usage("unknown command '%s'", argv[0]);
 	if (fc_flag(&argc, argv, "--help")) {
-		printf("usage: fragctl %s %s\n  %s\n", cmd->name, cmd->usage,
-		       cmd->help);
+		if (c->json) {
+			fc_help_json_cmd(cmd->name, cmd->usage, cmd->help, true);
+			putchar('\n');
+		} else {
+			printf("usage: fragctl %s %s\n  %s\n", cmd->name,
+			       cmd->usage, cmd->help);
+		}
 		return 0;
 	}
 	if (cmd->needs_device) {
