@@ -12,6 +12,7 @@
 #define FL_BOX_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,45 @@ static inline int fl_box_load(const char *params)
 static inline int fl_box_unload(void)
 {
 	return system("rmmod fraglab") == 0 ? 0 : -1;
+}
+
+/*
+ * Run @cmd through the shell; its stdout (at most @len - 1 bytes) into
+ * @out, NUL-terminated.  Return: pclose()'s status, or -1.
+ */
+static inline int fl_box_run(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n = 0;
+
+	if (!p)
+		return -1;
+	while (n + 1 < len) {
+		size_t r = fread(out + n, 1, len - 1 - n, p);
+
+		if (!r)
+			break;
+		n += r;
+	}
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/* Write @s to the file @path (sysctl, debugfs).  Return: 0, -errno, -EIO if short. */
+static inline int fl_box_write(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	return n == (ssize_t)strlen(s) ? 0 : -EIO;
 }
 
 struct fl_slabinfo_row {

@@ -23,24 +23,6 @@
 
 static char out[MAXOUT];
 
-static int run(const char *cmd)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0;
-
-	if (!p)
-		return -1;
-	while (n + 1 < sizeof(out)) {
-		size_t r = fread(out + n, 1, sizeof(out) - 1 - n, p);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	out[n] = '\0';
-	return pclose(p);
-}
-
 /* One command: exit 0 and exactly one JSON value. */
 static void one(const char *args)
 {
@@ -48,7 +30,7 @@ static void one(const char *args)
 	int ret;
 
 	snprintf(cmd, sizeof(cmd), "fragctl --json %s 2>/dev/null", args);
-	ret = run(cmd);
+	ret = fl_box_run(cmd, out, sizeof(out));
 	if (!tap_ok(ret == 0 && fl_json_valid(out) && strlen(out) > 2,
 		    "fragctl --json %s: exit 0, one JSON value", args))
 		tap_diag("exit %d, output: %.300s", ret, out);
@@ -61,7 +43,7 @@ static void session(const char *what, const char *script, int lines)
 	int ret, n;
 
 	snprintf(cmd, sizeof(cmd), "fragctl --json -c '%s' 2>/dev/null", script);
-	ret = run(cmd);
+	ret = fl_box_run(cmd, out, sizeof(out));
 	n = fl_json_lines_valid(out);
 	if (!tap_ok(ret == 0 && n == lines,
 		    "%s: exit 0, %d lines, each one JSON value", what, lines))
@@ -136,14 +118,14 @@ int main(void)
 		uint64_t jv[FRAGLAB_NR_ORDERS] = { 0 };
 		char *q;
 
-		ret = run("fragctl --json buddyinfo");
+		ret = fl_box_run("fragctl --json buddyinfo", out, sizeof(out));
 		q = strstr(out, "\"nr_free\":[");
 		for (o = 0; q && o < FRAGLAB_NR_ORDERS; o++) {
 			jv[o] = strtoull(q + (o ? 1 : 11), &q, 10);
 			if (*q != ',' && *q != ']')
 				q = NULL;
 		}
-		ret |= run("fragctl buddyinfo");
+		ret |= fl_box_run("fragctl buddyinfo", out, sizeof(out));
 		n = fl_parse_buddyinfo(out, z, 4);
 		ok = q && !ret && n == 1 && z[0].nr_orders == FRAGLAB_NR_ORDERS;
 		for (o = 0, v = 0; ok && o < FRAGLAB_NR_ORDERS; o++) {
@@ -157,13 +139,13 @@ int main(void)
 	    !tap_is_int(fraglab_alloc(&fl, 64 * 1024, -1, FRAGLAB_MT_UNMOVABLE, &a1), 0, "alloc 64K unmovable") ||
 	    !tap_is_int(fraglab_alloc(&fl, 2 << 20, -1, FRAGLAB_MT_RECLAIMABLE, &a2), 0, "alloc 2M reclaimable"))
 		tap_bail("alloc");
-	ret = run("fragctl --json pagetypeinfo");
+	ret = fl_box_run("fragctl --json pagetypeinfo", out, sizeof(out));
 	p = strstr(out, "\"blocks\":{");
 	if (tap_ok(!ret && p, "pagetypeinfo --json has blocks")) {
 		uint64_t bu = json_u64(p, "\"unmovable\":"), bm = json_u64(p, "\"movable\":"),
 			 br = json_u64(p, "\"reclaimable\":");
 
-		ret = run("fragctl pagetypeinfo");
+		ret = fl_box_run("fragctl pagetypeinfo", out, sizeof(out));
 		p = strstr(out, "Number of blocks type");
 		p = p ? strstr(p, "Node 0, zone") : NULL;
 		if (tap_ok(!ret && p, "pagetypeinfo text has the block counts")) {
@@ -177,7 +159,8 @@ int main(void)
 		}
 	}
 	fraglab_close(&fl);
-	ret = run("fragctl --json -c 'pool create 64K; pool alloc . 3K; pool info .; pool stats .'");
+	ret = fl_box_run("fragctl --json -c 'pool create 64K; pool alloc . 3K; pool info .; pool stats .'",
+			 out, sizeof(out));
 	{
 		char *l3 = strchr(out, '\n'), *l4;
 
@@ -190,9 +173,9 @@ int main(void)
 		tap_ok(!ret && l4 && !strncmp(text, l4, strlen(text)),
 		       "pool stats --json = pool info --json");
 	}
-	ret = run("fragctl pool stats 99 2>&1");
+	ret = fl_box_run("fragctl pool stats 99 2>&1", out, sizeof(out));
 	tap_ok(ret && strstr(out, "pool"), "pool stats of an unknown pool: an error sentence");
-	ret = run("fragctl --json bench --only slab --iterations 1000 --runs 1");
+	ret = fl_box_run("fragctl --json bench --only slab --iterations 1000 --runs 1", out, sizeof(out));
 	for (o = 0, p = out; (p = strstr(p, "{\"pair\": ")); p++)
 		o++;
 	tap_ok(!ret && fl_json_valid(out) && o == 3 && strstr(out, "\"errors\": 0"),

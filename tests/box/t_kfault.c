@@ -53,23 +53,12 @@ struct tally {
 	const char *first_other_what;
 };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 static int set_attr(const char *dir, const char *attr, const char *val)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, attr);
-	return write_str(path, val);
+	return fl_box_write(path, val);
 }
 
 static int config_injector(const char *dir, const char *probability)
@@ -320,7 +309,7 @@ int main(void)
 		return tap_done();
 	/* the brackets must not be rate-limited away (devkmsg default) */
 	read_devkmsg();
-	tap_is_int(write_str(DEVKMSG, "on\n"), 0, "printk_devkmsg=on for the brackets");
+	tap_is_int(fl_box_write(DEVKMSG, "on\n"), 0, "printk_devkmsg=on for the brackets");
 	kmsg_fd = open("/dev/kmsg", O_WRONLY);
 	if (mlockall(MCL_CURRENT | MCL_FUTURE))
 		tap_diag("mlockall: %s (continuing)", strerror(errno));
@@ -333,6 +322,6 @@ int main(void)
 	works_again();
 	tap_ok(fl_box_unload() == 0, "rmmod");
 	if (devkmsg_saved[0])
-		write_str(DEVKMSG, devkmsg_saved);
+		fl_box_write(DEVKMSG, devkmsg_saved);
 	return tap_done();
 }

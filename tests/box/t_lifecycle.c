@@ -206,17 +206,6 @@ static void test_reload_leak(void)
 	tap_skip("covered by 00-params.sh", "insmod with an arena that can't be had fails cleanly");
 }
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), ok;
-
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, s, strlen(s)) == (ssize_t)strlen(s);
-	close(fd);
-	return ok ? 0 : -EIO;
-}
-
 static void test_fail_meta(void)
 {
 	struct fraglab fl;
@@ -237,13 +226,13 @@ static void test_fail_meta(void)
 		fl_box_unload();
 		return;
 	}
-	tap_is_int(write_str(FAIL_META, "1"), 0, "arm fail_meta_alloc = 1");
+	tap_is_int(fl_box_write(FAIL_META, "1"), 0, "arm fail_meta_alloc = 1");
 	tap_is_int(fraglab_cache_create(&fl, "failcache", 64, 0, 0, &cid), -ENOMEM,
 		   "cache create with a failing metadata alloc -> ENOMEM");
-	tap_is_int(write_str(FAIL_META, "1"), 0, "arm fail_meta_alloc = 1");
+	tap_is_int(fl_box_write(FAIL_META, "1"), 0, "arm fail_meta_alloc = 1");
 	tap_is_int(fraglab_pool_create(&fl, 64 * 1024, 0, 0, &pc), -ENOMEM,
 		   "pool create with a failing metadata alloc -> ENOMEM");
-	write_str(FAIL_META, "0");
+	fl_box_write(FAIL_META, "0");
 	ret = fraglab_check(&fl, msg, sizeof(msg));
 	tap_is_int(ret, 0, "checker clean after injected failures%s%s", ret ? ": " : "", ret ? msg : "");
 
@@ -252,7 +241,7 @@ static void test_fail_meta(void)
 		char s[16];
 
 		snprintf(s, sizeof(s), "%d", n);
-		write_str(FAIL_META, s);
+		fl_box_write(FAIL_META, s);
 		ret = fraglab_cache_create(&fl, "failseq", 128, 0, 0, &cid);
 		if (!ret) {
 			ret = fraglab_obj_alloc(&fl, cid, &o);
@@ -298,7 +287,7 @@ static void test_fail_meta(void)
 			else if (ret && other++ < 3)
 				tap_diag("fail #%d: compact -> %d", n, ret);
 		}
-		write_str(FAIL_META, "0");
+		fl_box_write(FAIL_META, "0");
 		ret = fraglab_check(&fl, msg, sizeof(msg));
 		if (ret) {
 			tap_fail(msg, "checker after failing metadata alloc #%d", n);

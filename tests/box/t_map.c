@@ -103,24 +103,6 @@ static void totals_match(const char *when)
 	tap_ok(pb_same, "%s: one migrate type per pageblock", when);
 }
 
-static int run(const char *cmd, char *out, size_t len)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0;
-
-	if (!p)
-		return -1;
-	while (n + 1 < len) {
-		size_t r = fread(out + n, 1, len - 1 - n, p);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	out[n] = '\0';
-	return pclose(p);
-}
-
 static uint64_t json_u64(const char *json, const char *key)
 {
 	const char *p = strstr(json, key);
@@ -162,7 +144,7 @@ static void test_fragctl(bool have_fragctl)
 		return;
 	}
 	unlink(SVG);
-	ret = run("fragctl map --svg " SVG " 2>&1", out, sizeof(out));
+	ret = fl_box_run("fragctl map --svg " SVG " 2>&1", out, sizeof(out));
 	tap_is_int(ret, 0, "fragctl map --svg " SVG " (live arena) exits 0");
 	tap_ok(strstr(out, "live arena") != NULL, "fragctl map says it drew the live arena");
 	svg = slurp(SVG);
@@ -179,7 +161,7 @@ static void test_fragctl(bool have_fragctl)
 	tap_ok(strstr(svg, "<title>pageblock 0: ") != NULL, "the SVG has the pageblock grid");
 	free(svg);
 
-	ret = run("fragctl --json map 2>&1", out, sizeof(out));
+	ret = fl_box_run("fragctl --json map 2>&1", out, sizeof(out));
 	tap_is_int(ret, 0, "fragctl --json map exits 0");
 	tap_ok(fl_json_valid(out), "fragctl --json map is valid JSON (%zu bytes)", strlen(out));
 	tap_ok(!strncmp(out, "{\"source\": \"live\"", 17), "its source is the live arena");
@@ -354,7 +336,7 @@ int main(void)
 	if (have_fragctl) {
 		static char out[4096];
 
-		ret = run("fragctl map --svg " SVG " 2>&1", out, sizeof(out));
+		ret = fl_box_run("fragctl map --svg " SVG " 2>&1", out, sizeof(out));
 		tap_ok(ret != 0 && strstr(out, "--trace"),
 		       "without the module fragctl map fails and points at --trace");
 	}

@@ -54,18 +54,6 @@ static int read_text(const char *path, char **text)
 	return fraglab_read_file(path, text);
 }
 
-static int write_text(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
 /* First line of a file, without the newline, into buf. */
 static int read_line(const char *path, char *buf, size_t len)
 {
@@ -324,7 +312,7 @@ static void test_probe_max_param(struct fraglab_probe_system *p)
 {
 	const char *param = "/sys/module/fraglab/parameters/probe_max";
 
-	if (write_text(param, "2")) {
+	if (fl_box_write(param, "2")) {
 		tap_skip("probe_max not writable", "probe_max=2 bounds trials");
 		return;
 	}
@@ -332,10 +320,10 @@ static void test_probe_max_param(struct fraglab_probe_system *p)
 	tap_is_int(probe(FRAGLAB_PROBE_TRY, 2, p), 0, "probe_max=2: trial of 2 runs");
 	tap_ok(p->try_cap <= 2 && p->tried <= 2, "probe_max=2: cap %u, tried %u",
 	       p->try_cap, p->tried);
-	write_text(param, "5000");
+	fl_box_write(param, "5000");
 	tap_is_int(probe(FRAGLAB_PROBE_TRY, 1025, p), -EINVAL,
 		   "probe_max=5000 is still limited to 1024 -> EINVAL");
-	write_text(param, "64");
+	fl_box_write(param, "64");
 }
 
 static void test_unprivileged(void)
@@ -398,7 +386,7 @@ static void sysctl_set(struct sysctl_save *s, const char *val)
 {
 	if (!s->saved && !read_line(s->path, s->old, sizeof(s->old)))
 		s->saved = 1;
-	if (write_text(s->path, val))
+	if (fl_box_write(s->path, val))
 		tap_diag("cannot write %s to %s", val, s->path);
 }
 
@@ -407,7 +395,7 @@ static void sysctl_restore_all(void)
 	unsigned int i;
 
 	for (i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++)
-		if (sysctls[i].saved && write_text(sysctls[i].path, sysctls[i].old))
+		if (sysctls[i].saved && fl_box_write(sysctls[i].path, sysctls[i].old))
 			tap_diag("cannot restore %s", sysctls[i].path);
 }
 
@@ -596,7 +584,7 @@ static void test_story(struct fraglab_probe_system *p)
 	memset(pm, 0, max_pages * sizeof(*pm));
 	memset(seen, 0, SEEN_BYTES);
 
-	write_text("/proc/sys/vm/drop_caches", "3");
+	fl_box_write("/proc/sys/vm/drop_caches", "3");
 	sysctl_set(&sysctls[0], "0");
 	sysctl_set(&sysctls[1], "2048");
 	zero_reserves();
@@ -656,7 +644,7 @@ static void test_story(struct fraglab_probe_system *p)
 
 	show_compact_stats("before compact_memory");
 	t0 = now_s();
-	ret = write_text("/proc/sys/vm/compact_memory", "1");
+	ret = fl_box_write("/proc/sys/vm/compact_memory", "1");
 	tap_diag("echo 1 > /proc/sys/vm/compact_memory: %d, took %.1fs", ret,
 		 now_s() - t0);
 	show_compact_stats("after compact_memory");
@@ -683,7 +671,7 @@ static void test_memory_cap(struct fraglab_probe_system *p)
 	const char *param = "/sys/module/fraglab/parameters/probe_max";
 	int ret;
 
-	if (write_text(param, "1024")) {
+	if (fl_box_write(param, "1024")) {
 		tap_skip("probe_max not writable", "trial clamped to a quarter of free memory");
 		return;
 	}
@@ -694,7 +682,7 @@ static void test_memory_cap(struct fraglab_probe_system *p)
 	       p->try_cap, (unsigned long long)p->free_pages);
 	tap_ok(p->tried <= p->try_cap && p->ok_nocompact <= p->tried,
 	       "tried %u <= cap, got %u", p->tried, p->ok_nocompact);
-	write_text(param, "64");
+	fl_box_write(param, "64");
 }
 
 int main(void)

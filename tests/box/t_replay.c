@@ -89,24 +89,6 @@ static int write_trace(void)
 	return fclose(f);
 }
 
-static int run(const char *cmd, char *out, size_t len)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n = 0;
-
-	if (!p)
-		return -1;
-	while (n + 1 < len) {
-		size_t r = fread(out + n, 1, len - 1 - n, p);
-
-		if (!r)
-			break;
-		n += r;
-	}
-	out[n] = '\0';
-	return pclose(p);
-}
-
 /* The deterministic part of one strategy's result object, or NULL. */
 static int result_of(const char *json, const char *strategy, char *buf,
 		     size_t len)
@@ -137,7 +119,7 @@ static void compare(const char *trace, const char *label)
 	int ret;
 
 	snprintf(cmd, sizeof(cmd), "fragctl --json replay %s 2>/dev/null", trace);
-	ret = run(cmd, kout, sizeof(kout));
+	ret = fl_box_run(cmd, kout, sizeof(kout));
 	tap_ok(ret == 0, "%s: fragctl replay (kernel) exits 0", label);
 	p = strstr(kout, "\"arena_bytes\": ");
 	if (p)
@@ -162,7 +144,7 @@ static void compare(const char *trace, const char *label)
 	}
 	snprintf(cmd, sizeof(cmd),
 		 "fragctl --json replay %s --sim --arena %llu%s 2>&1", trace, arena, ranges);
-	ret = run(cmd, sout, sizeof(sout));
+	ret = fl_box_run(cmd, sout, sizeof(sout));
 	tap_ok(ret == 0, "%s: fragctl replay --sim --arena %llu%s exits 0", label, arena, ranges);
 	for (i = 0; i < sizeof(strategies) / sizeof(strategies[0]); i++) {
 		if (result_of(kout, strategies[i], k, sizeof(k))) {

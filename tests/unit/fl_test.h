@@ -109,6 +109,29 @@ static inline double fl_test_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The randomized tests' generator: xorshift64*, one state per program.
+ * fl_test_seed() sets it from $FL_SEED, or @dflt, and returns the seed so
+ * a test can print it (a failure is replayed with the same FL_SEED).
+ */
+static u64 fl_test_rng_state = 0x5eed5eedULL;
+
+static inline u64 fl_test_rand(void)
+{
+	fl_test_rng_state ^= fl_test_rng_state >> 12;
+	fl_test_rng_state ^= fl_test_rng_state << 25;
+	fl_test_rng_state ^= fl_test_rng_state >> 27;
+	return fl_test_rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static inline u64 fl_test_seed(u64 dflt)
+{
+	const char *s = getenv("FL_SEED");
+
+	fl_test_rng_state = s ? strtoull(s, NULL, 0) : dflt;
+	return fl_test_rng_state;
+}
+
 static inline int fl_test_selected(const char *name, int argc, char **argv)
 {
 	int i;

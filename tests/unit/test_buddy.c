@@ -7,9 +7,6 @@
 #include "fl_buddy_internal.h"
 #include "fl_metrics.h"
 
-static u64 rng_state;
-static u64 rnd(void);
-
 static char check_msg[256];
 
 #define CHECK_INV(b) do {						\
@@ -221,9 +218,9 @@ TEST(chunk_boundaries)
 		n++;
 	CHECK_EQ(n, 2540);
 	CHECK_INV(b);
-	rng_state = 12345;
+	fl_test_rng_state = 12345;
 	for (i = n - 1; i > 0; i--) {
-		u32 j = (u32)(rnd() % (i + 1)), t = idx[i];
+		u32 j = (u32)(fl_test_rand() % (i + 1)), t = idx[i];
 
 		idx[i] = idx[j];
 		idx[j] = t;
@@ -728,21 +725,6 @@ TEST(check_message)
 /* Randomized model test                                              */
 /* ------------------------------------------------------------------ */
 
-static u64 rnd(void)
-{
-	/* xorshift64* */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static u64 seed_from_env(void)
-{
-	const char *s = getenv("FL_SEED");
-
-	return s ? strtoull(s, NULL, 0) : 0x5eed5eedULL;
-}
 
 static unsigned long ops_from_env(unsigned long dflt)
 {
@@ -828,7 +810,7 @@ static void model_alloc(struct model *m, u32 order, u8 mt)
 	u32 idx, i;
 	int ret;
 
-	req.requested = (u32)(FL_PAGE_SIZE << order) - (u32)(rnd() % (FL_PAGE_SIZE << order));
+	req.requested = (u32)(FL_PAGE_SIZE << order) - (u32)(fl_test_rand() % (FL_PAGE_SIZE << order));
 	req.owner = ++m->next_id;
 	fl_buddy_get_stats(m->b, &st0);
 	ret = fl_buddy_alloc(m->b, &req, &idx);
@@ -904,12 +886,12 @@ static void model_move(struct model *m, u32 k)
 	u32 target = FL_BUDDY_ANY, dst, i;
 	int ret;
 
-	if (rnd() & 1) {
+	if (fl_test_rand() & 1) {
 		/* pick a random free, aligned index from the model */
 		u32 n = 1U << l.order, tries;
 
 		for (tries = 0; tries < 8; tries++) {
-			u32 t = (u32)(rnd() % m->nr_pages) & ~(n - 1);
+			u32 t = (u32)(fl_test_rand() % m->nr_pages) & ~(n - 1);
 
 			for (i = 0; i < n && t + i < m->nr_pages &&
 			     m->owner[t + i] == 0; i++)
@@ -951,7 +933,7 @@ static void model_move(struct model *m, u32 k)
 
 static void model_check_page(struct model *m)
 {
-	u32 idx = (u32)(rnd() % m->nr_pages);
+	u32 idx = (u32)(fl_test_rand() % m->nr_pages);
 	struct fl_page_info pi;
 	u64 o = m->owner[idx];
 
@@ -976,10 +958,10 @@ static u32 random_order(u32 max_order)
 	/* mostly small orders, sometimes big ones */
 	u32 o = 0;
 
-	while (o < max_order && (rnd() & 3) != 0)
-		o += (rnd() & 1);
-	if ((rnd() & 63) == 0)
-		o = (u32)(rnd() % (max_order + 1));
+	while (o < max_order && (fl_test_rand() & 3) != 0)
+		o += (fl_test_rand() & 1);
+	if ((fl_test_rand() & 63) == 0)
+		o = (u32)(fl_test_rand() % (max_order + 1));
 	return o;
 }
 
@@ -1016,20 +998,20 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 	}
 
 	for (op = 0; op < nr_ops && !m.failures; op++) {
-		u64 r = rnd() % 1000;
+		u64 r = fl_test_rand() % 1000;
 		/* frees win when less than 5% of the arena is free */
 		if (r < 3) {
 			fl_buddy_set_grouping(m.b, !fl_buddy_grouping(m.b));
 		} else if (r < 20 && m.nr_live) {
-			model_move(&m, (u32)(rnd() % m.nr_live));
+			model_move(&m, (u32)(fl_test_rand() % m.nr_live));
 		} else if (r < 40) {
 			model_check_page(&m);
 		} else if (m.nr_live && (r < 500 ||
 			   m.free_pages * 20 < fl_buddy_nr_pages(m.b))) {
-			model_free(&m, (u32)(rnd() % m.nr_live));
+			model_free(&m, (u32)(fl_test_rand() % m.nr_live));
 		} else {
 			model_alloc(&m, random_order(max_order),
-				    (u8)(rnd() % FL_MT_TYPES));
+				    (u8)(fl_test_rand() % FL_MT_TYPES));
 		}
 		if (op < full_checks || op % check_every == 0) {
 			int ret = fl_buddy_check(m.b, check_msg,
@@ -1087,8 +1069,8 @@ TEST(random_model)
 		{ .start = 4096, .nr_pages = 1024 },
 	};
 
-	rng_state = seed_from_env();
-	printf("  FL_SEED=0x%llx\n", (unsigned long long)rng_state);
+	fl_test_seed(0x5eed5eedULL);
+	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_rng_state);
 	run_model(chunks, 4, FL_MAX_ORDER, ops_from_env(2000000), 100000, 1000);
 	run_model(chunks, 4, 6, ops_from_env(2000000) / 4, 20000, 1000);
 }

@@ -11,23 +11,6 @@
 #include "fl_test.h"
 #include "fl_idtab.h"
 
-static u64 rng_state;
-
-static u64 rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
-
-static u64 seed_from_env(void)
-{
-	const char *s = getenv("FL_SEED");
-
-	return s ? strtoull(s, NULL, 0) : 0x1d7ab5eedULL;
-}
-
 /* Distinct non-NULL "objects" without allocating any. */
 static char objs[1 << 16];
 
@@ -195,20 +178,20 @@ TEST(idtab_random_model)
 	void *o;
 	int ret;
 
-	rng_state = seed_from_env();
+	fl_test_seed(0x1d7ab5eedULL);
 	for (limit = 64; limit <= 1U << 15; limit *= 8) {
 		REQUIRE(fl_idtab_init(&t, limit) == 0);
 		nlive = 0;
 		for (op = 0; op < 60000; op++) {
-			if (nlive && (rng() % 100 < 48 || nlive == MAXLIVE)) {
-				k = rng() % nlive;
+			if (nlive && (fl_test_rand() % 100 < 48 || nlive == MAXLIVE)) {
+				k = fl_test_rand() % nlive;
 				o = fl_idtab_remove(&t, live_id[k]);
 				CHECK(o == &objs[live_obj[k]]);
 				retired[nret++ % RETIRED] = live_id[k];
 				live_id[k] = live_id[--nlive];
 				live_obj[k] = live_obj[nlive];
 			} else {
-				int ob = 1 + rng() % (sizeof(objs) - 1);
+				int ob = 1 + fl_test_rand() % (sizeof(objs) - 1);
 
 				ret = fl_idtab_alloc(&t, &objs[ob], &id);
 				if (nlive >= limit - 1) {
