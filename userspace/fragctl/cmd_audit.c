@@ -289,20 +289,6 @@ static int au_apply(struct au_ctx *a, const char *what)
 
 /* ---- output ------------------------------------------------------------ */
 
-static void au_json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 static void au_print(const struct au_ctx *a)
 {
 	unsigned int i, warn = 0;
@@ -312,9 +298,9 @@ static void au_print(const struct au_ctx *a)
 		for (i = 0; i < a->n; i++) {
 			printf("%s\n  {\"level\": \"%s\", \"area\": \"%s\", \"text\": ",
 			       i ? "," : "", a->f[i].level, a->f[i].area);
-			au_json_str(a->f[i].text);
+			fc_json_str(a->f[i].text);
 			printf(", \"advice\": ");
-			au_json_str(a->f[i].advice);
+			fc_json_str(a->f[i].advice);
 			putchar('}');
 		}
 		printf("\n]}\n");

@@ -589,20 +589,6 @@ static int map_write_svg(const struct map_arena *m, const char *path,
 	return 0;
 }
 
-static void map_json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
 /*
  * JSON: totals per class, pageblocks, and the blocks in address order (a
  * run of hole pages is one "hole" entry).  Every page is in exactly one
@@ -618,10 +604,10 @@ static void map_write_json(const struct map_arena *m, const char *source,
 	for (i = 0; i < m->nr; i++)
 		cls[map_class_of(&m->pages[i])]++;
 	printf("{\"source\": \"%s\", \"title\": ", source);
-	map_json_str(title);
+	fc_json_str(title);
 	printf(", \"svg\": ");
 	if (svg)
-		map_json_str(svg);
+		fc_json_str(svg);
 	else
 		printf("null");
 	printf(", \"page_size\": %u, \"index_pages\": %" PRIu64 ", \"arena_pages\": %" PRIu64 ", \"pages\": {",

@@ -69,6 +69,7 @@ void fc_forget(struct fc_ctx *c, uint64_t handle);
 const char *fc_human(uint64_t bytes, char *buf, size_t len);
 /* @s as the inside of a JSON string (quotes, backslashes, controls escaped). */
 const char *fc_json_esc(const char *s, char *buf, size_t len);
+void fc_json_str(const char *s);
 /* Options: returns the value of "--name VALUE" / "--name=VALUE" or NULL. */
 const char *fc_opt(int *argc, char **argv, const char *name);
 bool fc_flag(int *argc, char **argv, const char *name);

@@ -59,11 +59,13 @@ static void fc_help(FILE *f)
 static void fc_help_json_cmd(const char *name, const char *usage,
 			     const char *help, bool first)
 {
-	char e1[256], e2[1024], e3[4096];
-
-	printf("%s{\"name\": \"%s\", \"usage\": \"%s\", \"help\": \"%s\"}",
-	       first ? "" : ", ", fc_json_esc(name, e1, sizeof(e1)),
-	       fc_json_esc(usage, e2, sizeof(e2)), fc_json_esc(help, e3, sizeof(e3)));
+	printf("%s{\"name\": ", first ? "" : ", ");
+	fc_json_str(name);
+	printf(", \"usage\": ");
+	fc_json_str(usage);
+	printf(", \"help\": ");
+	fc_json_str(help);
+	putchar('}');
 }
 
 /* --json help: {"usage": [...], "commands": [{name, usage, help}, ...]} */

@@ -209,6 +209,21 @@ int fc_print_debugfs(const char *name)
 	return 0;
 }
 
+/* Print @s as a JSON string, quotes included, whatever its length. */
+void fc_json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 const char *fc_json_esc(const char *s, char *buf, size_t len)
 {
 	size_t n = 0;
