@@ -252,6 +252,7 @@ struct fl_slab_cache {
 	u32 batchcount;
 	fl_slab_ctor_t ctor;
 	void *ctor_arg;
+	const struct fl_slab_section *sec_hint;	/* see fl_slab_cache_ptr_offset() */
 	u32 nr_cpus;
 	struct fl_slab_cpu *cpu;
 	struct fl_slab_ref *entries;
@@ -271,6 +272,9 @@ struct fl_slab_section {
 	u32 start;
 	u32 nr_pages;
 };
+
+/* The section that holds no address: a cache's first section hint. */
+static const struct fl_slab_section fl_slab_no_section;
 
 /*
  * Pointer -> section in O(1): a hash of the 4 MiB virtual windows the
@@ -695,15 +699,15 @@ FL_EXPORT(fl_slab_root_set_min_objects);
 
 /* ------------------------------------------------------------ objects */
 
-static u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
-			      const struct fl_slab *s, u32 idx)
+static fl_always_inline u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
+						const struct fl_slab *s, u32 idx)
 {
 	return ((u64)s->page << FL_PAGE_SHIFT) + s->colour +
 	       (u64)idx * c->geo.size;
 }
 
-static void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
-			     const struct fl_slab *s, u32 idx)
+static fl_always_inline void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
+					       const struct fl_slab *s, u32 idx)
 {
 	if (!s->base)
 		return NULL;
@@ -1093,6 +1097,7 @@ static void fl_slab_setup(struct fl_slab_cache *c, u32 object_size, u32 align,
 	c->mt = (flags & FL_SLAB_RECLAIMABLE) ? FL_MT_RECLAIMABLE :
 						FL_MT_UNMOVABLE;
 	c->geo = *g;
+	c->sec_hint = &fl_slab_no_section;
 	c->recip = (u32)(((1ULL << 32) + g->size - 1) / g->size);
 	c->min_partial = fl_slab_min_partial(g->size);
 	c->colour_off = c->align > FL_SLAB_CACHE_LINE ? c->align :
@@ -1353,38 +1358,49 @@ FL_EXPORT(fl_slab_cache_alloc);
 /* ------------------------------------------------------------ free */
 
 /*
+ * The index of the LIVE object of @s (a slab of @owner) that starts at
+ * arena byte @offset, which lies in @s's block.  Return: 0 or -ENOENT.
+ */
+static fl_always_inline int fl_slab_index(const struct fl_slab_cache *owner,
+					  const struct fl_slab *s, u64 offset,
+					  u32 *idx)
+{
+	/*
+	 * < 2^15: a slab is at most FL_SLAB_MAX_ORDER (32 KiB).  An offset
+	 * inside the colour wraps to >= 2^32 - 2^15, whose quotient is far
+	 * above objs (size <= 2^15): no branch of its own.
+	 */
+	u32 rel = (u32)(offset - ((u64)s->page << FL_PAGE_SHIFT)) - s->colour;
+	u32 i;
+
+	/* rel * size < 2^32, so the reciprocal gives the exact quotient */
+	i = (u32)(((u64)rel * owner->recip) >> 32);
+	if (i >= owner->geo.objs || i * owner->geo.size != rel)
+		return -ENOENT;
+	if (fl_slab_state_get(s, i) != FL_OBJ_LIVE)
+		return -ENOENT;
+	*idx = i;
+	return 0;
+}
+
+/*
  * Find the LIVE object at @offset without any lock; see "Lookup" in the
  * comment at the top.  @c NULL accepts any cache.
  */
 static fl_always_inline int fl_slab_lookup(struct fl_slab_root *r, struct fl_slab_cache *c,
 			  u64 offset, struct fl_slab_ref *ref)
 {
-	struct fl_slab_cache *owner;
 	struct fl_slab *s;
-	u32 page = (u32)(offset >> FL_PAGE_SHIFT), rel, idx;
 
 	if ((offset >> FL_PAGE_SHIFT) >= r->nr_pages)
 		return -ENOENT;
-	s = fl_slab_page_slab(r, page);
+	s = fl_slab_page_slab(r, (u32)(offset >> FL_PAGE_SHIFT));
 	if (!s || s->magic != FL_SLAB_MAGIC)
 		return -ENOENT;
-	owner = s->cache;
-	if (c && owner != c)
+	if (c && s->cache != c)
 		return -EINVAL;
-	/* < 2^15: a slab is at most FL_SLAB_MAX_ORDER (32 KiB) */
-	rel = (u32)(offset - ((u64)s->page << FL_PAGE_SHIFT));
-	if (rel < s->colour)
-		return -ENOENT;
-	rel -= s->colour;
-	/* rel * size < 2^32, so the reciprocal gives the exact quotient */
-	idx = (u32)(((u64)rel * owner->recip) >> 32);
-	if (idx >= owner->geo.objs || idx * owner->geo.size != rel)
-		return -ENOENT;
-	if (fl_slab_state_get(s, idx) != FL_OBJ_LIVE)
-		return -ENOENT;
 	ref->slab = s;
-	ref->idx = idx;
-	return 0;
+	return fl_slab_index(s->cache, s, offset, &ref->idx);
 }
 
 static void fl_slab_count_bad_free(struct fl_slab_cache *c)
@@ -1397,20 +1413,24 @@ static void fl_slab_count_bad_free(struct fl_slab_cache *c)
 /*
  * Free a looked-up object to @pc's array (or, when it is full, a batch
  * to the slabs; the cache lock is then taken and left held in *@locked
- * for the caller to drop).  @pc pinned and locked.
+ * for the caller to drop).  @acct: the cache may be a kmalloc cache
+ * (constant at every call site, so the check folds away where it is
+ * not).  The lookup found the object LIVE; a second free racing with
+ * this one is not detected (see "Lookup" at the top).  @pc pinned and
+ * locked.
  */
-static fl_always_inline int fl_slab_free_one(struct fl_slab_cache *c, struct fl_slab_cpu *pc,
-			    const struct fl_slab_ref *ref, bool *locked)
+static fl_always_inline void fl_slab_free_one(struct fl_slab_cache *c,
+					      struct fl_slab_cpu *pc,
+					      const struct fl_slab_ref *ref,
+					      bool acct, bool *locked)
 {
-	if (fl_slab_state_get(ref->slab, ref->idx) != FL_OBJ_LIVE)
-		return -ENOENT;	/* lost a race with a double free */
-	if (ref->slab->requested)
+	if (acct && ref->slab->requested)
 		pc->req_bytes -= ref->slab->requested[ref->idx];
 	if (likely(pc->avail < c->limit)) {
 		pc->entry[pc->avail++] = *ref;
 		fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_CACHED);
 		pc->free_hits++;
-		return 0;
+		return;
 	}
 	pc->frees++;
 	pc->free_misses++;
@@ -1425,32 +1445,26 @@ static fl_always_inline int fl_slab_free_one(struct fl_slab_cache *c, struct fl_
 	} else {
 		fl_slab_push(c, ref->slab, ref->idx);
 	}
-	return 0;
 }
 
-/* Free a looked-up LIVE object to its cache. */
+/* Free a looked-up LIVE object to its cache.  Return: 0. */
 static fl_always_inline int fl_slab_free_ref(struct fl_slab_cache *c,
-			    const struct fl_slab_ref *ref)
+					     const struct fl_slab_ref *ref)
 {
 	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
 	struct fl_slab *dead = NULL;
 	bool locked = false;
-	int ret;
 
-	ret = fl_slab_free_one(c, pc, ref, &locked);
+	fl_slab_free_one(c, pc, ref, true, &locked);
 	if (likely(!locked)) {
 		fl_slab_cpu_put(pc);
-		if (unlikely(ret))
-			fl_slab_count_bad_free(c);
-		return ret;
+		return 0;
 	}
 	fl_slab_trim_empty(c, c->min_partial, &dead);
 	fl_unlock(&c->lock);
 	fl_slab_cpu_put(pc);
-	if (ret)
-		fl_slab_count_bad_free(c);
 	fl_slab_free_dead(dead);
-	return ret;
+	return 0;
 }
 
 static fl_always_inline int fl_slab_free_off(struct fl_slab_cache *c,
@@ -1515,11 +1529,24 @@ int fl_slab_ptr_to_offset(struct fl_slab_root *r, const void *ptr,
 }
 FL_EXPORT(fl_slab_ptr_to_offset);
 
-static fl_always_inline int __fl_slab_ptr_to_offset(struct fl_slab_root *r,
-						    const void *ptr,
-						    u64 *offset)
+/* Does section @sec hold address @p?  (p below base wraps to a huge value) */
+static fl_always_inline bool fl_slab_sec_has(const struct fl_slab_section *sec,
+					     uintptr_t p)
 {
-	uintptr_t p = (uintptr_t)ptr;
+	return (u64)(p - sec->base) < ((u64)sec->nr_pages << FL_PAGE_SHIFT);
+}
+
+/* Arena byte offset of @p, which lies in @sec. */
+static fl_always_inline u64 fl_slab_sec_offset(const struct fl_slab_section *sec,
+					       uintptr_t p)
+{
+	return ((u64)sec->start << FL_PAGE_SHIFT) + (p - sec->base);
+}
+
+/* The section holding address @p, or NULL. */
+static fl_always_inline const struct fl_slab_section *
+fl_slab_ptr_section(const struct fl_slab_root *r, uintptr_t p)
+{
 	u64 w = (u64)p >> FL_SLAB_WIN_SHIFT;
 	u32 mask = (1U << r->win_bits) - 1, i, k;
 	u32 lo = 0, hi = r->nr_sections;
@@ -1535,17 +1562,12 @@ static fl_always_inline int __fl_slab_ptr_to_offset(struct fl_slab_root *r,
 			goto search;
 		for (k = 0; k < 2 && e->sec[k] != FL_SLAB_WIN_NONE; k++) {
 			sec = &r->sections[e->sec[k]];
-			if (p >= sec->base &&
-			    (u64)(p - sec->base) <
-			    ((u64)sec->nr_pages << FL_PAGE_SHIFT)) {
-				*offset = ((u64)sec->start << FL_PAGE_SHIFT) +
-					  (p - sec->base);
-				return 0;
-			}
+			if (fl_slab_sec_has(sec, p))
+				return sec;
 		}
-		return -ENOENT;
+		return NULL;
 	}
-	return -ENOENT;
+	return NULL;
 search:
 	while (lo < hi) {		/* first section with base > p */
 		u32 mid = lo + (hi - lo) / 2;
@@ -1555,12 +1577,45 @@ search:
 		else
 			lo = mid + 1;
 	}
-	if (!lo)
+	if (!lo || !fl_slab_sec_has(&r->sections[lo - 1], p))
+		return NULL;
+	return &r->sections[lo - 1];
+}
+
+static fl_always_inline int __fl_slab_ptr_to_offset(struct fl_slab_root *r,
+						    const void *ptr,
+						    u64 *offset)
+{
+	const struct fl_slab_section *sec;
+
+	sec = fl_slab_ptr_section(r, (uintptr_t)ptr);
+	if (!sec)
 		return -ENOENT;
-	sec = &r->sections[lo - 1];
-	if ((u64)(p - sec->base) >= ((u64)sec->nr_pages << FL_PAGE_SHIFT))
-		return -ENOENT;
-	*offset = ((u64)sec->start << FL_PAGE_SHIFT) + (p - sec->base);
+	*offset = fl_slab_sec_offset(sec, (uintptr_t)ptr);
+	return 0;
+}
+
+/*
+ * fl_slab_ptr_to_offset() for @c's objects: a cache's slabs usually sit
+ * in few sections, so the last section found is tried first.  The hint
+ * is shared by every CPU and written only on a miss; sections never
+ * change after the root is created, so any value read is a valid
+ * section (or fl_slab_no_section, which holds nothing).
+ */
+static fl_always_inline int fl_slab_cache_ptr_offset(struct fl_slab_cache *c,
+						     const void *ptr,
+						     u64 *offset)
+{
+	const struct fl_slab_section *sec = fl_read_once(c->sec_hint);
+	uintptr_t p = (uintptr_t)ptr;
+
+	if (unlikely(!fl_slab_sec_has(sec, p))) {
+		sec = fl_slab_ptr_section(c->root, p);
+		if (!sec)
+			return -ENOENT;
+		fl_write_once(c->sec_hint, sec);
+	}
+	*offset = fl_slab_sec_offset(sec, p);
 	return 0;
 }
 
@@ -1579,7 +1634,7 @@ int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
 
 	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
 		return -EINVAL;
-	if (unlikely(__fl_slab_ptr_to_offset(c->root, ptr, &off))) {
+	if (unlikely(fl_slab_cache_ptr_offset(c, ptr, &off))) {
 		fl_slab_count_bad_free(c);
 		return -ENOENT;
 	}
@@ -1588,7 +1643,7 @@ int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
 FL_EXPORT(fl_slab_cache_free_ptr);
 
 /* One bulk-allocated object to the caller's arrays. */
-static void fl_slab_bulk_out(struct fl_slab_cache *c,
+static fl_always_inline void fl_slab_bulk_out(struct fl_slab_cache *c,
 			     const struct fl_slab_ref *ref, u32 i,
 			     u64 *offsets, void **ptrs)
 {
@@ -1598,6 +1653,38 @@ static void fl_slab_bulk_out(struct fl_slab_cache *c,
 		offsets[i] = fl_slab_obj_offset(c, ref->slab, ref->idx);
 	if (ptrs)
 		ptrs[i] = fl_slab_obj_ptr(c, ref->slab, ref->idx);
+}
+
+/*
+ * Pop @n objects off @pc's array into the caller's arrays from index @at
+ * on (the fast path of a bulk allocation).
+ */
+static fl_always_inline void fl_slab_bulk_hits(struct fl_slab_cache *c,
+					       struct fl_slab_cpu *pc, u32 n,
+					       u64 *offsets, void **ptrs,
+					       u32 at)
+{
+	const struct fl_slab_ref *e = pc->entry;
+	bool acct = c->flags & FL_SLAB_KMALLOC;
+	u32 top = pc->avail, size = c->geo.size, i;
+
+	pc->avail -= n;
+	for (i = 0; i < n; i++) {
+		struct fl_slab *s = e[top - 1 - i].slab;
+		u32 idx = e[top - 1 - i].idx;
+		u32 rel = s->colour + idx * size;
+		u8 *base = s->base;
+		u64 page = s->page;
+
+		/* read before the state byte is written (char aliases all) */
+		fl_slab_state_set(s, idx, FL_OBJ_LIVE);
+		if (acct)
+			s->requested[idx] = 0;
+		if (offsets)
+			offsets[at + i] = (page << FL_PAGE_SHIFT) + rel;
+		if (ptrs)
+			ptrs[at + i] = base ? base + rel : NULL;
+	}
 }
 
 /**
@@ -1622,7 +1709,7 @@ int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
 	struct fl_slab_ref ref;
 	struct fl_slab_cpu *pc;
 	struct fl_slab *s;
-	u32 done = 0, hits, misses, i;
+	u32 done = 0, hits, misses;
 	int ret;
 
 	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC))
@@ -1633,11 +1720,8 @@ int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
 	while (done < n) {
 		pc = fl_slab_cpu_get(c);
 		hits = min(pc->avail, n - done);
-		for (i = 0; i < hits; i++) {
-			ref = pc->entry[--pc->avail];
-			fl_slab_state_set(ref.slab, ref.idx, FL_OBJ_LIVE);
-			fl_slab_bulk_out(c, &ref, done++, offsets, ptrs);
-		}
+		fl_slab_bulk_hits(c, pc, hits, offsets, ptrs, done);
+		done += hits;
 		misses = 0;
 		if (done < n) {
 			fl_lock(&c->lock);
@@ -1676,6 +1760,99 @@ fail:
 }
 FL_EXPORT(fl_slab_cache_alloc_bulk);
 
+/*
+ * The objects of one bulk free usually share their section and often
+ * their slab: remember the last of each.  A remembered slab stays valid
+ * for the call: it had a LIVE object at the start, and a slab is released
+ * only when all its objects are FREE, so any later object of the call
+ * that lies in its block is either its object or a bogus free (which may
+ * race with a release in any case; see "Lookup" at the top).
+ */
+struct fl_slab_bulk_hint {
+	uintptr_t sec_base;
+	u64 sec_bytes;		/* 0: nothing remembered */
+	u64 sec_start;		/* byte offset of the section */
+	struct fl_slab *slab;
+	u64 slab_start;		/* byte offset of @slab's block */
+	u64 slab_bytes;		/* 0: nothing remembered */
+};
+
+/* fl_slab_ptr_to_offset() for a bulk free; ~0 if @ptr is not in the arena. */
+static fl_always_inline u64 fl_slab_bulk_ptr_offset(const struct fl_slab_root *r,
+						    struct fl_slab_bulk_hint *h,
+						    const void *ptr)
+{
+	uintptr_t p = (uintptr_t)ptr;
+	const struct fl_slab_section *sec;
+
+	/* p below the base wraps to a huge difference */
+	if (likely((u64)(p - h->sec_base) < h->sec_bytes))
+		return h->sec_start + (p - h->sec_base);
+	sec = fl_slab_ptr_section(r, p);
+	if (!sec)
+		return ~0ULL;	/* -ENOENT in the lookup */
+	h->sec_base = sec->base;
+	h->sec_bytes = (u64)sec->nr_pages << FL_PAGE_SHIFT;
+	h->sec_start = (u64)sec->start << FL_PAGE_SHIFT;
+	return fl_slab_sec_offset(sec, p);
+}
+
+/* fl_slab_lookup() for a bulk free of @c's objects. */
+static fl_always_inline int fl_slab_bulk_lookup(struct fl_slab_cache *c,
+						struct fl_slab_bulk_hint *h,
+						u64 off, struct fl_slab_ref *ref)
+{
+	int ret;
+
+	if (likely(off - h->slab_start < h->slab_bytes)) {
+		ref->slab = h->slab;
+		return fl_slab_index(c, h->slab, off, &ref->idx);
+	}
+	ret = fl_slab_lookup(c->root, c, off, ref);
+	if (!ret) {
+		h->slab = ref->slab;
+		h->slab_start = (u64)ref->slab->page << FL_PAGE_SHIFT;
+		h->slab_bytes = FL_PAGE_SIZE << c->geo.order;
+	}
+	return ret;
+}
+
+/*
+ * The loop of fl_slab_cache_free_bulk(), inlined once with @offsets and
+ * once with @ptrs NULL.  Return: how many entries were bad; *@first is
+ * the first one's errno.
+ */
+static fl_always_inline u32 fl_slab_free_bulk_loop(struct fl_slab_cache *c,
+						   struct fl_slab_cpu *pc,
+						   u32 n, const u64 *offsets,
+						   void * const *ptrs,
+						   bool *locked, int *first)
+{
+	bool kmalloc = c->flags & FL_SLAB_KMALLOC;
+	struct fl_slab_bulk_hint h = { 0 };
+	struct fl_slab_ref ref;
+	u32 i, bad = 0;
+	u64 off;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (offsets)
+			off = offsets[i];
+		else
+			off = fl_slab_bulk_ptr_offset(c->root, &h, ptrs[i]);
+		ret = fl_slab_bulk_lookup(c, &h, off, &ref);
+		if (!ret && kmalloc)
+			ret = -EINVAL;
+		if (likely(!ret)) {
+			fl_slab_free_one(c, pc, &ref, false, locked);
+			continue;
+		}
+		if (!bad++)
+			*first = ret;
+	}
+	return bad;
+}
+
 /**
  * fl_slab_cache_free_bulk() - free @n objects in one call.
  * @c: the cache they were allocated from.
@@ -1697,32 +1874,20 @@ int fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
 {
 	struct fl_slab *dead = NULL;
 	struct fl_slab_cpu *pc;
-	struct fl_slab_ref ref;
 	bool locked = false;
-	u32 i, bad = 0;
-	int ret, first = 0;
-	u64 off;
+	int first = 0;
+	u32 bad;
 
 	if (!c || fl_warn_once(c->magic != FL_SLAB_CACHE_MAGIC) ||
 	    (!offsets && !ptrs))
 		return -EINVAL;
 	pc = fl_slab_cpu_get(c);
-	for (i = 0; i < n; i++) {
-		if (offsets)
-			off = offsets[i];
-		else if (__fl_slab_ptr_to_offset(c->root, ptrs[i], &off))
-			off = ~0ULL;	/* -ENOENT below */
-		ret = fl_slab_lookup(c->root, c, off, &ref);
-		if (!ret && (c->flags & FL_SLAB_KMALLOC))
-			ret = -EINVAL;
-		if (!ret)
-			ret = fl_slab_free_one(c, pc, &ref, &locked);
-		if (ret) {
-			bad++;
-			if (!first)
-				first = ret;
-		}
-	}
+	if (offsets)
+		bad = fl_slab_free_bulk_loop(c, pc, n, offsets, NULL, &locked,
+					     &first);
+	else
+		bad = fl_slab_free_bulk_loop(c, pc, n, NULL, ptrs, &locked,
+					     &first);
 	if (bad && !locked) {
 		fl_lock(&c->lock);
 		locked = true;

@@ -49,6 +49,32 @@ static bool arena_init(struct arena *a, u32 nr_pages, bool sim)
 	return fl_slab_root_create(a->b, &a->r) == 0;
 }
 
+/*
+ * Two chunks of @half pages whose memory is swapped: pages [0, half) live
+ * in the second half of the buffer, [half, 2 * half) in the first, so no
+ * one section's base and start translate the other's addresses (as in
+ * the kernel, where each chunk is wherever alloc_pages() found it).
+ */
+static bool arena_init_swapped(struct arena *a, u32 half)
+{
+	struct fl_chunk c[2] = {
+		{ .start = 0, .nr_pages = half },
+		{ .start = half, .nr_pages = half },
+	};
+
+	memset(a, 0, sizeof(*a));
+	a->nr_pages = 2 * half;
+	a->mem = aligned_alloc(FL_PAGE_SIZE, (size_t)a->nr_pages * FL_PAGE_SIZE);
+	if (!a->mem)
+		return false;
+	c[0].vaddr = (char *)a->mem + (size_t)half * FL_PAGE_SIZE;
+	c[1].vaddr = a->mem;
+	a->b = fl_buddy_create(c, 2, FL_MAX_ORDER, true);
+	if (!a->b)
+		return false;
+	return fl_slab_root_create(a->b, &a->r) == 0;
+}
+
 static void arena_fini(struct arena *a)
 {
 	fl_slab_root_destroy(a->r);
@@ -555,6 +581,10 @@ TEST(colouring_cycles_offsets)
 		CHECK_EQ(first[i] % (FL_PAGE_SIZE << st.order),
 			 (i % 2) * 64);
 	}
+	/* the colour in front of object 0 holds no object */
+	for (i = 1; i <= 64; i += 7)
+		CHECK_EQ(fl_slab_cache_free(c, first[1] - i), -ENOENT);
+	CHECK_EQ(stats_of(c).bad_frees, 10);
 	CHECK_SLAB(a.r);
 	CHECK_EQ(fl_slab_cache_destroy_force(c), 4 * st.objs_per_slab);
 	arena_fini(&a);
@@ -855,6 +885,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(void * const *)a;
+	uintptr_t y = (uintptr_t)*(void * const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* @n offsets are distinct live objects of @c */
 static void check_bulk_objects(struct fl_slab_root *r, struct fl_slab_cache *c,
 			       const u64 *off, u32 n)
@@ -942,6 +980,117 @@ TEST(bulk_alloc_free)
 	CHECK_EQ(fl_slab_cache_destroy(c), 0);
 	CHECK_EQ(fl_slab_cache_destroy(nc), 0);
 	arena_fini(&a);
+}
+
+/*
+ * A bulk free by pointer remembers the last section and slab: objects
+ * spread over many slabs and two chunks (whose memory is swapped), in
+ * address order (the hints hit) and shuffled (they miss), with bad
+ * entries among them that land in a remembered slab (a duplicate, a
+ * pointer into an object) or elsewhere (another cache's object, outside
+ * the arena).  Every bad entry is skipped and counted, every good one
+ * freed.
+ */
+TEST(bulk_free_hints)
+{
+	enum { N = 3000, BAD = 6 };
+	struct arena a;
+	struct fl_slab_cache *c, *d;
+	void **ptr = calloc(N + BAD, sizeof(*ptr));
+	void *other;
+	u64 bad0;
+	u32 i, j, n;
+
+	REQUIRE(ptr);
+	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_seed(7));
+	REQUIRE(arena_init_swapped(&a, 1024));	/* two sections */
+	REQUIRE(fl_slab_cache_create(a.r, "hint", 2048, 0, 0, NULL, NULL,
+				     &c) == 0);
+	REQUIRE(fl_slab_cache_create(a.r, "other", 2048, 0, 0, NULL, NULL,
+				     &d) == 0);
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < N; i++)
+			REQUIRE(fl_slab_cache_alloc(c, NULL, &ptr[i]) == 0);
+		REQUIRE(fl_slab_cache_alloc(d, NULL, &other) == 0);
+		if (pass) {	/* shuffled: the hints mostly miss */
+			for (i = N - 1; i > 0; i--) {
+				void *t;
+
+				j = (u32)(fl_test_rand() % (i + 1));
+				t = ptr[i];
+				ptr[i] = ptr[j];
+				ptr[j] = t;
+			}
+		} else {	/* address order: the hints mostly hit */
+			qsort(ptr, N, sizeof(*ptr), cmp_ptr);
+		}
+		n = N;
+		ptr[n++] = ptr[10];			/* duplicate, same slab */
+		ptr[n++] = (char *)ptr[11] + 64;	/* inside an object */
+		ptr[n++] = other;			/* another cache */
+		ptr[n++] = (char *)a.mem - 64;		/* outside the arena */
+		ptr[n++] = NULL;
+		ptr[n++] = ptr[N - 1];			/* duplicate, last */
+		/* move the bad ones among the good ones */
+		for (i = 0; i < BAD; i++) {
+			void *t = ptr[N + i];
+
+			j = 100 * (i + 1);
+			ptr[N + i] = ptr[j];
+			ptr[j] = t;
+		}
+		bad0 = stats_of(c).bad_frees;
+		CHECK(fl_slab_cache_free_bulk(c, n, NULL, ptr) != 0);
+		CHECK_EQ(stats_of(c).bad_frees, bad0 + BAD);
+		CHECK_EQ(stats_of(c).live_objs, 0);
+		CHECK_EQ(stats_of(d).live_objs, 1);
+		CHECK_SLAB(a.r);
+		CHECK_EQ(fl_slab_cache_free_ptr(d, other), 0);
+	}
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	CHECK_EQ(fl_slab_cache_destroy(d), 0);
+	arena_fini(&a);
+	free(ptr);
+}
+
+/*
+ * A single free by pointer tries the cache's last section first: frees
+ * that alternate between two chunks whose memory is swapped must each
+ * find their own section.
+ */
+TEST(free_ptr_section_hint)
+{
+	enum { N = 3000 };
+	struct arena a;
+	struct fl_slab_cache *c;
+	void **ptr = calloc(N, sizeof(*ptr));
+	u32 i, j;
+
+	REQUIRE(ptr);
+	REQUIRE(arena_init_swapped(&a, 1024));
+	REQUIRE(fl_slab_cache_create(a.r, "hint1", 2048, 0, 0, NULL, NULL,
+				     &c) == 0);
+	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_seed(11));
+	for (i = 0; i < N; i++)
+		REQUIRE(fl_slab_cache_alloc(c, NULL, &ptr[i]) == 0);
+	for (i = N - 1; i > 0; i--) {
+		void *t;
+
+		j = (u32)(fl_test_rand() % (i + 1));
+		t = ptr[i];
+		ptr[i] = ptr[j];
+		ptr[j] = t;
+	}
+	for (i = 0; i < N; i++)
+		CHECK_EQ(fl_slab_cache_free_ptr(c, ptr[i]), 0);
+	CHECK_EQ(fl_slab_cache_free_ptr(c, (char *)a.mem - 2048), -ENOENT);
+	CHECK_EQ(fl_slab_cache_free_ptr(c, ptr[0]), -ENOENT);
+	CHECK_EQ(stats_of(c).live_objs, 0);
+	CHECK_EQ(stats_of(c).bad_frees, 2);
+	CHECK_SLAB(a.r);
+	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&a);
+	free(ptr);
 }
 
 TEST(bulk_enomem_all_or_nothing)
