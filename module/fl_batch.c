@@ -23,6 +23,12 @@
  *
  * Each allocator's glue describes its element with a struct fl_batch_op
  * per op and calls fl_batch_ioctl().
+ *
+ * Per chunk (FL_BATCH_CHUNK elements), not per element: one copy in, one
+ * fl_dev.lock hold, one copy out, and for allocations one
+ * kmem_cache_alloc_bulk() of handle objects; the objects of freed
+ * elements (and unused preallocated ones) go back in one
+ * kmem_cache_free_bulk() after the lock is dropped (struct fl_obj_stash).
  */
 #include <linux/kernel.h>
 #include <linux/math.h>
@@ -34,9 +40,6 @@
 #include <linux/uaccess.h>
 
 #include "fl_internal.h"
-
-/* Elements per trip through the kernel buffer (and per fl_dev.lock hold). */
-#define FL_BATCH_CHUNK	64
 
 /* Every batch element the ioctls know, to bound the element size. */
 union fl_batch_elem {
@@ -95,7 +98,8 @@ static s32 fl_batch_result(const struct fl_batch_op *op, const u8 *elem)
  * the failed element's errno.
  */
 static u32 fl_batch_run_chunk(struct fl_file *ff, u8 *buf, u32 n,
-			      const struct fl_batch_op *op, int *err)
+			      const struct fl_batch_op *op,
+			      struct fl_obj_stash *st, int *err)
 {
 	u32 i;
 	s32 result;
@@ -105,7 +109,7 @@ static u32 fl_batch_run_chunk(struct fl_file *ff, u8 *buf, u32 n,
 	for (i = 0; i < n && !*err; i++) {
 		u8 *e = buf + (size_t)i * op->elem_size;
 
-		*err = op->run(ff, e);
+		*err = op->run(ff, e, st);
 		result = *err;
 		memcpy(e + op->result_off, &result, sizeof(result));
 	}
@@ -145,6 +149,7 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 			const struct fl_batch_op *op, u32 *done)
 {
 	size_t es = op->elem_size;
+	struct fl_obj_stash *st;
 	u32 n, ran, written;
 	size_t left;
 	int ret = 0;
@@ -154,6 +159,11 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 	buf = kmalloc_array(FL_BATCH_CHUNK, es, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
+	st = kmalloc(sizeof(*st), GFP_KERNEL);
+	if (!st) {
+		kfree(buf);
+		return -ENOMEM;
+	}
 	while (*done < count) {
 		u8 __user *uc = u + (size_t)*done * es;
 
@@ -164,7 +174,9 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 			ret = -EFAULT;
 			break;
 		}
-		ran = fl_batch_run_chunk(ff, buf, n, op, &ret);
+		fl_obj_stash_fill(st, op->new_objs ? n : 0);
+		ran = fl_batch_run_chunk(ff, buf, n, op, st, &ret);
+		fl_obj_stash_drain(st);
 		left = copy_to_user(uc, buf, ran * es);
 		written = ran - DIV_ROUND_UP(left, es);
 		if (written < ran) {
@@ -178,6 +190,7 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 			break;
 		cond_resched();
 	}
+	kfree(st);
 	kfree(buf);
 	return ret;
 }

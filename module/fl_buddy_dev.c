@@ -75,7 +75,8 @@ static int fl_alloc_prepare(const struct fraglab_alloc *a,
 	return 0;
 }
 
-static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
+static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a,
+			struct fl_obj_stash *st)
 {
 	struct fl_buddy_req req;
 	struct fl_obj *obj;
@@ -86,7 +87,7 @@ static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
 	if (ret)
 		return ret;
 
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	obj = fl_obj_new(st);
 	if (!obj)
 		return -ENOMEM;
 	req.owner = (unsigned long)obj;
@@ -115,7 +116,7 @@ static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a)
 free_block:
 	fl_buddy_free(fl_dev.buddy, idx);
 free_obj:
-	kfree(obj);
+	fl_obj_put(st, obj);
 	return ret;
 }
 
@@ -128,7 +129,7 @@ static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
 	if (ret)
 		return ret;
 	mutex_lock(&fl_dev.lock);
-	ret = fl_alloc_one(ff, &a);
+	ret = fl_alloc_one(ff, &a, NULL);
 	mutex_unlock(&fl_dev.lock);
 	if (ret)
 		return ret;
@@ -136,7 +137,7 @@ static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		/* Nobody learned the handle: undo rather than leak until close. */
 		mutex_lock(&fl_dev.lock);
-		fl_buddy_release_obj(fl_obj_lookup(ff, a.handle));
+		fl_buddy_release_obj(fl_obj_lookup(ff, a.handle), NULL);
 		mutex_unlock(&fl_dev.lock);
 		return -EFAULT;
 	}
@@ -146,25 +147,27 @@ static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
 /**
  * fl_buddy_release_obj() - free a pages-kind object and its block.
  * @obj: object owned by some fd, or NULL (no-op).
+ * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
  *
  * Context: fl_dev.lock held; may sleep (zaps user mappings).
  */
-void fl_buddy_release_obj(struct fl_obj *obj)
+void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	if (!obj)
 		return;
 	fl_obj_remove(obj);
 	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
-	kfree(obj);
+	fl_obj_put(st, obj);
 }
 
-static int fl_free_one(struct fl_file *ff, u64 handle)
+static int fl_free_one(struct fl_file *ff, u64 handle,
+		       struct fl_obj_stash *st)
 {
 	struct fl_obj *obj = fl_obj_lookup(ff, handle);
 
 	if (!obj || obj->kind != FRAGLAB_KIND_PAGES)
 		return -ENOENT;
-	fl_buddy_release_obj(obj);
+	fl_buddy_release_obj(obj, st);
 	return 0;
 }
 
@@ -179,7 +182,7 @@ static long fl_ioc_free(struct fl_file *ff, void __user *uarg)
 	if (h.pad)
 		return -EINVAL;
 	mutex_lock(&fl_dev.lock);
-	ret = fl_free_one(ff, h.handle);
+	ret = fl_free_one(ff, h.handle, NULL);
 	mutex_unlock(&fl_dev.lock);
 	return ret;
 }
@@ -219,29 +222,32 @@ static long fl_ioc_query(struct fl_file *ff, void __user *uarg)
 	return copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
 }
 
-static int fl_batch_alloc_one(struct fl_file *ff, void *elem)
+static int fl_batch_alloc_one(struct fl_file *ff, void *elem,
+			      struct fl_obj_stash *st)
 {
-	return fl_alloc_one(ff, elem);
+	return fl_alloc_one(ff, elem, st);
 }
 
 static void fl_batch_alloc_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_alloc *a = elem;
 
-	fl_buddy_release_obj(fl_obj_lookup(ff, a->handle));
+	fl_buddy_release_obj(fl_obj_lookup(ff, a->handle), NULL);
 }
 
-static int fl_batch_free_one(struct fl_file *ff, void *elem)
+static int fl_batch_free_one(struct fl_file *ff, void *elem,
+			     struct fl_obj_stash *st)
 {
 	const struct fraglab_handle *h = elem;
 
-	return h->pad ? -EINVAL : fl_free_one(ff, h->handle);
+	return h->pad ? -EINVAL : fl_free_one(ff, h->handle, st);
 }
 
 static const struct fl_batch_op fl_buddy_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_alloc),
 		.result_off = offsetof(struct fraglab_alloc, result),
+		.new_objs = true,
 		.run = fl_batch_alloc_one,
 		.undo = fl_batch_alloc_undo,
 	}, {

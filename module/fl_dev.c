@@ -42,6 +42,104 @@ static unsigned short fl_param_dev_mode = 0600;
 module_param_named(dev_mode, fl_param_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/fraglab (default 0600: root only)");
 
+/* Every struct fl_obj (handle object) comes from here. */
+static struct kmem_cache *fl_obj_cachep;
+
+/**
+ * fl_obj_cache_init() - create the cache of handle objects.
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int fl_obj_cache_init(void)
+{
+	fl_obj_cachep = KMEM_CACHE(fl_obj, 0);
+	return fl_obj_cachep ? 0 : -ENOMEM;
+}
+
+/**
+ * fl_obj_cache_exit() - destroy it (every object must be freed).
+ *
+ * Context: module exit.
+ */
+void fl_obj_cache_exit(void)
+{
+	kmem_cache_destroy(fl_obj_cachep);
+	fl_obj_cachep = NULL;
+}
+
+/**
+ * fl_obj_new() - a zeroed handle object.
+ * @st: a batch chunk's stash to take it from first, or NULL.
+ *
+ * Context: process context; may sleep.
+ * Return: the object, or NULL (-ENOMEM).
+ */
+struct fl_obj *fl_obj_new(struct fl_obj_stash *st)
+{
+	struct fl_obj *obj;
+
+	if (st && st->nr) {
+		obj = st->objs[--st->nr];
+		memset(obj, 0, sizeof(*obj));
+		return obj;
+	}
+	return kmem_cache_zalloc(fl_obj_cachep, GFP_KERNEL);
+}
+
+/**
+ * fl_obj_put() - free a handle object that is no longer reachable.
+ * @st: a batch chunk's stash to queue it on (freed in bulk by
+ *      fl_obj_stash_drain()), or NULL to free it now.
+ * @obj: removed from the handle table and its fd's list.
+ *
+ * Context: any context that may call kmem_cache_free().
+ */
+void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj)
+{
+	if (st && st->nr_dead < ARRAY_SIZE(st->dead)) {
+		st->dead[st->nr_dead++] = obj;
+		return;
+	}
+	kmem_cache_free(fl_obj_cachep, obj);
+}
+
+/**
+ * fl_obj_stash_fill() - start a chunk: preallocate @n objects.
+ * @st: the stash (its previous contents are forgotten: drain first).
+ * @n: 0..FL_BATCH_CHUNK.
+ *
+ * A failed bulk allocation leaves the stash empty: fl_obj_new() then
+ * allocates one by one and reports -ENOMEM itself.
+ *
+ * Context: process context, fl_dev.lock not held; may sleep.
+ */
+void fl_obj_stash_fill(struct fl_obj_stash *st, u32 n)
+{
+	st->nr_dead = 0;
+	st->nr = 0;
+	if (n && !WARN_ON_ONCE(n > ARRAY_SIZE(st->objs)))
+		st->nr = kmem_cache_alloc_bulk(fl_obj_cachep, GFP_KERNEL, n,
+					       (void **)st->objs);
+}
+
+/**
+ * fl_obj_stash_drain() - end a chunk: free the unused and released objects.
+ * @st: the stash; empty afterwards.
+ *
+ * Context: process context, fl_dev.lock not held.
+ */
+void fl_obj_stash_drain(struct fl_obj_stash *st)
+{
+	if (st->nr)
+		kmem_cache_free_bulk(fl_obj_cachep, st->nr, (void **)st->objs);
+	if (st->nr_dead)
+		kmem_cache_free_bulk(fl_obj_cachep, st->nr_dead,
+				     (void **)st->dead);
+	st->nr = 0;
+	st->nr_dead = 0;
+}
+
 /**
  * fl_handle_of() - the opaque handle userspace sees for an object.
  * @obj: a live object.
@@ -191,7 +289,7 @@ static int fl_release(struct inode *inode, struct file *file)
 	mutex_lock(&fl_dev.lock);
 	list_for_each_entry_safe(obj, tmp, &ff->objs, node) {
 		if (obj->kind == FRAGLAB_KIND_PAGES)
-			fl_buddy_release_obj(obj);
+			fl_buddy_release_obj(obj, NULL);
 	}
 	fl_subsys_release_file(ff);
 	WARN_ON_ONCE(!list_empty(&ff->objs));

@@ -169,6 +169,34 @@ unsigned long fl_arena_index_to_pfn(const struct fl_arena *a, u32 idx);
 /* fl_dev.c */
 int fl_dev_register(void);
 void fl_dev_unregister(void);
+/* Elements per trip of a batch ioctl through its kernel buffer (fl_batch.c). */
+#define FL_BATCH_CHUNK	64
+
+/**
+ * struct fl_obj_stash - handle objects for one chunk of a batch ioctl.
+ * @nr: objects left in @objs, allocated in bulk before the chunk ran;
+ *      fl_obj_new() takes them first.
+ * @nr_dead: objects in @dead, freed in bulk after fl_dev.lock is dropped;
+ *           fl_obj_put() fills it.
+ * @objs: preallocated objects (contents undefined).
+ * @dead: released objects.
+ *
+ * A chunk of 64 elements costs one kmem_cache_alloc_bulk() and one
+ * kmem_cache_free_bulk() instead of up to 64 allocations and frees.
+ */
+struct fl_obj_stash {
+	u32 nr;
+	u32 nr_dead;
+	struct fl_obj *objs[FL_BATCH_CHUNK];
+	struct fl_obj *dead[FL_BATCH_CHUNK];
+};
+
+int fl_obj_cache_init(void);
+void fl_obj_cache_exit(void);
+struct fl_obj *fl_obj_new(struct fl_obj_stash *st);
+void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj);
+void fl_obj_stash_fill(struct fl_obj_stash *st, u32 n);
+void fl_obj_stash_drain(struct fl_obj_stash *st);
 u64 fl_handle_of(const struct fl_obj *obj);
 struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle);
 int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj);
@@ -192,7 +220,7 @@ void fl_fail_meta_set(unsigned int n);
 
 /* fl_buddy_dev.c: buddy ioctls (0x00-0x0f) */
 long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
-void fl_buddy_release_obj(struct fl_obj *obj);
+void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 int fl_copy_in(void *karg, const void __user *uarg, size_t size);
 bool fl_mem_is_zero(const void *p, size_t size);
 
@@ -200,14 +228,18 @@ bool fl_mem_is_zero(const void *p, size_t size);
  * struct fl_batch_op - one op (ALLOC or FREE) of a batch ioctl (fl_batch.c).
  * @elem_size: bytes of one user array element.
  * @result_off: offset of the element's __s32 result field.
+ * @new_objs: each element may create one struct fl_obj (allocations):
+ *            the chunk's objects are allocated in bulk beforehand.
  * @run: process one element in place (fl_dev.lock held); 0 or -errno.
+ *       Objects come from and go to @st (fl_obj_new(), fl_obj_put()).
  * @undo: undo a successful @run whose result could not be written back,
  *        or NULL when there is nothing to undo (frees).
  */
 struct fl_batch_op {
 	size_t elem_size;
 	size_t result_off;
-	int (*run)(struct fl_file *ff, void *elem);
+	bool new_objs;
+	int (*run)(struct fl_file *ff, void *elem, struct fl_obj_stash *st);
 	void (*undo)(struct fl_file *ff, void *elem);
 };
 

@@ -102,9 +102,12 @@ static int __init fl_init(void)
 		return ret;
 
 	mutex_init(&d->lock);
-	ret = fl_idtab_init(&d->handles, FL_IDTAB_MAX_SLOTS);
+	ret = fl_obj_cache_init();
 	if (ret)
 		return ret;
+	ret = fl_idtab_init(&d->handles, FL_IDTAB_MAX_SLOTS);
+	if (ret)
+		goto destroy_obj_cache;
 
 	ret = fl_arena_reserve(&d->arena, fl_param_arena_mb);
 	if (ret)
@@ -145,6 +148,8 @@ release_arena:
 	fl_arena_release(&d->arena);
 destroy_handles:
 	fl_idtab_destroy(&d->handles);
+destroy_obj_cache:
+	fl_obj_cache_exit();
 	return ret;
 }
 
@@ -160,6 +165,7 @@ static void __exit fl_exit(void)
 	fl_buddy_destroy(d->buddy);
 	d->buddy = NULL;
 	fl_arena_release(&d->arena);
+	fl_obj_cache_exit();
 }
 
 module_init(fl_init);

@@ -264,7 +264,8 @@ static unsigned long fl_pool_key(u64 offset)
 	return (unsigned long)(offset >> FL_POOL_KEY_SHIFT);
 }
 
-static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a)
+static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
+			     struct fl_obj_stash *st)
 {
 	struct fl_pool_ref *ref;
 	struct fl_obj *obj;
@@ -279,7 +280,7 @@ static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a)
 	ref = fl_pool_lookup(ff, a->pool_id);
 	if (!ref)
 		return -ENOENT;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	obj = fl_obj_new(st);
 	if (!obj)
 		return -ENOMEM;
 	ret = fl_fit_alloc(ref->pool, a->size, a->align, a->flags, &offset);
@@ -317,11 +318,11 @@ erase_key:
 free_range:
 	WARN_ON_ONCE(fl_fit_free(ref->pool, offset));
 free_obj:
-	kfree(obj);
+	fl_obj_put(st, obj);
 	return ret;
 }
 
-static void fl_pool_obj_release(struct fl_obj *obj)
+static void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_pool_ref *ref = obj->priv;
 
@@ -329,10 +330,11 @@ static void fl_pool_obj_release(struct fl_obj *obj)
 	xa_erase(&ref->objs, fl_pool_key(obj->offset));
 	ref->nr_objs--;
 	WARN_ON_ONCE(fl_fit_free(ref->pool, obj->offset));
-	kfree(obj);
+	fl_obj_put(st, obj);
 }
 
-static int fl_pool_free_one(struct fl_file *ff, struct fraglab_pool_alloc *a)
+static int fl_pool_free_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
+			    struct fl_obj_stash *st)
 {
 	struct fl_pool_ref *ref;
 	struct fl_obj *obj;
@@ -348,7 +350,7 @@ static int fl_pool_free_one(struct fl_file *ff, struct fraglab_pool_alloc *a)
 		return -ENOENT;
 	if (obj->priv != ref)
 		return -EINVAL;	/* an allocation of another pool */
-	fl_pool_obj_release(obj);
+	fl_pool_obj_release(obj, st);
 	return 0;
 }
 
@@ -365,46 +367,49 @@ static long fl_ioc_pool_alloc(struct fl_file *ff, unsigned int cmd,
 		return -EINVAL;
 	mutex_lock(&fl_dev.lock);
 	if (cmd == FRAGLAB_IOC_POOL_ALLOC)
-		ret = fl_pool_alloc_one(ff, &a);
+		ret = fl_pool_alloc_one(ff, &a, NULL);
 	else
-		ret = fl_pool_free_one(ff, &a);
+		ret = fl_pool_free_one(ff, &a, NULL);
 	mutex_unlock(&fl_dev.lock);
 	if (ret || cmd != FRAGLAB_IOC_POOL_ALLOC)
 		return ret;
 	if (copy_to_user(uarg, &a, sizeof(a))) {
 		mutex_lock(&fl_dev.lock);
-		fl_pool_obj_release(fl_obj_lookup(ff, a.handle));
+		fl_pool_obj_release(fl_obj_lookup(ff, a.handle), NULL);
 		mutex_unlock(&fl_dev.lock);
 		return -EFAULT;
 	}
 	return 0;
 }
 
-static int fl_pool_batch_alloc(struct fl_file *ff, void *elem)
+static int fl_pool_batch_alloc(struct fl_file *ff, void *elem,
+			       struct fl_obj_stash *st)
 {
 	struct fraglab_pool_alloc *a = elem;
 
-	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a);
+	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a, st);
 }
 
 static void fl_pool_batch_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_pool_alloc *a = elem;
 
-	fl_pool_obj_release(fl_obj_lookup(ff, a->handle));
+	fl_pool_obj_release(fl_obj_lookup(ff, a->handle), NULL);
 }
 
-static int fl_pool_batch_free(struct fl_file *ff, void *elem)
+static int fl_pool_batch_free(struct fl_file *ff, void *elem,
+			      struct fl_obj_stash *st)
 {
 	struct fraglab_pool_alloc *a = elem;
 
-	return a->result ? -EINVAL : fl_pool_free_one(ff, a);
+	return a->result ? -EINVAL : fl_pool_free_one(ff, a, st);
 }
 
 static const struct fl_batch_op fl_pool_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_pool_alloc),
 		.result_off = offsetof(struct fraglab_pool_alloc, result),
+		.new_objs = true,
 		.run = fl_pool_batch_alloc,
 		.undo = fl_pool_batch_undo,
 	}, {
@@ -591,7 +596,7 @@ void fl_pool_dev_release_file(struct fl_file *ff)
 
 	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
 		if (obj->kind == FRAGLAB_KIND_POOL)
-			fl_pool_obj_release(obj);
+			fl_pool_obj_release(obj, NULL);
 	xa_for_each(&fl_pool_dev.pools, id, ref)
 		if (ref->owner == ff)
 			fl_pool_ref_free(ref);

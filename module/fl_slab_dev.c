@@ -241,7 +241,8 @@ static long fl_ioc_cache_op(struct fl_file *ff, unsigned int cmd,
 	return copy_to_user(uarg, &op, sizeof(op)) ? -EFAULT : 0;
 }
 
-static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o)
+static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o,
+			    struct fl_obj_stash *st)
 {
 	struct fl_cache_ref *ref;
 	struct fl_obj *obj;
@@ -254,7 +255,7 @@ static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o)
 	ref = fl_cache_lookup(ff, o->cache_id);
 	if (!ref)
 		return -ENOENT;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	obj = fl_obj_new(st);
 	if (!obj)
 		return -ENOMEM;
 	ret = fl_slab_cache_alloc(ref->cache, &offset, &ptr);
@@ -278,20 +279,21 @@ static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o)
 free_object:
 	fl_slab_cache_free(ref->cache, offset);
 free_obj:
-	kfree(obj);
+	fl_obj_put(st, obj);
 	return ret;
 }
 
-static void fl_obj_release(struct fl_obj *obj)
+static void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_cache_ref *ref = obj->priv;
 
 	fl_obj_remove(obj);
 	WARN_ON_ONCE(fl_slab_cache_free(ref->cache, obj->offset));
-	kfree(obj);
+	fl_obj_put(st, obj);
 }
 
-static int fl_obj_free_one(struct fl_file *ff, struct fraglab_obj *o)
+static int fl_obj_free_one(struct fl_file *ff, struct fraglab_obj *o,
+			   struct fl_obj_stash *st)
 {
 	struct fl_obj *obj;
 	struct fl_cache_ref *ref;
@@ -304,7 +306,7 @@ static int fl_obj_free_one(struct fl_file *ff, struct fraglab_obj *o)
 	ref = obj->priv;
 	if (ref->id != o->cache_id)
 		return -EINVAL;	/* freeing to the wrong cache */
-	fl_obj_release(obj);
+	fl_obj_release(obj, st);
 	return 0;
 }
 
@@ -320,46 +322,49 @@ static long fl_ioc_obj(struct fl_file *ff, unsigned int cmd, void __user *uarg)
 		return -EINVAL;
 	mutex_lock(&fl_dev.lock);
 	if (cmd == FRAGLAB_IOC_OBJ_ALLOC)
-		ret = fl_obj_alloc_one(ff, &o);
+		ret = fl_obj_alloc_one(ff, &o, NULL);
 	else
-		ret = fl_obj_free_one(ff, &o);
+		ret = fl_obj_free_one(ff, &o, NULL);
 	mutex_unlock(&fl_dev.lock);
 	if (ret || cmd != FRAGLAB_IOC_OBJ_ALLOC)
 		return ret;
 	if (copy_to_user(uarg, &o, sizeof(o))) {
 		mutex_lock(&fl_dev.lock);
-		fl_obj_release(fl_obj_lookup(ff, o.handle));
+		fl_obj_release(fl_obj_lookup(ff, o.handle), NULL);
 		mutex_unlock(&fl_dev.lock);
 		return -EFAULT;
 	}
 	return 0;
 }
 
-static int fl_obj_batch_alloc(struct fl_file *ff, void *elem)
+static int fl_obj_batch_alloc(struct fl_file *ff, void *elem,
+			      struct fl_obj_stash *st)
 {
 	struct fraglab_obj *o = elem;
 
-	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o);
+	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o, st);
 }
 
 static void fl_obj_batch_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_obj *o = elem;
 
-	fl_obj_release(fl_obj_lookup(ff, o->handle));
+	fl_obj_release(fl_obj_lookup(ff, o->handle), NULL);
 }
 
-static int fl_obj_batch_free(struct fl_file *ff, void *elem)
+static int fl_obj_batch_free(struct fl_file *ff, void *elem,
+			     struct fl_obj_stash *st)
 {
 	struct fraglab_obj *o = elem;
 
-	return o->result ? -EINVAL : fl_obj_free_one(ff, o);
+	return o->result ? -EINVAL : fl_obj_free_one(ff, o, st);
 }
 
 static const struct fl_batch_op fl_obj_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_obj),
 		.result_off = offsetof(struct fraglab_obj, result),
+		.new_objs = true,
 		.run = fl_obj_batch_alloc,
 		.undo = fl_obj_batch_undo,
 	}, {
@@ -468,7 +473,7 @@ void fl_slab_dev_release_file(struct fl_file *ff)
 
 	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
 		if (obj->kind == FRAGLAB_KIND_OBJECT)
-			fl_obj_release(obj);
+			fl_obj_release(obj, NULL);
 	xa_for_each(&fl_slab_dev.caches, id, ref)
 		if (ref->owner == ff)
 			fl_cache_ref_free(ref, false);
