@@ -50,7 +50,8 @@ static int fl_alloc_prepare(const struct fraglab_alloc *a,
 	u32 max_order = fl_buddy_max_order(fl_dev.buddy);
 	int order;
 
-	if (!fl_mem_is_zero(a->reserved, sizeof(a->reserved)))
+	static_assert(ARRAY_SIZE(a->reserved) == 2);
+	if (a->reserved[0] | a->reserved[1])	/* hot: every batch element */
 		return -EINVAL;
 	if (a->flags & ~FRAGLAB_ALLOC_FLAGS)
 		return -EINVAL;

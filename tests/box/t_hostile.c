@@ -807,6 +807,55 @@ static void test_batch_straddle(void)
 		   "straddling batches: nothing leaked after close");
 }
 
+/*
+ * The copy in works but the copy out faults part-way: the array starts
+ * on a writable page and its third element runs into a read-only one.
+ * The two elements written back stay allocated (done = 2), the one
+ * written in part and the five after it are undone.
+ */
+static void test_batch_readonly_tail(void)
+{
+	unsigned char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct fraglab_stats before, after;
+	struct fraglab_alloc *a;
+	struct fraglab_batch b;
+	uint64_t h[2];
+	size_t i;
+	int ret;
+
+	if (!tap_ok(m != MAP_FAILED, "readonly tail: mmap"))
+		return;
+	a = (struct fraglab_alloc *)(m + PAGE - 2 * sizeof(*a) - 24);
+	memset(a, 0, 8 * sizeof(*a));
+	for (i = 0; i < 8; i++) {
+		a[i].size = PAGE;
+		a[i].migratetype = 1;
+	}
+	mprotect(m + PAGE, PAGE, PROT_READ);
+	stats(fl.fd, &before);
+	memset(&b, 0, sizeof(b));
+	b.ptr = (uintptr_t)a;
+	b.count = 8;
+	b.op = FRAGLAB_BATCH_ALLOC;
+	ret = xio(fl.fd, FRAGLAB_IOC_BATCH, &b);
+	tap_is_int(ret, -EFAULT, "alloc batch whose write-back hits a read-only page -> EFAULT");
+	tap_is_int(b.done, 2, "readonly tail: done = 2 (the elements written back whole)");
+	stats(fl.fd, &after);
+	tap_is_int(after.nr_allocated, before.nr_allocated + 2,
+		   "readonly tail: exactly the 2 reported allocations are live");
+	h[0] = a[0].handle;
+	h[1] = a[1].handle;
+	tap_ok(!a[0].result && !a[1].result && h[0] && h[1],
+	       "readonly tail: the 2 reported elements have results and handles");
+	tap_is_int(fraglab_free(&fl, h[0]) | fraglab_free(&fl, h[1]), 0,
+		   "readonly tail: their handles free");
+	stats(fl.fd, &after);
+	tap_is_int(after.nr_allocated, before.nr_allocated,
+		   "readonly tail: nothing leaked");
+	munmap(m, 2 * PAGE);
+}
+
 static void test_mmap(void)
 {
 	struct fraglab_alloc a;
@@ -1111,6 +1160,7 @@ int main(void)
 	test_sizes_and_numbers();
 	test_fault_pointers();
 	test_batch_straddle();
+	test_batch_readonly_tail();
 	test_mmap();
 	test_rw_lseek();
 	test_foreign_handles();
