@@ -72,7 +72,9 @@
  * Counters that the fast path updates (allocs, frees, hits, misses,
  * requested bytes) live in the per-CPU structure and are summed on read.
  * fl_slab_cache_alloc_bulk()/free_bulk() work on the array the same way
- * and take the cache lock at most once per call.
+ * and take the cache lock at most once per call; a bulk free remembers
+ * the last section and slab it found (struct fl_slab_bulk_hint), so
+ * objects of one slab cost no lookup after the first.
  *
  * Locking
  * -------
@@ -103,6 +105,10 @@
  * released slabs are unlinked and returned to the buddy under the cache
  * lock and their metadata is freed after every lock is dropped.  The
  * constructor runs unlocked too.
+ *
+ * A free by pointer first finds the arena offset: the cache's last
+ * section (c->sec_hint; sections never change), else a hash of the 4 MiB
+ * virtual windows the sections overlap.
  *
  * Lookup of a freed offset takes no lock: root->page_slab[page] is set for
  * every page of a slab after the slab is initialised and published (before
