@@ -708,6 +708,29 @@ static void test_fault_pointers(void)
 	tap_is_int(after.nr_allocated, before.nr_allocated, "faulting pointers leaked no allocations");
 }
 
+/* @n alloc elements of one page each, movable. */
+static void page_elems(struct fraglab_alloc *a, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].size = PAGE;
+		a[i].migratetype = 1;
+	}
+}
+
+/* FRAGLAB_IOC_BATCH ALLOC of @count elements at @a; @b gets ->done. */
+static int alloc_batch_at(int fd, struct fraglab_alloc *a, uint32_t count,
+			  struct fraglab_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->ptr = (uintptr_t)a;
+	b->count = count;
+	b->op = FRAGLAB_BATCH_ALLOC;
+	return xio(fd, FRAGLAB_IOC_BATCH, b);
+}
+
 static void test_batch_straddle(void)
 {
 	unsigned char *m = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
@@ -725,16 +748,8 @@ static void test_batch_straddle(void)
 	munmap(m + PAGE, PAGE);
 	/* 4 elements fit before the hole, the 5th crosses into it */
 	a = (struct fraglab_alloc *)(m + PAGE - 4 * sizeof(*a));
-	for (i = 0; i < 4; i++) {
-		memset(&a[i], 0, sizeof(a[i]));
-		a[i].size = PAGE;
-		a[i].migratetype = 1;
-	}
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)a;
-	b.count = 8;
-	b.op = FRAGLAB_BATCH_ALLOC;
-	ret = xio(other.fd, FRAGLAB_IOC_BATCH, &b);
+	page_elems(a, 4);
+	ret = alloc_batch_at(other.fd, a, 8, &b);
 	tap_is_int(ret, -EFAULT, "alloc batch straddling an unmapped page -> EFAULT");
 	tap_is_int(b.done, 4, "alloc batch: done = 4 (the elements before the hole)");
 	for (i = 0; i < 4; i++)
@@ -821,24 +836,15 @@ static void test_batch_readonly_tail(void)
 	struct fraglab_alloc *a;
 	struct fraglab_batch b;
 	uint64_t h[2];
-	size_t i;
 	int ret;
 
 	if (!tap_ok(m != MAP_FAILED, "readonly tail: mmap"))
 		return;
 	a = (struct fraglab_alloc *)(m + PAGE - 2 * sizeof(*a) - 24);
-	memset(a, 0, 8 * sizeof(*a));
-	for (i = 0; i < 8; i++) {
-		a[i].size = PAGE;
-		a[i].migratetype = 1;
-	}
+	page_elems(a, 8);
 	mprotect(m + PAGE, PAGE, PROT_READ);
 	stats(fl.fd, &before);
-	memset(&b, 0, sizeof(b));
-	b.ptr = (uintptr_t)a;
-	b.count = 8;
-	b.op = FRAGLAB_BATCH_ALLOC;
-	ret = xio(fl.fd, FRAGLAB_IOC_BATCH, &b);
+	ret = alloc_batch_at(fl.fd, a, 8, &b);
 	tap_is_int(ret, -EFAULT, "alloc batch whose write-back hits a read-only page -> EFAULT");
 	tap_is_int(b.done, 2, "readonly tail: done = 2 (the elements written back whole)");
 	stats(fl.fd, &after);

@@ -893,6 +893,21 @@ static int cmp_ptr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Fisher-Yates with the tests' generator (FL_SEED replays it). */
+static void shuffle_ptrs(void **p, u32 n)
+{
+	u32 i, j;
+
+	for (i = n ? n - 1 : 0; i > 0; i--) {
+		void *t;
+
+		j = (u32)(fl_test_rand() % (i + 1));
+		t = p[i];
+		p[i] = p[j];
+		p[j] = t;
+	}
+}
+
 /* @n offsets are distinct live objects of @c */
 static void check_bulk_objects(struct fl_slab_root *r, struct fl_slab_cache *c,
 			       const u64 *off, u32 n)
@@ -1012,18 +1027,10 @@ TEST(bulk_free_hints)
 		for (i = 0; i < N; i++)
 			REQUIRE(fl_slab_cache_alloc(c, NULL, &ptr[i]) == 0);
 		REQUIRE(fl_slab_cache_alloc(d, NULL, &other) == 0);
-		if (pass) {	/* shuffled: the hints mostly miss */
-			for (i = N - 1; i > 0; i--) {
-				void *t;
-
-				j = (u32)(fl_test_rand() % (i + 1));
-				t = ptr[i];
-				ptr[i] = ptr[j];
-				ptr[j] = t;
-			}
-		} else {	/* address order: the hints mostly hit */
+		if (pass)	/* shuffled: the hints mostly miss */
+			shuffle_ptrs(ptr, N);
+		else		/* address order: the hints mostly hit */
 			qsort(ptr, N, sizeof(*ptr), cmp_ptr);
-		}
 		n = N;
 		ptr[n++] = ptr[10];			/* duplicate, same slab */
 		ptr[n++] = (char *)ptr[11] + 64;	/* inside an object */
@@ -1064,7 +1071,7 @@ TEST(free_ptr_section_hint)
 	struct arena a;
 	struct fl_slab_cache *c;
 	void **ptr = calloc(N, sizeof(*ptr));
-	u32 i, j;
+	u32 i;
 
 	REQUIRE(ptr);
 	REQUIRE(arena_init_swapped(&a, 1024));
@@ -1073,14 +1080,7 @@ TEST(free_ptr_section_hint)
 	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_seed(11));
 	for (i = 0; i < N; i++)
 		REQUIRE(fl_slab_cache_alloc(c, NULL, &ptr[i]) == 0);
-	for (i = N - 1; i > 0; i--) {
-		void *t;
-
-		j = (u32)(fl_test_rand() % (i + 1));
-		t = ptr[i];
-		ptr[i] = ptr[j];
-		ptr[j] = t;
-	}
+	shuffle_ptrs(ptr, N);
 	for (i = 0; i < N; i++)
 		CHECK_EQ(fl_slab_cache_free_ptr(c, ptr[i]), 0);
 	CHECK_EQ(fl_slab_cache_free_ptr(c, (char *)a.mem - 2048), -ENOENT);
