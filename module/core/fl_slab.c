@@ -1675,6 +1675,22 @@ static fl_always_inline void fl_slab_bulk_hits(struct fl_slab_cache *c,
 	u32 top = pc->avail, size = c->geo.size, i;
 
 	pc->avail -= n;
+	if (!acct && !offsets) {
+		/*
+		 * By pointer only, as kmem_cache_alloc_bulk() (and the
+		 * bench): the arena has memory (alloc_bulk refused a
+		 * metadata-only one without @offsets), so base is set.
+		 */
+		for (i = 0; i < n; i++) {
+			struct fl_slab *s = e[top - 1 - i].slab;
+			u32 idx = e[top - 1 - i].idx;
+			u8 *obj = s->base + s->colour + (size_t)idx * size;
+
+			fl_slab_state_set(s, idx, FL_OBJ_LIVE);
+			ptrs[at + i] = obj;
+		}
+		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct fl_slab *s = e[top - 1 - i].slab;
 		u32 idx = e[top - 1 - i].idx;
@@ -1836,8 +1852,8 @@ static fl_always_inline u32 fl_slab_free_bulk_loop(struct fl_slab_cache *c,
 {
 	bool kmalloc = c->flags & FL_SLAB_KMALLOC;
 	struct fl_slab_bulk_hint h = { 0 };
+	u32 i, bad = 0, hits = 0, avail = pc->avail, limit = c->limit;
 	struct fl_slab_ref ref;
-	u32 i, bad = 0;
 	u64 off;
 	int ret;
 
@@ -1849,13 +1865,24 @@ static fl_always_inline u32 fl_slab_free_bulk_loop(struct fl_slab_cache *c,
 		ret = fl_slab_bulk_lookup(c, &h, off, &ref);
 		if (!ret && kmalloc)
 			ret = -EINVAL;
-		if (likely(!ret)) {
-			fl_slab_free_one(c, pc, &ref, false, locked);
+		if (unlikely(ret)) {
+			if (!bad++)
+				*first = ret;
 			continue;
 		}
-		if (!bad++)
-			*first = ret;
+		/* fl_slab_free_one()'s fast path, the array index in a register */
+		if (likely(avail < limit)) {
+			pc->entry[avail++] = ref;
+			fl_slab_state_set(ref.slab, ref.idx, FL_OBJ_CACHED);
+			hits++;
+			continue;
+		}
+		pc->avail = avail;
+		fl_slab_free_one(c, pc, &ref, false, locked);
+		avail = pc->avail;
 	}
+	pc->avail = avail;
+	pc->free_hits += hits;
 	return bad;
 }
 
