@@ -10,13 +10,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 B=${FRAGLAB_US_BUILD:-$top/build/userspace}
 lib=$B/libfragtrace.so
 fragctl=$B/fragctl
-pass=0
-fail=0
+# shellcheck source=../tap-host.sh
+. "$top/tests/tap-host.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
 
 make -s -C "$top/userspace" >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
@@ -176,5 +174,4 @@ sys.exit(not ok)"
 	check "map --sim without --trace: usage error" test $rc -eq 2
 fi
 
-echo "$pass passed, $fail failed"
-[[ $fail -eq 0 ]]
+tap_summary

@@ -9,13 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=run-box.sh
 . "$here/run-box.sh"
 set +e
+# shellcheck source=../tap-host.sh
+. "$here/../tap-host.sh"
 
-pass=0
-fail=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-ok() { echo "ok - $*"; pass=$((pass + 1)); }
-nok() { echo "not ok - $*"; fail=$((fail + 1)); }
 # expect WHAT WANT GOT
 expect() {
 	if [[ $2 == "$3" ]]; then ok "$1"; else nok "$1"; printf '#   want: %s\n#   got:  %s\n' "$2" "$3"; fi
@@ -63,5 +61,4 @@ printf '%s\n' '[    0.1] BUG: KASAN: wild-memory-access in x' '[    0.2] Kernel 
 expect "no boot mark (init never ran): no second boot, the run fails as it is" "" \
 	"$(boot_noise "$tmp/nomark")"
 
-echo "$pass passed, $fail failed"
-((fail == 0))
+tap_summary
