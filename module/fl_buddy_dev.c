@@ -50,8 +50,7 @@ static int fl_alloc_prepare(const struct fraglab_alloc *a,
 	u32 max_order = fl_buddy_max_order(fl_dev.buddy);
 	int order;
 
-	static_assert(ARRAY_SIZE(a->reserved) == 2);
-	if (a->reserved[0] | a->reserved[1])	/* hot: every batch element */
+	if (!fl_mem_is_zero(a->reserved, sizeof(a->reserved)))
 		return -EINVAL;
 	if (a->flags & ~FRAGLAB_ALLOC_FLAGS)
 		return -EINVAL;
