@@ -94,8 +94,43 @@
  * "fallbacks" counts allocations served by step 2 or 3, "steals" counts
  * pageblocks whose type changed.
  *
- * Simplifications (on purpose): no per-CPU page lists (pcp), no
- * watermarks or boosting, no ALLOC_NOFRAGMENT, no HIGHATOMIC/CMA/ISOLATE
+ * Per-CPU page lists (pcp), off by default
+ * -----------------------------------------
+ * fl_buddy_set_pcp(b, high) with high > 0 turns on the kernel's answer to
+ * order-0 cost (mm/page_alloc.c rmqueue_pcplist()/free_unref_page()):
+ * every CPU keeps lists of blocks of order 0..FL_PCP_MAX_ORDER, one per
+ * order and migrate type.  An allocation of such an order pops the head
+ * of this CPU's list for its order and type; an empty list is refilled
+ * with max(batch >> order, 1) blocks from __rmqueue() (rmqueue_bulk()).
+ * A free pushes the block on the list of its pageblock's type; when the
+ * CPU holds high pages or more, batch pages (more if needed to get below
+ * high) go back to the buddy from the lists' tails, round robin over the
+ * lists (free_pcppages_bulk()), and only then merge.  So a hot alloc/free pair does no split and no merge.
+ * batch is high / 4, clamped to 1..FL_PCP_BATCH_MAX.
+ *
+ * What that costs in visibility is what it costs in the kernel: a parked
+ * block is neither free (not in nr_free, buddyinfo, pagetypeinfo or the
+ * fragmentation indices, and not merged with its buddy) nor allocated (not
+ * in nr_allocated or the byte counters).  Its head is an ALLOC head with
+ * owner_kind FL_OWN_PCP, linked into its CPU's list through prev/next, so
+ * every walker sees a block that is simply not free, a double free of it
+ * is -EINVAL, and fl_buddy_check() verifies the lists.  Parked pages go
+ * back (drain_all_pages()) when an allocation would otherwise fail (then
+ * the allocation is retried, so "never fails while a large enough free
+ * block exists" still holds), when compaction starts, when the setting
+ * changes, and on fl_buddy_drain_pcp().  That is why the lists are off by
+ * default in the lab: a free that does not merge hides the very thing the
+ * lab shows.
+ *
+ * Unlike the kernel, the lists are protected by the buddy lock, not by a
+ * per-CPU lock: every walker (page info, the arena map, compaction, the
+ * checker) relies on page metadata changing only under that lock.  What
+ * the lists save is the split/merge work (up to max_order of each per
+ * pair), not the lock, which costs little here: removing it changed
+ * nothing measurable (docs/BENCHMARKS.md).  The CPU is fl_cpu_id(),
+ * stable while the spinlock is held.
+ *
+ * Simplifications (on purpose): no watermarks or boosting, no ALLOC_NOFRAGMENT, no HIGHATOMIC/CMA/ISOLATE
  * types, no guard pages, no "add to tail" heuristic (to_tail) on free,
  * no page poisoning.  Allocation never fails while any free block of a
  * large enough order exists in any list (as in the kernel without
@@ -148,6 +183,17 @@ struct fl_bpage {
 	u64 owner;
 };
 
+/* One CPU's lists: blocks linked through fl_bpage prev/next. */
+#define FL_PCP_LISTS		(FL_PCP_ORDERS * FL_MT_TYPES)
+
+struct fl_pcp {
+	u32 head[FL_PCP_LISTS];
+	u32 tail[FL_PCP_LISTS];
+	u32 nr[FL_PCP_LISTS];
+	u32 count;		/* pages */
+	u32 free_pos;		/* next list for a bulk free */
+};
+
 struct fl_buddy {
 	fl_lock_t lock;
 	struct fl_bpage *pages;
@@ -179,6 +225,12 @@ struct fl_buddy {
 	u64 nr_allocated;
 	u64 requested_bytes;
 	u64 granted_bytes;
+
+	struct fl_pcp *pcp;	/* [nr_pcp], from the first fl_buddy_set_pcp() */
+	u32 nr_pcp;
+	u32 pcp_high;		/* 0: lists off */
+	u32 pcp_batch;
+	u64 pcp_pages;
 };
 
 const char * const fl_migratetype_names[FL_MT_TYPES] = {
@@ -507,6 +559,131 @@ static inline void fl_take(struct fl_buddy *b, u32 idx,
 	b->granted_bytes += granted;
 }
 
+/* ------------------------------------------------------ per-CPU lists */
+
+static inline void fl_free_one(struct fl_buddy *b, u32 idx, u32 order, u8 mt);
+
+static inline u32 fl_pcp_list(u32 order, u8 mt)
+{
+	return order * FL_MT_TYPES + mt;
+}
+
+/* This CPU's lists (a userspace "CPU" may outnumber a shrunk nr_pcp). */
+static inline struct fl_pcp *fl_pcp_this(struct fl_buddy *b)
+{
+	u32 cpu = fl_cpu_id();
+
+	if (unlikely(cpu >= b->nr_pcp))
+		cpu %= b->nr_pcp;
+	return &b->pcp[cpu];
+}
+
+/* Park a block taken off the free lists or freed: head of list @li. */
+static inline void fl_pcp_push(struct fl_buddy *b, struct fl_pcp *pcp,
+			       u32 idx, u32 order, u8 mt)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	u32 li = fl_pcp_list(order, mt);
+	u32 head = pcp->head[li];
+
+	p->state = FL_BP_ALLOC;
+	p->order = order;
+	p->mt = mt;
+	p->owner_kind = FL_OWN_PCP;
+	p->requested = 0;
+	p->owner = 0;
+	p->prev = FL_NIL;
+	p->next = head;
+	if (head != FL_NIL)
+		b->pages[head].prev = idx;
+	else
+		pcp->tail[li] = idx;
+	pcp->head[li] = idx;
+	pcp->nr[li]++;
+	pcp->count += 1U << order;
+	b->pcp_pages += 1U << order;
+}
+
+/* Unlink a parked block; the caller gives it its next state. */
+static inline void fl_pcp_unlink(struct fl_buddy *b, struct fl_pcp *pcp,
+				 u32 idx)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	u32 li = fl_pcp_list(p->order, p->mt);
+
+	if (p->prev != FL_NIL)
+		b->pages[p->prev].next = p->next;
+	else
+		pcp->head[li] = p->next;
+	if (p->next != FL_NIL)
+		b->pages[p->next].prev = p->prev;
+	else
+		pcp->tail[li] = p->prev;
+	p->prev = FL_NIL;
+	p->next = FL_NIL;
+	pcp->nr[li]--;
+	pcp->count -= 1U << p->order;
+	b->pcp_pages -= 1U << p->order;
+}
+
+/*
+ * free_pcppages_bulk(): give at least @pages pages (or all) back to the
+ * buddy, coldest first (list tails), one block per list in turn.
+ */
+static void fl_pcp_free_bulk(struct fl_buddy *b, struct fl_pcp *pcp, u32 pages)
+{
+	u32 li = pcp->free_pos;
+
+	while (pages && pcp->count) {
+		u32 idx = pcp->tail[li];
+		u32 order;
+
+		li = (li + 1) % FL_PCP_LISTS;
+		if (idx == FL_NIL)
+			continue;
+		order = b->pages[idx].order;
+		fl_pcp_unlink(b, pcp, idx);
+		fl_free_one(b, idx, order, b->pb_mt[fl_pb(idx)]);
+		pages -= min(pages, 1U << order);
+	}
+	pcp->free_pos = li;
+}
+
+void __fl_buddy_drain_pcp(struct fl_buddy *b)
+{
+	u32 cpu;
+
+	for (cpu = 0; cpu < b->nr_pcp && b->pcp_pages; cpu++)
+		fl_pcp_free_bulk(b, &b->pcp[cpu], b->pcp[cpu].count);
+}
+
+/* rmqueue_pcplist(): a block of @order for type @mt, FL_NIL if none. */
+static inline u32 fl_pcp_alloc(struct fl_buddy *b, u32 order, u8 mt)
+{
+	struct fl_pcp *pcp = fl_pcp_this(b);
+	u32 li, idx, n;
+
+	if (!b->grouping)
+		mt = FL_MT_UNMOVABLE;	/* as fl_rmqueue() serves it */
+	li = fl_pcp_list(order, mt);
+	idx = pcp->head[li];
+	if (unlikely(idx == FL_NIL)) {
+		/* rmqueue_bulk(): the first block taken is used first */
+		for (n = max(b->pcp_batch >> order, 1U); n; n--) {
+			u32 blk = fl_rmqueue(b, order, mt);
+
+			if (blk == FL_NIL)
+				break;
+			fl_pcp_push(b, pcp, blk, order, mt);
+		}
+		idx = pcp->tail[li];
+		if (idx == FL_NIL)
+			return FL_NIL;
+	}
+	fl_pcp_unlink(b, pcp, idx);
+	return idx;
+}
+
 int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 		     u32 *idx)
 {
@@ -515,7 +692,15 @@ int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 
 	if (ret || !idx)
 		return -EINVAL;
-	i = fl_rmqueue(b, req->order, req->mt);
+	if (req->order <= FL_PCP_MAX_ORDER && b->pcp_high)
+		i = fl_pcp_alloc(b, req->order, req->mt);
+	else
+		i = fl_rmqueue(b, req->order, req->mt);
+	if (unlikely(i == FL_NIL) && b->pcp_pages) {
+		/* parked pages may merge into what is missing */
+		__fl_buddy_drain_pcp(b);
+		i = fl_rmqueue(b, req->order, req->mt);
+	}
 	if (unlikely(i == FL_NIL)) {
 		b->alloc_fail[req->order]++;
 		if (b->free_pages >= 1ULL << req->order)
@@ -595,11 +780,34 @@ static inline void fl_release(struct fl_buddy *b, u32 idx)
 	fl_free_one(b, idx, p->order, b->pb_mt[fl_pb(idx)]);
 }
 
+/* free_unref_page(): park the block; past high, batch pages go back. */
+static inline void fl_pcp_free(struct fl_buddy *b, u32 idx)
+{
+	struct fl_bpage *p = &b->pages[idx];
+	struct fl_pcp *pcp = fl_pcp_this(b);
+
+	b->nr_allocated--;
+	b->requested_bytes -= p->requested;
+	b->granted_bytes -= FL_PAGE_SIZE << p->order;
+	fl_pcp_push(b, pcp, idx, p->order, b->pb_mt[fl_pb(idx)]);
+	if (unlikely(pcp->count >= b->pcp_high))	/* back below high */
+		fl_pcp_free_bulk(b, pcp, max(b->pcp_batch,
+					     pcp->count - b->pcp_high + 1));
+}
+
 int __fl_buddy_free(struct fl_buddy *b, u32 idx)
 {
-	if (idx >= b->nr_pages || b->pages[idx].state != FL_BP_ALLOC)
+	const struct fl_bpage *p;
+
+	if (idx >= b->nr_pages)
 		return -EINVAL;
-	fl_release(b, idx);
+	p = &b->pages[idx];
+	if (p->state != FL_BP_ALLOC || p->owner_kind == FL_OWN_PCP)
+		return -EINVAL;
+	if (p->order <= FL_PCP_MAX_ORDER && b->pcp_high)
+		fl_pcp_free(b, idx);
+	else
+		fl_release(b, idx);
 	b->frees++;
 	return 0;
 }
@@ -691,7 +899,8 @@ int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx)
 	void *from, *to;
 	int ret;
 
-	if (src >= b->nr_pages || b->pages[src].state != FL_BP_ALLOC || !new_idx)
+	if (src >= b->nr_pages || b->pages[src].state != FL_BP_ALLOC ||
+	    b->pages[src].owner_kind == FL_OWN_PCP || !new_idx)
 		return -EINVAL;
 	p = &b->pages[src];
 	req.order = p->order;
@@ -727,7 +936,7 @@ int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx)
 int __fl_buddy_set_owner(struct fl_buddy *b, u32 idx, u8 owner_kind, u64 owner)
 {
 	if (idx >= b->nr_pages || b->pages[idx].state != FL_BP_ALLOC ||
-	    owner_kind > FL_OWN_KERNEL)
+	    b->pages[idx].owner_kind == FL_OWN_PCP || owner_kind > FL_OWN_KERNEL)
 		return -EINVAL;
 	b->pages[idx].owner_kind = owner_kind;
 	b->pages[idx].owner = owner;
@@ -1003,11 +1212,132 @@ void fl_buddy_destroy(struct fl_buddy *b)
 	if (!b)
 		return;
 	fl_lock_destroy(&b->lock);
+	fl_free(b->pcp);
 	fl_free(b->pages);
 	fl_free(b->pb_mt);
 	fl_free(b->region_chunk);
 	fl_free(b->chunks);
 	fl_free(b);
+}
+
+/* ------------------------------------------------------ per-CPU lists */
+
+/* A zeroed array of @nr CPUs' lists, every list empty. */
+static struct fl_pcp *fl_pcp_create(u32 nr)
+{
+	struct fl_pcp *pcp = fl_zalloc(sizeof(*pcp) * nr);
+	u32 cpu, li;
+
+	if (!pcp)
+		return NULL;
+	for (cpu = 0; cpu < nr; cpu++)
+		for (li = 0; li < FL_PCP_LISTS; li++) {
+			pcp[cpu].head[li] = FL_NIL;
+			pcp[cpu].tail[li] = FL_NIL;
+		}
+	return pcp;
+}
+
+/**
+ * fl_buddy_set_pcp() - turn the per-CPU page lists on, off or resize them.
+ * @b: the buddy.
+ * @high: pages a CPU may hold before it frees a batch back, 1..
+ *        FL_PCP_HIGH_MAX; 0 turns the lists off.  batch becomes @high / 4,
+ *        clamped to 1..FL_PCP_BATCH_MAX.
+ *
+ * Every parked page goes back to the buddy first (and merges), whatever
+ * the new value.  The lists' memory is allocated the first time they are
+ * turned on and kept until fl_buddy_destroy().
+ *
+ * Context: process context (may allocate metadata); takes the buddy lock.
+ * Return: 0, -EINVAL if @high is too large, -ENOMEM.
+ */
+int fl_buddy_set_pcp(struct fl_buddy *b, u32 high)
+{
+	struct fl_pcp *pcp = NULL;
+	u32 nr = fl_nr_cpus();
+
+	if (high > FL_PCP_HIGH_MAX)
+		return -EINVAL;
+	if (high && !fl_read_once(b->pcp)) {
+		pcp = fl_pcp_create(nr);
+		if (!pcp)
+			return -ENOMEM;
+	}
+	fl_lock(&b->lock);
+	if (pcp && !b->pcp) {
+		b->pcp = pcp;
+		b->nr_pcp = nr;
+		pcp = NULL;
+	}
+	__fl_buddy_drain_pcp(b);
+	b->pcp_high = high;
+	b->pcp_batch = high / 4 > FL_PCP_BATCH_MAX ? FL_PCP_BATCH_MAX :
+		       high >= 4 ? high / 4 : !!high;
+	fl_unlock(&b->lock);
+	fl_free(pcp);	/* lost a race with another first setter */
+	return 0;
+}
+
+/**
+ * fl_buddy_pcp_high() - the per-CPU lists' high mark, 0 when off.
+ * @b: the buddy.
+ *
+ * Context: any; no lock (one u32).
+ * Return: pages a CPU may keep, or 0.
+ */
+u32 fl_buddy_pcp_high(const struct fl_buddy *b)
+{
+	return fl_read_once(b->pcp_high);
+}
+
+/**
+ * fl_buddy_drain_pcp() - give every parked page back to the buddy.
+ * @b: the buddy.
+ *
+ * drain_all_pages(): afterwards the free lists, buddyinfo and the
+ * fragmentation indices show every page that is not allocated.  The
+ * lists stay on and fill again with the next allocations.
+ *
+ * Context: takes the buddy lock.
+ * Return: nothing.
+ */
+void fl_buddy_drain_pcp(struct fl_buddy *b)
+{
+	fl_lock(&b->lock);
+	__fl_buddy_drain_pcp(b);
+	fl_unlock(&b->lock);
+}
+
+/**
+ * fl_buddy_pcp_info() - one CPU's lists, for debugfs "pcp".
+ * @b: the buddy.
+ * @cpu: 0..fl_nr_cpus() - 1 at the time the lists were turned on.
+ * @info: out.
+ *
+ * Context: takes the buddy lock.
+ * Return: 0, -ENOENT if the lists were never turned on or @cpu has none.
+ */
+int fl_buddy_pcp_info(struct fl_buddy *b, u32 cpu, struct fl_pcp_info *info)
+{
+	u32 o, mt;
+	int ret = -ENOENT;
+
+	fl_memset(info, 0, sizeof(*info));
+	fl_lock(&b->lock);
+	if (b->pcp && cpu < b->nr_pcp) {
+		const struct fl_pcp *pcp = &b->pcp[cpu];
+
+		info->count = pcp->count;
+		info->high = b->pcp_high;
+		info->batch = b->pcp_batch;
+		for (o = 0; o < FL_PCP_ORDERS; o++)
+			for (mt = 0; mt < FL_MT_TYPES; mt++)
+				info->nr[o][mt] = pcp->nr[fl_pcp_list(o, mt)];
+		ret = 0;
+	}
+	fl_unlock(&b->lock);
+	return ret;
 }
 
 /* ------------------------------------------------------------- getters */
@@ -1132,6 +1462,9 @@ void fl_buddy_get_stats(struct fl_buddy *b, struct fl_buddy_stats *st)
 	st->requested_bytes = b->requested_bytes;
 	st->granted_bytes = b->granted_bytes;
 	st->max_order = b->max_order;
+	st->pcp_pages = b->pcp_pages;
+	st->pcp_high = b->pcp_high;
+	st->pcp_batch = b->pcp_batch;
 	fl_unlock(&b->lock);
 
 	st->largest_free_order = FL_NR_ORDERS;
@@ -1226,6 +1559,8 @@ struct fl_check_sums {
 	u64 nr_allocated;
 	u64 requested;
 	u64 granted;
+	u64 pcp_pages;
+	u64 pcp_blocks;
 };
 
 static int fl_check_free_block(struct fl_buddy *b, u32 i,
@@ -1286,6 +1621,14 @@ static int fl_check_block(struct fl_buddy *b, u32 i, u32 end,
 	}
 	FL_CHECK(p->mt < FL_MT_TYPES, "allocated block %u: bad mt %u",
 		 i, p->mt);
+	if (p->owner_kind == FL_OWN_PCP) {
+		FL_CHECK(p->order <= FL_PCP_MAX_ORDER && b->pcp,
+			 "parked block %u: order %u, lists %s", i, p->order,
+			 b->pcp ? "on" : "never on");
+		s->pcp_pages += size;
+		s->pcp_blocks++;
+		return 0;
+	}
 	FL_CHECK(p->owner_kind <= FL_OWN_KERNEL,
 		 "allocated block %u: bad owner kind %u", i, p->owner_kind);
 	FL_CHECK(p->requested && p->requested <= (FL_PAGE_SIZE << p->order),
@@ -1376,6 +1719,77 @@ static int fl_check_lists(struct fl_buddy *b, const struct fl_check_sums *s,
 	return 0;
 }
 
+/* One CPU list: parked heads of its order and type, links, tail, count. */
+static int fl_check_pcp_list(struct fl_buddy *b, u32 cpu, u32 li,
+			     const struct fl_check_sums *s, u64 *blocks,
+			     u64 *pages, char *msg, size_t len)
+{
+	const struct fl_pcp *pcp = &b->pcp[cpu];
+	u32 i = pcp->head[li], prev = FL_NIL, n = 0;
+
+	while (i != FL_NIL) {
+		const struct fl_bpage *p;
+
+		FL_CHECK(i < b->nr_pages, "pcp %u/%u: index %u out of range",
+			 cpu, li, i);
+		p = &b->pages[i];
+		FL_CHECK(p->state == FL_BP_ALLOC &&
+			 p->owner_kind == FL_OWN_PCP &&
+			 fl_pcp_list(p->order, p->mt) == li,
+			 "pcp %u/%u: block %u is state %u owner %u order %u mt %u",
+			 cpu, li, i, p->state, p->owner_kind, p->order, p->mt);
+		FL_CHECK(p->prev == prev, "pcp %u/%u: block %u prev %u != %u",
+			 cpu, li, i, p->prev, prev);
+		FL_CHECK(++*blocks <= s->pcp_blocks,
+			 "pcp %u/%u: more entries than parked blocks (cycle?)",
+			 cpu, li);
+		*pages += 1U << p->order;
+		n++;
+		prev = i;
+		i = p->next;
+	}
+	FL_CHECK(pcp->tail[li] == prev, "pcp %u/%u: tail %u, last entry %u",
+		 cpu, li, pcp->tail[li], prev);
+	FL_CHECK(pcp->nr[li] == n, "pcp %u/%u: %u entries, counter %u",
+		 cpu, li, n, pcp->nr[li]);
+	return 0;
+}
+
+/* Every parked block is on exactly one list; the counts add up. */
+static int fl_check_pcp(struct fl_buddy *b, const struct fl_check_sums *s,
+			char *msg, size_t len)
+{
+	u64 blocks = 0, pages = 0, all = 0;
+	u32 cpu, li;
+	int ret;
+
+	FL_CHECK(b->pcp_high || !s->pcp_blocks,
+		 "lists off, %llu blocks parked",
+		 (unsigned long long)s->pcp_blocks);
+	for (cpu = 0; b->pcp && cpu < b->nr_pcp; cpu++) {
+		u64 before = pages;
+
+		for (li = 0; li < FL_PCP_LISTS; li++) {
+			ret = fl_check_pcp_list(b, cpu, li, s, &blocks, &pages,
+						msg, len);
+			if (ret)
+				return ret;
+		}
+		FL_CHECK(b->pcp[cpu].count == pages - before,
+			 "pcp %u: %llu pages listed, count %u", cpu,
+			 (unsigned long long)(pages - before), b->pcp[cpu].count);
+		all += pages - before;
+	}
+	FL_CHECK(blocks == s->pcp_blocks && pages == s->pcp_pages &&
+		 all == b->pcp_pages,
+		 "parked: %llu blocks/%llu pages on lists, walk %llu/%llu, counter %llu",
+		 (unsigned long long)blocks, (unsigned long long)pages,
+		 (unsigned long long)s->pcp_blocks,
+		 (unsigned long long)s->pcp_pages,
+		 (unsigned long long)b->pcp_pages);
+	return 0;
+}
+
 static int fl_check_pageblocks(struct fl_buddy *b, char *msg, size_t len)
 {
 	u32 pb;
@@ -1411,6 +1825,8 @@ int __fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
 	if (!ret)
 		ret = fl_check_lists(b, &s, msg, len);
 	if (!ret)
+		ret = fl_check_pcp(b, &s, msg, len);
+	if (!ret)
 		ret = fl_check_pageblocks(b, msg, len);
 	if (ret)
 		return ret;
@@ -1418,10 +1834,11 @@ int __fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
 		 "free pages: walk %llu, counter %llu",
 		 (unsigned long long)s.free_pages,
 		 (unsigned long long)b->free_pages);
-	FL_CHECK(s.free_pages + s.alloc_pages == b->total_pages,
-		 "pages: %llu free + %llu allocated != %llu total",
+	FL_CHECK(s.free_pages + s.alloc_pages + s.pcp_pages == b->total_pages,
+		 "pages: %llu free + %llu allocated + %llu parked != %llu total",
 		 (unsigned long long)s.free_pages,
 		 (unsigned long long)s.alloc_pages,
+		 (unsigned long long)s.pcp_pages,
 		 (unsigned long long)b->total_pages);
 	FL_CHECK(s.nr_allocated == b->nr_allocated,
 		 "allocated blocks: walk %llu, counter %llu",
@@ -1448,8 +1865,10 @@ int __fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
  * nothing overlaps; tails are TAIL), every free block (on the list of
  * its pageblock's type, all pageblocks of a large block alike, no free
  * buddy left unmerged), every free list (states, orders, types, back
- * links, no cycles, counts) and the counters (free pages, allocated
- * blocks, requested/granted bytes, free + allocated = total).
+ * links, no cycles, counts), every per-CPU list (parked heads of the
+ * list's order and type, links, tails, counts; none while the lists are
+ * off) and the counters (free pages, allocated blocks, requested/granted
+ * bytes, free + allocated + parked = total).
  *
  * Context: takes the buddy lock for O(nr_pages).
  * Return: 0 if consistent, -EUCLEAN on the first violation.

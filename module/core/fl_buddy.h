@@ -24,6 +24,10 @@
 #define FL_NR_ORDERS		(FL_MAX_ORDER + 1)
 #define FL_PAGEBLOCK_ORDER	9	/* 2 MiB: the HugePage order */
 #define FL_PAGEBLOCK_PAGES	(1U << FL_PAGEBLOCK_ORDER)
+#define FL_PCP_MAX_ORDER	3	/* PAGE_ALLOC_COSTLY_ORDER */
+#define FL_PCP_ORDERS		(FL_PCP_MAX_ORDER + 1)
+#define FL_PCP_HIGH_MAX		65536	/* pages per CPU */
+#define FL_PCP_BATCH_MAX	63	/* the kernel's usual pcp->batch */
 
 /* Same numbering and names as the kernel's enum migratetype. */
 enum fl_migratetype {
@@ -42,6 +46,7 @@ enum fl_owner_kind {
 	FL_OWN_SLAB = 2,	/* a slab of an fl_slab cache */
 	FL_OWN_POOL = 3,	/* backing of a fit pool */
 	FL_OWN_KERNEL = 4,	/* in-kernel user (self-test, bench) */
+	FL_OWN_PCP = 5,		/* parked on a per-CPU list: not a request's */
 };
 
 /* Per-page state, as returned by fl_buddy_page_info(). */
@@ -119,6 +124,23 @@ struct fl_buddy_stats {
 	u64 granted_bytes;	/* live: sum of block sizes */
 	u32 largest_free_order;	/* live; FL_NR_ORDERS if nothing free */
 	u32 max_order;
+	u64 pcp_pages;		/* live: pages parked on per-CPU lists */
+	u32 pcp_high;		/* per-CPU lists: 0 = off */
+	u32 pcp_batch;
+};
+
+/**
+ * struct fl_pcp_info - one CPU's page lists (/proc/zoneinfo "pagesets").
+ * @count: pages parked on this CPU's lists.
+ * @high: free back to the buddy when @count reaches it.
+ * @batch: pages moved per refill or bulk free.
+ * @nr: blocks parked, per order and migrate type.
+ */
+struct fl_pcp_info {
+	u32 count;
+	u32 high;
+	u32 batch;
+	u32 nr[FL_PCP_ORDERS][FL_MT_TYPES];
 };
 
 struct fl_buddy;
@@ -130,6 +152,11 @@ void fl_buddy_destroy(struct fl_buddy *b);
 int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 		   u32 *idx);
 int fl_buddy_free(struct fl_buddy *b, u32 idx);
+
+int fl_buddy_set_pcp(struct fl_buddy *b, u32 high);
+u32 fl_buddy_pcp_high(const struct fl_buddy *b);
+void fl_buddy_drain_pcp(struct fl_buddy *b);
+int fl_buddy_pcp_info(struct fl_buddy *b, u32 cpu, struct fl_pcp_info *info);
 
 int fl_buddy_order_for_size(const struct fl_buddy *b, u64 bytes);
 void fl_buddy_set_grouping(struct fl_buddy *b, bool on);

@@ -136,6 +136,15 @@ int __fl_buddy_set_owner(struct fl_buddy *b, u32 idx, u8 owner_kind,
 			 u64 owner);
 
 /**
+ * __fl_buddy_drain_pcp() - fl_buddy_drain_pcp() with the lock held.
+ * @b: the buddy.
+ *
+ * Context: lock held.
+ * Return: nothing.
+ */
+void __fl_buddy_drain_pcp(struct fl_buddy *b);
+
+/**
  * __fl_buddy_check() - fl_buddy_check() with the lock already held.
  * @b: the buddy.
  * @msg: out (may be NULL): description of the first violation.

@@ -30,6 +30,10 @@
  * seed's "a few live objects pin the memory" trap, and such pageblocks are
  * reported as blockers with one culprit each.  Allocations of order >= 9
  * cover whole pageblocks; moving them gains nothing and they stay.
+ * Blocks parked on the buddy's per-CPU lists (FL_OWN_PCP) are nobody's:
+ * a run and a prediction drain the lists first (drain_all_pages()), so
+ * they merge back and count as free; one parked again by a concurrent
+ * free while the run drops the lock pins like any non-user owner.
  *
  * The scanners
  * ------------
@@ -652,6 +656,8 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 	ret = fl_compact_check_params(b, p);
 	if (ret || !res)
 		return ret ? ret : -EINVAL;
+	/* parked per-CPU pages would pin their pageblocks: drain_all_pages() */
+	fl_buddy_drain_pcp(b);
 	fl_memset(res, 0, sizeof(*res));
 	res->hugepages_before = fl_compact_hugepages(b);
 	res->status = fl_compact_suitable(b, p, res);
@@ -790,7 +796,8 @@ static int __fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c,
 			ch->vaddr = NULL;
 		}
 		ch->nr_pages += 1U << pi.order;
-		if (pi.state != FL_PAGE_ALLOC_HEAD)
+		/* parked per-CPU pages: free once compaction has drained */
+		if (pi.state != FL_PAGE_ALLOC_HEAD || pi.owner_kind == FL_OWN_PCP)
 			continue;
 		if (c->nr_allocs >= max_allocs)
 			return -EAGAIN;
@@ -923,7 +930,8 @@ static void fl_compact_classify(struct fl_buddy *b, struct fl_compact_pred *pred
  *
  * The prediction runs fl_compact_run() on a metadata-only clone of the
  * layout (see the essay), so it equals what a real run obtains if the
- * arena does not change in between.
+ * arena does not change in between.  Like a run, it first gives the
+ * pages parked on per-CPU lists back to the buddy (fl_buddy_drain_pcp()).
  *
  * Context: process context (allocates metadata); takes the buddy lock.
  * Return: 0, -ENOMEM, or -EAGAIN if the arena kept changing.
@@ -937,6 +945,8 @@ int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred)
 	if (!b || !pred)
 		return -EINVAL;
 	fl_memset(pred, 0, sizeof(*pred));
+	/* a run drains the per-CPU lists first: predict from there */
+	fl_buddy_drain_pcp(b);
 	do {
 		ret = fl_compact_snapshot(b, &c);
 	} while (ret == -EAGAIN && ++tries < 3);

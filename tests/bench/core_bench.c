@@ -18,6 +18,8 @@
  *
  * Cases (the same in every mode):
  *   buddy-o{0,3,9} <arena>      empty arena: split down and merge back up
+ *   buddy-o{0,3}-pcp <arena>    empty arena, per-CPU lists on (high 512):
+ *                               the pair pops and pushes a parked block
  *   buddy-o0-half <arena>       half the arena's pages allocated (order 0),
  *                               every other one of them freed again: the
  *                               pair takes and returns one of the holes
@@ -200,6 +202,17 @@ static void all_cases(bool cg)
 				 orders[i], arena_mb[a]);
 			measure(&bc, cg);
 		}
+		/* the same pairs served by the per-CPU lists */
+		if (fl_buddy_set_pcp(bc.b, 512))
+			die("fl_buddy_set_pcp", -ENOMEM);
+		for (i = 0; i < 2; i++) {
+			bc.order = orders[i];
+			snprintf(bc.name, sizeof(bc.name), "buddy-o%u-pcp %" PRIu64 "M",
+				 orders[i], arena_mb[a]);
+			measure(&bc, cg);
+		}
+		if (fl_buddy_set_pcp(bc.b, 0))
+			die("fl_buddy_set_pcp", -EINVAL);
 		checkerboard(bc.b, arena_mb[a]);
 		bc.order = 0;
 		snprintf(bc.name, sizeof(bc.name), "buddy-o0-half %" PRIu64 "M",

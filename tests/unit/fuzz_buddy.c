@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(b);
 
 	while (pos < size) {
-		u8 op = NEXT() % 12;
+		u8 op = NEXT() % 13;
 		struct fl_buddy_req req = { 0 };
 		u32 idx, arg, dst;
 
@@ -145,7 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 6:
 			idx = NEXT16();
 			if (fl_buddy_page_info(b, idx, &pi) == 0 &&
-			    pi.state == FL_PAGE_ALLOC_HEAD)
+			    pi.state == FL_PAGE_ALLOC_HEAD &&
+			    pi.owner_kind != FL_OWN_PCP)
 				break;	/* would desync the live list */
 			ret = fl_buddy_free(b, idx);
 			if (ret != -EINVAL)
@@ -191,6 +192,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (ret && idx < fl_buddy_nr_pages(b))
 				die("page_info", ret, NULL);
 			break;
+		case 12:
+			/* per-CPU lists: off, tiny, small, large; or a drain */
+			arg = NEXT() % 5;
+			if (arg == 4) {
+				fl_buddy_drain_pcp(b);
+				break;
+			}
+			ret = fl_buddy_set_pcp(b, (u32[]){ 0, 1, 8, 300 }[arg]);
+			if (ret)
+				die("set_pcp", ret, NULL);
+			break;
 		case 11:
 			while (nr_live) {
 				ret = fl_buddy_free(b, live[nr_live - 1]);
@@ -207,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			die("final free", 0, NULL);
 	}
 	check(b);
+	fl_buddy_drain_pcp(b);
 	{
 		struct fl_buddy_stats st;
 

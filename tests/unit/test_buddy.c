@@ -750,6 +750,7 @@ struct model {
 	u32 nr_live;
 	u64 free_pages;
 	u64 next_id;
+	bool pcp;		/* toggle the per-CPU lists now and then */
 	unsigned long failures;	/* model mismatches (to stop early) */
 };
 
@@ -903,6 +904,8 @@ static void model_move(struct model *m, u32 k)
 		}
 	}
 	fl_lock(__fl_buddy_lock(m->b));
+	if (target != FL_BUDDY_ANY)
+		__fl_buddy_drain_pcp(m->b);	/* as compaction does */
 	ret = __fl_buddy_move(m->b, l.idx, target, &dst);
 	if (!ret)
 		__fl_buddy_page_info(m->b, dst, &pi);
@@ -943,7 +946,11 @@ static void model_check_page(struct model *m)
 	}
 	if (o == HOLE_ID ? pi.state != FL_PAGE_HOLE :
 	    o == 0 ? (pi.state != FL_PAGE_FREE_HEAD &&
-		      pi.state != FL_PAGE_FREE_TAIL) :
+		      pi.state != FL_PAGE_FREE_TAIL &&
+		      /* parked on a per-CPU list: free to the model */
+		      ((pi.state != FL_PAGE_ALLOC_HEAD &&
+			pi.state != FL_PAGE_ALLOC_TAIL) ||
+		       pi.owner_kind != FL_OWN_PCP || pi.owner)) :
 	    (pi.owner != o || (pi.state != FL_PAGE_ALLOC_HEAD &&
 			       pi.state != FL_PAGE_ALLOC_TAIL))) {
 		m->failures++;
@@ -967,7 +974,7 @@ static u32 random_order(u32 max_order)
 
 static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 		      unsigned long nr_ops, unsigned long full_checks,
-		      unsigned long check_every)
+		      unsigned long check_every, bool pcp)
 {
 	struct fl_chunk chunks[8];
 	struct model m = { 0 };
@@ -985,6 +992,9 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 	m.max_order = max_order;
 	m.b = fl_buddy_create(chunks, nr_chunks, max_order, true);
 	REQUIRE(m.b);
+	m.pcp = pcp;
+	if (pcp)
+		REQUIRE(!fl_buddy_set_pcp(m.b, 64));
 	m.nr_pages = fl_buddy_nr_pages(m.b);
 	m.owner = calloc(m.nr_pages, sizeof(*m.owner));
 	m.live = calloc(m.nr_pages, sizeof(*m.live));
@@ -1002,6 +1012,10 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 		/* frees win when less than 5% of the arena is free */
 		if (r < 3) {
 			fl_buddy_set_grouping(m.b, !fl_buddy_grouping(m.b));
+		} else if (r < 5 && m.pcp) {
+			static const u32 highs[] = { 0, 1, 6, 64, 1000 };
+
+			REQUIRE(!fl_buddy_set_pcp(m.b, highs[fl_test_rand() % 5]));
 		} else if (r < 20 && m.nr_live) {
 			model_move(&m, (u32)(fl_test_rand() % m.nr_live));
 		} else if (r < 40) {
@@ -1022,11 +1036,12 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 				FL_TEST_FAIL("op %lu: check: %s", op, check_msg);
 			}
 			fl_buddy_get_stats(m.b, &st);
-			if (st.free_pages != m.free_pages ||
+			if (st.free_pages + st.pcp_pages != m.free_pages ||
 			    st.nr_allocated != m.nr_live) {
 				m.failures++;
-				FL_TEST_FAIL("op %lu: free %llu/%llu live %llu/%u",
+				FL_TEST_FAIL("op %lu: free %llu+%llu/%llu live %llu/%u",
 					     op, (unsigned long long)st.free_pages,
+					     (unsigned long long)st.pcp_pages,
 					     (unsigned long long)m.free_pages,
 					     (unsigned long long)st.nr_allocated,
 					     m.nr_live);
@@ -1035,6 +1050,8 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
 	}
 	while (m.nr_live && !m.failures)
 		model_free(&m, m.nr_live - 1);
+	CHECK_INV(m.b);
+	fl_buddy_drain_pcp(m.b);
 	CHECK_INV(m.b);
 	fl_buddy_get_stats(m.b, &st);
 	CHECK_EQ(st.free_pages, st.total_pages);
@@ -1060,17 +1077,169 @@ static void run_model(const struct fl_chunk *tmpl, u32 nr_chunks, u32 max_order,
  * after every one of the first 100k operations, then every 1000th; the
  * model (page owner map + live list + data stamps) after every operation.
  */
+static const struct fl_chunk model_chunks[] = {
+	{ .start = 0, .nr_pages = 1324 },
+	{ .start = 2048, .nr_pages = 1 },
+	{ .start = 3072, .nr_pages = 777 },
+	{ .start = 4096, .nr_pages = 1024 },
+};
+
 TEST(random_model)
 {
-	static const struct fl_chunk chunks[] = {
-		{ .start = 0, .nr_pages = 1324 },
-		{ .start = 2048, .nr_pages = 1 },
-		{ .start = 3072, .nr_pages = 777 },
-		{ .start = 4096, .nr_pages = 1024 },
-	};
-
 	fl_test_seed(0x5eed5eedULL);
 	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_rng_state);
-	run_model(chunks, 4, FL_MAX_ORDER, ops_from_env(2000000), 100000, 1000);
-	run_model(chunks, 4, 6, ops_from_env(2000000) / 4, 20000, 1000);
+	run_model(model_chunks, 4, FL_MAX_ORDER, ops_from_env(2000000), 100000, 1000,
+		  false);
+	run_model(model_chunks, 4, 6, ops_from_env(2000000) / 4, 20000, 1000, false);
+}
+
+/*
+ * The same model with the per-CPU lists on (high 64) and resized, turned
+ * off and on again now and then: parked pages count as free to the model
+ * (free_pages + pcp_pages), never as anybody's, and an allocation may
+ * only fail when no aligned free run exists, parked pages included.
+ */
+TEST(random_model_pcp)
+{
+	fl_test_seed(0x9c9c5eedULL);
+	printf("  FL_SEED=0x%llx\n", (unsigned long long)fl_test_rng_state);
+	run_model(model_chunks, 4, FL_MAX_ORDER, ops_from_env(2000000) / 2, 50000,
+		  1000, true);
+	run_model(model_chunks, 4, 3, ops_from_env(2000000) / 8, 20000, 1000, true);
+}
+
+static void pcp_stats(struct fl_buddy *b, struct fl_buddy_stats *st,
+		      struct fl_pcp_info *pi)
+{
+	fl_buddy_get_stats(b, st);
+	REQUIRE(!fl_buddy_pcp_info(b, fl_cpu_id(), pi));
+}
+
+/* Per-CPU lists: refill, hot reuse without split or merge, high, drain. */
+TEST(pcp_lists)
+{
+	struct fl_buddy *b = one_chunk(1024, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	struct fl_pcp_info pi;
+	struct fl_page_info info;
+	u32 idx, again, i, live[8];
+
+	REQUIRE(b);
+	CHECK_EQ(fl_buddy_pcp_info(b, 0, &pi), -ENOENT);
+	CHECK_EQ(fl_buddy_set_pcp(b, FL_PCP_HIGH_MAX + 1), -EINVAL);
+	REQUIRE(!fl_buddy_set_pcp(b, 8));		/* batch 2 */
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.pcp_high, 8);
+	CHECK_EQ(st.pcp_batch, 2);
+	CHECK_EQ(fl_buddy_pcp_info(b, fl_nr_cpus(), &pi), -ENOENT);
+
+	/* the refill takes two order-0 blocks: one handed out, one parked */
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.splits, 10);
+	CHECK_EQ(st.pcp_pages, 1);
+	CHECK_EQ(st.free_pages, 1022);
+	CHECK_EQ(st.nr_allocated, 1);
+	CHECK_EQ(pi.count, 1);
+	CHECK_EQ(pi.nr[0][FL_MT_MOVABLE], 1);
+	CHECK_INV(b);
+
+	/* a free parks: no merge, not free, not allocated */
+	CHECK_EQ(fl_buddy_free(b, idx), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.merges, 0);
+	CHECK_EQ(st.pcp_pages, 2);
+	CHECK_EQ(st.free_pages, 1022);
+	CHECK_EQ(st.nr_allocated, 0);
+	CHECK_EQ(st.granted_bytes, 0);
+	CHECK_EQ(fl_buddy_page_info(b, idx, &info), 0);
+	CHECK_EQ(info.state, FL_PAGE_ALLOC_HEAD);
+	CHECK_EQ(info.owner_kind, FL_OWN_PCP);
+	CHECK_INV(b);
+	/* a parked block is nobody's: free, move and set_owner refuse it */
+	CHECK_EQ(fl_buddy_free(b, idx), -EINVAL);
+	fl_lock(__fl_buddy_lock(b));
+	CHECK_EQ(__fl_buddy_move(b, idx, FL_BUDDY_ANY, &again), -EINVAL);
+	CHECK_EQ(__fl_buddy_set_owner(b, idx, FL_OWN_USER, 1), -EINVAL);
+	fl_unlock(__fl_buddy_lock(b));
+
+	/* the hot pair: the last freed block comes back, nothing splits */
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &again), 0);
+	CHECK_EQ(again, idx);
+	CHECK_EQ(fl_buddy_free(b, again), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.splits, 10);
+	CHECK_EQ(st.merges, 0);
+	CHECK_EQ(st.alloc_ok[0], 2);
+	CHECK_EQ(st.frees, 2);
+
+	/* high: a CPU never keeps 8 pages; batch (2) goes back each time */
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &live[i]), 0);
+	for (i = 0; i < 8; i++) {
+		CHECK_EQ(fl_buddy_free(b, live[i]), 0);
+		pcp_stats(b, &st, &pi);
+		CHECK(pi.count < 8);
+		CHECK_INV(b);
+	}
+	CHECK(st.merges > 0);
+
+	/* drain: everything merges back into one order-10 block */
+	fl_buddy_drain_pcp(b);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_EQ(pi.count, 0);
+	CHECK_EQ(st.free_pages, 1024);
+	CHECK_EQ(st.nr_free[FL_MAX_ORDER], 1);
+	CHECK_INV(b);
+
+	/* off: a free merges at once again */
+	REQUIRE(!fl_buddy_set_pcp(b, 0));
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	CHECK_EQ(fl_buddy_free(b, idx), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_EQ(st.nr_free[FL_MAX_ORDER], 1);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/* Parked pages never make an allocation fail: it drains and retries. */
+TEST(pcp_drain_on_failure)
+{
+	struct fl_buddy *b = one_chunk(16, 4, true);
+	struct fl_buddy_stats st;
+	u32 idx[16], big, i;
+
+	REQUIRE(b);
+	REQUIRE(!fl_buddy_set_pcp(b, 16));		/* batch 4 */
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx[i]), 0);
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(fl_buddy_free(b, idx[i]), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK(st.pcp_pages > 0);
+	CHECK(st.nr_free[4] == 0);
+	CHECK_INV(b);
+	/* order 4 needs every page: the parked ones must come back */
+	CHECK_EQ(alloc_order(b, 4, FL_MT_MOVABLE, &big), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_EQ(st.alloc_fail[4], 0);
+	CHECK_INV(b);
+	CHECK_EQ(fl_buddy_free(b, big), 0);
+	/* and a real failure is still classified after the drain */
+	for (i = 0; i < 16; i++)
+		CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx[i]), 0);
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &big), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_nomem, 1);
+	for (i = 1; i < 16; i += 2)
+		CHECK_EQ(fl_buddy_free(b, idx[i]), 0);
+	CHECK_EQ(alloc_order(b, 1, FL_MT_MOVABLE, &big), -ENOMEM);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fail_fragmented, 1);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
 }

@@ -190,6 +190,51 @@ TEST(checkerboard_full)
 	arena_free(&a);
 }
 
+/* Pages parked on per-CPU lists: prediction and run drain them first. */
+TEST(pcp_parked_pages_are_drained)
+{
+	static u32 idx[2048];
+	const u32 pages = 2048;
+	struct fl_compact_result r;
+	struct fl_compact_pred pred;
+	struct fl_buddy_stats st;
+	struct arena a;
+
+	REQUIRE(!arena_make(&a, &pages, 1, true));
+	REQUIRE(!fl_buddy_set_pcp(a.b, 1000));	/* batch 63 */
+	checkerboard(a.b, idx, 2048);
+	fl_buddy_get_stats(a.b, &st);
+	CHECK(st.pcp_pages > 900);		/* the frees are parked */
+	CHECK_EQ(st.free_pages + st.pcp_pages, 1024);
+	CHECK_INV(a.b);
+
+	REQUIRE(!fl_compact_predict(a.b, &pred));
+	fl_buddy_get_stats(a.b, &st);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_EQ(pred.free_pages, 1024);
+	CHECK_EQ(pred.pb_blocked, 0);
+	CHECK_EQ(pred.predicted_full, 2);
+
+	/* park some again: the run drains them, nothing pins */
+	CHECK_EQ(fl_buddy_free(a.b, idx[1]), 0);
+	CHECK_EQ(fl_buddy_free(a.b, idx[3]), 0);
+	CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE, FL_OWN_USER, 1003,
+			       &idx[3]), 0);
+	fl_buddy_get_stats(a.b, &st);
+	CHECK_EQ(st.pcp_pages, 1);
+	REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(r.nr_blocked, 0);
+	CHECK_EQ(fl_metrics_free_pages(r.nr_free_after, FL_NR_ORDERS), 1025);
+	CHECK_EQ(fl_compact_hugepages(a.b), 2);
+	fl_buddy_get_stats(a.b, &st);
+	CHECK_EQ(st.pcp_pages, 0);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_EQ(nr_alloc(a.b), 1023);
+	CHECK_INV(a.b);
+	arena_free(&a);
+}
+
 TEST(checkerboard_order_mode_stops_early)
 {
 	static u32 idx[2048];
