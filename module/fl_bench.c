@@ -24,6 +24,10 @@
  * Pairs:
  *   BUDDY      fl_buddy_alloc/free on the device's arena (its own spinlock,
  *              not fl_dev.lock) vs alloc_pages/__free_pages(GFP_NOWAIT);
+ *   BUDDY_PCP  the same on a private metadata-only buddy of
+ *              FL_BENCH_PCP_PAGES pages with per-CPU lists on (high
+ *              FL_BENCH_PCP_HIGH), orders 0..3: the kernel side has its
+ *              pcp lists for these orders too;
  *   SLAB       fl_slab_cache_alloc/free_ptr on a cache of the device's slab
  *              root vs kmem_cache_alloc/free on a private kmem_cache of the
  *              same object size (SLAB_NO_USER_FLAGS: no slub_debug);
@@ -76,6 +80,8 @@
 #define FL_BENCH_GEN_BASE	0x100000UL	/* genalloc: addresses only */
 #define FL_BENCH_GFP		(GFP_NOWAIT | __GFP_NOWARN)
 #define FL_BENCH_BULK_CHUNK	(64 * FRAGLAB_BENCH_BULK)
+#define FL_BENCH_PCP_PAGES	16384	/* 64 MiB of metadata only */
+#define FL_BENCH_PCP_HIGH	512	/* batch 63, as the kernel's */
 
 /* The kernel cache ignores slub_debug= (the box boots with FZPU). */
 #ifdef SLAB_NO_USER_FLAGS
@@ -97,7 +103,7 @@ static DEFINE_MUTEX(fl_bench_lock);
  * @gen: genalloc pool.
  * @algo: genalloc algorithm.
  * @gen_ready: @gen holds the hole pattern (its separators are allocated).
- * @cbuddy: compaction: private buddy.
+ * @cbuddy: compaction, BUDDY_PCP: private buddy.
  * @cbuf: compaction: its memory.
  * @cpages: compaction: pages in @cbuf.
  * @moved: compaction: pages the last run moved.
@@ -160,24 +166,45 @@ static inline void fl_bench_preempt_on(void)
 
 /* ---- buddy ------------------------------------------------------------- */
 
-static int fl_bench_buddy_fl(struct fl_bench_ctx *ctx, u32 n)
+static int fl_bench_buddy_loop(struct fl_buddy *b, u32 order, u32 n)
 {
 	struct fl_buddy_req req = {
-		.order = ctx->order,
+		.order = order,
 		.mt = FL_MT_UNMOVABLE,
 		.owner_kind = FL_OWN_KERNEL,
-		.requested = FL_PAGE_SIZE << ctx->order,
+		.requested = FL_PAGE_SIZE << order,
 	};
 	u32 i, idx;
 	int ret;
 
 	for (i = 0; i < n; i++) {
-		ret = fl_buddy_alloc(fl_dev.buddy, &req, &idx);
+		ret = fl_buddy_alloc(b, &req, &idx);
 		if (unlikely(ret))
 			return ret;
-		fl_buddy_free(fl_dev.buddy, idx);
+		fl_buddy_free(b, idx);
 	}
 	return 0;
+}
+
+static int fl_bench_buddy_fl(struct fl_bench_ctx *ctx, u32 n)
+{
+	return fl_bench_buddy_loop(fl_dev.buddy, ctx->order, n);
+}
+
+static int fl_bench_buddy_pcp_fl(struct fl_bench_ctx *ctx, u32 n)
+{
+	return fl_bench_buddy_loop(ctx->cbuddy, ctx->order, n);
+}
+
+/* A private buddy with per-CPU lists: the device's setting stays. */
+static int fl_bench_buddy_pcp_setup(struct fl_bench_ctx *ctx)
+{
+	struct fl_chunk chunk = { .start = 0, .nr_pages = FL_BENCH_PCP_PAGES };
+
+	ctx->cbuddy = fl_buddy_create(&chunk, 1, FL_MAX_ORDER, true);
+	if (!ctx->cbuddy)
+		return -ENOMEM;
+	return fl_buddy_set_pcp(ctx->cbuddy, FL_BENCH_PCP_HIGH);
 }
 
 static int fl_bench_buddy_kernel(struct fl_bench_ctx *ctx, u32 n)
@@ -567,6 +594,18 @@ static int fl_bench_pair(struct fraglab_bench *b)
 		}
 		ctx->order = b->param;
 		fl->chunk = fl_bench_buddy_fl;
+		kern->chunk = fl_bench_buddy_kernel;
+		break;
+	case FRAGLAB_BENCH_BUDDY_PCP:
+		if (b->param > FL_PCP_MAX_ORDER) {
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = fl_bench_buddy_pcp_setup(ctx);
+		if (ret)
+			goto out;
+		ctx->order = b->param;
+		fl->chunk = fl_bench_buddy_pcp_fl;
 		kern->chunk = fl_bench_buddy_kernel;
 		break;
 	case FRAGLAB_BENCH_SLAB:

@@ -280,6 +280,17 @@ static long fl_ioc_setting(void __user *uarg, bool set)
 		s.value = fl_buddy_grouping(fl_dev.buddy);
 		mutex_unlock(&fl_dev.lock);
 		break;
+	case FRAGLAB_SET_PCP_HIGH:
+		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
+		if (set) {
+			if (s.value > FRAGLAB_PCP_HIGH_MAX)
+				return -EINVAL;
+			ret = fl_buddy_set_pcp(fl_dev.buddy, s.value);
+			if (ret)
+				return ret;
+		}
+		s.value = fl_buddy_pcp_high(fl_dev.buddy);
+		break;
 	case FRAGLAB_SET_PROACTIVE:
 		if (set) {
 			ret = fl_compact_set_proactive(s.value);
@@ -386,6 +397,7 @@ void fl_fill_stats(struct fraglab_stats *out)
 	out->granted_bytes = st.granted_bytes;
 	out->largest_free_order = st.largest_free_order;
 	out->max_order = st.max_order;
+	out->pcp_pages = st.pcp_pages;
 	out->internal_frag_permille =
 		fl_metrics_internal_permille(st.requested_bytes,
 					     st.granted_bytes);

@@ -9,6 +9,7 @@
  *   unusable_index  /sys/kernel/debug/extfrag/unusable_index layout
  *   extfrag_index   /sys/kernel/debug/extfrag/extfrag_index layout
  *   stats           counters: allocations, failures, fragmentation
+ *   pcp             per-CPU page lists, /proc/zoneinfo "pagesets" layout
  *   check           reading it runs every invariant checker
  *   fail_meta_alloc write N: the next N metadata allocations fail
  *
@@ -177,6 +178,8 @@ static int stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "fallbacks %llu\nsteals %llu\n", s.fallbacks, s.steals);
 	seq_printf(m, "group_by_mobility %d\n",
 		   fl_buddy_grouping(fl_dev.buddy));
+	seq_printf(m, "pcp_high %u\npcp_pages %llu\n",
+		   fl_buddy_pcp_high(fl_dev.buddy), s.pcp_pages);
 	seq_printf(m, "%-20s", "order");
 	for (o = 0; o < FL_NR_ORDERS; o++)
 		seq_printf(m, " %8u", o);
@@ -187,6 +190,37 @@ static int stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
+
+/*
+ * /proc/zoneinfo's "pagesets" block, then what zoneinfo does not show:
+ * the blocks parked per order and migrate type.
+ */
+static int pcp_show(struct seq_file *m, void *v)
+{
+	struct fl_pcp_info pi;
+	unsigned int cpu, o, mt;
+
+	mutex_lock(&fl_dev.lock);
+	seq_printf(m, "Node 0, zone %8s\n  pagesets\n", FL_ZONE_NAME);
+	for (cpu = 0; !fl_buddy_pcp_info(fl_dev.buddy, cpu, &pi); cpu++) {
+		seq_printf(m, "    cpu: %u\n", cpu);
+		seq_printf(m, "              count: %u\n", pi.count);
+		seq_printf(m, "              high:  %u\n", pi.high);
+		seq_printf(m, "              batch: %u\n", pi.batch);
+		for (o = 0; o < FL_PCP_ORDERS; o++) {
+			seq_printf(m, "              order %u:", o);
+			for (mt = 0; mt < FL_MT_TYPES; mt++)
+				seq_printf(m, " %s %u", fl_migratetype_names[mt],
+					   pi.nr[o][mt]);
+			seq_putc(m, '\n');
+		}
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (!cpu)
+		seq_puts(m, "    off: no per-CPU lists (FRAGLAB_SET_PCP_HIGH, fragctl pcp HIGH)\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pcp);
 
 static int check_show(struct seq_file *m, void *v)
 {
@@ -244,6 +278,7 @@ int fl_debugfs_init(void)
 	debugfs_create_file("extfrag_index", 0400, d, NULL,
 			    &extfrag_index_fops);
 	debugfs_create_file("stats", 0400, d, NULL, &stats_fops);
+	debugfs_create_file("pcp", 0400, d, NULL, &pcp_fops);
 	debugfs_create_file("check", 0400, d, NULL, &check_fops);
 	debugfs_create_file_unsafe("fail_meta_alloc", 0200, d, NULL,
 				   &fl_fail_meta_fops);

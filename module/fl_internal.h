@@ -280,7 +280,7 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
 			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
 			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH | \
-			 FRAGLAB_FEAT_MAP)
+			 FRAGLAB_FEAT_MAP | FRAGLAB_FEAT_PCP)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);

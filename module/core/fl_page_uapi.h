@@ -32,6 +32,8 @@ static inline u32 fl_page_owner_uapi(u32 owner_kind)
 		return FRAGLAB_OWNER_SLAB;
 	case FL_OWN_POOL:
 		return FRAGLAB_OWNER_POOL;
+	case FL_OWN_PCP:
+		return FRAGLAB_OWNER_PCP;
 	default:
 		return FRAGLAB_OWNER_OTHER;
 	}

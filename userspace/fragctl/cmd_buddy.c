@@ -2,7 +2,7 @@
 /*
  * cmd_buddy.c - fragctl commands for the arena and its buddy allocator:
  * status, alloc, free, query, list, buddyinfo, pagetypeinfo,
- * unusable_index, extfrag_index, stats, check, set.
+ * unusable_index, extfrag_index, stats, check, set, pcp.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -287,6 +287,59 @@ static int cmd_set(struct fc_ctx *c, int argc, char **argv)
 	return 0;
 }
 
+/* "pcp on": the high mark of a 64 MiB+ zone's pcp lists, batch 63. */
+#define FC_PCP_DEFAULT	512
+
+static int cmd_pcp(struct fc_ctx *c, int argc, char **argv)
+{
+	struct fraglab_stats st;
+	uint64_t v;
+	int ret;
+
+	if (argc > 2)
+		return fc_usage("pcp takes on, off, drain or a high mark 0..%u",
+				FRAGLAB_PCP_HIGH_MAX);
+	if (argc == 2) {
+		if (!strcmp(argv[1], "on")) {
+			v = FC_PCP_DEFAULT;
+		} else if (!strcmp(argv[1], "off")) {
+			v = 0;
+		} else if (!strcmp(argv[1], "drain")) {
+			/* any SET drains: set the current value again */
+			ret = fraglab_get(&c->fl, FRAGLAB_SET_PCP_HIGH, &v);
+			if (ret)
+				return fc_fail("pcp", ret);
+		} else if (fc_parse_u64(argv[1], &v) || v > FRAGLAB_PCP_HIGH_MAX) {
+			return fc_usage("pcp: '%s' is not on, off, drain or a number of pages 0..%u",
+					argv[1], FRAGLAB_PCP_HIGH_MAX);
+		}
+		ret = fraglab_set(&c->fl, FRAGLAB_SET_PCP_HIGH, v);
+		if (ret == -EINVAL && !(c->fl.version.features & FRAGLAB_FEAT_PCP)) {
+			fprintf(stderr, "fragctl: this fraglab module has no per-CPU page lists (load a newer fraglab.ko)\n");
+			return 1;
+		}
+		if (ret)
+			return fc_fail("pcp", ret);
+	}
+	ret = fraglab_get(&c->fl, FRAGLAB_SET_PCP_HIGH, &v);
+	if (!ret)
+		ret = fraglab_stats(&c->fl, &st);
+	if (ret)
+		return fc_fail("pcp", ret);
+	if (c->json) {
+		printf("{\"pcp_high\":%" PRIu64 ",\"enabled\":%s,\"pcp_pages\":%" PRIu64 "}\n",
+		       v, v ? "true" : "false", (uint64_t)st.pcp_pages);
+		return 0;
+	}
+	if (v)
+		printf("per-CPU page lists: on, high %" PRIu64 " pages per CPU; %" PRIu64
+		       " pages parked (neither free nor allocated; per CPU: /sys/kernel/debug/fraglab/pcp)\n",
+		       v, (uint64_t)st.pcp_pages);
+	else
+		printf("per-CPU page lists: off (every free merges at once)\n");
+	return 0;
+}
+
 static int cmd_debugfs(const char *name)
 {
 	return fc_print_debugfs(name);
@@ -440,5 +493,7 @@ const struct fc_cmd fc_cmds_buddy[] = {
 	{ "stats", "", "allocation counters and internal/external fragmentation", cmd_stats, true },
 	{ "check", "", "run every invariant checker in the module", cmd_check, true },
 	{ "set", "grouping on|off", "switch grouping by mobility at runtime", cmd_set, true },
+	{ "pcp", "[on|off|drain|HIGH]",
+	  "per-CPU page lists for orders 0..3 (the kernel's pcp): on = high 512, off (default), drain, or a high mark in pages", cmd_pcp, true },
 	{ NULL }
 };

@@ -456,12 +456,12 @@ struct map_arena {
 
 enum map_class {
 	MAP_HOLE, MAP_FREE, MAP_MOVABLE, MAP_UNMOVABLE, MAP_RECLAIMABLE,
-	MAP_SLAB, MAP_POOL, MAP_OTHER, MAP_NR_CLASSES
+	MAP_SLAB, MAP_POOL, MAP_OTHER, MAP_PCP, MAP_NR_CLASSES
 };
 
 static const char *const map_class_names[MAP_NR_CLASSES] = {
 	"hole", "free", "movable", "unmovable", "reclaimable", "slab", "pool",
-	"other",
+	"other", "pcp",
 };
 
 static const char *const map_class_colours[MAP_NR_CLASSES] = {
@@ -473,6 +473,7 @@ static const char *const map_class_colours[MAP_NR_CLASSES] = {
 	"#1f77b4",	/* slab: blue */
 	"#9467bd",	/* pool: purple */
 	"#7f7f7f",	/* other (in-kernel): dark grey */
+	"#9edae5",	/* parked on a per-CPU list: light cyan */
 };
 
 static enum map_class map_class_of(const struct fraglab_page *p)
@@ -488,6 +489,8 @@ static enum map_class map_class_of(const struct fraglab_page *p)
 		return MAP_POOL;
 	case FRAGLAB_OWNER_OTHER:
 		return MAP_OTHER;
+	case FRAGLAB_OWNER_PCP:
+		return MAP_PCP;
 	default:
 		break;
 	}
@@ -574,7 +577,7 @@ static int map_write_svg(const struct map_arena *m, const char *path,
 	}
 	fprintf(f, "</g>\n");
 	legend_y = (unsigned int)(rows * cell + 50);
-	for (c = 1, x = 10; c < MAP_NR_CLASSES; c++, x += 95) {
+	for (c = 1, x = 10; c < MAP_NR_CLASSES; c++, x += 85) {
 		fprintf(f, "<rect x='%u' y='%u' width='12' height='12' fill='%s' stroke='#333' stroke-width='0.5'/><text x='%u' y='%u' font-size='12'>%s</text>\n",
 			x, legend_y, map_class_colours[c], x + 16, legend_y + 11,
 			map_class_names[c]);

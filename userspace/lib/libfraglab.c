@@ -696,6 +696,7 @@ const char *fraglab_owner_name(unsigned int owner)
 		[FRAGLAB_OWNER_SLAB] = "slab",
 		[FRAGLAB_OWNER_POOL] = "pool",
 		[FRAGLAB_OWNER_OTHER] = "other",
+		[FRAGLAB_OWNER_PCP] = "pcp",
 	};
 
 	return owner < sizeof(names) / sizeof(names[0]) ? names[owner] : "?";

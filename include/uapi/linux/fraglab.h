@@ -30,7 +30,8 @@
 #define FRAGLAB_IOC_MAGIC	0xF7
 
 #define FRAGLAB_API_MAJOR	1	/* incompatible changes */
-#define FRAGLAB_API_MINOR	1	/* additions: 1 = arena map (0x60) */
+/* API minor: additions; 1 = arena map (0x60), 2 = per-CPU page lists */
+#define FRAGLAB_API_MINOR	2
 
 #define FRAGLAB_NR_ORDERS	11	/* orders 0..10 */
 #define FRAGLAB_PAGEBLOCK_ORDER	9	/* 2 MiB HugePage on x86-64 */
@@ -45,6 +46,7 @@
 #define FRAGLAB_FEAT_PROBE	(1ULL << 6)
 #define FRAGLAB_FEAT_BENCH	(1ULL << 7)
 #define FRAGLAB_FEAT_MAP	(1ULL << 8)	/* FRAGLAB_IOC_PAGE_INFO */
+#define FRAGLAB_FEAT_PCP	(1ULL << 9)	/* FRAGLAB_SET_PCP_HIGH */
 
 /* Migrate types: the kernel's numbering. */
 #define FRAGLAB_MT_UNMOVABLE	0
@@ -165,6 +167,14 @@ struct fraglab_batch {
 /* fraglab_setting.key */
 #define FRAGLAB_SET_GROUP_BY_MOBILITY	1	/* value 0/1 */
 #define FRAGLAB_SET_PROACTIVE		2	/* 0 = off, 1..100 threshold */
+/*
+ * Per-CPU page lists for orders 0..3 (the kernel's pcp lists): value =
+ * pages a CPU may keep (high), 0 = off (the default), at most
+ * FRAGLAB_PCP_HIGH_MAX; batch = high / 4, at most 63.  Every SET drains
+ * every list back into the buddy first, even to the same value.
+ */
+#define FRAGLAB_SET_PCP_HIGH		3
+#define FRAGLAB_PCP_HIGH_MAX		65536
 
 /**
  * struct fraglab_setting - FRAGLAB_IOC_SET / FRAGLAB_IOC_GET.
@@ -212,7 +222,8 @@ struct fraglab_stats {
 	__u32 max_order;
 	__u32 internal_frag_permille;	/* 1000 * (granted - requested) / granted */
 	__u32 external_frag_permille;	/* 1000 * (1 - largest free / free) */
-	__u64 reserved[4];
+	__u64 pcp_pages;	/* parked on per-CPU lists: neither free nor allocated */
+	__u64 reserved[3];
 };
 
 #define FRAGLAB_IOC_VERSION	_IOWR(FRAGLAB_IOC_MAGIC, 0x00, struct fraglab_version)
@@ -767,6 +778,8 @@ struct fraglab_probe_system {
 #define FRAGLAB_BENCH_SLAB_BULK	3	/* the same, FRAGLAB_BENCH_BULK at once */
 #define FRAGLAB_BENCH_FIT	4	/* param holes, .strategy: vs genalloc */
 #define FRAGLAB_BENCH_COMPACT	5	/* param MiB: compaction vs memcpy */
+/* param order 0..3: fl_buddy with per-CPU lists on vs alloc_pages */
+#define FRAGLAB_BENCH_BUDDY_PCP	6
 
 #define FRAGLAB_BENCH_BULK		16	/* objects per bulk call */
 #define FRAGLAB_BENCH_MAX_ITERS		10000000ULL
@@ -785,7 +798,7 @@ struct fraglab_probe_system {
  * (CAP_SYS_ADMIN).  Both sides run in the same call, alternating, with the
  * same loop shape; each reports the median over @runs of its per-op time.
  * @which: in: FRAGLAB_BENCH_*.
- * @param: in: buddy order; slab object size (8..4096); fit hole count
+ * @param: in: buddy order (BUDDY_PCP: 0..3); slab object size (8..4096); fit hole count
  *         (1..FRAGLAB_BENCH_MAX_HOLES); compaction arena MiB (4..64).
  * @strategy: in: fit strategy (0 first, 1 next, 2 best, 3 worst).
  * @runs: in: repetitions, 0 = 5, at most FRAGLAB_BENCH_MAX_RUNS.
@@ -839,6 +852,7 @@ struct fraglab_bench {
 #define FRAGLAB_OWNER_SLAB	2	/* a slab of a fraglab slab cache */
 #define FRAGLAB_OWNER_POOL	3	/* backing of a fit pool */
 #define FRAGLAB_OWNER_OTHER	4	/* in-kernel user (benchmarks) */
+#define FRAGLAB_OWNER_PCP	5	/* parked on a per-CPU page list */
 
 /* fraglab_page.flags */
 #define FRAGLAB_PAGE_HEAD	(1U << 0)	/* first page of its block */
