@@ -411,7 +411,8 @@ static void test_one_field_wrong(void)
 	WRONG(FRAGLAB_IOC_CHECK, fraglab_check, pad, 1, -EINVAL);
 	WRONG_AT(FRAGLAB_IOC_CHECK, fraglab_check, reserved, 0, 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_STATS, fraglab_stats, total_pages, 1, -EINVAL);
-	WRONG_AT(FRAGLAB_IOC_STATS, fraglab_stats, reserved, 3, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_STATS, fraglab_stats, pcp_pages, 1, -EINVAL);
+	WRONG_AT(FRAGLAB_IOC_STATS, fraglab_stats, reserved, 2, 1, -EINVAL);
 
 	/* slab */
 	WRONG_AT(FRAGLAB_IOC_CACHE_CREATE, fraglab_cache_create, reserved, 0, 1, -EINVAL);
@@ -530,7 +531,7 @@ static void test_one_field_wrong(void)
 
 	/* bench */
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 0, -EINVAL);
-	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 6, -EINVAL);
+	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 7, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, runs, FRAGLAB_BENCH_MAX_RUNS + 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, iterations, FRAGLAB_BENCH_MAX_ITERS + 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, pad, 1, -EINVAL);

@@ -4,7 +4,7 @@
  * one table (issue 9, docs/BENCHMARKS.md).
  *
  *   bench [--only buddy|slab|bulk|fit|compact|ioctl] [--iterations N]
- *         [--runs N] [--holes N,N] [--compact-mb N]
+ *         [--runs N] [--holes N,N] [--compact-mb N] [--pcp HIGH]
  *
  * Every row but the last runs inside the kernel (FRAGLAB_IOC_BENCH, root):
  * both sides of a pair in the same call, the same loop shape, the median
@@ -45,6 +45,7 @@ struct fc_bench_opts {
 	uint32_t holes[4];
 	unsigned int nr_holes;
 	uint32_t compact_mb;
+	int64_t pcp;		/* --pcp: the device's lists for the ioctl row; -1 = as set */
 	const char *only;
 	unsigned int errors;
 	unsigned int missed;
@@ -246,29 +247,41 @@ static void fc_bench_ioctl(struct fc_ctx *c, struct fc_bench_opts *o)
 {
 	double single[FC_BENCH_IOCTL_RUNS], batch[FC_BENCH_IOCTL_RUNS];
 	unsigned int r, ops = FC_BENCH_IOCTL_OPS;
+	uint64_t old_pcp = 0;
+	char name[64] = "ioctl order-0 batch64 vs single";
 	int ret = 0;
 
 	ops -= ops % FC_BENCH_BATCH;
+	if (o->pcp >= 0) {
+		/* the device's per-CPU lists for this row only, then back */
+		ret = fraglab_get(&c->fl, FRAGLAB_SET_PCP_HIGH, &old_pcp);
+		if (!ret)
+			ret = fraglab_set(&c->fl, FRAGLAB_SET_PCP_HIGH, o->pcp);
+		snprintf(name, sizeof(name), "ioctl order-0 batch64 vs single, pcp %" PRId64,
+			 o->pcp);
+	}
 	for (r = 0; r < FC_BENCH_IOCTL_RUNS && !ret; r++) {
 		ret = fc_bench_ioctl_batch(c, ops, &batch[r]);
 		if (!ret)
 			ret = fc_bench_ioctl_single(c, ops, &single[r]);
 	}
+	if (o->pcp >= 0 && fraglab_set(&c->fl, FRAGLAB_SET_PCP_HIGH, old_pcp)) {
+		fprintf(stderr, "fragctl: could not set the per-CPU lists back to high %" PRIu64
+			" (fragctl pcp %" PRIu64 ")\n", old_pcp, old_pcp);
+		o->errors++;
+	}
 	if (ret) {
 		if (o->json)
-			fc_bench_json_error(o, "ioctl order-0 batch64 vs single",
-					    ret);
+			fc_bench_json_error(o, name, ret);
 		else
-			printf("%-40s error: %s\n", "ioctl order-0 batch/single",
-			       fraglab_strerror(ret));
+			printf("%-40s error: %s\n", name, fraglab_strerror(ret));
 		o->errors++;
 		return;
 	}
 	qsort(single, FC_BENCH_IOCTL_RUNS, sizeof(double), fc_cmp_double);
 	qsort(batch, FC_BENCH_IOCTL_RUNS, sizeof(double), fc_cmp_double);
 	/* "fraglab" = batched, "kernel" = single: the ratio is batch/single */
-	fc_bench_row(o, "ioctl order-0 batch64 vs single",
-		     batch[FC_BENCH_IOCTL_RUNS / 2],
+	fc_bench_row(o, name, batch[FC_BENCH_IOCTL_RUNS / 2],
 		     single[FC_BENCH_IOCTL_RUNS / 2], 0, 0, ops, false, "<=",
 		     0.20);
 }
@@ -286,6 +299,7 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 		.holes = { 1000, 100000 },
 		.nr_holes = 2,
 		.compact_mb = 16,
+		.pcp = -1,
 	};
 	const char *v;
 	char name[64];
@@ -326,6 +340,13 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 			o.holes[o.nr_holes++] = n;
 		}
 		free(copy);
+	}
+	v = fc_opt(&argc, argv, "--pcp");
+	if (v) {
+		if (fc_parse_u64(v, &n) || n > FRAGLAB_PCP_HIGH_MAX)
+			return fc_usage("bad --pcp %s: the ioctl row's per-CPU list high mark, 0..%u\n",
+					v, FRAGLAB_PCP_HIGH_MAX);
+		o.pcp = (int64_t)n;
 	}
 	o.only = fc_opt(&argc, argv, "--only");
 	if (argc > 1)
@@ -414,8 +435,8 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_bench[] = {
-	{ "bench", "[--only buddy|slab|bulk|fit|compact|ioctl] [--iterations N] [--runs N] [--holes N,N] [--compact-mb N]",
-	  "fraglab's allocators vs the kernel's, in-kernel pairs + ioctl path (root); --json: one object with a row per pair (ns/op, cycles, ratio, target, met)",
+	{ "bench", "[--only buddy|slab|bulk|fit|compact|ioctl] [--iterations N] [--runs N] [--holes N,N] [--compact-mb N] [--pcp HIGH]",
+	  "fraglab's allocators vs the kernel's, in-kernel pairs + ioctl path (root); --pcp: the ioctl row with the device's per-CPU lists at HIGH, set back afterwards; --json: one object with a row per pair (ns/op, cycles, ratio, target, met)",
 	  cmd_bench, true },
 	{ NULL }
 };
