@@ -22,7 +22,8 @@
  *     until close).
  *
  * Each allocator's glue describes its element with a struct fl_batch_op
- * per op and calls fl_batch_ioctl().
+ * per op, its chunk loop written out with fl_batch_loop() (one indirect
+ * call per chunk, none per element), and calls fl_batch_ioctl().
  *
  * Per chunk (FL_BATCH_CHUNK elements), not per element: one copy in, one
  * fl_dev.lock hold, one copy out, and for allocations one
@@ -156,20 +157,12 @@ static u32 fl_batch_run_chunk(struct fl_file *ff, u8 *buf, u32 n,
 			      const struct fl_batch_op *op,
 			      struct fl_obj_stash *st, int *err)
 {
-	u32 i;
-	s32 result;
+	u32 ran;
 
-	*err = 0;
 	mutex_lock(&fl_dev.lock);
-	for (i = 0; i < n && !*err; i++) {
-		u8 *e = buf + (size_t)i * op->elem_size;
-
-		*err = op->run(ff, e, st);
-		result = *err;
-		memcpy(e + op->result_off, &result, sizeof(result));
-	}
+	ran = op->run_chunk(ff, buf, n, st, err);
 	mutex_unlock(&fl_dev.lock);
-	return i;
+	return ran;
 }
 
 /* Undo the successful elements [@from, @to) of @buf: their results are lost. */

@@ -44,10 +44,10 @@ static long fl_ioc_version(void __user *uarg)
 }
 
 /* Validate one alloc request and turn it into a buddy request. */
-static int fl_alloc_prepare(const struct fraglab_alloc *a,
-			    struct fl_buddy_req *req)
+static __always_inline int fl_alloc_prepare(const struct fraglab_alloc *a,
+					    struct fl_buddy_req *req)
 {
-	u32 max_order = fl_buddy_max_order(fl_dev.buddy);
+	u32 max_order = fl_param_max_order;	/* the buddy's, fixed at load */
 	int order;
 
 	if (!fl_mem_is_zero(a->reserved, sizeof(a->reserved)))
@@ -75,8 +75,10 @@ static int fl_alloc_prepare(const struct fraglab_alloc *a,
 	return 0;
 }
 
-static int fl_alloc_one(struct fl_file *ff, struct fraglab_alloc *a,
-			struct fl_obj_stash *st)
+/* Inline: once per element of a batch (see fl_internal.h on calls). */
+static __always_inline int fl_alloc_one(struct fl_file *ff,
+					struct fraglab_alloc *a,
+					struct fl_obj_stash *st)
 {
 	struct fl_buddy_req req;
 	struct fl_obj *obj;
@@ -160,14 +162,17 @@ void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 	fl_obj_put(st, obj);
 }
 
-static int fl_free_one(struct fl_file *ff, u64 handle,
-		       struct fl_obj_stash *st)
+/* fl_buddy_release_obj() of a found object, inline for batches. */
+static __always_inline int fl_free_one(struct fl_file *ff, u64 handle,
+				       struct fl_obj_stash *st)
 {
 	struct fl_obj *obj = fl_obj_lookup(ff, handle);
 
 	if (!obj || obj->kind != FRAGLAB_KIND_PAGES)
 		return -ENOENT;
-	fl_buddy_release_obj(obj, st);
+	fl_obj_remove(obj);
+	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
+	fl_obj_put(st, obj);
 	return 0;
 }
 
@@ -228,6 +233,14 @@ static int fl_batch_alloc_one(struct fl_file *ff, void *elem,
 	return fl_alloc_one(ff, elem, st);
 }
 
+static u32 fl_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
+				struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_alloc),
+			     offsetof(struct fraglab_alloc, result),
+			     fl_batch_alloc_one, st, err);
+}
+
 static void fl_batch_alloc_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_alloc *a = elem;
@@ -243,17 +256,25 @@ static int fl_batch_free_one(struct fl_file *ff, void *elem,
 	return h->pad ? -EINVAL : fl_free_one(ff, h->handle, st);
 }
 
+static u32 fl_batch_free_chunk(struct fl_file *ff, void *buf, u32 n,
+			       struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_handle),
+			     offsetof(struct fraglab_handle, result),
+			     fl_batch_free_one, st, err);
+}
+
 static const struct fl_batch_op fl_buddy_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_alloc),
 		.result_off = offsetof(struct fraglab_alloc, result),
 		.new_objs = true,
-		.run = fl_batch_alloc_one,
+		.run_chunk = fl_batch_alloc_chunk,
 		.undo = fl_batch_alloc_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_handle),
 		.result_off = offsetof(struct fraglab_handle, result),
-		.run = fl_batch_free_one,
+		.run_chunk = fl_batch_free_chunk,
 	},
 };
 

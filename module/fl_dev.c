@@ -36,8 +36,6 @@
 #include "fl_compat.h"
 #include "fl_internal.h"
 
-#define FL_HANDLE_TAG	0xf7a9ULL
-
 static unsigned short fl_param_dev_mode = 0600;
 module_param_named(dev_mode, fl_param_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/fraglab (default 0600: root only)");
@@ -69,38 +67,25 @@ void fl_obj_cache_exit(void)
 }
 
 /**
- * fl_obj_new() - a zeroed handle object.
- * @st: a batch chunk's stash to take it from first, or NULL.
+ * fl_obj_alloc() - a zeroed handle object from the cache (fl_obj_new()'s
+ * slow path: no stash, or an empty one).
  *
  * Context: process context; may sleep.
  * Return: the object, or NULL (-ENOMEM).
  */
-struct fl_obj *fl_obj_new(struct fl_obj_stash *st)
+struct fl_obj *fl_obj_alloc(void)
 {
-	struct fl_obj *obj;
-
-	if (st && st->nr) {
-		obj = st->objs[--st->nr];
-		memset(obj, 0, sizeof(*obj));
-		return obj;
-	}
 	return kmem_cache_zalloc(fl_obj_cachep, GFP_KERNEL);
 }
 
 /**
- * fl_obj_put() - free a handle object that is no longer reachable.
- * @st: a batch chunk's stash to queue it on (freed in bulk by
- *      fl_obj_stash_drain()), or NULL to free it now.
- * @obj: removed from the handle table and its fd's list.
+ * fl_obj_free() - free a handle object now (fl_obj_put()'s slow path).
+ * @obj: no longer reachable.
  *
  * Context: any context that may call kmem_cache_free().
  */
-void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj)
+void fl_obj_free(struct fl_obj *obj)
 {
-	if (st && st->nr_dead < ARRAY_SIZE(st->dead)) {
-		st->dead[st->nr_dead++] = obj;
-		return;
-	}
 	kmem_cache_free(fl_obj_cachep, obj);
 }
 
@@ -141,102 +126,17 @@ void fl_obj_stash_drain(struct fl_obj_stash *st)
 }
 
 /**
- * fl_handle_of() - the opaque handle userspace sees for an object.
- * @obj: a live object.
- *
- * Context: any.
- * Return: the handle.
- */
-u64 fl_handle_of(const struct fl_obj *obj)
-{
-	return (FL_HANDLE_TAG << 48) | ((u64)obj->kind << FL_IDTAB_ID_BITS) |
-	       obj->id;
-}
-
-/**
- * fl_obj_mmap_offset() - offset to pass to mmap() for @obj.
- * @obj: a live object of the pages kind.
- *
- * Context: any.
- * Return: the byte offset.
- */
-u64 fl_obj_mmap_offset(const struct fl_obj *obj)
-{
-	return obj->id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT);
-}
-
-/**
- * fl_obj_lookup() - find an object the calling fd owns.
- * @ff: the calling file.
- * @handle: handle from userspace.
- *
- * Context: fl_dev.lock held.
- * Return: the object, or NULL if the handle is malformed, unknown, freed
- * or owned by another fd.
- */
-struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
-{
-	struct fl_obj *obj;
-
-	lockdep_assert_held(&fl_dev.lock);
-	if (handle >> 48 != FL_HANDLE_TAG)
-		return NULL;
-	obj = fl_idtab_lookup(&fl_dev.handles,
-			      handle & ((1ULL << FL_IDTAB_ID_BITS) - 1));
-	if (!obj || obj->owner != ff || fl_handle_of(obj) != handle)
-		return NULL;
-	return obj;
-}
-
-/**
- * fl_obj_insert() - give @obj an id and make @ff its owner.
- * @ff: owning file.
- * @obj: object with @kind set.
- *
- * Context: fl_dev.lock held; may sleep.
- * Return: 0, or -ENOMEM / -EBUSY when no id is left.
- */
-int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
-{
-	int ret;
-
-	lockdep_assert_held(&fl_dev.lock);
-	obj->owner = ff;
-	ret = fl_idtab_alloc(&fl_dev.handles, obj, &obj->id);
-	if (ret)
-		return ret;
-	list_add_tail(&obj->node, &ff->objs);
-	return 0;
-}
-
-/**
- * fl_obj_zap() - remove every user mapping of @obj.
- * @obj: a live object.
+ * __fl_obj_zap() - fl_obj_zap() of a mapped object.
+ * @obj: a live pages-kind object with FL_OBJ_MAPPED set.
  *
  * Context: fl_dev.lock held; may sleep.
  */
-void fl_obj_zap(struct fl_obj *obj)
+void __fl_obj_zap(struct fl_obj *obj)
 {
 	lockdep_assert_held(&fl_dev.lock);
-	if (obj->kind != FRAGLAB_KIND_PAGES || !(obj->flags & FL_OBJ_MAPPED))
-		return;
 	unmap_mapping_range(obj->owner->mapping, fl_obj_mmap_offset(obj),
 			    obj->granted, 1);
 	obj->flags &= ~FL_OBJ_MAPPED;
-}
-
-/**
- * fl_obj_remove() - forget @obj: zap its mappings, drop its id.
- * @obj: a live object; the caller frees the memory it described.
- *
- * Context: fl_dev.lock held; may sleep.
- */
-void fl_obj_remove(struct fl_obj *obj)
-{
-	lockdep_assert_held(&fl_dev.lock);
-	fl_obj_zap(obj);
-	WARN_ON_ONCE(fl_idtab_remove(&fl_dev.handles, obj->id) != obj);
-	list_del(&obj->node);
 }
 
 /**
@@ -251,31 +151,6 @@ void fl_obj_remove(struct fl_obj *obj)
 int fl_copy_in(void *karg, const void __user *uarg, size_t size)
 {
 	return copy_from_user(karg, uarg, size) ? -EFAULT : 0;
-}
-
-/**
- * fl_mem_is_zero() - are all @size bytes at @p zero (reserved fields)?
- * @p: buffer.
- * @size: bytes.
- *
- * Reserved fields are mostly u64 arrays and every batch element checks
- * its own: aligned whole words are OR-ed here (memchr_inv() compares up
- * to 16 bytes one byte at a time), anything else goes to memchr_inv().
- *
- * Context: any.
- * Return: true if all zero.
- */
-bool fl_mem_is_zero(const void *p, size_t size)
-{
-	const u64 *w = p;
-	u64 acc = 0;
-	size_t i;
-
-	if (!IS_ALIGNED((unsigned long)p | size, sizeof(u64)))
-		return !memchr_inv(p, 0, size);
-	for (i = 0; i < size / sizeof(u64); i++)
-		acc |= w[i];
-	return !acc;
 }
 
 static int fl_open(struct inode *inode, struct file *file)

@@ -30,12 +30,16 @@
 #ifndef FL_INTERNAL_H
 #define FL_INTERNAL_H
 
+#include <linux/align.h>
+#include <linux/bug.h>
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/xarray.h>
 #include <linux/fs.h>
 #include <linux/mm_types.h>
+#include <linux/lockdep.h>
+#include <linux/string.h>
 
 #include <linux/fraglab.h>
 #include "fl_buddy.h"
@@ -45,6 +49,7 @@
 
 /* mmap offsets: handle id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT) */
 #define FL_MMAP_ID_SHIFT	(FL_MAX_ORDER + 1)
+#define FL_HANDLE_TAG		0xf7a9ULL	/* top 16 bits of every handle */
 
 /**
  * struct fl_range - a physically contiguous range of the arena.
@@ -193,16 +198,146 @@ struct fl_obj_stash {
 
 int fl_obj_cache_init(void);
 void fl_obj_cache_exit(void);
-struct fl_obj *fl_obj_new(struct fl_obj_stash *st);
-void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj);
+struct fl_obj *fl_obj_alloc(void);
+void fl_obj_free(struct fl_obj *obj);
 void fl_obj_stash_fill(struct fl_obj_stash *st, u32 n);
 void fl_obj_stash_drain(struct fl_obj_stash *st);
-u64 fl_handle_of(const struct fl_obj *obj);
-struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle);
-int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj);
-void fl_obj_remove(struct fl_obj *obj);
-void fl_obj_zap(struct fl_obj *obj);
-u64 fl_obj_mmap_offset(const struct fl_obj *obj);
+void __fl_obj_zap(struct fl_obj *obj);
+
+/*
+ * The helpers below run once or more per element of a batch ioctl, so
+ * they are inline: under qemu's TCG (the box and its benchmarks) a call
+ * and its return cost about as much as the work of any of them.
+ */
+
+/**
+ * fl_obj_new() - a zeroed handle object.
+ * @st: a batch chunk's stash to take it from first, or NULL.
+ *
+ * Context: process context; may sleep.
+ * Return: the object, or NULL (-ENOMEM).
+ */
+static inline struct fl_obj *fl_obj_new(struct fl_obj_stash *st)
+{
+	struct fl_obj *obj;
+
+	if (!st || !st->nr)
+		return fl_obj_alloc();
+	obj = st->objs[--st->nr];
+	memset(obj, 0, sizeof(*obj));
+	return obj;
+}
+
+/**
+ * fl_obj_put() - free a handle object that is no longer reachable.
+ * @st: a batch chunk's stash to queue it on (freed in bulk by
+ *      fl_obj_stash_drain()), or NULL to free it now.
+ * @obj: removed from the handle table and its fd's list.
+ *
+ * Context: any context that may call kmem_cache_free().
+ */
+static inline void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj)
+{
+	if (st && st->nr_dead < ARRAY_SIZE(st->dead))
+		st->dead[st->nr_dead++] = obj;
+	else
+		fl_obj_free(obj);
+}
+
+/**
+ * fl_handle_of() - the opaque handle userspace sees for an object.
+ * @obj: a live object.
+ *
+ * Context: any.
+ * Return: the handle.
+ */
+static inline u64 fl_handle_of(const struct fl_obj *obj)
+{
+	return (FL_HANDLE_TAG << 48) | ((u64)obj->kind << FL_IDTAB_ID_BITS) |
+	       obj->id;
+}
+
+/**
+ * fl_obj_mmap_offset() - offset to pass to mmap() for @obj.
+ * @obj: a live object of the pages kind.
+ *
+ * Context: any.
+ * Return: the byte offset.
+ */
+static inline u64 fl_obj_mmap_offset(const struct fl_obj *obj)
+{
+	return obj->id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT);
+}
+
+/**
+ * fl_obj_lookup() - find an object the calling fd owns.
+ * @ff: the calling file.
+ * @handle: handle from userspace.
+ *
+ * Context: fl_dev.lock held.
+ * Return: the object, or NULL if the handle is malformed, unknown, freed
+ * or owned by another fd.
+ */
+static inline struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
+{
+	struct fl_obj *obj;
+
+	lockdep_assert_held(&fl_dev.lock);
+	if (handle >> 48 != FL_HANDLE_TAG)
+		return NULL;
+	obj = fl_idtab_lookup(&fl_dev.handles,
+			      handle & ((1ULL << FL_IDTAB_ID_BITS) - 1));
+	if (!obj || obj->owner != ff || fl_handle_of(obj) != handle)
+		return NULL;
+	return obj;
+}
+
+/**
+ * fl_obj_zap() - remove every user mapping of @obj.
+ * @obj: a live object.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+static inline void fl_obj_zap(struct fl_obj *obj)
+{
+	if (obj->kind == FRAGLAB_KIND_PAGES && (obj->flags & FL_OBJ_MAPPED))
+		__fl_obj_zap(obj);
+}
+
+/**
+ * fl_obj_insert() - give @obj an id and make @ff its owner.
+ * @ff: owning file.
+ * @obj: object with @kind set.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ * Return: 0, or -ENOMEM / -EBUSY when no id is left.
+ */
+static inline int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
+{
+	int ret;
+
+	lockdep_assert_held(&fl_dev.lock);
+	obj->owner = ff;
+	ret = fl_idtab_alloc(&fl_dev.handles, obj, &obj->id);
+	if (ret)
+		return ret;
+	list_add_tail(&obj->node, &ff->objs);
+	return 0;
+}
+
+/**
+ * fl_obj_remove() - forget @obj: zap its mappings, drop its id.
+ * @obj: a live object; the caller frees the memory it described.
+ *
+ * Context: fl_dev.lock held; may sleep.
+ */
+static inline void fl_obj_remove(struct fl_obj *obj)
+{
+	lockdep_assert_held(&fl_dev.lock);
+	fl_obj_zap(obj);
+	WARN_ON_ONCE(fl_idtab_remove(&fl_dev.handles, obj->id) != obj);
+	list_del(&obj->node);
+}
 
 /*
  * Subsystems (fl_subsys.c): each allocator's glue plugs in here.
@@ -222,7 +357,31 @@ void fl_fail_meta_set(unsigned int n);
 long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 int fl_copy_in(void *karg, const void __user *uarg, size_t size);
-bool fl_mem_is_zero(const void *p, size_t size);
+
+/**
+ * fl_mem_is_zero() - are all @size bytes at @p zero (reserved fields)?
+ * @p: buffer.
+ * @size: bytes.
+ *
+ * Reserved fields are mostly u64 arrays and every batch element checks
+ * its own: aligned whole words are OR-ed here (memchr_inv() compares up
+ * to 16 bytes one byte at a time), anything else goes to memchr_inv().
+ *
+ * Context: any.
+ * Return: true if all zero.
+ */
+static inline bool fl_mem_is_zero(const void *p, size_t size)
+{
+	const u64 *w = p;
+	u64 acc = 0;
+	size_t i;
+
+	if (!IS_ALIGNED((unsigned long)p | size, sizeof(u64)))
+		return !memchr_inv(p, 0, size);
+	for (i = 0; i < size / sizeof(u64); i++)
+		acc |= w[i];
+	return !acc;
+}
 
 /**
  * struct fl_batch_op - one op (ALLOC or FREE) of a batch ioctl (fl_batch.c).
@@ -230,18 +389,61 @@ bool fl_mem_is_zero(const void *p, size_t size);
  * @result_off: offset of the element's __s32 result field.
  * @new_objs: each element may create one struct fl_obj (allocations):
  *            the chunk's objects are allocated in bulk beforehand.
- * @run: process one element in place (fl_dev.lock held); 0 or -errno.
- *       Objects come from and go to @st (fl_obj_new(), fl_obj_put()).
- * @undo: undo a successful @run whose result could not be written back,
- *        or NULL when there is nothing to undo (frees).
+ * @run_chunk: process up to @n elements of @buf in place (fl_dev.lock
+ *             held), stopping after the first failure; a wrapper around
+ *             fl_batch_loop().  Return: how many ran, the failed one
+ *             included; *@err is 0 or its errno.  Objects come from and go
+ *             to @st (fl_obj_new(), fl_obj_put()).
+ * @undo: undo a successful element whose result could not be written
+ *        back, or NULL when there is nothing to undo (frees).
  */
 struct fl_batch_op {
 	size_t elem_size;
 	size_t result_off;
 	bool new_objs;
-	int (*run)(struct fl_file *ff, void *elem, struct fl_obj_stash *st);
+	u32 (*run_chunk)(struct fl_file *ff, void *buf, u32 n,
+			 struct fl_obj_stash *st, int *err);
 	void (*undo)(struct fl_file *ff, void *elem);
 };
+
+/**
+ * fl_batch_loop() - the body of a batch op's chunk runner.
+ * @ff: the calling fd.
+ * @buf: @n elements of @elem_size bytes.
+ * @n: elements to run.
+ * @elem_size: bytes of one element.
+ * @result_off: offset of the element's __s32 result field.
+ * @run: one element, 0 or -errno.
+ * @st: the chunk's object stash.
+ * @err: out: 0, or the errno of the element that failed.
+ *
+ * Each op's ->run_chunk is a one-line wrapper around this with constant
+ * arguments, so @run becomes a direct call the compiler can inline: an
+ * indirect call per element would be a retpoline on the kernels of the
+ * test matrix.
+ *
+ * Context: fl_dev.lock held.
+ * Return: how many elements ran, the failed one included.
+ */
+static __always_inline u32
+fl_batch_loop(struct fl_file *ff, void *buf, u32 n, size_t elem_size,
+	      size_t result_off,
+	      int (*run)(struct fl_file *ff, void *elem,
+			 struct fl_obj_stash *st),
+	      struct fl_obj_stash *st, int *err)
+{
+	u8 *e = buf;
+	s32 result;
+	u32 i;
+
+	*err = 0;
+	for (i = 0; i < n && !*err; i++, e += elem_size) {
+		*err = run(ff, e, st);
+		result = *err;
+		memcpy(e + result_off, &result, sizeof(result));
+	}
+	return i;
+}
 
 long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
 		    const struct fl_batch_op ops[2]);

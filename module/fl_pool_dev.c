@@ -390,6 +390,14 @@ static int fl_pool_batch_alloc(struct fl_file *ff, void *elem,
 	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a, st);
 }
 
+static u32 fl_pool_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
+				     struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_pool_alloc),
+			     offsetof(struct fraglab_pool_alloc, result),
+			     fl_pool_batch_alloc, st, err);
+}
+
 static void fl_pool_batch_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_pool_alloc *a = elem;
@@ -405,17 +413,25 @@ static int fl_pool_batch_free(struct fl_file *ff, void *elem,
 	return a->result ? -EINVAL : fl_pool_free_one(ff, a, st);
 }
 
+static u32 fl_pool_batch_free_chunk(struct fl_file *ff, void *buf, u32 n,
+				    struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_pool_alloc),
+			     offsetof(struct fraglab_pool_alloc, result),
+			     fl_pool_batch_free, st, err);
+}
+
 static const struct fl_batch_op fl_pool_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_pool_alloc),
 		.result_off = offsetof(struct fraglab_pool_alloc, result),
 		.new_objs = true,
-		.run = fl_pool_batch_alloc,
+		.run_chunk = fl_pool_batch_alloc_chunk,
 		.undo = fl_pool_batch_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_pool_alloc),
 		.result_off = offsetof(struct fraglab_pool_alloc, result),
-		.run = fl_pool_batch_free,
+		.run_chunk = fl_pool_batch_free_chunk,
 	},
 };
 

@@ -345,6 +345,14 @@ static int fl_obj_batch_alloc(struct fl_file *ff, void *elem,
 	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o, st);
 }
 
+static u32 fl_obj_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
+				    struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_obj),
+			     offsetof(struct fraglab_obj, result),
+			     fl_obj_batch_alloc, st, err);
+}
+
 static void fl_obj_batch_undo(struct fl_file *ff, void *elem)
 {
 	const struct fraglab_obj *o = elem;
@@ -360,17 +368,25 @@ static int fl_obj_batch_free(struct fl_file *ff, void *elem,
 	return o->result ? -EINVAL : fl_obj_free_one(ff, o, st);
 }
 
+static u32 fl_obj_batch_free_chunk(struct fl_file *ff, void *buf, u32 n,
+				   struct fl_obj_stash *st, int *err)
+{
+	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_obj),
+			     offsetof(struct fraglab_obj, result),
+			     fl_obj_batch_free, st, err);
+}
+
 static const struct fl_batch_op fl_obj_batch_ops[2] = {
 	{
 		.elem_size = sizeof(struct fraglab_obj),
 		.result_off = offsetof(struct fraglab_obj, result),
 		.new_objs = true,
-		.run = fl_obj_batch_alloc,
+		.run_chunk = fl_obj_batch_alloc_chunk,
 		.undo = fl_obj_batch_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_obj),
 		.result_off = offsetof(struct fraglab_obj, result),
-		.run = fl_obj_batch_free,
+		.run_chunk = fl_obj_batch_free_chunk,
 	},
 };
 
