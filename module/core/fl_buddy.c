@@ -514,8 +514,25 @@ static u32 fl_rmqueue_steal(struct fl_buddy *b, u32 order, u8 start_mt)
 	return FL_NIL;
 }
 
-/* __rmqueue(): the whole allocation policy; FL_NIL if nothing fits. */
-static u32 fl_rmqueue(struct fl_buddy *b, u32 order, u8 mt)
+/* __rmqueue()'s slow half: another type's blocks; FL_NIL if none. */
+static fl_noinline u32 fl_rmqueue_fallback(struct fl_buddy *b, u32 order,
+					   u8 start_mt)
+{
+	u32 idx;
+
+	idx = fl_rmqueue_claim(b, order, start_mt);
+	if (idx == FL_NIL)
+		idx = fl_rmqueue_steal(b, order, start_mt);
+	if (idx != FL_NIL)
+		b->fallbacks++;
+	return idx;
+}
+
+/*
+ * __rmqueue(): the whole allocation policy; FL_NIL if nothing fits.
+ * Always inline, as the kernel's: the common case is one list pop.
+ */
+static fl_always_inline u32 fl_rmqueue(struct fl_buddy *b, u32 order, u8 mt)
 {
 	u8 start_mt = b->grouping ? mt : FL_MT_UNMOVABLE;
 	u32 idx;
@@ -523,12 +540,7 @@ static u32 fl_rmqueue(struct fl_buddy *b, u32 order, u8 mt)
 	idx = fl_rmqueue_smallest(b, order, start_mt);
 	if (likely(idx != FL_NIL))
 		return idx;
-	idx = fl_rmqueue_claim(b, order, start_mt);
-	if (idx == FL_NIL)
-		idx = fl_rmqueue_steal(b, order, start_mt);
-	if (idx != FL_NIL)
-		b->fallbacks++;
-	return idx;
+	return fl_rmqueue_fallback(b, order, start_mt);
 }
 
 static int fl_check_req(const struct fl_buddy *b, const struct fl_buddy_req *req)
@@ -657,26 +669,34 @@ void __fl_buddy_drain_pcp(struct fl_buddy *b)
 		fl_pcp_free_bulk(b, &b->pcp[cpu], b->pcp[cpu].count);
 }
 
+/* rmqueue_bulk(): refill an empty list; the first block taken is used first. */
+static fl_noinline u32 fl_pcp_refill(struct fl_buddy *b, struct fl_pcp *pcp,
+				     u32 order, u8 mt, u32 li)
+{
+	u32 n;
+
+	for (n = max(b->pcp_batch >> order, 1U); n; n--) {
+		u32 blk = fl_rmqueue(b, order, mt);
+
+		if (blk == FL_NIL)
+			break;
+		fl_pcp_push(b, pcp, blk, order, mt);
+	}
+	return pcp->tail[li];
+}
+
 /* rmqueue_pcplist(): a block of @order for type @mt, FL_NIL if none. */
 static inline u32 fl_pcp_alloc(struct fl_buddy *b, u32 order, u8 mt)
 {
 	struct fl_pcp *pcp = fl_pcp_this(b);
-	u32 li, idx, n;
+	u32 li, idx;
 
 	if (!b->grouping)
 		mt = FL_MT_UNMOVABLE;	/* as fl_rmqueue() serves it */
 	li = fl_pcp_list(order, mt);
 	idx = pcp->head[li];
 	if (unlikely(idx == FL_NIL)) {
-		/* rmqueue_bulk(): the first block taken is used first */
-		for (n = max(b->pcp_batch >> order, 1U); n; n--) {
-			u32 blk = fl_rmqueue(b, order, mt);
-
-			if (blk == FL_NIL)
-				break;
-			fl_pcp_push(b, pcp, blk, order, mt);
-		}
-		idx = pcp->tail[li];
+		idx = fl_pcp_refill(b, pcp, order, mt, li);
 		if (idx == FL_NIL)
 			return FL_NIL;
 	}
@@ -684,8 +704,10 @@ static inline u32 fl_pcp_alloc(struct fl_buddy *b, u32 order, u8 mt)
 	return idx;
 }
 
-int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
-		     u32 *idx)
+/* The allocation itself, inlined into both entry points below. */
+static fl_always_inline int fl_alloc_block(struct fl_buddy *b,
+					   const struct fl_buddy_req *req,
+					   u32 *idx)
 {
 	u32 i;
 	int ret = fl_check_req(b, req);
@@ -715,6 +737,12 @@ int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 	return 0;
 }
 
+int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
+		     u32 *idx)
+{
+	return fl_alloc_block(b, req, idx);
+}
+
 /**
  * fl_buddy_alloc() - allocate a block of 2^req->order pages.
  * @b: the buddy.
@@ -735,7 +763,7 @@ int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 	int ret;
 
 	fl_lock(&b->lock);
-	ret = __fl_buddy_alloc(b, req, idx);
+	ret = fl_alloc_block(b, req, idx);
 	fl_unlock(&b->lock);
 	return ret;
 }
@@ -795,7 +823,8 @@ static inline void fl_pcp_free(struct fl_buddy *b, u32 idx)
 					     pcp->count - b->pcp_high + 1));
 }
 
-int __fl_buddy_free(struct fl_buddy *b, u32 idx)
+/* The free itself, inlined into both entry points below. */
+static fl_always_inline int fl_free_block(struct fl_buddy *b, u32 idx)
 {
 	const struct fl_bpage *p;
 
@@ -812,6 +841,11 @@ int __fl_buddy_free(struct fl_buddy *b, u32 idx)
 	return 0;
 }
 
+int __fl_buddy_free(struct fl_buddy *b, u32 idx)
+{
+	return fl_free_block(b, idx);
+}
+
 /**
  * fl_buddy_free() - free an allocated block, merging it with free buddies.
  * @b: the buddy.
@@ -826,7 +860,7 @@ int fl_buddy_free(struct fl_buddy *b, u32 idx)
 	int ret;
 
 	fl_lock(&b->lock);
-	ret = __fl_buddy_free(b, idx);
+	ret = fl_free_block(b, idx);
 	fl_unlock(&b->lock);
 	return ret;
 }
