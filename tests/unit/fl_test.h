@@ -21,7 +21,12 @@
  *	RESULT <prog> passed=N failed=M warnings=W
  *
  * and exits 1 if anything failed.  "./test_x name..." runs only the tests
- * whose names contain one of the arguments.  Define FL_TEST_NO_MAIN to
+ * whose names contain one of the arguments.
+ *
+ * A test that runs longer than FL_TEST_TIMEOUT seconds (environment;
+ * default 120, 0 = no limit) is a hang, not a slow pass: it prints
+ * "FAIL name (timed out ...)" and the RESULT line with it counted as
+ * failed, and the program exits 1 (the rest of its tests do not run).  Define FL_TEST_NO_MAIN to
  * provide your own main() (then call fl_test_main()).
  */
 #ifndef FL_TEST_H
@@ -29,8 +34,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fl_port.h"
 #include "fl_port_user.h"
@@ -144,12 +151,50 @@ static inline int fl_test_selected(const char *name, int argc, char **argv)
 	return 0;
 }
 
+/* What the timeout handler reports (set by fl_test_main()). */
+static const char *fl_test_prog;
+static const char *fl_test_current;
+static int fl_test_passed, fl_test_failed;
+static unsigned int fl_test_timeout_s;
+
+/*
+ * SIGALRM: the current test hangs (a list cycle, a lock never released).
+ * The main thread is stuck in the test, so stdio's buffers are flushed
+ * (line-buffered) and idle; format once and write(2) it.
+ */
+static void fl_test_alarm(int sig)
+{
+	char buf[512];
+	int n;
+
+	(void)sig;
+	n = snprintf(buf, sizeof(buf),
+		     "FAIL %s (timed out after %u s: a hang; FL_TEST_TIMEOUT)\n"
+		     "RESULT %s passed=%d failed=%d warnings=%lu\n",
+		     fl_test_current, fl_test_timeout_s, fl_test_prog,
+		     fl_test_passed, fl_test_failed + 1, fl_warn_count);
+	if (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0)
+		n = 0;
+	_exit(1);
+}
+
+static inline void fl_test_timeout_init(void)
+{
+	const char *env = getenv("FL_TEST_TIMEOUT");
+
+	fl_test_timeout_s = env ? (unsigned int)strtoul(env, NULL, 10) : 120;
+	if (fl_test_timeout_s)
+		signal(SIGALRM, fl_test_alarm);
+}
+
 static inline int fl_test_main(int argc, char **argv)
 {
 	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	int i, passed = 0, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	fl_test_prog = prog;
+	fl_test_timeout_init();
 	for (i = 0; i < fl_nr_tests; i++) {
 		unsigned long warn0 = fl_warn_count;
 		double t0;
@@ -158,8 +203,13 @@ static inline int fl_test_main(int argc, char **argv)
 			continue;
 		fl_test_failures = 0;
 		fl_fail_reset();
+		fl_test_current = fl_tests[i].name;
+		fl_test_passed = passed;
+		fl_test_failed = failed;
 		t0 = fl_test_now();
+		alarm(fl_test_timeout_s);
 		fl_tests[i].fn();
+		alarm(0);
 		fl_fail_reset();
 		if (fl_warn_count != warn0)
 			FL_TEST_FAIL("fl_warn_once fired %lu time(s)",
