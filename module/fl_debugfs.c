@@ -13,8 +13,11 @@
  *   check           reading it runs every invariant checker
  *   fail_meta_alloc write N: the next N metadata allocations fail
  *
- * Every reader takes fl_dev.lock, so what it prints is one consistent
- * snapshot.
+ * Readers of buddy counters (buddyinfo, pagetypeinfo, the two indexes,
+ * stats) print snapshots taken under the buddy's own lock, not
+ * fl_dev.lock: each call is consistent in itself, and pagetypeinfo's two
+ * (free counts, then pageblock counts) may be a moment apart, as
+ * /proc/pagetypeinfo's are.  arena, pcp and check take fl_dev.lock.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
