@@ -146,6 +146,15 @@ static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
 	return 0;
 }
 
+/* The body of fl_buddy_release_obj(), inline in the batch free loop. */
+static __always_inline void __fl_buddy_release_obj(struct fl_obj *obj,
+						   struct fl_obj_stash *st)
+{
+	fl_obj_remove(obj);
+	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
+	fl_obj_put(st, obj);
+}
+
 /**
  * fl_buddy_release_obj() - free a pages-kind object and its block.
  * @obj: object owned by some fd, or NULL (no-op).
@@ -155,14 +164,10 @@ static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
  */
 void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 {
-	if (!obj)
-		return;
-	fl_obj_remove(obj);
-	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
-	fl_obj_put(st, obj);
+	if (obj)
+		__fl_buddy_release_obj(obj, st);
 }
 
-/* fl_buddy_release_obj() of a found object, inline for batches. */
 static __always_inline int fl_free_one(struct fl_file *ff, u64 handle,
 				       struct fl_obj_stash *st)
 {
@@ -170,9 +175,7 @@ static __always_inline int fl_free_one(struct fl_file *ff, u64 handle,
 
 	if (!obj || obj->kind != FRAGLAB_KIND_PAGES)
 		return -ENOENT;
-	fl_obj_remove(obj);
-	WARN_ON_ONCE(fl_buddy_free(fl_dev.buddy, obj->idx));
-	fl_obj_put(st, obj);
+	__fl_buddy_release_obj(obj, st);
 	return 0;
 }
 

@@ -258,21 +258,32 @@ static inline bool fl_is_head(const struct fl_bpage *p)
 
 /* ---------------------------------------------------------------- lists */
 
-static inline void fl_list_add(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+/*
+ * Make @idx an unowned head of @state and link it in front of @head (a
+ * free list's or a per-CPU list's first block, or FL_NIL); the caller
+ * updates its list head, tail and counters.
+ */
+static inline void fl_link_head(struct fl_buddy *b, u32 idx, u32 order, u8 mt,
+				u8 state, u8 owner_kind, u32 head)
 {
 	struct fl_bpage *p = &b->pages[idx];
-	u32 head = b->free_head[order][mt];
 
-	p->state = FL_BP_FREE;
+	p->state = state;
 	p->order = order;
 	p->mt = mt;
-	p->owner_kind = FL_OWN_NONE;
+	p->owner_kind = owner_kind;
 	p->requested = 0;
 	p->owner = 0;
 	p->prev = FL_NIL;
 	p->next = head;
 	if (head != FL_NIL)
 		b->pages[head].prev = idx;
+}
+
+static inline void fl_list_add(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+{
+	fl_link_head(b, idx, order, mt, FL_BP_FREE, FL_OWN_NONE,
+		     b->free_head[order][mt]);
 	b->free_head[order][mt] = idx;
 	b->nr_free_mt[order][mt]++;
 	b->nr_free[order]++;
@@ -594,21 +605,11 @@ static inline struct fl_pcp *fl_pcp_this(struct fl_buddy *b)
 static inline void fl_pcp_push(struct fl_buddy *b, struct fl_pcp *pcp,
 			       u32 idx, u32 order, u8 mt)
 {
-	struct fl_bpage *p = &b->pages[idx];
 	u32 li = fl_pcp_list(order, mt);
 	u32 head = pcp->head[li];
 
-	p->state = FL_BP_ALLOC;
-	p->order = order;
-	p->mt = mt;
-	p->owner_kind = FL_OWN_PCP;
-	p->requested = 0;
-	p->owner = 0;
-	p->prev = FL_NIL;
-	p->next = head;
-	if (head != FL_NIL)
-		b->pages[head].prev = idx;
-	else
+	fl_link_head(b, idx, order, mt, FL_BP_ALLOC, FL_OWN_PCP, head);
+	if (head == FL_NIL)
 		pcp->tail[li] = idx;
 	pcp->head[li] = idx;
 	pcp->nr[li]++;
