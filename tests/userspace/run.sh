@@ -146,6 +146,42 @@ if "$fragctl" audit --help >/dev/null 2>&1; then
 	check "audit runs" "$fragctl" audit >/dev/null
 	check "audit --json is valid" sh -c "'$fragctl' --json audit | python3 -c 'import json,sys; json.load(sys.stdin)'"
 	check "audit --pid self" "$fragctl" audit --pid $$ >/dev/null
+	# verdicts from recorded snapshots, numbers from the kernel formulas
+	snap=$top/tests/data/audit
+	as() { python3 "$top/tests/userspace/audit-snapshot.py" "$fragctl" "$@"; }
+	check "audit: issue 21 host (Normal 46+64 order-9/10 blocks) does not warn" as "$snap/host-issue21" ok
+	check "audit: fragmented host warns (64 asked, 1 free, index 0.989)" as "$snap/fragmented" warn
+	check "audit: --hugepages 1 on the fragmented host is ok" as "$snap/fragmented" ok --hugepages 1
+	check "audit: lack of memory is not called fragmentation" as "$snap/lowmem" info
+	cp -r "$snap/fragmented" "$tmp/crit"
+	sed -i '/DMA /s/\( *[0-9]*\)\{11\} *$/ 0 0 0 0 0 0 0 0 0 0 0/' "$tmp/crit/proc/buddyinfo"
+	check "audit: no free 2 MiB block at all while fragmented is critical" as "$tmp/crit" crit
+	# debugfs extfrag_index wins over the computed index when readable
+	cp -r "$snap/fragmented" "$tmp/dbg"
+	mkdir -p "$tmp/dbg/sys/kernel/debug/extfrag"
+	for z in DMA DMA32 Normal; do
+		printf 'Node 0, zone %8s ' $z
+		for o in 0 1 2 3 4 5 6 7 8 9 10; do printf '%2d.%03d ' 0 400; done
+		echo
+	done > "$tmp/dbg/sys/kernel/debug/extfrag/extfrag_index"
+	"$fragctl" --json audit --proc-root "$tmp/dbg/proc" --sys-root "$tmp/dbg/sys" >"$tmp/dbg.json"
+	check "audit: debugfs extfrag_index is read and used (0.400: lack of memory, no warning)" python3 -c "
+import json, sys
+d = json.load(open('$tmp/dbg.json'))
+z = [f for f in d['findings'] if f.get('zone') == 'Normal' and 'extfrag_source' in f][0]
+sys.exit(not (z['extfrag_source'] == 'debugfs' and z['extfrag_index'] == 0.4 and d['warnings'] == 0))"
+	# exit status for monitoring
+	ar() { "$fragctl" audit --proc-root "$1/proc" --sys-root "$1/sys" "${@:2}" >/dev/null 2>&1; echo $?; }
+	check "audit --fail-on warn: 0 on the issue 21 host" test "$(ar "$snap/host-issue21" --fail-on warn)" = 0
+	check "audit --fail-on warn: 3 on the fragmented host" test "$(ar "$snap/fragmented" --fail-on warn)" = 3
+	check "audit --fail-on crit: 0 on a warning, 4 on a critical" test "$(ar "$snap/fragmented" --fail-on crit)/$(ar "$tmp/crit" --fail-on crit)" = 0/4
+	check "audit without --fail-on: 0 even with warnings" test "$(ar "$snap/fragmented")" = 0
+	check "audit --fail-on bogus: usage error 2" test "$(ar "$snap/fragmented" --fail-on bogus)" = 2
+	check "audit --watch 1: THP and compaction rates as JSON fields" sh -c "'$fragctl' --json audit --watch 1 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+r = [f for f in d[\"findings\"] if \"compact_stall_per_s\" in f]
+sys.exit(not (len(r) == 1 and r[0][\"seconds\"] == 1 and r[0][\"compact_stall_per_s\"] >= 0))'"
 fi
 if "$fragctl" export --help >/dev/null 2>&1; then
 	"$fragctl" export --prometheus > "$tmp/prom" 2>/dev/null

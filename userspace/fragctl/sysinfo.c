@@ -14,6 +14,26 @@
 #include "fl_metrics.h"
 #include "sysinfo.h"
 
+/* Where /proc and /sys are: the real ones, or a recorded snapshot (tests). */
+static const char *fc_proc_root = "/proc";
+static const char *fc_sys_root = "/sys";
+
+void fc_sys_set_roots(const char *proc_root, const char *sys_root)
+{
+	fc_proc_root = proc_root && *proc_root ? proc_root : "/proc";
+	fc_sys_root = sys_root && *sys_root ? sys_root : "/sys";
+}
+
+/* @rel below /proc (sys false) or /sys (sys true) of the current roots. */
+FILE *fc_sys_fopen(bool sys, const char *rel)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", sys ? fc_sys_root : fc_proc_root,
+		 rel);
+	return fopen(path, "r");
+}
+
 static void fc_zone_finish(struct fc_zone *z)
 {
 	u64 nr[FL_NR_ORDERS] = { 0 };
@@ -33,7 +53,7 @@ static void fc_zone_finish(struct fc_zone *z)
 static int fc_read_buddyinfo(struct fc_sys *s)
 {
 	char line[512], zone[32];
-	FILE *f = fopen("/proc/buddyinfo", "r");
+	FILE *f = fc_sys_fopen(false, "buddyinfo");
 
 	if (!f)
 		return -errno;
@@ -68,7 +88,7 @@ static void fc_read_pagetypeinfo(struct fc_sys *s)
 	char line[512], zone[32];
 	int col[3] = { -1, -1, -1 };
 	bool in_blocks = false;
-	FILE *f = fopen("/proc/pagetypeinfo", "r");
+	FILE *f = fc_sys_fopen(false, "pagetypeinfo");
 
 	if (!f)
 		return;
@@ -127,9 +147,11 @@ static void fc_read_meminfo(struct fc_sys *s)
 		{ "HugePages_Total:", offsetof(struct fc_sys, hp_total) },
 		{ "HugePages_Free:", offsetof(struct fc_sys, hp_free) },
 		{ "Hugepagesize:", offsetof(struct fc_sys, hp_size_kb) },
+		{ "AnonHugePages:", offsetof(struct fc_sys, anon_huge_kb) },
+		{ "ShmemHugePages:", offsetof(struct fc_sys, shmem_huge_kb) },
 	};
 	char line[256];
-	FILE *f = fopen("/proc/meminfo", "r");
+	FILE *f = fc_sys_fopen(false, "meminfo");
 	size_t i;
 
 	if (!f)
@@ -154,7 +176,7 @@ static void fc_read_slabinfo(struct fc_sys *s)
 {
 	char line[1024];
 	unsigned int cap = 0;
-	FILE *f = fopen("/proc/slabinfo", "r");
+	FILE *f = fc_sys_fopen(false, "slabinfo");
 
 	if (!f)
 		return;
@@ -194,6 +216,144 @@ static void fc_read_slabinfo(struct fc_sys *s)
 		qsort(s->slabs, s->nr_slabs, sizeof(*s->slabs), fc_slab_cmp);
 }
 
+/* Find the zone @node/@zone read from buddyinfo, or NULL. */
+static struct fc_zone *fc_zone_find(struct fc_sys *s, int node,
+				    const char *zone)
+{
+	unsigned int z;
+
+	for (z = 0; z < s->nr_zones; z++)
+		if (s->zones[z].node == node && !strcmp(s->zones[z].zone, zone))
+			return &s->zones[z];
+	return NULL;
+}
+
+/* /proc/zoneinfo: "Node 0, zone   Normal" then "        managed  123". */
+static void fc_read_zoneinfo(struct fc_sys *s)
+{
+	struct fc_zone *cur = NULL;
+	char line[512], zone[32];
+	unsigned long long v;
+	FILE *f = fc_sys_fopen(false, "zoneinfo");
+	int node;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %31s", &node, zone) == 2)
+			cur = fc_zone_find(s, node, zone);
+		else if (cur && sscanf(line, " managed %llu", &v) == 1)
+			cur->managed_pages = v;
+		else if (cur && sscanf(line, " low %llu", &v) == 1)
+			cur->low_wmark = v;
+	}
+	fclose(f);
+}
+
+/*
+ * debugfs extfrag/extfrag_index, printed by mm/vmstat.c extfrag_show_print()
+ * (6.12) as "%2d.%03d" of index / 1000 and index % 1000 for each order:
+ * both parts carry the sign, so "-1.000" is -1000 and " 0.-05" is -5.
+ */
+static void fc_read_extfrag(struct fc_sys *s)
+{
+	char line[512], zone[32];
+	FILE *f = fc_sys_fopen(true, "kernel/debug/extfrag/extfrag_index");
+	int node, off;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		struct fc_zone *z;
+		char *p;
+		int o;
+
+		off = 0;
+		if (sscanf(line, "Node %d, zone %31s%n", &node, zone, &off) != 2)
+			continue;
+		z = fc_zone_find(s, node, zone);
+		if (!z)
+			continue;
+		for (p = line + off, o = 0; o <= 9; o++) {
+			int ip, fp, n = 0;
+
+			if (sscanf(p, " %d.%d%n", &ip, &fp, &n) != 2)
+				break;
+			p += n;
+			if (o == 9) {
+				z->extfrag_kernel_9 = ip * 1000 + fp;
+				z->has_extfrag_kernel = true;
+				s->has_extfrag_debugfs = true;
+			}
+		}
+	}
+	fclose(f);
+}
+
+/* "always [madvise] never": the bracketed word. */
+static void fc_read_bracket(const char *rel, char *out, size_t len)
+{
+	char line[256], *a, *b;
+	FILE *f = fc_sys_fopen(true, rel);
+
+	snprintf(out, len, "%s", "");
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		a = strchr(line, '[');
+		b = a ? strchr(a, ']') : NULL;
+		if (a && b) {
+			*b = 0;
+			snprintf(out, len, "%s", a + 1);
+		}
+	}
+	fclose(f);
+}
+
+static void fc_read_vmstat(struct fc_sys *s)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "compact_stall", offsetof(struct fc_vmstat, compact_stall) },
+		{ "compact_fail", offsetof(struct fc_vmstat, compact_fail) },
+		{ "compact_success", offsetof(struct fc_vmstat, compact_success) },
+		{ "thp_fault_alloc", offsetof(struct fc_vmstat, thp_fault_alloc) },
+		{ "thp_fault_fallback", offsetof(struct fc_vmstat, thp_fault_fallback) },
+		{ "thp_collapse_alloc_failed",
+		  offsetof(struct fc_vmstat, thp_collapse_alloc_failed) },
+	};
+	char line[256], key[64];
+	unsigned long long v;
+	FILE *f = fc_sys_fopen(false, "vmstat");
+	size_t i;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %llu", key, &v) != 2)
+			continue;
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(key, keys[i].key)) {
+				*(uint64_t *)((char *)&s->vm + keys[i].off) = v;
+				s->vm.has = true;
+			}
+	}
+	fclose(f);
+}
+
+/* A number from /proc/sys, or @dflt when it cannot be read. */
+static int64_t fc_read_sysctl(const char *rel, int64_t dflt)
+{
+	long long v;
+	FILE *f = fc_sys_fopen(false, rel);
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}
+
 int fc_sys_read(struct fc_sys *s, bool slabs)
 {
 	int ret;
@@ -205,6 +365,17 @@ int fc_sys_read(struct fc_sys *s, bool slabs)
 		return ret;
 	fc_read_pagetypeinfo(s);
 	fc_read_meminfo(s);
+	fc_read_zoneinfo(s);
+	fc_read_extfrag(s);
+	fc_read_vmstat(s);
+	s->nr_hugepages = fc_read_sysctl("sys/vm/nr_hugepages", -1);
+	/* mm/compaction.c sysctl_extfrag_threshold defaults to 500 */
+	s->extfrag_threshold = (int)fc_read_sysctl("sys/vm/extfrag_threshold",
+						   500);
+	fc_read_bracket("kernel/mm/transparent_hugepage/enabled",
+			s->thp_enabled, sizeof(s->thp_enabled));
+	fc_read_bracket("kernel/mm/transparent_hugepage/defrag",
+			s->thp_defrag, sizeof(s->thp_defrag));
 	if (slabs)
 		fc_read_slabinfo(s);
 	return 0;
@@ -233,8 +404,8 @@ int fc_proc_read(int pid, struct fc_proc *p)
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	snprintf(p->allocator, sizeof(p->allocator), "glibc malloc");
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%d/status", pid);
+	f = fc_sys_fopen(false, path);
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
@@ -245,8 +416,8 @@ int fc_proc_read(int pid, struct fc_proc *p)
 	}
 	fclose(f);
 	/* [heap] from smaps: resident vs mapped; smaps_rollup has no heap line */
-	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%d/smaps", pid);
+	f = fc_sys_fopen(false, path);
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {
 			/* mapping lines start with a lowercase hex address */
@@ -260,8 +431,8 @@ int fc_proc_read(int pid, struct fc_proc *p)
 		}
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
+	snprintf(path, sizeof(path), "%d/maps", pid);
+	f = fc_sys_fopen(false, path);
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {
 			if (strstr(line, "libjemalloc"))

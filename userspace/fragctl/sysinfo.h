@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define FC_SYS_ZONES	32
 #define FC_SYS_ORDERS	11	/* FL_NR_ORDERS: orders 0..10 */
@@ -24,6 +25,18 @@ struct fc_zone {
 	uint64_t huge_blocks;		/* free 2 MiB blocks (order >= 9) */
 	bool has_blocks;		/* pagetypeinfo readable */
 	uint64_t blocks[3];		/* pageblocks: unmovable, movable, reclaimable */
+	uint64_t managed_pages;		/* zoneinfo, 0 when not read */
+	uint64_t low_wmark;		/* zoneinfo "low", pages */
+	int extfrag_kernel_9;		/* debugfs extfrag_index, permille */
+	bool has_extfrag_kernel;
+};
+
+/* /proc/vmstat counters of compaction and THP (since boot). */
+struct fc_vmstat {
+	uint64_t compact_stall, compact_fail, compact_success;
+	uint64_t thp_fault_alloc, thp_fault_fallback;
+	uint64_t thp_collapse_alloc_failed;
+	bool has;
 };
 
 struct fc_slab {
@@ -43,6 +56,12 @@ struct fc_sys {
 	uint64_t hp_total, hp_free, hp_size_kb;
 	uint64_t mem_total_kb, mem_free_kb, mem_avail_kb;
 	uint64_t sreclaimable_kb, sunreclaim_kb;
+	uint64_t anon_huge_kb, shmem_huge_kb;
+	int64_t nr_hugepages;		/* /proc/sys/vm/nr_hugepages, -1 unread */
+	int extfrag_threshold;		/* vm.extfrag_threshold (500) */
+	char thp_enabled[16], thp_defrag[24];	/* "" when unread */
+	bool has_extfrag_debugfs;
+	struct fc_vmstat vm;
 	struct fc_slab *slabs;		/* sorted by bytes, biggest first */
 	unsigned int nr_slabs;
 };
@@ -57,6 +76,8 @@ struct fc_proc {
 	char allocator[32];
 };
 
+void fc_sys_set_roots(const char *proc_root, const char *sys_root);
+FILE *fc_sys_fopen(bool sys, const char *rel);
 int fc_sys_read(struct fc_sys *s, bool slabs);
 void fc_sys_free(struct fc_sys *s);
 int fc_proc_read(int pid, struct fc_proc *p);
