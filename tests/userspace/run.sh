@@ -170,6 +170,24 @@ import json, sys
 d = json.load(open('$tmp/dbg.json'))
 z = [f for f in d['findings'] if f.get('zone') == 'Normal' and 'extfrag_source' in f][0]
 sys.exit(not (z['extfrag_source'] == 'debugfs' and z['extfrag_index'] == 0.4 and d['warnings'] == 0))"
+	# --pid: the groups of anonymous mappings, from a recorded smaps
+	"$fragctl" --json audit --proc-root "$snap/fragmented/proc" --sys-root "$snap/fragmented/sys" --pid 4242 --used 100M >"$tmp/pid.json"
+	check "audit --pid: heap/arenas/mmapped/stacks/other from smaps, RSS not printed as mapped size, ratio RSS/used" python3 -c "
+import json, sys
+d = json.load(open('$tmp/pid.json'))
+g = {f['group']: (f['mappings'], f['rss_kb'], f['size_kb']) for f in d['findings'] if 'group' in f}
+want = {'brk heap': (1, 96256, 98304), 'glibc thread arenas': (4, 155000, 196608),
+        'mmapped chunks': (1, 16384, 16384), 'stacks': (3, 76, 8328), 'other': (1, 8, 8)}
+r = [f for f in d['findings'] if 'fragmentation_ratio' in f][0]
+p = [f for f in d['findings'] if f.get('comm') == 'cache-server'][0]
+ok = g == want and r['level'] == 'warn' and r['fragmentation_ratio'] == 3
+ok = ok and '94.0 MiB resident of 96.0 MiB mapped' in p['text']
+print('#', g) if not ok else None
+sys.exit(not ok)"
+	if [[ $(id -u) = 0 ]] && command -v setpriv >/dev/null; then
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$fragctl" audit --pid 1 >"$tmp/perm.txt" 2>&1
+		check "audit --pid as another user says smaps could not be read" grep -q 'cannot read /proc/1/smaps (Permission denied)' "$tmp/perm.txt"
+	fi
 	# exit status for monitoring
 	ar() { "$fragctl" audit --proc-root "$1/proc" --sys-root "$1/sys" "${@:2}" >/dev/null 2>&1; echo $?; }
 	check "audit --fail-on warn: 0 on the issue 21 host" test "$(ar "$snap/host-issue21" --fail-on warn)" = 0

@@ -23,6 +23,7 @@
 
 #include "fl_metrics.h"
 #include "fragctl.h"
+#include "replay.h"
 #include "sysinfo.h"
 
 #define AU_MAX_FINDINGS	96
@@ -498,40 +499,133 @@ static void au_slab(struct au_ctx *a, const struct fc_sys *s)
 
 /* ---- process ----------------------------------------------------------- */
 
-static void au_process(struct au_ctx *a, const struct fc_proc *p,
-		       uint64_t used, const struct fc_proc *later,
-		       unsigned int watch)
+/*
+ * The trace a running `fragctl record` (libfragtrace.so) writes for @pid:
+ * FRAGTRACE_OUT from its environment, "%p" replaced, or "<name>.<pid>",
+ * whichever file's header names this pid.  0 with @path set, or -errno.
+ */
+static int au_find_trace(int pid, char *path, size_t len)
 {
-	char b1[32], b2[32], b3[32];
+	char env[64], buf[8192], want[48], head[128];
+	const char *base = NULL;
+	unsigned int i;
+	size_t n;
+	FILE *f;
+
+	snprintf(env, sizeof(env), "%d/environ", pid);
+	f = fc_sys_fopen(false, env);
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	for (i = 0; i < n; i += strlen(buf + i) + 1)
+		if (!strncmp(buf + i, "FRAGTRACE_OUT=", 14))
+			base = buf + i + 14;
+	if (!base || !*base)
+		return -ENOENT;
+	snprintf(want, sizeof(want), "#fragtrace 1 pid=%d ", pid);
+	for (i = 0; i < 3; i++) {
+		const char *pc = strstr(base, "%p");
+
+		if (i == 0 && pc)
+			snprintf(path, len, "%.*s%d%s", (int)(pc - base), base,
+				 pid, pc + 2);
+		else if (i == 1)
+			snprintf(path, len, "%s", base);
+		else if (i == 2)
+			snprintf(path, len, "%s.%d", base, pid);
+		else
+			continue;
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		head[0] = 0;
+		if (!fgets(head, sizeof(head), f))
+			head[0] = 0;
+		fclose(f);
+		if (!strncmp(head, want, strlen(want)))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static void au_process(struct au_ctx *a, const struct fc_proc *p,
+		       uint64_t used, const char *used_from,
+		       const struct fc_proc *later, unsigned int watch)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+	struct au_finding *f;
+	unsigned int g;
 	const char *advice =
-		"This is the heap fragmentation trap: a few live objects pin the heap, so freed memory is not returned to the system. Switch to an arena allocator that groups similar sizes, such as jemalloc (what Redis uses) or tcmalloc (LD_PRELOAD=libjemalloc.so.2 to try it), or bound the object sizes the program keeps for long. fragctl replay on a libfragtrace.so trace of the program compares strategies.";
+		"This is the heap fragmentation trap: a few live objects pin the heap, so freed memory is not returned to the system. Test whether another allocator helps this program before switching: fragctl record -o app.trace -- PROGRAM, then fragctl replay app.trace --allocator all (glibc, jemalloc, tcmalloc, mimalloc side by side); LD_PRELOAD=libjemalloc.so.2 PROGRAM tries one without a rebuild.";
 
-	au_add(a, "info", "process", NULL,
-	       "Process %d (%s): RSS %s, anonymous %s, [heap] %s resident of %s mapped; allocator: %s.",
-	       p->pid, p->comm, au_mib(p->rss_kb << 10, b1, sizeof(b1)),
-	       au_mib(p->anon_kb << 10, b2, sizeof(b2)),
-	       au_mib(p->heap_rss_kb << 10, b3, sizeof(b3)),
-	       au_mib(p->heap_size_kb << 10, b1, sizeof(b1)), p->allocator);
+	f = au_add(a, "info", "process", NULL,
+		   "Process %d (%s): RSS %s, anonymous %s, [heap] %s resident of %s mapped; allocator: %s.",
+		   p->pid, p->comm, au_mib(p->rss_kb << 10, b1, sizeof(b1)),
+		   au_mib(p->anon_kb << 10, b2, sizeof(b2)),
+		   au_mib(p->heap_rss_kb << 10, b3, sizeof(b3)),
+		   au_mib(p->heap_size_kb << 10, b4, sizeof(b4)), p->allocator);
+	au_i64(f, "pid", p->pid);
+	au_str(f, "comm", p->comm);
+	au_u64(f, "rss_kb", p->rss_kb);
+	au_u64(f, "anon_kb", p->anon_kb);
+	au_str(f, "allocator", p->allocator);
+	if (p->smaps_errno) {
+		f = au_add(a, "info", "process",
+			   p->smaps_errno == EACCES || p->smaps_errno == EPERM ?
+			   "Run the audit as the process's user or as root: /proc/PID/smaps needs ptrace read access." : NULL,
+			   "Process %d: cannot read /proc/%d/smaps (%s): its mappings (heap, arenas, mmapped chunks, stacks) were not measured.",
+			   p->pid, p->pid, strerror(p->smaps_errno));
+		au_i64(f, "pid", p->pid);
+		au_str(f, "smaps_error", strerror(p->smaps_errno));
+	} else {
+		for (g = 0; g < FC_G_NR; g++) {
+			const struct fc_group *gr = &p->groups[g];
+
+			if (!gr->count)
+				continue;
+			f = au_add(a, "info", "process", NULL,
+				   "Process %d %s: %" PRIu64 " mapping(s), %s resident of %s mapped.",
+				   p->pid, fc_group_names[g], gr->count,
+				   au_mib(gr->rss_kb << 10, b1, sizeof(b1)),
+				   au_mib(gr->size_kb << 10, b2, sizeof(b2)));
+			au_i64(f, "pid", p->pid);
+			au_str(f, "group", fc_group_names[g]);
+			au_u64(f, "mappings", gr->count);
+			au_u64(f, "rss_kb", gr->rss_kb);
+			au_u64(f, "size_kb", gr->size_kb);
+		}
+	}
 	if (used) {
-		double ratio = (double)(p->anon_kb << 10) / used;
+		/* Redis INFO memory: mem_fragmentation_ratio = rss / used */
+		double ratio = (double)(p->rss_kb << 10) / used;
 
-		au_add(a, ratio > 1.5 ? "warn" : "ok", "process",
-		       ratio > 1.5 ? advice : NULL,
-		       "Process %d: anonymous memory is %.2f times the %s it says it uses (above 1.5 means fragmentation).",
-		       p->pid, ratio, au_mib(used, b1, sizeof(b1)));
+		f = au_add(a, ratio > 1.5 ? "warn" : "ok", "process",
+			   ratio > 1.5 ? advice : NULL,
+			   "Process %d: RSS is %.2f times the %s of live heap bytes (%s; Redis's mem_fragmentation_ratio, above 1.5 means fragmentation).",
+			   p->pid, ratio, au_mib(used, b1, sizeof(b1)), used_from);
+		au_i64(f, "pid", p->pid);
+		au_u64(f, "live_bytes", used);
+		au_str(f, "live_from", used_from);
+		au_u64(f, "rss_kb", p->rss_kb);
+		au_dbl(f, "fragmentation_ratio", ratio);
 	}
 	if (later) {
 		int64_t grew = (int64_t)later->anon_kb - (int64_t)p->anon_kb;
 
-		au_add(a, grew > 0 ? "warn" : "ok", "process",
-		       grew > 0 && (!used || (later->anon_kb << 10) > used * 3 / 2) ?
-		       advice : NULL,
-		       "Process %d: anonymous memory %s by %" PRId64 " kB in %u s.",
-		       p->pid, grew > 0 ? "grew" : "did not grow", grew, watch);
+		f = au_add(a, grew > 0 ? "warn" : "ok", "process",
+			   grew > 0 && (!used || (later->anon_kb << 10) > used * 3 / 2) ?
+			   advice : NULL,
+			   "Process %d: anonymous memory %s by %" PRId64 " kB in %u s.",
+			   p->pid, grew > 0 ? "grew" : "did not grow", grew, watch);
+		au_i64(f, "pid", p->pid);
+		au_i64(f, "anon_growth_kb", grew);
+		au_u64(f, "seconds", watch);
 	}
 	if (!used && !later)
 		au_add(a, "info", "process",
-		       "Compare RSS with the program's own \"used memory\" number (for Redis: used_memory) using --used SIZE, and watch growth with --watch SECONDS: RSS that keeps growing while used memory stays low is heap fragmentation.",
+		       "Compare RSS with the program's own \"used memory\" number (for Redis: used_memory) using --used SIZE, or run it under fragctl record (the audit then reads its live bytes from the trace), and watch growth with --watch SECONDS: RSS that keeps growing while used memory stays low is heap fragmentation.",
 		       "Process %d: RSS alone cannot tell fragmentation from real use.",
 		       p->pid);
 }
@@ -710,9 +804,22 @@ static int cmd_audit(struct fc_ctx *c, int argc, char **argv)
 	au_thp(&a, &s, watch ? &s2 : NULL, (unsigned int)watch);
 	au_slab(&a, &s);
 	fc_sys_free(&s);
-	if (pid)
-		au_process(&a, &p, used, have_p2 ? &p2 : NULL,
+	if (pid) {
+		const char *used_from = "--used";
+		static struct rp_trace t;
+		char tpath[4096], err[256];
+
+		if (!used_s && !au_find_trace((int)pid, tpath, sizeof(tpath)) &&
+		    !rp_trace_load(tpath, &t, err, sizeof(err))) {
+			/* live requested bytes after the last recorded event */
+			used = t.live_bytes;
+			used_from = tpath;
+		}
+		if (!used_s)
+			rp_trace_free(&t);
+		au_process(&a, &p, used, used_from, have_p2 ? &p2 : NULL,
 			   (unsigned int)watch);
+	}
 	worst = au_print(&a);
 	fc_sys_set_roots(NULL, NULL);
 	/* exit status for monitoring: docs/AUDIT.md "Exit status" */

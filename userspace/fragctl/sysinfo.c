@@ -395,15 +395,135 @@ static uint64_t fc_kb_field(const char *line, const char *key)
 	return strncmp(line, key, n) ? 0 : strtoull(line + n, NULL, 10);
 }
 
+const char *const fc_group_names[FC_G_NR] = {
+	"brk heap", "glibc thread arenas", "mmapped chunks", "stacks", "other",
+};
+
+/* One mapping of /proc/PID/smaps, as much as the grouping needs. */
+struct fc_map {
+	uint64_t start, end, size_kb, rss_kb;
+	char perms[8];
+	bool anon_private;
+	char kind;		/* 'h' [heap], 's' [stack], 0 */
+	int group;
+};
+
+/*
+ * glibc malloc/arena.c: a non-main arena lives in "heaps" of HEAP_MAX_SIZE
+ * = 2 * DEFAULT_MMAP_THRESHOLD_MAX = 64 MiB on 64-bit, mmapped PROT_NONE
+ * and aligned to that size; the used part is made read-write.
+ */
+#define FC_HEAP_MAX	(64ULL << 20)
+/* glibc DEFAULT_MMAP_THRESHOLD_MIN: malloc mmaps chunks from this size */
+#define FC_MMAP_MIN	(128ULL << 10)
+/* a thread stack's guard page(s) below it (pthread_attr_setguardsize) */
+#define FC_GUARD_MAX	(64ULL << 10)
+
+/* Anonymous private mappings by what they are; see docs/AUDIT.md. */
+static void fc_group_maps(struct fc_map *m, size_t n)
+{
+	uint64_t arena_end = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		bool rw = !strncmp(m[i].perms, "rw", 2);
+
+		m[i].group = -1;
+		if (!m[i].anon_private)
+			continue;
+		if (m[i].kind == 'h') {
+			m[i].group = FC_G_HEAP;
+		} else if (m[i].kind == 's') {
+			m[i].group = FC_G_STACK;
+		} else if (!(m[i].start % FC_HEAP_MAX) && rw &&
+			   m[i].end - m[i].start <= FC_HEAP_MAX) {
+			m[i].group = FC_G_ARENA;
+			arena_end = m[i].start + FC_HEAP_MAX;
+		} else if (arena_end && i && m[i].start == m[i - 1].end &&
+			   m[i - 1].group == FC_G_ARENA &&
+			   m[i].end <= arena_end) {
+			m[i].group = FC_G_ARENA;	/* the heap's reserve */
+		} else if (!strncmp(m[i].perms, "---", 3) && i + 1 < n &&
+			   m[i].end - m[i].start <= FC_GUARD_MAX &&
+			   m[i + 1].anon_private && m[i + 1].start == m[i].end &&
+			   !strncmp(m[i + 1].perms, "rw", 2)) {
+			m[i].group = FC_G_STACK;	/* guard, stack follows */
+			m[i + 1].group = FC_G_STACK;
+			i++;
+		} else if (rw && m[i].end - m[i].start >= FC_MMAP_MIN) {
+			m[i].group = FC_G_MMAP;
+		} else {
+			m[i].group = FC_G_OTHER;
+		}
+	}
+}
+
+static void fc_proc_smaps(struct fc_proc *p, FILE *f)
+{
+	struct fc_map *m = NULL, *cur = NULL;
+	size_t n = 0, cap = 0, i;
+	char line[4352];
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long start, end, inode;
+		char perms[8], name[4096];
+		int off = 0;
+
+		/* mapping lines start with a lowercase hex address */
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %llu%n", &start, &end,
+			   perms, &inode, &off) == 4 && off) {
+			if (n == cap) {
+				size_t ncap = cap ? cap * 2 : 256;
+				struct fc_map *nm = realloc(m, ncap * sizeof(*nm));
+
+				if (!nm)
+					break;
+				m = nm;
+				cap = ncap;
+			}
+			cur = &m[n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->start = start;
+			cur->end = end;
+			snprintf(cur->perms, sizeof(cur->perms), "%s", perms);
+			name[0] = 0;
+			sscanf(line + off, " %4095[^\n]", name);
+			cur->kind = !strcmp(name, "[heap]") ? 'h' :
+				    !strncmp(name, "[stack", 6) ? 's' : 0;
+			cur->anon_private = !inode && perms[3] == 'p' &&
+				(!name[0] || cur->kind || !strncmp(name, "[anon", 5));
+			continue;
+		}
+		if (!cur)
+			continue;
+		cur->size_kb += fc_kb_field(line, "Size:");
+		cur->rss_kb += fc_kb_field(line, "Rss:");
+	}
+	fc_group_maps(m, n);
+	for (i = 0; i < n; i++) {
+		struct fc_group *g;
+
+		if (m[i].group < 0)
+			continue;
+		g = &p->groups[m[i].group];
+		g->count++;
+		g->size_kb += m[i].size_kb;
+		g->rss_kb += m[i].rss_kb;
+		if (m[i].kind == 'h') {
+			p->heap_size_kb += m[i].size_kb;
+			p->heap_rss_kb += m[i].rss_kb;
+		}
+	}
+	free(m);
+}
+
 int fc_proc_read(int pid, struct fc_proc *p)
 {
 	char path[64], line[512];
-	bool in_heap = false;
 	FILE *f;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
-	snprintf(p->allocator, sizeof(p->allocator), "glibc malloc");
 	snprintf(path, sizeof(path), "%d/status", pid);
 	f = fc_sys_fopen(false, path);
 	if (!f)
@@ -415,34 +535,31 @@ int fc_proc_read(int pid, struct fc_proc *p)
 		p->anon_kb += fc_kb_field(line, "RssAnon:");
 	}
 	fclose(f);
-	/* [heap] from smaps: resident vs mapped; smaps_rollup has no heap line */
 	snprintf(path, sizeof(path), "%d/smaps", pid);
 	f = fc_sys_fopen(false, path);
 	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			/* mapping lines start with a lowercase hex address */
-			if ((line[0] >= '0' && line[0] <= '9') ||
-			    (line[0] >= 'a' && line[0] <= 'f'))
-				in_heap = strstr(line, "[heap]") != NULL;
-			if (!in_heap)
-				continue;
-			p->heap_size_kb += fc_kb_field(line, "Size:");
-			p->heap_rss_kb += fc_kb_field(line, "Rss:");
-		}
+		fc_proc_smaps(p, f);
 		fclose(f);
+	} else {
+		p->smaps_errno = errno;
 	}
 	snprintf(path, sizeof(path), "%d/maps", pid);
 	f = fc_sys_fopen(false, path);
-	if (f) {
-		while (fgets(line, sizeof(line), f)) {
-			if (strstr(line, "libjemalloc"))
-				snprintf(p->allocator, sizeof(p->allocator), "jemalloc");
-			else if (strstr(line, "libtcmalloc"))
-				snprintf(p->allocator, sizeof(p->allocator), "tcmalloc");
-			else if (strstr(line, "libmimalloc"))
-				snprintf(p->allocator, sizeof(p->allocator), "mimalloc");
-		}
-		fclose(f);
+	if (!f) {
+		snprintf(p->allocator, sizeof(p->allocator), "unknown");
+		return 0;
 	}
+	snprintf(p->allocator, sizeof(p->allocator), "glibc malloc");
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "libjemalloc"))
+			snprintf(p->allocator, sizeof(p->allocator), "jemalloc");
+		else if (strstr(line, "libtcmalloc"))
+			snprintf(p->allocator, sizeof(p->allocator), "tcmalloc");
+		else if (strstr(line, "libmimalloc"))
+			snprintf(p->allocator, sizeof(p->allocator), "mimalloc");
+		else if (strstr(line, "libfragtrace"))
+			p->traced = true;
+	}
+	fclose(f);
 	return 0;
 }

@@ -66,6 +66,22 @@ struct fc_sys {
 	unsigned int nr_slabs;
 };
 
+/* Anonymous private mappings of a process, by what they are. */
+enum fc_group_id {
+	FC_G_HEAP = 0,		/* [heap]: brk, glibc's main arena */
+	FC_G_ARENA,		/* 64 MiB-aligned glibc thread arena heaps */
+	FC_G_MMAP,		/* other read-write >= 128 KiB: mmapped chunks */
+	FC_G_STACK,		/* [stack] and guarded thread stacks */
+	FC_G_OTHER,
+	FC_G_NR,
+};
+
+extern const char *const fc_group_names[FC_G_NR];
+
+struct fc_group {
+	uint64_t count, size_kb, rss_kb;
+};
+
 struct fc_proc {
 	int pid;
 	char comm[64];
@@ -73,7 +89,10 @@ struct fc_proc {
 	uint64_t anon_kb;
 	uint64_t heap_rss_kb;
 	uint64_t heap_size_kb;
-	char allocator[32];
+	struct fc_group groups[FC_G_NR];
+	int smaps_errno;	/* 0: smaps was read */
+	bool traced;		/* libfragtrace.so is loaded */
+	char allocator[32];	/* "unknown" when maps is not readable */
 };
 
 void fc_sys_set_roots(const char *proc_root, const char *sys_root);
