@@ -166,8 +166,7 @@ static inline void fl_bench_preempt_on(void)
 
 /* ---- buddy ------------------------------------------------------------- */
 
-static int fl_hotpath(256) fl_bench_buddy_loop(struct fl_buddy *b,
-					       u32 order, u32 n)
+static int fl_bench_buddy_loop(struct fl_buddy *b, u32 order, u32 n)
 {
 	struct fl_buddy_req req = {
 		.order = order,
@@ -208,8 +207,7 @@ static int fl_bench_buddy_pcp_setup(struct fl_bench_ctx *ctx)
 	return fl_buddy_set_pcp(ctx->cbuddy, FL_BENCH_PCP_HIGH);
 }
 
-static int fl_hotpath(256) fl_bench_buddy_kernel(struct fl_bench_ctx *ctx,
-						 u32 n)
+static int fl_bench_buddy_kernel(struct fl_bench_ctx *ctx, u32 n)
 {
 	struct page *page;
 	u32 i;
@@ -225,7 +223,7 @@ static int fl_hotpath(256) fl_bench_buddy_kernel(struct fl_bench_ctx *ctx,
 
 /* ---- slab -------------------------------------------------------------- */
 
-static int fl_hotpath(256) fl_bench_slab_fl(struct fl_bench_ctx *ctx, u32 n)
+static int fl_bench_slab_fl(struct fl_bench_ctx *ctx, u32 n)
 {
 	void *ptr;
 	u64 off;
@@ -241,7 +239,7 @@ static int fl_hotpath(256) fl_bench_slab_fl(struct fl_bench_ctx *ctx, u32 n)
 	return 0;
 }
 
-static int fl_hotpath(256) fl_bench_slab_kernel(struct fl_bench_ctx *ctx, u32 n)
+static int fl_bench_slab_kernel(struct fl_bench_ctx *ctx, u32 n)
 {
 	void *ptr;
 	u32 i;
@@ -256,7 +254,7 @@ static int fl_hotpath(256) fl_bench_slab_kernel(struct fl_bench_ctx *ctx, u32 n)
 }
 
 /* Bulk: @n objects in calls of FRAGLAB_BENCH_BULK (n is a multiple). */
-static int fl_hotpath(256) fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
+static int fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
 {
 	u32 i;
 	int ret;
@@ -273,7 +271,7 @@ static int fl_hotpath(256) fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
 	return 0;
 }
 
-static int fl_hotpath(256) fl_bench_bulk_kernel(struct fl_bench_ctx *ctx, u32 n)
+static int fl_bench_bulk_kernel(struct fl_bench_ctx *ctx, u32 n)
 {
 	u32 i;
 

@@ -236,9 +236,8 @@ static int fl_batch_alloc_one(struct fl_file *ff, void *elem,
 	return fl_alloc_one(ff, elem, st);
 }
 
-static u32 fl_hotpath(2048) fl_batch_alloc_chunk(struct fl_file *ff, void *buf,
-						 u32 n, struct fl_obj_stash *st,
-						 int *err)
+static u32 fl_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
+				struct fl_obj_stash *st, int *err)
 {
 	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_alloc),
 			     offsetof(struct fraglab_alloc, result),
@@ -260,9 +259,8 @@ static int fl_batch_free_one(struct fl_file *ff, void *elem,
 	return h->pad ? -EINVAL : fl_free_one(ff, h->handle, st);
 }
 
-static u32 fl_hotpath(1024) fl_batch_free_chunk(struct fl_file *ff, void *buf,
-						u32 n, struct fl_obj_stash *st,
-						int *err)
+static u32 fl_batch_free_chunk(struct fl_file *ff, void *buf, u32 n,
+			       struct fl_obj_stash *st, int *err)
 {
 	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_handle),
 			     offsetof(struct fraglab_handle, result),

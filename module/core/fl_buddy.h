@@ -149,10 +149,9 @@ struct fl_buddy *fl_buddy_create(const struct fl_chunk *chunks, u32 nr_chunks,
 				 u32 max_order, bool group_by_mobility);
 void fl_buddy_destroy(struct fl_buddy *b);
 
-/* fl_hotpath: the benchmarked fast paths; see fl_port.h */
-int fl_hotpath(2048) fl_buddy_alloc(struct fl_buddy *b,
-				    const struct fl_buddy_req *req, u32 *idx);
-int fl_hotpath(2048) fl_buddy_free(struct fl_buddy *b, u32 idx);
+int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
+		   u32 *idx);
+int fl_buddy_free(struct fl_buddy *b, u32 idx);
 
 int fl_buddy_set_pcp(struct fl_buddy *b, u32 high);
 u32 fl_buddy_pcp_high(const struct fl_buddy *b);

@@ -17,8 +17,6 @@
  *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
  *   fl_read_once(x)/fl_write_once(x, v) READ_ONCE/WRITE_ONCE
  *   fl_always_inline, fl_noinline       fast/slow path split
- *   fl_hotpath(align)                   a benchmarked entry point that never
- *                                       straddles a page (see below)
  *   fl_nr_cpus() / fl_cpu_id()          per-CPU caches (per-thread in userspace)
  *   fl_cpu_lock_t, fl_cpu_pin/unpin, fl_cpu_lock/unlock,
  *   fl_cpu_remote_lock/unlock, fl_cpu_for_each
@@ -163,22 +161,6 @@ static inline void fl_cpu_for_each(unsigned int nr,
 #define fl_write_once(x, v)	WRITE_ONCE(x, v)
 #define fl_always_inline	__always_inline
 #define fl_noinline		noinline
-/*
- * fl_hotpath(align): the functions that make/bench times, aligned to a
- * power of two (at most PAGE_SIZE) that is at least their size, so that
- * none of them straddles a page boundary.  Under qemu's TCG (the box, and
- * so every benchmark number in docs/BENCHMARKS.md) a translated block
- * ends at a page boundary and a jump across one cannot be chained: a hot
- * loop that straddles a page pays a TB lookup on every crossing.  It
- * decided whether a rebuild ran the bulk slab row at 45 or 100 ns per
- * object.  On hardware this only costs padding.  The files that hold such
- * functions are built with -ffunction-sections (Kbuild), so the padding
- * falls between sections; tests/check.sh ("build") checks every built
- * fraglab.ko: each fl_hotpath function lies within one slot of its
- * alignment.  Where a function has a kernel-doc comment, the attribute
- * goes on its prototype in the header (kernel-doc would misread it).
- */
-#define fl_hotpath(align)	__aligned(align)
 #define fl_warn_once(cond)	WARN_ON_ONCE(cond)
 #define fl_nr_cpus()		nr_cpu_ids
 #define fl_cpu_id()		raw_smp_processor_id()
@@ -278,7 +260,6 @@ static inline void fl_cpu_for_each(unsigned int nr,
 #define fl_write_once(x, v)	(*(volatile __typeof__(x) *)&(x) = (v))
 #define fl_always_inline	__always_inline		/* <sys/cdefs.h> */
 #define fl_noinline		__attribute_noinline__
-#define fl_hotpath(align)	/* layout matters only under TCG */
 #define fl_memcpy		memcpy
 #define fl_memset		memset
 #define fl_memcmp		memcmp

@@ -179,17 +179,13 @@ int fl_slab_cache_destroy(struct fl_slab_cache *c);
 long fl_slab_cache_destroy_force(struct fl_slab_cache *c);
 struct fl_slab_cache *fl_slab_cache_find(struct fl_slab_root *r,
 					 const char *name);
-/* fl_hotpath: the benchmarked fast paths; see fl_port.h */
-int fl_hotpath(1024) fl_slab_cache_alloc(struct fl_slab_cache *c, u64 *offset,
-					 void **ptr);
-int fl_hotpath(1024) fl_slab_cache_free(struct fl_slab_cache *c, u64 offset);
-int fl_hotpath(2048) fl_slab_cache_free_ptr(struct fl_slab_cache *c,
-					    const void *ptr);
-int fl_hotpath(2048) fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n,
-					      u64 *offsets, void **ptrs);
-int fl_hotpath(4096) fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
-					     const u64 *offsets,
-					     void * const *ptrs);
+int fl_slab_cache_alloc(struct fl_slab_cache *c, u64 *offset, void **ptr);
+int fl_slab_cache_free(struct fl_slab_cache *c, u64 offset);
+int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr);
+int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
+			     void **ptrs);
+int fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
+			    const u64 *offsets, void * const *ptrs);
 long fl_slab_cache_shrink(struct fl_slab_cache *c, unsigned int flags);
 void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st);
 const char *fl_slab_cache_name(const struct fl_slab_cache *c);

@@ -83,34 +83,6 @@ fl_kmod_warnings() {
 	grep -i 'warning' "$FL_BUILD/kmod/$1/build.log" || true
 }
 
-# fl_kmod_hotpaths KO: check the fl_hotpath(ALIGN) functions of the source
-# (module/core/fl_port.h says why) in a built fraglab.ko: each one is a
-# function whose section is aligned to at least ALIGN (Kbuild builds their
-# files with -ffunction-sections) and lies within one ALIGN-sized slot of
-# it, so that none straddles a page once loaded.  Prints one line per
-# problem and "hotpaths: N checked"; returns 1 on a problem.
-fl_kmod_hotpaths() {
-	local ko=$1 name align ndx addr size secal bad=0 n=0
-	while read -r align name; do
-		n=$((n + 1))
-		read -r ndx addr size < <(readelf -sW "$ko" |
-			awk -v f="$name" '$8 == f && $4 == "FUNC" { print $7, $2, $3 }')
-		secal=$(readelf -SW "$ko" | sed -E 's/^ *\[ *([0-9]+)\]/\1/' |
-			awk -v i="${ndx:-x}" '$1 == i { print $NF }')
-		if [[ -z ${ndx:-} || -z $secal ]]; then
-			echo "hotpaths: $name (fl_hotpath($align)) is not a function in $ko (inlined?)"
-			bad=1
-		elif ((secal < align || (16#$addr) / align != (16#$addr + size - 1) / align)); then
-			echo "hotpaths: $name: $size bytes at +0x$addr of a section aligned to $secal: not within one fl_hotpath($align) slot (raise the alignment, at most 4096)"
-			bad=1
-		fi
-		ndx=
-	done < <(grep -rhoE 'fl_hotpath\([0-9]+\) [a-z_0-9]+\(' "$FL_ROOT/module" |
-		 sed -E 's/fl_hotpath\(([0-9]+)\) ([a-z_0-9]+)\(/\1 \2/' | sort -u)
-	echo "hotpaths: $n checked"
-	((n > 0 && !bad))
-}
-
 # fl_lock [LOCKFILE]: serialize with other box runs sharing this build/
 # directory (several people use one working tree).  Holds an exclusive flock
 # on fd 9 until the process exits; nested scripts inherit it through
