@@ -10,8 +10,9 @@
  *    page moved or copied);
  *  - a run times @iterations ops (default 100 000) in chunks: each chunk
  *    runs with preemption disabled between two ktime_get_ns()/get_cycles()
- *    reads, and cond_resched() runs between chunks, so a long run under
- *    TCG emulation never trips the soft-lockup or RCU-stall detectors.
+ *    reads, and cond_resched() runs between chunks, so a long run on a
+ *    slow (or emulated) CPU never trips the soft-lockup or RCU-stall
+ *    detectors.
  *    Only the chunks are timed.  On PREEMPT_RT preemption stays enabled
  *    (fraglab's spinlocks sleep there) and the result says so;
  *  - the fraglab side and the kernel side alternate inside every run, with
@@ -469,10 +470,8 @@ static int fl_bench_compact_fl(struct fl_bench_ctx *ctx, u32 n)
 /*
  * Copy @n pages from the top half of the buffer to the bottom half, with
  * the kernel's out-of-line memcpy(), the routine the core's page move
- * (__fl_buddy_move()) calls.  A constant PAGE_SIZE let the compiler
- * inline "rep movsq" here, which qemu TCG runs one iteration at a time,
- * about 4x slower than memcpy() itself: the old baseline was slower than
- * the copy it was compared with.
+ * (__fl_buddy_move()) calls: with a constant length the compiler would
+ * inline a copy of its own, and the two sides would not copy the same way.
  */
 static int fl_bench_compact_kernel(struct fl_bench_ctx *ctx, u32 n)
 {

@@ -205,9 +205,8 @@ void fl_obj_stash_drain(struct fl_obj_stash *st);
 void __fl_obj_zap(struct fl_obj *obj);
 
 /*
- * The helpers below run once or more per element of a batch ioctl, so
- * they are inline: under qemu's TCG (the box and its benchmarks) a call
- * and its return cost about as much as the work of any of them.
+ * The helpers below run once or more per element of a batch ioctl and
+ * are a few loads and stores each, so they are inline.
  */
 
 /**

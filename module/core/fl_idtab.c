@@ -16,12 +16,9 @@
  *  - an id must fit in 40 bits (the handle has a tag and a kind above it;
  *    an mmap offset is id << 23 and must stay below 2^63).
  *
- * The module used an allocating xarray with cyclic ids until the batch
- * ioctl was profiled under the box (get_cycles() around each step, TCG):
- * xa_alloc_cyclic() and xa_erase() were 60% of a batched alloc+free pair,
- * more than the buddy allocator and kzalloc()/kfree() of the object
- * together.  Cyclic ids keep growing, so the tree gets deep, and every
- * step walks it and updates its free marks.
+ * An allocating xarray with cyclic ids (xa_alloc_cyclic()) would meet the
+ * last two, but cyclic ids keep growing, so the tree gets deep, and every
+ * insert and erase walks it and updates its free marks.
  *
  * Here an id is a slot number and the slot's generation, gen:16 | slot:24.
  * Slots live in one array (metadata outside the arena, like everything
@@ -38,7 +35,7 @@
  * The caller serializes all calls (the module: fl_dev.lock).  Growth calls
  * fl_zalloc() and may sleep; if it fails while a free slot is left, that
  * slot is used and nothing fails.  At most @limit slots (2^24): beyond that
- * insertion is -EBUSY, as it was with the xarray.
+ * insertion is -EBUSY.
  */
 #include "fl_idtab.h"
 
