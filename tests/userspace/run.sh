@@ -228,4 +228,136 @@ sys.exit(not ok)"
 	check "map --sim without --trace: usage error" test $rc -eq 2
 fi
 
+# 8. Shell conventions: --version and -h without the module, usage errors
+# (status 2, naming the argument) before the device is touched, device
+# errors that say what happened, sizes in decimal with fractions.
+nodev="$tmp/no-such-device"
+out=$("$fragctl" --device "$nodev" --version 2>&1); rc=$?
+check "--version without the module: status 0, tool and ABI version" \
+	test $rc -eq 0 -a -n "$(echo "$out" | grep -E '^fragctl [0-9.]+ \(ABI [0-9]+\.[0-9]+\)')" -a \
+	-n "$(echo "$out" | grep 'module: not loaded')"
+check "--json --version is JSON with module null" sh -c "'$fragctl' --device '$nodev' --json --version | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d[\"module\"] is not None or not d[\"abi\"])'"
+a=$("$fragctl" -h); b=$("$fragctl" --help); c=$("$fragctl" help)
+check "-h, --help and help print the same text" test -n "$a" -a "$a" = "$b" -a "$a" = "$c"
+bad=
+for cmd in $(python3 -c "import json; [print(c['name']) for c in json.load(open('$tmp/help.json'))['commands'] if c['name'] != 'help']"); do
+	h1=$("$fragctl" --device "$nodev" $cmd -h 2>&1) || bad="$bad $cmd(-h)"
+	h2=$("$fragctl" --device "$nodev" $cmd --help 2>&1) || bad="$bad $cmd(--help)"
+	h3=$("$fragctl" help $cmd 2>&1) || bad="$bad $cmd(help)"
+	[[ $h1 == "usage: fragctl $cmd"* && $h1 == "$h2" && $h1 == "$h3" ]] || bad="$bad $cmd"
+done
+check "every command: -h, --help and help CMD agree, status 0 ($bad)" test -z "$bad"
+
+# usage_error WHAT WANT ARGS...: status 2, WANT in the message, nothing
+# about the device (the module is not loaded here, nor needed).
+usage_error() {
+	local what=$1 want=$2 rc
+	shift 2
+	"$fragctl" --device "$nodev" "$@" >/dev/null 2>"$tmp/err"; rc=$?
+	if [[ $rc -eq 2 ]] && grep -qF -- "$want" "$tmp/err" &&
+	   ! grep -q 'not loaded\|cannot open' "$tmp/err"; then
+		ok "$what: usage error naming '$want'"
+	else
+		nok "$what: status $rc, $(head -c 200 "$tmp/err")"
+	fi
+}
+usage_error "alloc 21Q" "'21Q'" alloc 21Q
+usage_error "alloc -5K" "'-5K'" alloc -5K
+usage_error "bare alloc" "SIZE" alloc
+usage_error "alloc 4K --order x" "--order" alloc 4K --order x
+usage_error "-c without a script" "-c" -c
+usage_error "--device without a path" "--device" status --device
+usage_error "audit --pid without a value" "--pid" audit --pid
+usage_error "audit --pid x" "'x'" audit --pid x
+usage_error "unknown option" "'--frobnicate'" status --frobnicate
+usage_error "unknown global option" "'--frobnicate'" --frobnicate
+usage_error "unknown command" "'frobnicate'" frobnicate
+usage_error "extra argument" "'extra'" status extra
+usage_error "pool without a subcommand" "create" pool
+usage_error "pool bogus" "'bogus'" pool bogus
+usage_error "pool alloc 1 21Q" "'21Q'" pool alloc 1 21Q
+usage_error "pcp lots" "'lots'" pcp lots
+usage_error "proactive 101" "'101'" proactive 101
+usage_error "set grouping maybe" "'maybe'" set grouping maybe
+usage_error "replay --arena 1.5Q" "'1.5Q'" replay "$top/tests/data/ramp.trace" --sim --arena 1.5Q
+usage_error "export --output without a file" "--output" export --prometheus --output
+usage_error "a flag given a value" "--sim" replay "$top/tests/data/ramp.trace" --sim=yes
+check "a valid command still reaches the device (status 1, not 2)" \
+	sh -c "'$fragctl' --device '$nodev' alloc 1.5M 2>/dev/null; test \$? -eq 1"
+
+"$fragctl" --device /dev/null status >/dev/null 2>"$tmp/err"; rc=$?
+check "--device /dev/null: status 1, 'not a fraglab device'" test $rc -eq 1 -a -n "$(grep 'not a fraglab device' "$tmp/err")"
+"$fragctl" --device "$nodev" status >/dev/null 2>"$tmp/err"; rc=$?
+check "--device missing: status 1, 'no such file'" test $rc -eq 1 -a -n "$(grep 'no such file' "$tmp/err")"
+if [[ $EUID -eq 0 ]] && command -v setpriv >/dev/null; then
+	: >"$tmp/rootonly"; chmod 0600 "$tmp/rootonly"; chmod 0755 "$tmp"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$fragctl" --device "$tmp/rootonly" status >/dev/null 2>"$tmp/err"; rc=$?
+	check "--device not readable: status 1, 'permission denied: needs root or dev_mode'" \
+		test $rc -eq 1 -a -n "$(grep 'permission denied: needs root or dev_mode' "$tmp/err")"
+fi
+
+# Sizes: the parser against values written out from its definition.
+if cc -std=gnu11 -I"$top/userspace/fragctl" -I"$top/userspace/lib" -I"$top/include/uapi" \
+      -o "$tmp/parse-test" "$top/tests/userspace/parse-test.c" "$top/userspace/fragctl/util.c" \
+      "$B/libfraglab.a" 2>"$tmp/err"; then
+	while read -r line; do
+		case $line in ok*) ok "${line#ok - }" ;; not\ ok*) nok "${line#not ok - }" ;; *) echo "$line" ;; esac
+	done < <("$tmp/parse-test")
+else
+	nok "parse-test.c builds: $(head -c 300 "$tmp/err")"
+fi
+n=$("$fragctl" --json map --trace "$top/tests/data/peaks.trace" --arena 064M --at 1 |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["index_pages"])')
+check "map --arena 064M is 64 MiB, not octal 52 MiB ($n pages)" test "$n" = 16384
+
+# Progress: a TTY gets the \r line, a file or pipe gets none of it.
+"$fragctl" replay "$top/tests/data/peaks.trace" --sim --arena 4M >/dev/null 2>"$tmp/err"
+check "replay progress: nothing written to a file" test "$(tr -cd '\r' <"$tmp/err" | wc -c)" -eq 0
+TERM=xterm script -qec "'$fragctl' replay '$top/tests/data/peaks.trace' --sim --arena 4M --strategy buddy >/dev/null" /dev/null >"$tmp/tty" 2>&1
+check "replay progress: shown on a TTY" grep -q 'replaying buddy' "$tmp/tty"
+
+# 9. Man pages and completion: written from the tables --help prints.
+check "fragctl.8 and fragctl --man are the same" cmp -s "$B/fragctl.8" <("$fragctl" --man)
+MANWIDTH=4000 man -l "$B/fragctl.8" 2>"$tmp/manerr" | col -b >"$tmp/fragctl.8.txt"
+check "fragctl.8 renders without warnings" test -s "$tmp/fragctl.8.txt" -a ! -s "$tmp/manerr"
+check "fragctl.8 has every command's usage and help, the exit codes and examples" python3 -c "
+import json, re, sys
+page = re.sub(r'\s+', ' ', open('$tmp/fragctl.8.txt').read())
+d = json.load(open('$tmp/help.json'))
+miss = [c['name'] for c in d['commands']
+        if (c['name'] + ' ' + c['usage']).strip() not in page and c['name'] not in page
+        or c['usage'] not in page or c['help'] not in page]
+for s in ('EXIT STATUS', 'EXAMPLES', 'usage error', 'fragctl -c', 'SEE ALSO'):
+    if s not in page: miss.append(s)
+print('# missing:', miss) if miss else None
+sys.exit(bool(miss))"
+MANWIDTH=4000 man -l "$B/libfraglab.3" 2>"$tmp/manerr" | col -b >"$tmp/libfraglab.3.txt"
+check "libfraglab.3 renders and lists every function of fraglab.h" python3 -c "
+import re, sys
+h = open('$top/userspace/lib/fraglab.h').read()
+fns = set(re.findall(r'\b(fraglab_[a-z_]+)\(', h))
+page = open('$tmp/libfraglab.3.txt').read()
+miss = [f for f in fns if f + '(' not in page]
+sys.exit(len(fns) < 30 or bool(miss) or bool(open('$tmp/manerr').read()))"
+# complete WORDS...: what the bash completion offers for the last word
+complete_bash() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _fragctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$B/fragctl.bash" "$@"
+}
+check "bash completion: commands" sh -c "$(declare -f complete_bash); B='$B'; complete_bash fragctl al | grep -qx alloc"
+check "bash completion: global options" test "$(complete_bash fragctl --ver)" = --version
+check "bash completion: a command's options" test "$(complete_bash fragctl replay T --str)" = --strategy
+check "bash completion: an option's values" test "$(complete_bash fragctl replay T --strategy best | tr '\n' ' ')" = "best-fit "
+check "bash completion: subcommands" test "$(complete_bash fragctl pool cr)" = create
+check "bash completion: a subcommand's options" test "$(complete_bash fragctl pool create 1M --gr)" = --granularity
+check "bash completion: file names for TRACE" sh -c "cd '$top/tests/data' && $(declare -f complete_bash | sed "s|\$B|$B|") ; complete_bash fragctl replay peak | grep -qx peaks.trace"
+if command -v zsh >/dev/null; then
+	check "zsh completion parses" zsh -n "$B/_fragctl"
+	check "zsh completion offers the same commands" zsh -c "
+		compadd() { shift; print -l -- \"\$@\"; }; _files() { :; }
+		words=(fragctl al); CURRENT=2
+		source '$B/_fragctl' | grep -qx alloc"
+else
+	nok "zsh missing (tests/vm/deps.sh installs it)"
+fi
+
 tap_summary

@@ -793,7 +793,7 @@ static int cmd_map(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_export[] = {
-	{ "export", "--prometheus [--output FILE]",
+	{ "export", "[--prometheus] [--output FILE]",
 	  "print the system's buddyinfo per order, fragmentation indices, HugePage availability and slab usage (and the arena's, if fraglab.ko is loaded) in node_exporter textfile format; --output writes FILE atomically; with --json the same samples as one JSON object",
 	  cmd_export, false },
 	{ "map", "[--svg FILE] [--trace TRACE [--sim] [--strategy S] [--at OP] [--arena SIZE]]",

@@ -75,7 +75,7 @@ static int pool_create(struct fc_ctx *c, int argc, char **argv)
 	char h[32];
 
 	if (argc != 2)
-		return fc_usage("usage: pool create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N]");
+		return fc_usage("usage: pool create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity SIZE]");
 	if (fc_parse_size(argv[1], &size) || !size)
 		return fc_usage("'%s' is not a pool size (e.g. 16M)", argv[1]);
 	if (strat_s) {
@@ -557,7 +557,7 @@ static int cmd_pool(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_pool[] = {
-	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity N] | alloc ID SIZE [--align N] [--movable] [--try] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | stats ID | holes ID | map ID | compact ID | destroy ID",
+	{ "pool", "create SIZE [--strategy first-fit|next-fit|best-fit|worst-fit] [--granularity SIZE] | alloc ID SIZE [--align N] [--movable] [--try] [COUNT] | free ID HANDLE...|--all | strategy ID NAME | info ID | stats ID | holes ID | map ID | compact ID | destroy ID",
 	  "contiguous fit pools: first/next/best/worst fit, holes, compaction; stats prints every counter as name value lines; --json for every subcommand (holes and map as objects with arena offsets)", cmd_pool, true },
 	{ NULL }
 };

@@ -17,6 +17,10 @@
 #include "fraglab.h"
 
 #define FC_MAX_HANDLES	65536
+#define FC_MAX_ARGS	64
+/* usage.c: words of a usage string */
+#define FU_TOK_LEN	64
+#define FU_MAX_TOKS	128
 
 struct fc_ctx {
 	struct fraglab fl;
@@ -42,6 +46,25 @@ struct fc_cmd {
 	int (*run)(struct fc_ctx *c, int argc, char **argv);
 	bool needs_device;
 };
+
+/* A global option, for --help, the man page and completion. */
+struct fc_global_opt {
+	const char *name;
+	const char *arg;	/* NULL: a flag */
+	const char *help;
+};
+
+/* main.c: the one source of help, man page and completion */
+extern const struct fc_cmd *const fc_tables[];	/* NULL-terminated */
+extern const char *const fc_synopsis[];
+extern const char fc_intro[];
+extern const struct fc_global_opt fc_global_opts[];
+extern const char *const fc_exit_codes[];	/* code, meaning, ... NULL */
+const struct fc_cmd *fc_find(const char *name);
+
+/* doc.c: fragctl --man [fragctl|libfraglab], --completion bash|zsh */
+int fc_doc_man(int argc, char **argv);
+int fc_doc_completion(int argc, char **argv);
 
 /* Command tables, one per file; main.c lists them. */
 extern const struct fc_cmd fc_cmds_buddy[];
@@ -74,5 +97,12 @@ void fc_json_str(const char *s);
 const char *fc_opt(int *argc, char **argv, const char *name);
 bool fc_flag(int *argc, char **argv, const char *name);
 int fc_print_debugfs(const char *name);
+
+/* usage.c: a command's usage string read as its grammar */
+int fc_usage_check(const struct fc_cmd *cmd, int argc, char **argv);
+int fc_usage_tokens(const char *usage, char tok[][FU_TOK_LEN], int max);
+int fc_usage_alts(char tok[][FU_TOK_LEN], int n, int alt[][2], int max);
+int fc_usage_options(const struct fc_cmd *cmd, const char *sub,
+		     const char **names, const char **values, int max);
 
 #endif /* FRAGCTL_H */

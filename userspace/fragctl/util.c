@@ -4,6 +4,7 @@
  * size parsing (K/M/G suffixes), session handles (@N), option parsing.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,45 +39,86 @@ int fc_open(struct fc_ctx *c)
 	if (c->opened)
 		return 0;
 	ret = fraglab_open(&c->fl, dev);
-	if (ret == -ENOENT || ret == -ENODEV || ret == -ENXIO) {
-		fprintf(stderr, "fragctl: cannot open %s: fraglab.ko is not loaded (try: sudo modprobe fraglab, or make vm-shell)\n",
+	switch (ret) {
+	case 0:
+		c->opened = true;
+		return 0;
+	case -ENOENT:
+		if (c->device)
+			fprintf(stderr, "fragctl: cannot open %s: no such file\n", dev);
+		else
+			fprintf(stderr, "fragctl: cannot open %s: no such file: fraglab.ko is not loaded (try: sudo modprobe fraglab, or make vm-shell)\n",
+				dev);
+		break;
+	case -ENODEV:
+	case -ENXIO:
+		fprintf(stderr, "fragctl: cannot open %s: no such device: fraglab.ko is not loaded (try: sudo modprobe fraglab, or make vm-shell)\n",
 			dev);
-		return 1;
-	}
-	if (ret) {
+		break;
+	case -EACCES:
+	case -EPERM:
+		fprintf(stderr, "fragctl: cannot open %s: permission denied: needs root or dev_mode (the module parameter setting the device's permissions)\n",
+			dev);
+		break;
+	case -ENOTTY:
+	case -EINVAL:
+	case -EISDIR:
+		/* it opened, but FRAGLAB_IOC_VERSION is unknown to it */
+		fprintf(stderr, "fragctl: %s: not a fraglab device\n", dev);
+		break;
+	default:
 		fprintf(stderr, "fragctl: cannot open %s: %s\n", dev,
 			fraglab_strerror(ret));
-		return 1;
 	}
-	c->opened = true;
-	return 0;
+	return 1;
+}
+
+/* Decimal (leading zeros are not octal) or 0x hexadecimal. */
+static int fc_strtou64(const char *s, uint64_t *out, char **end)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+
+	if (!(hex ? s[2] >= '0' && (s[2] <= '9' || strchr("abcdefABCDEF", s[2])) :
+	      s[0] >= '0' && s[0] <= '9'))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(s, end, hex ? 16 : 10);
+	return errno ? -ERANGE : 0;
 }
 
 int fc_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || *end)
+	if (!s || fc_strtou64(s, out, &end) || *end)
 		return -EINVAL;
 	return 0;
 }
 
+/*
+ * A size: decimal with an optional fraction and K, M, G or T suffix
+ * (powers of 1024; "B"/"iB" may follow), or 0x hexadecimal bytes.
+ * "1.5G" is 1610612736; "064M" is 64 MiB; a fraction must come out as
+ * whole bytes ("0.1K" is refused).
+ */
 int fc_parse_size(const char *s, uint64_t *out)
 {
+	uint64_t v, frac = 0, scale = 1;
 	unsigned int shift = 0;
-	uint64_t v;
 	char *end;
 
-	if (!s || !*s || *s == '-')
+	if (!s || fc_strtou64(s, &v, &end))
 		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -EINVAL;
+	if (*end == '.' && !(s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+		for (end++; *end >= '0' && *end <= '9'; end++) {
+			if (scale > UINT64_MAX / 10 / 1024 / 1024 / 1024 / 1024)
+				return -EINVAL;
+			frac = frac * 10 + (uint64_t)(*end - '0');
+			scale *= 10;
+		}
+		if (scale == 1)
+			return -EINVAL;
+	}
 	switch (*end) {
 	case '\0':
 		break;
@@ -89,14 +131,23 @@ int fc_parse_size(const char *s, uint64_t *out)
 	case 'g': case 'G':
 		shift = 30;
 		break;
+	case 't': case 'T':
+		shift = 40;
+		break;
 	default:
 		return -EINVAL;
 	}
 	if (*end && end[1] && strcasecmp(end + 1, "B") && strcasecmp(end + 1, "iB"))
 		return -EINVAL;
-	if (shift && v > (UINT64_MAX >> shift))
+	if (v > (UINT64_MAX >> shift))
 		return -ERANGE;
-	*out = v << shift;
+	/* frac / scale of a unit must be whole bytes */
+	if ((frac << shift) % scale)
+		return -EINVAL;
+	frac = (frac << shift) / scale;
+	if ((v << shift) > UINT64_MAX - frac)
+		return -ERANGE;
+	*out = (v << shift) + frac;
 	return 0;
 }
 
