@@ -13,29 +13,29 @@
 
 static int fails;
 
-static void size_is(const char *s, int ret, uint64_t want)
+static void parse_is(int (*parse)(const char *, uint64_t *), const char *what,
+		     const char *s, int ret, uint64_t want)
 {
 	uint64_t v = 0;
-	int r = fc_parse_size(s, &v);
+	int r = parse(s, &v);
 	int good = ret ? r != 0 : (!r && v == want);
 
-	printf("%sok - size '%s' -> %s%" PRIu64 "\n", good ? "" : "not ",
-	       s, ret ? "refused " : "", ret ? 0 : want);
+	printf("%sok - %s '%s' -> %s%" PRIu64 "\n", good ? "" : "not ",
+	       what, s, ret ? "refused " : "", ret ? 0 : want);
 	if (!good) {
 		printf("# got ret %d value %" PRIu64 "\n", r, v);
 		fails++;
 	}
 }
 
+static void size_is(const char *s, int ret, uint64_t want)
+{
+	parse_is(fc_parse_size, "size", s, ret, want);
+}
+
 static void u64_is(const char *s, int ret, uint64_t want)
 {
-	uint64_t v = 0;
-	int r = fc_parse_u64(s, &v);
-	int good = ret ? r != 0 : (!r && v == want);
-
-	printf("%sok - number '%s' -> %s%" PRIu64 "\n", good ? "" : "not ",
-	       s, ret ? "refused " : "", ret ? 0 : want);
-	fails += !good;
+	parse_is(fc_parse_u64, "number", s, ret, want);
 }
 
 int main(void)
