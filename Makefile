@@ -3,24 +3,41 @@
 # fraglab top-level Makefile.
 #
 #   make              module (against KDIR) + userspace (fragctl, libfraglab)
+#   make userspace    only fragctl, libfraglab, libfragtrace.so, man pages,
+#                     completion: no kernel headers needed
 #   make demo         the guided tour in the test box (installs what is missing)
 #   make check        every test: unit, fuzz, box on every kernel, dkms
 #   make check-debug  the box suite on a KASAN/lockdep/kmemleak debug kernel
 #   make vm-shell     interactive shell in the box with fraglab loaded
 #   make bench        benchmarks (userspace core + in-kernel pairs in the box)
-#   make install      install fraglab.ko into /lib/modules/$(KVER)/extra
+#   make install      install-userspace, and install-module if KDIR exists
+#   make install-userspace  fragctl, libfraglab (.a, .so, headers, .pc),
+#                     libfragtrace.so, man pages, bash/zsh completion into
+#                     $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
+#   make install-module     fraglab.ko into /lib/modules/$(KVER)/extra
 #   make dkms-install register, build and install through DKMS
 #
 KVER	?= $(shell uname -r)
 KDIR	?= /lib/modules/$(KVER)/build
 VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+PREFIX	?= /usr/local
 
 .PHONY: all module userspace unit fuzz box check check-debug check-box demo vm-shell bench \
-	deps install dkms-install dkms-uninstall checkpatch clean help
+	deps install install-userspace install-module dkms-install dkms-uninstall \
+	checkpatch clean help kdir
 
 all: module userspace
 
-module:
+# Without the running kernel's headers: say so, and what works without them.
+kdir:
+	@test -d $(KDIR)/ || { \
+	echo "fraglab: no kernel headers at $(KDIR) (KVER=$(KVER))."; \
+	echo "  To build the module: apt-get install linux-headers-$(KVER), or KDIR=/path/to/build."; \
+	echo "  Only the tools (fragctl, libfraglab, libfragtrace.so; audit, export, replay --sim,"; \
+	echo "  map --trace need no module): make userspace && make install-userspace"; \
+	exit 1; }
+
+module: kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 userspace:
@@ -53,9 +70,16 @@ vm-shell: deps
 bench: deps
 	bash tests/bench/run.sh
 
-install: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER)
+install: install-userspace
+	@if test -d $(KDIR)/; then $(MAKE) install-module; else \
+	echo "fraglab: no kernel headers at $(KDIR): module not installed (make install-module KVER=...)"; fi
+
+install-userspace:
+	$(MAKE) -C userspace install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),depmod -b $(DESTDIR) -a $(KVER),depmod -a $(KVER))
 
 dkms-install:
 	rm -rf /usr/src/fraglab-$(VERSION)

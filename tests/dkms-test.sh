@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # tests/dkms-test.sh - dkms add / build / install / remove of the top-level
-# dkms.conf for every kernel of the matrix (FRAGLAB_KERNELS).  Nothing is
+# dkms.conf for every kernel of the matrix (FRAGLAB_KERNELS): the first by
+# dkms build + install, the others by "dkms autoinstall -k KVER", what a
+# newly installed kernel's hook runs (AUTOINSTALL="yes").  Nothing is
 # loaded: the installed fraglab.ko is only checked for the right vermagic.
 # Everything is removed again (dkms remove --all, /usr/src/fraglab-<ver>).
 set -euo pipefail
@@ -63,9 +65,18 @@ main() {
 		"$FL_ROOT/module" "$FL_ROOT/include" "$SRC/"
 
 	step "add fraglab/$VERSION" dkms add -m fraglab -v "$VERSION" || return 1
+	grep -qx 'AUTOINSTALL="yes"' "$SRC/dkms.conf" ||
+		{ echo "not ok - dkms: dkms.conf has AUTOINSTALL=\"yes\""; fail=1; }
 	for kver in "${kvers[@]}"; do
-		if ! step "build for $kver" dkms build -m fraglab -v "$VERSION" -k "$kver" ||
-		   ! step "install for $kver" dkms install -m fraglab -v "$VERSION" -k "$kver"; then
+		# The first kernel by hand; every other one as a new kernel's
+		# postinst does it: dkms autoinstall (needs AUTOINSTALL="yes").
+		if [[ $kver == "${kvers[0]}" ]]; then
+			if ! step "build for $kver" dkms build -m fraglab -v "$VERSION" -k "$kver" ||
+			   ! step "install for $kver" dkms install -m fraglab -v "$VERSION" -k "$kver"; then
+				fail=1
+				continue
+			fi
+		elif ! step "autoinstall for $kver" dkms autoinstall -k "$kver"; then
 			fail=1
 			continue
 		fi

@@ -360,4 +360,49 @@ else
 	nok "zsh missing (tests/vm/deps.sh installs it)"
 fi
 
+# 10. make install into a DESTDIR after a default build: every file, the
+# .pc with the prefix asked for, and a program built against the installed
+# pkg-config that runs (and the installed tracer preloads).
+root=$tmp/root
+make -s -C "$top" install-userspace PREFIX=/usr DESTDIR="$root" >"$tmp/install.log" 2>&1
+check "make install-userspace PREFIX=/usr DESTDIR=... succeeds" test $? -eq 0
+miss=
+for f in bin/fragctl lib/libfraglab.a lib/libfraglab.so lib/libfraglab.so.1 lib/libfragtrace.so \
+	 include/fraglab.h include/linux/fraglab.h lib/pkgconfig/libfraglab.pc \
+	 share/man/man8/fragctl.8 share/man/man3/libfraglab.3 \
+	 share/bash-completion/completions/fragctl share/zsh/site-functions/_fragctl; do
+	[[ -e $root/usr/$f ]] || miss="$miss $f"
+done
+check "installed: every file ($miss)" test -z "$miss"
+check "installed .pc says prefix=/usr (not the default build's /usr/local)" grep -qx 'prefix=/usr' "$root/usr/lib/pkgconfig/libfraglab.pc"
+check "installed libfraglab.so.1 has soname libfraglab.so.1" sh -c "objdump -p '$root/usr/lib/libfraglab.so.1' | grep -q 'SONAME *libfraglab.so.1'"
+cat >"$tmp/prog.c" <<'C'
+#include <errno.h>
+#include <stdio.h>
+#include <fraglab.h>
+int main(void)
+{
+	struct fraglab fl;
+	int ret = fraglab_open(&fl, "/nonexistent/fraglab");
+
+	printf("%d %s\n", ret == -ENOENT, fraglab_strerror(-ENOMEM));
+	return ret != -ENOENT;
+}
+C
+pc() { PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig pkg-config "$@" libfraglab; }
+if cc -o "$tmp/prog" "$tmp/prog.c" $(pc --cflags) $(pc --libs) 2>"$tmp/err"; then
+	out=$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog")
+	check "a program built with the installed pkg-config runs against libfraglab.so.1 ($out)" \
+		test "$out" = "1 out of memory: no free block in the arena is large enough"
+	check "it links the shared library" sh -c "LD_LIBRARY_PATH='$root/usr/lib' ldd '$tmp/prog' | grep -q '$root/usr/lib/libfraglab.so.1'"
+else
+	nok "build against the installed pkg-config: $(head -c 300 "$tmp/err")"
+fi
+FRAGTRACE_OUT="$tmp/inst.trace" LD_PRELOAD="$root/usr/lib/libfragtrace.so" ls -l / >/dev/null
+check "the installed libfragtrace.so preloads and traces" grep -q '^#fragtrace 1' "$tmp/inst.trace"
+check "the installed man page opens" sh -c "MANWIDTH=100 man -l '$root/usr/share/man/man8/fragctl.8' | grep -q 'EXIT STATUS'"
+check "the installed fragctl runs" sh -c "'$root/usr/bin/fragctl' --version >/dev/null"
+make -s -C "$top/userspace" >/dev/null 2>&1
+check "a later default build writes the .pc back to /usr/local" grep -qx 'prefix=/usr/local' "$B/libfraglab.pc"
+
 tap_summary
