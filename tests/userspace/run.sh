@@ -405,4 +405,31 @@ check "the installed fragctl runs" sh -c "'$root/usr/bin/fragctl' --version >/de
 make -s -C "$top/userspace" >/dev/null 2>&1
 check "a later default build writes the .pc back to /usr/local" grep -qx 'prefix=/usr/local' "$B/libfraglab.pc"
 
+# 11. Prometheus: promtool check metrics on the system part (this machine)
+# and on the arena part (a stand-in device, fakedev.c: names, types and
+# HELP only; the box runs export against the real module in t_json).
+if command -v promtool >/dev/null; then
+	"$fragctl" --device "$nodev" export --prometheus >"$tmp/prom" 2>"$tmp/err"
+	check "promtool check metrics: export --prometheus (system)" sh -c "promtool check metrics <'$tmp/prom' >'$tmp/lint' 2>&1"
+	[[ -s $tmp/lint ]] && sed 's/^/# /' "$tmp/lint"
+	if cc -shared -fPIC -I"$top/include/uapi" -o "$tmp/fakedev.so" "$top/tests/userspace/fakedev.c" -ldl 2>"$tmp/err"; then
+		LD_PRELOAD="$tmp/fakedev.so" "$fragctl" --device /fake/fraglab export --prometheus >"$tmp/prom2" 2>"$tmp/err"
+		check "export --prometheus with an arena has the arena's metrics" grep -q '^fraglab_arena_alloc_failures_total{reason="fragmented"} 3$' "$tmp/prom2"
+		check "promtool check metrics: export --prometheus (system + arena)" sh -c "promtool check metrics <'$tmp/prom2' >'$tmp/lint' 2>&1"
+		[[ -s $tmp/lint ]] && sed 's/^/# /' "$tmp/lint"
+	else
+		nok "fakedev.c builds: $(head -c 300 "$tmp/err")"
+	fi
+	check "every metric has HELP and TYPE" awk '
+		/^# HELP / { h[$3] = 1 } /^# TYPE / { t[$3] = 1 }
+		!/^#/ { n = $1; sub(/\{.*/, "", n); m[n] = 1 }
+		END { for (n in m) if (!h[n] || !t[n]) { print "# no HELP/TYPE: " n; bad = 1 } exit bad }' "$tmp/prom2"
+	check "no total hidden in a label (cache=\"_total\")" sh -c "! grep -q '_total\"' '$tmp/prom2'"
+	check "slab: the per-cache series add up to at most the total" awk '
+		/^fraglab_system_slab_bytes / { t = $2 } /^fraglab_system_slab_cache_bytes\{/ { s += $2 }
+		END { exit !(s <= t) }' "$tmp/prom"
+else
+	nok "promtool missing (tests/vm/deps.sh installs prometheus)"
+fi
+
 tap_summary

@@ -176,10 +176,10 @@ static void px_system(FILE *f, const struct fc_sys *s)
 		fprintf(f, "fraglab_system_free_bytes{node=\"%d\",zone=\"%s\"} %" PRIu64 "\n",
 			s->zones[z].node, s->zones[z].zone,
 			s->zones[z].free_pages * s->page_size);
-	px_help(f, "fraglab_system_unusable_index", "gauge",
+	px_help(f, "fraglab_system_unusable_free_ratio", "gauge",
 		"Fraction of free memory in blocks too small for the order (mm/vmstat.c unusable_free_index, 0..1).");
 	for (z = 0; z < s->nr_zones; z++)
-		fprintf(f, "fraglab_system_unusable_index{node=\"%d\",zone=\"%s\",order=\"9\"} %.3f\n",
+		fprintf(f, "fraglab_system_unusable_free_ratio{node=\"%d\",zone=\"%s\",order=\"9\"} %.3f\n",
 			s->zones[z].node, s->zones[z].zone,
 			s->zones[z].unusable_9 / 1000.0);
 	px_help(f, "fraglab_system_fragmentation_index", "gauge",
@@ -206,9 +206,9 @@ static void px_system(FILE *f, const struct fc_sys *s)
 					s->zones[z].node, s->zones[z].zone,
 					mt[i], s->zones[z].blocks[i]);
 	}
-	px_help(f, "fraglab_system_hugepages_total", "gauge",
-		"HugePages_Total from /proc/meminfo.");
-	fprintf(f, "fraglab_system_hugepages_total %" PRIu64 "\n", s->hp_total);
+	px_help(f, "fraglab_system_hugepages_reserved", "gauge",
+		"HugePages_Total from /proc/meminfo: the size of the reserved HugePage pool.");
+	fprintf(f, "fraglab_system_hugepages_reserved %" PRIu64 "\n", s->hp_total);
 	px_help(f, "fraglab_system_hugepages_free", "gauge",
 		"HugePages_Free from /proc/meminfo.");
 	fprintf(f, "fraglab_system_hugepages_free %" PRIu64 "\n", s->hp_free);
@@ -218,17 +218,25 @@ static void px_system(FILE *f, const struct fc_sys *s)
 		slab += s->slabs[i].bytes;
 		waste += s->slabs[i].bytes - s->slabs[i].used;
 	}
+	/*
+	 * The totals are metrics of their own, not a cache="_total" label:
+	 * sum(fraglab_system_slab_cache_bytes) must not count anything twice.
+	 */
 	px_help(f, "fraglab_system_slab_bytes", "gauge",
-		"Bytes in slab pages per cache (/proc/slabinfo; the 20 biggest caches and the total).");
-	fprintf(f, "fraglab_system_slab_bytes{cache=\"_total\"} %" PRIu64 "\n", slab);
-	for (i = 0; i < s->nr_slabs && i < 20; i++)
-		fprintf(f, "fraglab_system_slab_bytes{cache=\"%s\"} %" PRIu64 "\n",
-			s->slabs[i].name, s->slabs[i].bytes);
+		"Bytes in slab pages of all caches (/proc/slabinfo).");
+	fprintf(f, "fraglab_system_slab_bytes %" PRIu64 "\n", slab);
 	px_help(f, "fraglab_system_slab_waste_bytes", "gauge",
-		"Bytes in slab pages not holding active objects (free objects, padding, leftover).");
-	fprintf(f, "fraglab_system_slab_waste_bytes{cache=\"_total\"} %" PRIu64 "\n", waste);
+		"Bytes in slab pages of all caches not holding active objects (free objects, padding, leftover).");
+	fprintf(f, "fraglab_system_slab_waste_bytes %" PRIu64 "\n", waste);
+	px_help(f, "fraglab_system_slab_cache_bytes", "gauge",
+		"Bytes in slab pages of each of the 20 biggest caches (/proc/slabinfo).");
 	for (i = 0; i < s->nr_slabs && i < 20; i++)
-		fprintf(f, "fraglab_system_slab_waste_bytes{cache=\"%s\"} %" PRIu64 "\n",
+		fprintf(f, "fraglab_system_slab_cache_bytes{cache=\"%s\"} %" PRIu64 "\n",
+			s->slabs[i].name, s->slabs[i].bytes);
+	px_help(f, "fraglab_system_slab_cache_waste_bytes", "gauge",
+		"Bytes in slab pages of each of the 20 biggest caches not holding active objects.");
+	for (i = 0; i < s->nr_slabs && i < 20; i++)
+		fprintf(f, "fraglab_system_slab_cache_waste_bytes{cache=\"%s\"} %" PRIu64 "\n",
 			s->slabs[i].name, s->slabs[i].bytes - s->slabs[i].used);
 }
 
@@ -248,16 +256,18 @@ static void px_arena(FILE *f, struct fraglab *fl)
 		if (o >= 9)
 			huge += st.nr_free[o] << (o - 9);
 	}
-	px_help(f, "fraglab_arena_pages", "gauge", "Pages in the arena.");
-	fprintf(f, "fraglab_arena_pages %llu\n", (unsigned long long)st.total_pages);
-	px_help(f, "fraglab_arena_free_pages", "gauge", "Free pages in the arena.");
-	fprintf(f, "fraglab_arena_free_pages %llu\n", (unsigned long long)st.free_pages);
+	px_help(f, "fraglab_arena_size_bytes", "gauge", "Size of the arena.");
+	fprintf(f, "fraglab_arena_size_bytes %llu\n",
+		(unsigned long long)st.total_pages * fl->version.page_size);
+	px_help(f, "fraglab_arena_free_bytes", "gauge", "Free memory in the arena.");
+	fprintf(f, "fraglab_arena_free_bytes %llu\n",
+		(unsigned long long)st.free_pages * fl->version.page_size);
 	px_help(f, "fraglab_arena_hugepage_blocks_free", "gauge",
 		"Free 2 MiB blocks in the arena.");
 	fprintf(f, "fraglab_arena_hugepage_blocks_free %" PRIu64 "\n", huge);
-	px_help(f, "fraglab_arena_unusable_index", "gauge",
-		"Arena unusable free index at order 9 (0..1).");
-	fprintf(f, "fraglab_arena_unusable_index{order=\"9\"} %.3f\n",
+	px_help(f, "fraglab_arena_unusable_free_ratio", "gauge",
+		"Arena unusable free index at order 9 (mm/vmstat.c unusable_free_index, 0..1).");
+	fprintf(f, "fraglab_arena_unusable_free_ratio{order=\"9\"} %.3f\n",
 		fl_metrics_unusable_index((const u64 *)st.nr_free, 9) / 1000.0);
 	px_help(f, "fraglab_arena_internal_fragmentation_ratio", "gauge",
 		"(granted - requested) / granted over live buddy allocations.");
