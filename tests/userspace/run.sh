@@ -432,4 +432,87 @@ else
 	nok "promtool missing (tests/vm/deps.sh installs prometheus)"
 fi
 
+# 12. Pictures: rendered to PNG (rsvg-convert), the parts a reader needs
+# checked in the SVG: ticks, units, a caption with the run's parameters,
+# a distinct dash per strategy, failures marked, one operation count.
+png_ok() {	# png_ok FILE MAXW MAXH MINBYTES: a PNG no bigger than asked, not blank
+	python3 - "$@" <<'PY'
+import struct, sys, os
+f, maxw, maxh, minb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+d = open(f, 'rb').read(24)
+w, h = struct.unpack('>II', d[16:24])
+print('# %s: %dx%d, %d bytes' % (os.path.basename(f), w, h, os.path.getsize(f)))
+sys.exit(not (d[:8] == b'\x89PNG\r\n\x1a\n' and 300 <= w <= maxw and 200 <= h <= maxh
+              and os.path.getsize(f) >= minb))
+PY
+}
+if command -v rsvg-convert >/dev/null; then
+	"$fragctl" replay "$top/tests/data/peaks.trace" --sim --arena 4M --svg "$tmp/r.svg" >"$tmp/r.txt"
+	nops=$(sed -n 's/^trace .*: \([0-9]*\) operations .*/\1/p' "$tmp/r.txt")
+	jops=$("$fragctl" --json replay "$top/tests/data/peaks.trace" --sim --arena 4M --strategy buddy |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][0]["ops"])')
+	"$fragctl" map --trace "$top/tests/data/peaks.trace" --arena 8M --svg "$tmp/m.svg" >"$tmp/m.txt"
+	mops=$(sed -n 's/.* of \([0-9]*\) ops.*/\1/p' "$tmp/m.txt")
+	check "one operation count: header, --json, chart caption, map ($nops $jops $mops)" \
+		sh -c "test -n '$nops' && test '$nops' = '$jops' && test '$nops' = '$mops' && grep -q '; $nops operations<' '$tmp/r.svg'"
+	check "replay chart: PNG renders, 900 wide, not blank" sh -c "rsvg-convert '$tmp/r.svg' -o '$tmp/r.png' && $(declare -f png_ok); png_ok '$tmp/r.png' 900 1000 20000"
+	check "replay chart: ticks, units, caption, dashes, markers, failures" python3 - "$tmp/r.svg" "$nops" <<'PY'
+import re, sys, xml.etree.ElementTree as ET
+r = ET.parse(sys.argv[1]).getroot()
+ns = '{http://www.w3.org/2000/svg}'
+texts = [t.text or '' for t in r.iter(ns + 'text')]
+xt = [t for t in texts if re.fullmatch(r'\d+(\.\d+)?k?', t)]
+lines = r.findall(ns + 'polyline')
+dashes = [l.get('stroke-dasharray') for l in lines[:6]]
+fails = [l for l in r.iter(ns + 'line') if l.get('stroke-width') == '1.5']
+ok = {
+ 'x ticks (>= 5 labels incl. 0)': len(set(xt)) >= 5 and '0' in xt,
+ 'y unit MiB': 'MiB' in texts, 'y unit %': '%' in texts,
+ 'x label': any('operations (' in t for t in texts),
+ 'caption: sim, arena, max order, grouping, ops': any(
+     'arena 4.0 MiB' in t and 'max order 10' in t and 'grouping on' in t and
+     t.endswith('; %s operations' % sys.argv[2]) for t in texts),
+ 'six distinct dash patterns': len(set(dashes)) == 6,
+ 'failure marks': len(fails) > 20,
+ 'failure totals per strategy': '2893' in texts,
+}
+for k, v in ok.items():
+    if not v: print('# missing:', k)
+sys.exit(not all(ok.values()))
+PY
+	"$fragctl" map --trace "$top/tests/data/peaks.trace" --arena 8M --strategy buddy --at 300 --svg "$tmp/m8.svg" >/dev/null
+	"$fragctl" --json map --trace "$top/tests/data/peaks.trace" --arena 8M --strategy buddy --at 300 >"$tmp/m8.json"
+	"$fragctl" map --trace "$top/tests/data/sqlite3.trace" --arena 512M --strategy buddy --svg "$tmp/m512.svg" >/dev/null
+	check "map (8 MiB, page cells): PNG renders, not blank" sh -c "rsvg-convert '$tmp/m8.svg' -o '$tmp/m8.png' && $(declare -f png_ok); png_ok '$tmp/m8.png' 800 800 8000"
+	check "map (512 MiB): a pageblock per cell, PNG at most 800x800" sh -c "rsvg-convert '$tmp/m512.svg' -o '$tmp/m512.png' && $(declare -f png_ok); png_ok '$tmp/m512.png' 800 800 4000 && grep -q 'one cell per 2 MiB pageblock' '$tmp/m512.svg'"
+	check "map caption 'N of M pageblocks entirely free' agrees with --json" python3 - "$tmp/m8.svg" "$tmp/m8.json" <<'PY'
+import json, re, sys
+svg = open(sys.argv[1]).read()
+d = json.load(open(sys.argv[2]))
+n = sum(1 for p in d['pageblocks'] if p['free'] == p['pages'] == 512)
+m = re.search(r'>(\d+) of (\d+) pageblocks entirely free', svg)
+print('# caption', m and m.groups(), 'json', n, len(d['pageblocks']))
+sys.exit(not (m and int(m.group(1)) == n and int(m.group(2)) == len(d['pageblocks'])))
+PY
+	check "map legend: no entry overlaps the next" python3 - "$tmp/m8.svg" <<'PY'
+import re, sys
+svg = open(sys.argv[1]).read()
+# legend: a 12x12 swatch, then its label at x + 16 (7 px per character at 12 px is generous)
+e = [(int(x), int(y), t) for x, y, t in re.findall(r"<rect x='(\d+)' y='(\d+)' width='12' height='12'[^>]*/><text[^>]*>([^<]*)<", svg)]
+bad = [(a, b) for a, b in zip(e, e[1:]) if a[1] == b[1] and a[0] + 16 + 7 * len(a[2]) > b[0]]
+print('# legend', [t for _, _, t in e], 'overlaps', bad)
+sys.exit(len(e) < 8 or bool(bad))
+PY
+	check "replay table: one unit per column" python3 - "$tmp/r.txt" <<'PY'
+import re, sys
+rows = [l.split() for l in open(sys.argv[1]) if re.match(r'^(buddy|slab|first-fit|next-fit|best-fit|worst-fit) ', l)]
+# columns: name, peak foot value+unit, ..., min largest value+unit
+units = [set(r[2] for r in rows), set(r[7] for r in rows)]
+print('# units', units)
+sys.exit(len(rows) != 6 or any(len(u) != 1 for u in units))
+PY
+else
+	nok "rsvg-convert missing (tests/vm/deps.sh installs librsvg2-bin)"
+fi
+
 tap_summary

@@ -68,56 +68,208 @@ static void rp_svg_escape(FILE *f, const char *s)
 	}
 }
 
-/* One panel: y = value(point) scaled to ymax, x = op. */
-static void rp_svg_panel(FILE *f, const struct rp_svg *svg, int top,
-			 const char *label, double ymax, uint64_t xmax,
-			 bool ext)
+/*
+ * A "nice" tick step for an axis from 0 to @max with about @want ticks:
+ * 1, 2 or 5 times a power of ten.
+ */
+static double rp_svg_step(double max, int want)
 {
-	const int left = 70, w = 760, h = 220;
+	double raw = max / want, mag = 1;
+
+	if (raw <= 0)
+		return 1;
+	while (mag * 10 <= raw)
+		mag *= 10;
+	while (mag > raw)
+		mag /= 10;
+	if (raw <= mag)
+		return mag;
+	if (raw <= 2 * mag)
+		return 2 * mag;
+	if (raw <= 5 * mag)
+		return 5 * mag;
+	return 10 * mag;
+}
+
+/* An operation count for a tick label, one style per axis (@max): 4000, 20k, 1.5M. */
+static void rp_svg_count(char *buf, size_t len, double v, double max)
+{
+	if (max >= 1e7)
+		snprintf(buf, len, "%gM", v / 1e6);
+	else if (max >= 1e4)
+		snprintf(buf, len, "%gk", v / 1e3);
+	else
+		snprintf(buf, len, "%g", v);
+}
+
+#define RP_SVG_LEFT	90
+#define RP_SVG_W	740
+
+/* Each strategy: its own dash pattern and marker, so equal lines show. */
+static const char *const rp_dashes[RP_NR_STRATEGIES] = {
+	"none", "7,3", "2,2", "9,3,2,3", "4,4", "12,4",
+};
+
+static void rp_svg_marker(FILE *f, unsigned int i, double x, double y)
+{
+	const char *c = rp_colours[i % RP_NR_STRATEGIES];
+
+	switch (i % RP_NR_STRATEGIES) {
+	case 0:
+		fprintf(f, "<circle cx='%.1f' cy='%.1f' r='3.5' fill='%s'/>\n", x, y, c);
+		break;
+	case 1:
+		fprintf(f, "<rect x='%.1f' y='%.1f' width='7' height='7' fill='%s'/>\n",
+			x - 3.5, y - 3.5, c);
+		break;
+	case 2:
+		fprintf(f, "<path d='M%.1f %.1fl4 7h-8z' fill='%s'/>\n", x, y - 4, c);
+		break;
+	case 3:
+		fprintf(f, "<path d='M%.1f %.1fl4 4l-4 4l-4 -4z' fill='%s'/>\n", x, y - 4, c);
+		break;
+	case 4:
+		fprintf(f, "<path d='M%.1f %.1fh8M%.1f %.1fv8' stroke='%s' stroke-width='2.5'/>\n",
+			x - 4, y, x, y - 4, c);
+		break;
+	default:
+		fprintf(f, "<path d='M%.1f %.1fl7 7M%.1f %.1fl-7 7' stroke='%s' stroke-width='2.5'/>\n",
+			x - 3.5, y - 3.5, x + 3.5, y - 3.5, c);
+		break;
+	}
+}
+
+/* Vertical grid lines and x tick labels (operations) under @top + @h. */
+static void rp_svg_xaxis(FILE *f, int top, int h, uint64_t xmax, bool labels)
+{
+	double step = rp_svg_step((double)xmax, 8), v;
+	char b[32];
+
+	for (v = 0; v <= (double)xmax; v += step) {
+		double x = RP_SVG_LEFT + v * RP_SVG_W / (double)xmax;
+
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#ddd'/>\n",
+			x, top, x, top + h);
+		if (!labels)
+			continue;
+		rp_svg_count(b, sizeof(b), v, (double)xmax);
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#333'/>"
+			"<text x='%.1f' y='%d' font-size='11' text-anchor='middle'>%s</text>\n",
+			x, top + h, x, top + h + 4, x, top + h + 16, b);
+	}
+}
+
+/*
+ * One panel: y = value(point) on a 0..ymax axis with ticks every @step in
+ * @unit (divisor @div), x = operations.  Lines carry their strategy's dash
+ * and a marker every eighth of the way (staggered per strategy).
+ */
+static void rp_svg_panel(FILE *f, const struct rp_svg *svg, int top, int h,
+			 const char *label, double ymax, double div,
+			 const char *unit, uint64_t xmax, bool ext)
+{
+	double step = rp_svg_step(ymax / div, 5), v;
 	unsigned int i;
 	size_t j;
 
-	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#888'/>\n",
-		left, top, w, h);
-	fprintf(f, "<text x='%d' y='%d' font-size='13'>%s</text>\n", left,
-		top - 6, label);
-	fprintf(f, "<text x='%d' y='%d' font-size='11' text-anchor='end'>%.4g</text>\n",
-		left - 4, top + 10, ext ? ymax : ymax / 1048576.0);
-	fprintf(f, "<text x='%d' y='%d' font-size='11' text-anchor='end'>0</text>\n",
-		left - 4, top + h);
-	for (i = 0; i < svg->nr; i++) {
-		fprintf(f, "<polyline fill='none' stroke-width='1.5' stroke='%s' points='",
-			rp_colours[i % RP_NR_STRATEGIES]);
-		for (j = 0; j < svg->lines[i].nr; j++) {
-			const struct rp_point *p = &svg->lines[i].pts[j];
-			double v = ext ? p->ext_permille / 10.0 :
-					 (double)p->footprint;
-			double x = left + (xmax ? (double)p->op * w / xmax : 0);
-			double y = top + h - (ymax > 0 ? v * h / ymax : 0);
+	rp_svg_xaxis(f, top, h, xmax, false);
+	for (v = 0; v <= ymax / div + step / 1000; v += step) {
+		double y = top + h - v * div * h / ymax;
 
-			fprintf(f, "%.1f,%.1f ", x, y);
+		fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#ddd'/>"
+			"<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#333'/>"
+			"<text x='%d' y='%.1f' font-size='11' text-anchor='end'>%g</text>\n",
+			RP_SVG_LEFT, y, RP_SVG_LEFT + RP_SVG_W, y,
+			RP_SVG_LEFT - 4, y, RP_SVG_LEFT, y, RP_SVG_LEFT - 6,
+			y + 4, v);
+	}
+	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#888'/>\n",
+		RP_SVG_LEFT, top, RP_SVG_W, h);
+	fprintf(f, "<text x='%d' y='%d' font-size='13'>%s</text>\n", RP_SVG_LEFT,
+		top - 6, label);
+	fprintf(f, "<text transform='translate(%d %d) rotate(-90)' font-size='12' text-anchor='middle'>%s</text>\n",
+		RP_SVG_LEFT - 52, top + h / 2, unit);
+	for (i = 0; i < svg->nr; i++) {
+		size_t nr = svg->lines[i].nr, every = nr / 8 ? nr / 8 : 1;
+
+		fprintf(f, "<polyline fill='none' stroke-width='1.6' stroke='%s' stroke-dasharray='%s' points='",
+			rp_colours[i % RP_NR_STRATEGIES],
+			rp_dashes[i % RP_NR_STRATEGIES]);
+		for (j = 0; j < nr; j++) {
+			const struct rp_point *p = &svg->lines[i].pts[j];
+
+			v = ext ? p->ext_permille / 10.0 : (double)p->footprint;
+			fprintf(f, "%.1f,%.1f ",
+				RP_SVG_LEFT + (double)p->op * RP_SVG_W / xmax,
+				top + h - (ymax > 0 ? v * h / ymax : 0));
 		}
 		fputs("'/>\n", f);
+		for (j = (every * i) / svg->nr; j < nr; j += every) {
+			const struct rp_point *p = &svg->lines[i].pts[j];
+
+			v = ext ? p->ext_permille / 10.0 : (double)p->footprint;
+			rp_svg_marker(f, i, RP_SVG_LEFT + (double)p->op * RP_SVG_W / xmax,
+				      top + h - (ymax > 0 ? v * h / ymax : 0));
+		}
 	}
+}
+
+/*
+ * Failed allocations: one row per strategy, a mark wherever failures
+ * happened since the previous sample, the total at the end of the row.
+ */
+static void rp_svg_failures(FILE *f, const struct rp_svg *svg, int top,
+			    uint64_t xmax)
+{
+	const int row = 16;
+	unsigned int i;
+	size_t j;
+
+	rp_svg_xaxis(f, top, row * (int)svg->nr, xmax, true);
+	fprintf(f, "<text x='%d' y='%d' font-size='13'>failed allocations (a mark: failures since the previous sample)</text>\n",
+		RP_SVG_LEFT, top - 6);
+	for (i = 0; i < svg->nr; i++) {
+		int y = top + row * (int)i;
+		uint64_t prev = 0, total = 0;
+
+		fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='%s' stroke='#888'/>"
+			"<text x='%d' y='%d' font-size='11' text-anchor='end'>%s</text>\n",
+			RP_SVG_LEFT, y, RP_SVG_W, row, i % 2 ? "#fafafa" : "#f0f0f0",
+			RP_SVG_LEFT - 6, y + 12, svg->lines[i].name);
+		for (j = 0; j < svg->lines[i].nr; j++) {
+			const struct rp_point *p = &svg->lines[i].pts[j];
+
+			if (p->failures > prev)
+				fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' stroke-width='1.5'/>\n",
+					RP_SVG_LEFT + (double)p->op * RP_SVG_W / xmax,
+					y + 2, RP_SVG_LEFT + (double)p->op * RP_SVG_W / xmax,
+					y + row - 2, rp_colours[i % RP_NR_STRATEGIES]);
+			prev = p->failures;
+			total = p->failures;
+		}
+		fprintf(f, "<text x='%d' y='%d' font-size='11'>%" PRIu64 "</text>\n",
+			RP_SVG_LEFT + RP_SVG_W + 6, y + 12, total);
+	}
+	fprintf(f, "<text x='%d' y='%d' font-size='12' text-anchor='middle'>operations (allocations and frees replayed, in trace order)</text>\n",
+		RP_SVG_LEFT + RP_SVG_W / 2, top + row * (int)svg->nr + 34);
 }
 
 int rp_svg_write(const struct rp_svg *svg, const char *path,
 		 const char *title)
 {
-	uint64_t xmax = 1, fmax = 1;
+	const int foot_top = 84, ext_top = 340, fail_top = 560;
+	uint64_t xmax = svg->nr_ops ? svg->nr_ops : 1, fmax = 1;
+	int legend_y = fail_top + 16 * (int)svg->nr + 64;
+	double div;
 	unsigned int i;
 	size_t j;
 	FILE *f;
 
 	for (i = 0; i < svg->nr; i++)
-		for (j = 0; j < svg->lines[i].nr; j++) {
-			const struct rp_point *p = &svg->lines[i].pts[j];
-
-			if (p->op > xmax)
-				xmax = p->op;
-			if (p->footprint > fmax)
-				fmax = p->footprint;
-		}
+		for (j = 0; j < svg->lines[i].nr; j++)
+			if (svg->lines[i].pts[j].footprint > fmax)
+				fmax = svg->lines[i].pts[j].footprint;
+	div = fmax >= (4ULL << 20) ? 1048576.0 : 1024.0;
 	f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
@@ -125,23 +277,34 @@ int rp_svg_write(const struct rp_svg *svg, const char *path,
 		return -errno;
 	}
 	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n"
-		"<svg xmlns='http://www.w3.org/2000/svg' width='900' height='620' font-family='sans-serif'>\n"
+		"<svg xmlns='http://www.w3.org/2000/svg' width='900' height='%d' font-family='sans-serif'>\n"
 		"<rect width='100%%' height='100%%' fill='white'/>\n"
-		"<text x='70' y='24' font-size='15'>fragctl replay: ");
+		"<text x='%d' y='24' font-size='15'>fragctl replay: ", legend_y + 30,
+		RP_SVG_LEFT);
 	rp_svg_escape(f, title);
-	fprintf(f, "</text>\n");
-	rp_svg_panel(f, svg, 60, "footprint (MiB) over operations", (double)fmax,
+	fprintf(f, "</text>\n<text x='%d' y='44' font-size='12' fill='#444'>",
+		RP_SVG_LEFT);
+	rp_svg_escape(f, svg->caption);
+	fprintf(f, "; %" PRIu64 " operations</text>\n", svg->nr_ops);
+	rp_svg_panel(f, svg, foot_top, 200, "footprint: arena bytes held",
+		     (double)fmax * 1.05, div, div > 1024 ? "MiB" : "KiB",
 		     xmax, false);
-	rp_svg_panel(f, svg, 340, "external fragmentation (%) over operations",
-		     100.0, xmax, true);
+	rp_svg_panel(f, svg, ext_top, 160,
+		     "external fragmentation: 1 - largest free block / free",
+		     100.0, 1, "%", xmax, true);
+	rp_svg_failures(f, svg, fail_top, xmax);
 	for (i = 0; i < svg->nr; i++) {
-		fprintf(f, "<rect x='%d' y='%d' width='12' height='12' fill='%s'/>",
-			70 + i * 130, 585, rp_colours[i % RP_NR_STRATEGIES]);
+		int x = RP_SVG_LEFT + (int)i * 125;
+
+		fprintf(f, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='%s' stroke-width='1.6' stroke-dasharray='%s'/>",
+			x, legend_y, x + 34, legend_y,
+			rp_colours[i % RP_NR_STRATEGIES],
+			rp_dashes[i % RP_NR_STRATEGIES]);
+		rp_svg_marker(f, i, x + 17, legend_y);
 		fprintf(f, "<text x='%d' y='%d' font-size='12'>%s</text>\n",
-			86 + i * 130, 596, svg->lines[i].name);
+			x + 40, legend_y + 4, svg->lines[i].name);
 	}
-	fprintf(f, "<text x='830' y='580' font-size='11' text-anchor='end'>operations: %" PRIu64 "</text>\n</svg>\n",
-		xmax);
+	fprintf(f, "</svg>\n");
 	if (fclose(f)) {
 		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
 			strerror(errno));
@@ -539,28 +702,33 @@ static int map_from_buddy(struct fl_buddy *b, struct map_arena *m)
 	return 0;
 }
 
-static int map_write_svg(const struct map_arena *m, const char *path,
-			 const char *title)
+/* Pageblocks whose every page is free, of those not wholly a hole. */
+static void map_free_blocks(const struct map_arena *m, uint64_t *free_blocks,
+			    uint64_t *blocks)
 {
-	uint64_t n = m->nr, i, rows;
-	unsigned int cols = 64, cell, c, x, legend_y;
-	FILE *f;
+	uint64_t i, j, end, fr, holes;
 
-	while ((uint64_t)cols * cols < n && cols < 256)
-		cols *= 2;
-	cell = cols <= 64 ? 12 : cols <= 128 ? 6 : 3;
-	rows = (n + cols - 1) / cols;
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
-			strerror(errno));
-		return 1;
+	*free_blocks = 0;
+	*blocks = 0;
+	for (i = 0; i < m->nr; i += FL_PAGEBLOCK_PAGES) {
+		end = i + FL_PAGEBLOCK_PAGES < m->nr ? i + FL_PAGEBLOCK_PAGES : m->nr;
+		for (j = i, fr = 0, holes = 0; j < end; j++) {
+			fr += m->pages[j].state == FRAGLAB_PAGE_FREE;
+			holes += m->pages[j].state == FRAGLAB_PAGE_HOLE;
+		}
+		if (holes == end - i)
+			continue;
+		(*blocks)++;
+		*free_blocks += fr == FL_PAGEBLOCK_PAGES;
 	}
-	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='%u' height='%" PRIu64 "' font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n<text x='10' y='20' font-size='14'>",
-		cols * cell + 20 < 700 ? 700 : cols * cell + 20,
-		rows * cell + 90);
-	rp_svg_escape(f, title);
-	fprintf(f, "</text>\n<g shape-rendering='crispEdges'>\n");
+}
+
+/* The page map: one cell per page, pageblock borders thinner as cells shrink. */
+static void map_svg_pages(FILE *f, const struct map_arena *m, unsigned int cols,
+			  unsigned int cell)
+{
+	uint64_t n = m->nr, i;
+
 	/* one rect per run of same-class pages within a row */
 	for (i = 0; i < n;) {
 		enum map_class k = map_class_of(&m->pages[i]);
@@ -569,7 +737,7 @@ static int map_write_svg(const struct map_arena *m, const char *path,
 		while (j < n && j % cols && map_class_of(&m->pages[j]) == k)
 			j++;
 		fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%" PRIu64 "' height='%u' fill='%s'/>\n",
-			10 + (i % cols) * cell, 30 + (i / cols) * cell,
+			10 + (i % cols) * cell, 50 + (i / cols) * cell,
 			(j - i) * cell, cell, map_class_colours[k]);
 		i = j;
 	}
@@ -577,23 +745,125 @@ static int map_write_svg(const struct map_arena *m, const char *path,
 	for (i = 0; i < n; i += FL_PAGEBLOCK_PAGES) {
 		const struct fraglab_page *p = &m->pages[i];
 
-		fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%u' height='%u' fill='none' stroke='#333' stroke-width='1'><title>pageblock %u: %s</title></rect>\n",
-			10 + (i % cols) * cell, 30 + (i / cols) * cell,
+		fprintf(f, "<rect x='%" PRIu64 "' y='%" PRIu64 "' width='%u' height='%u' fill='none' stroke='%s' stroke-width='1'><title>pageblock %u: %s</title></rect>\n",
+			10 + (i % cols) * cell, 50 + (i / cols) * cell,
 			(FL_PAGEBLOCK_PAGES < cols ? FL_PAGEBLOCK_PAGES : cols) * cell,
 			(FL_PAGEBLOCK_PAGES > cols ? FL_PAGEBLOCK_PAGES / cols : 1) * cell,
-			p->pageblock,
+			cell >= 12 ? "#333" : cell >= 6 ? "#666" : "#999", p->pageblock,
 			p->state == FRAGLAB_PAGE_HOLE ? "hole" :
 			fraglab_mt_name(p->pageblock_mt));
 	}
-	fprintf(f, "</g>\n");
-	legend_y = (unsigned int)(rows * cell + 50);
-	for (c = 1, x = 10; c < MAP_NR_CLASSES; c++, x += 85) {
-		fprintf(f, "<rect x='%u' y='%u' width='12' height='12' fill='%s' stroke='#333' stroke-width='0.5'/><text x='%u' y='%u' font-size='12'>%s</text>\n",
-			x, legend_y, map_class_colours[c], x + 16, legend_y + 11,
-			map_class_names[c]);
+}
+
+/*
+ * The pageblock map, for big arenas: one cell per 2 MiB pageblock, its
+ * pages stacked by class from the bottom (free is the background), so a
+ * cell's colours are the shares of its 512 pages.
+ */
+static void map_svg_blocks(FILE *f, const struct map_arena *m,
+			   unsigned int cols, unsigned int cell)
+{
+	uint64_t i, j, b, end, cls[MAP_NR_CLASSES];
+	unsigned int c;
+	double y;
+
+	for (i = 0, b = 0; i < m->nr; i += FL_PAGEBLOCK_PAGES, b++) {
+		unsigned int x0 = 10 + (unsigned int)(b % cols) * cell;
+		unsigned int y0 = 50 + (unsigned int)(b / cols) * cell;
+
+		end = i + FL_PAGEBLOCK_PAGES < m->nr ? i + FL_PAGEBLOCK_PAGES : m->nr;
+		memset(cls, 0, sizeof(cls));
+		for (j = i; j < end; j++)
+			cls[map_class_of(&m->pages[j])]++;
+		fprintf(f, "<g><title>pageblock %u: %s, %" PRIu64 " of %" PRIu64 " pages free</title>"
+			"<rect x='%u' y='%u' width='%u' height='%u' fill='%s'/>\n",
+			m->pages[i].pageblock,
+			cls[MAP_HOLE] == end - i ? "hole" :
+			fraglab_mt_name(m->pages[i].pageblock_mt),
+			cls[MAP_FREE], end - i, x0, y0, cell, cell,
+			map_class_colours[MAP_FREE]);
+		y = y0 + cell;
+		for (c = 0; c < MAP_NR_CLASSES; c++) {
+			double h = (double)cell * cls[c] / FL_PAGEBLOCK_PAGES;
+
+			if (c == MAP_FREE || !cls[c])
+				continue;
+			y -= h;
+			fprintf(f, "<rect x='%u' y='%.2f' width='%u' height='%.2f' fill='%s'/>\n",
+				x0, y, cell, h, map_class_colours[c]);
+		}
+		fprintf(f, "<rect x='%u.5' y='%u.5' width='%u' height='%u' fill='none' stroke='%s' stroke-width='1'/></g>\n",
+			x0, y0, cell - 1, cell - 1, cell >= 16 ? "#777" : "#aaa");
 	}
-	fprintf(f, "<text x='10' y='%u' font-size='12'>boxes: 2 MiB pageblocks (hover for the pageblock's migrate type); one cell per %u-byte page, %u per row</text>\n</svg>\n",
-		legend_y + 30, m->page_size, cols);
+}
+
+/* Arenas above this many bytes are drawn a pageblock per cell. */
+#define MAP_PAGE_LEVEL_MAX	(64ULL << 20)
+
+static int map_write_svg(const struct map_arena *m, const char *path,
+			 const char *title)
+{
+	uint64_t n = m->nr, rows, free_blocks, blocks, cls_any[MAP_NR_CLASSES] = { 0 };
+	bool by_block = n * m->page_size > MAP_PAGE_LEVEL_MAX;
+	unsigned int cols, cell, c, x, y, width, legend_y;
+	uint64_t units, i;
+	FILE *f;
+
+	units = by_block ? (n + FL_PAGEBLOCK_PAGES - 1) / FL_PAGEBLOCK_PAGES : n;
+	if (by_block) {
+		for (cols = 16; (uint64_t)cols * cols < units && cols < 128; cols *= 2)
+			;
+		cell = cols <= 16 ? 28 : cols <= 32 ? 16 : cols <= 64 ? 10 : 6;
+	} else {
+		for (cols = 64; (uint64_t)cols * cols < units && cols < 256; cols *= 2)
+			;
+		cell = cols <= 64 ? 12 : cols <= 128 ? 6 : 3;
+	}
+	rows = (units + cols - 1) / cols;
+	width = cols * cell + 20 < 720 ? 720 : cols * cell + 20;
+	for (i = 0; i < n; i++)
+		cls_any[map_class_of(&m->pages[i])]++;
+	map_free_blocks(m, &free_blocks, &blocks);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
+			strerror(errno));
+		return 1;
+	}
+	fprintf(f, "<?xml version='1.0' encoding='UTF-8'?>\n<svg xmlns='http://www.w3.org/2000/svg' width='%u' height='%" PRIu64 "' font-family='sans-serif'>\n<rect width='100%%' height='100%%' fill='white'/>\n<text x='10' y='20' font-size='14'>",
+		width, rows * cell + 150);
+	rp_svg_escape(f, title);
+	fprintf(f, "</text>\n<text x='10' y='40' font-size='13' font-weight='bold'>%" PRIu64 " of %" PRIu64 " pageblocks entirely free (2 MiB blocks a HugePage could use)</text>\n<g shape-rendering='crispEdges'>\n",
+		free_blocks, blocks);
+	if (by_block)
+		map_svg_blocks(f, m, cols, cell);
+	else
+		map_svg_pages(f, m, cols, cell);
+	fprintf(f, "</g>\n");
+	/* the legend: each entry as wide as its label, wrapped at the width */
+	legend_y = (unsigned int)(rows * cell + 66);
+	for (c = 0, x = 10, y = legend_y; c < MAP_NR_CLASSES; c++) {
+		unsigned int w = 16 + 7 * (unsigned int)strlen(map_class_names[c]) + 18;
+
+		if (c == MAP_HOLE && !cls_any[c])
+			continue;
+		if (x + w > width) {
+			x = 10;
+			y += 18;
+		}
+		fprintf(f, "<rect x='%u' y='%u' width='12' height='12' fill='%s' stroke='#333' stroke-width='0.5'/><text x='%u' y='%u' font-size='12'>%s</text>\n",
+			x, y, map_class_colours[c], x + 16, y + 11,
+			map_class_names[c]);
+		x += w;
+	}
+	if (by_block)
+		fprintf(f, "<text x='10' y='%u' font-size='12'>one cell per 2 MiB pageblock, %u per row (arenas above %llu MiB); in a cell the</text>\n"
+			"<text x='10' y='%u' font-size='12'>share of its %u pages of each kind, stacked from the bottom, free on top; hover for its migrate type</text>\n</svg>\n",
+			y + 32, cols, MAP_PAGE_LEVEL_MAX >> 20, y + 48,
+			FL_PAGEBLOCK_PAGES);
+	else
+		fprintf(f, "<text x='10' y='%u' font-size='12'>one cell per %u-byte page, %u per row; boxes: 2 MiB pageblocks (hover for the migrate type)</text>\n</svg>\n",
+			y + 32, m->page_size, cols);
 	if (fclose(f)) {
 		fprintf(stderr, "fragctl: cannot write %s: %s\n", path,
 			strerror(errno));

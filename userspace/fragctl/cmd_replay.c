@@ -31,15 +31,27 @@ struct rp_opts {
 	bool tty;
 };
 
-static const char *rp_size(uint64_t b, char *buf, size_t len)
+/* The unit (shift 20, 10 or 0) bytes up to @max are shown in. */
+static unsigned int rp_unit(uint64_t max)
 {
-	if (b >= (10ULL << 20))
-		snprintf(buf, len, "%.1f MiB", b / 1048576.0);
-	else if (b >= (10ULL << 10))
-		snprintf(buf, len, "%.1f KiB", b / 1024.0);
+	return max >= (1ULL << 20) ? 20 : max >= (1ULL << 10) ? 10 : 0;
+}
+
+/* @b in the unit @shift: one unit for a whole table column. */
+static const char *rp_size_in(uint64_t b, unsigned int shift, char *buf,
+			      size_t len)
+{
+	if (shift)
+		snprintf(buf, len, "%.1f %ciB", (double)b / (1ULL << shift),
+			 shift == 20 ? 'M' : 'K');
 	else
 		snprintf(buf, len, "%" PRIu64 " B", b);
 	return buf;
+}
+
+static const char *rp_size(uint64_t b, char *buf, size_t len)
+{
+	return rp_size_in(b, rp_unit(b), buf, len);
 }
 
 static void rp_progress(void *arg, const char *name, uint64_t done,
@@ -140,8 +152,8 @@ static void rp_print_trace(const struct fc_ctx *c, const struct rp_opts *o,
 
 	if (c->json)
 		return;
-	printf("trace %s: %" PRIu64 " events, %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64 " reallocs, peak live %s, largest request %s\n",
-	       o->trace, t->events, t->allocs, t->frees, t->reallocs,
+	printf("trace %s: %zu operations (%" PRIu64 " allocations + %" PRIu64 " frees) from %" PRIu64 " events (%" PRIu64 " reallocs), peak live %s, largest request %s\n",
+	       o->trace, t->nr_ops, t->allocs, t->frees, t->events, t->reallocs,
 	       rp_size(t->peak_live_bytes, b1, sizeof(b1)),
 	       rp_size(t->max_size, b2, sizeof(b2)));
 	if (t->unmatched_frees || t->failed_in_trace || t->live_at_end)
@@ -155,19 +167,30 @@ static void rp_print_trace(const struct fc_ctx *c, const struct rp_opts *o,
 
 static void rp_print_table(const struct rp_result *r, unsigned int n)
 {
+	uint64_t max_foot = 0, max_largest = 0;
+	unsigned int i, u_foot, u_largest;
 	char b1[32], b2[32];
-	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].peak_footprint > max_foot)
+			max_foot = r[i].peak_footprint;
+		if (r[i].min_largest_free > max_largest)
+			max_largest = r[i].min_largest_free;
+	}
+	u_foot = rp_unit(max_foot);
+	u_largest = rp_unit(max_largest);
 
 	printf("\n%-10s %12s %9s %9s %9s %12s %9s %9s %12s\n", "strategy",
 	       "peak foot", "int frag", "ext mean", "ext peak", "min largest",
 	       "failures", "frag fail", "ops/s");
 	for (i = 0; i < n; i++)
 		printf("%-10s %12s %8.1f%% %8.1f%% %8.1f%% %12s %9" PRIu64 " %9" PRIu64 " %12.0f\n",
-		       r[i].name, rp_size(r[i].peak_footprint, b1, sizeof(b1)),
+		       r[i].name,
+		       rp_size_in(r[i].peak_footprint, u_foot, b1, sizeof(b1)),
 		       r[i].internal_permille / 10.0,
 		       r[i].ext_mean_permille / 10.0,
 		       r[i].ext_peak_permille / 10.0,
-		       rp_size(r[i].min_largest_free, b2, sizeof(b2)),
+		       rp_size_in(r[i].min_largest_free, u_largest, b2, sizeof(b2)),
 		       r[i].failures, r[i].failures_fragmented,
 		       r[i].ops_per_sec);
 	printf("\npeak foot: most arena bytes held (pools: highest end offset); int frag: time-weighted\n"
@@ -316,8 +339,17 @@ static int rp_replay(struct fc_ctx *c, int argc, char **argv)
 			fputs("\n]\n", s.f);
 		fclose(s.f);
 	}
-	if (!ret && o.svg)
+	if (!ret && o.svg) {
+		char b1[32];
+
+		svg.nr_ops = t.nr_ops;
+		snprintf(svg.caption, sizeof(svg.caption),
+			 "%s, arena %s, max order %u, grouping %s",
+			 o.sim ? "simulation (--sim)" : "kernel (/dev/fraglab)",
+			 rp_size(o.cfg.arena_bytes, b1, sizeof(b1)),
+			 o.cfg.max_order, o.cfg.grouping ? "on" : "off");
 		ret = rp_svg_write(&svg, o.svg, o.trace) ? 1 : 0;
+	}
 	rp_svg_free(&svg);
 	free(s.pts);
 	if (n) {

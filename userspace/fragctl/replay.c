@@ -415,6 +415,7 @@ static void rp_series_point(struct rp_series *s, const char *name,
 		p->op = op;
 		p->footprint = st->footprint;
 		p->requested = requested;
+		p->failures = failures;
 		p->ext_permille = st->ext_permille;
 	}
 }
@@ -512,8 +513,8 @@ int rp_run(const struct rp_trace *t, struct rp_backend *b,
 			   &sum_ext);
 		if (s && (s->f || s->svg_cap) &&
 		    (i % (s->every ? s->every : 1) == 0 || i + 1 == t->nr_ops))
-			rp_series_point(s, b->name, i, requested, granted, &st,
-					r->failures);
+			rp_series_point(s, b->name, i + 1, requested, granted,
+					&st, r->failures);
 		if (progress && i % step == 0)
 			progress(progress_arg, b->name, i, t->nr_ops);
 	}

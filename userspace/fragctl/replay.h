@@ -127,9 +127,10 @@ struct rp_series {
 };
 
 struct rp_point {
-	uint64_t op;
+	uint64_t op;		/* operations done, 1..nr_ops */
 	uint64_t footprint;
 	uint64_t requested;
+	uint64_t failures;	/* failed allocations so far */
 	uint32_t ext_permille;
 };
 

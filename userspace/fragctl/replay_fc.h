@@ -23,6 +23,8 @@ struct rp_svg {
 		size_t nr;
 	} lines[RP_NR_STRATEGIES];
 	unsigned int nr;
+	uint64_t nr_ops;	/* the trace's operations: the x axis */
+	char caption[256];	/* the run's parameters */
 };
 
 int rp_svg_add(struct rp_svg *svg, const char *name,
