@@ -30,27 +30,20 @@ static int fake_open(const char *path, int flags, mode_t mode, const char *sym)
 	return fake_fd;
 }
 
-int open(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = va_arg(ap, mode_t);
-	va_end(ap);
-	return fake_open(path, flags, mode, "open");
+/* open() and open64(): the same wrapper under both names */
+#define FAKE_OPEN(fn)						\
+int fn(const char *path, int flags, ...)			\
+{								\
+	va_list ap;						\
+	mode_t mode;						\
+								\
+	va_start(ap, flags);					\
+	mode = va_arg(ap, mode_t);				\
+	va_end(ap);						\
+	return fake_open(path, flags, mode, #fn);		\
 }
-
-int open64(const char *path, int flags, ...)
-{
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = va_arg(ap, mode_t);
-	va_end(ap);
-	return fake_open(path, flags, mode, "open64");
-}
+FAKE_OPEN(open)
+FAKE_OPEN(open64)
 
 int ioctl(int fd, unsigned long req, ...)
 {
