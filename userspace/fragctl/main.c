@@ -60,6 +60,7 @@ const char *const fc_exit_codes[] = {
 	"0", "success",
 	"1", "the command failed: the device could not be opened, the module refused the request, a file could not be read or written, or a check found a problem",
 	"2", "usage error: an unknown command or option, a missing or malformed argument; reported before the device is opened",
+	"3, 4", "audit --fail-on: a warning (3) or a critical finding (4)",
 	NULL,
 };
 
@@ -82,7 +83,9 @@ static void fc_help(FILE *f)
 			fprintf(f, "  %s%s%s\n      %s\n", cmd->name,
 				*cmd->usage ? " " : "", cmd->usage, cmd->help);
 	fprintf(f, "  help [COMMAND]\n      this text, or one command's\n");
-	fprintf(f, "\nexit status: 0 success, 1 failure, 2 usage error\n");
+	fprintf(f, "\nexit status:\n");
+	for (i = 0; fc_exit_codes[i]; i += 2)
+		fprintf(f, "  %-5s %s\n", fc_exit_codes[i], fc_exit_codes[i + 1]);
 }
 
 /* One command as a JSON object: name, usage, help. */
