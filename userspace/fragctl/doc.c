@@ -70,13 +70,13 @@ static int fc_man_fragctl(void)
 	fc_roff(fc_intro);
 	printf("\n.SH OPTIONS\n");
 	for (o = fc_global_opts; o->name; o++) {
-		printf(".TP\n.B ");
+		printf(".TP\n%s \"", o->arg ? ".BI" : ".B");
 		fc_roff(o->name);
 		if (o->arg) {
-			printf(" \" \" ");
+			printf(" \" \"");
 			fc_roff(o->arg);
 		}
-		putchar('\n');
+		printf("\"\n");
 		fc_roff(o->help);
 		putchar('\n');
 	}
