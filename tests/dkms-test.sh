@@ -65,6 +65,9 @@ main() {
 		"$FL_ROOT/module" "$FL_ROOT/include" "$SRC/"
 
 	step "add fraglab/$VERSION" dkms add -m fraglab -v "$VERSION" || return 1
+	# dkms 3.0 autoinstalls for any non-empty AUTOINSTALL, "no" included
+	# (tried: AUTOINSTALL="no" passed the autoinstall step below), so the
+	# line says what is meant and is checked by itself.
 	grep -qx 'AUTOINSTALL="yes"' "$SRC/dkms.conf" ||
 		{ echo "not ok - dkms: dkms.conf has AUTOINSTALL=\"yes\""; fail=1; }
 	for kver in "${kvers[@]}"; do
