@@ -426,7 +426,10 @@ void fl_fill_stats(struct fraglab_stats *out)
 		fl_metrics_internal_permille(st.requested_bytes,
 					     st.granted_bytes);
 	out->external_frag_permille =
-		fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS);
+		fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS,
+					     st.max_order);
+	out->unusable_index_9 =
+		fl_metrics_unusable_index(st.nr_free, FL_PAGEBLOCK_ORDER);
 }
 
 static long fl_ioc_stats(void __user *uarg)

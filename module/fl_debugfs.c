@@ -174,6 +174,8 @@ static int stats_show(struct seq_file *m, void *v)
 		   s.internal_frag_permille / 10, s.internal_frag_permille % 10);
 	seq_printf(m, "external_frag %u.%u%%\n",
 		   s.external_frag_permille / 10, s.external_frag_permille % 10);
+	seq_printf(m, "unusable_index_9 %d.%03d\n",
+		   s.unusable_index_9 / 1000, s.unusable_index_9 % 1000);
 	seq_printf(m, "fail_fragmented %llu\n", s.fail_fragmented);
 	seq_printf(m, "fail_nomem %llu\n", s.fail_nomem);
 	seq_printf(m, "frees %llu\nsplits %llu\nmerges %llu\n",

@@ -19,9 +19,15 @@
  *	kernel's div_u64() chain, so it can even go slightly negative
  *	(printed as the kernel prints it).
  *
- * Plus two summary ratios of the issue: external fragmentation
- * 1 - largest free block / total free, and internal fragmentation
- * (granted - requested) / granted, both in thousandths.
+ * Plus two summary ratios, both in thousandths and rounded down like the
+ * kernel's indices: internal fragmentation (granted - requested) / granted,
+ * and external fragmentation 1 - largest free block / min(free, largest
+ * block the allocator can hand out) (fl_metrics_external_frag()).  The
+ * cap makes it 0 for an unfragmented allocator: a fresh arena's free
+ * memory lies in many max-order blocks, and no request can be bigger than
+ * one of them.  The kernel has no single-number measure; the one closest
+ * to it, the unusable free space index at order 9 (pageblock_order on
+ * x86-64), is reported beside it by that name.
  */
 #include "fl_port.h"
 #include "fl_buddy.h"
@@ -191,23 +197,50 @@ int fl_metrics_largest_order(const u64 *nr_free, unsigned int nr_orders)
 }
 
 /**
- * fl_metrics_external_permille() - 1000 * (1 - largest free / total free).
- * @nr_free: free blocks per order.
- * @nr_orders: entries in @nr_free (at most 64).
+ * fl_metrics_external_frag() - 1000 * (1 - largest / min(free, max_block)).
+ * @free: free amount (pages or bytes, the same unit for all three).
+ * @largest: largest free block.
+ * @max_block: largest block the allocator can hand out (a buddy's
+ *	max-order block, a pool's size).
  *
- * The seed's measure: 100 MB free with a largest block of 5 MB is 950.
+ * External fragmentation as fraglab reports it everywhere (stats,
+ * FRAGLAB_IOC_STATS, Prometheus, replay): the share of the free memory
+ * that a request as large as possible cannot get in one piece.  0 for an
+ * unfragmented allocator, whatever its size; with the cap removed it is
+ * the seed's measure (100 MB free, largest 5 MB: 950).  Rounded down.
  *
  * Context: any.
- * Return: 0..1000; 0 when nothing is free.
+ * Return: 0..1000; 0 when nothing is free or @largest covers the cap.
  */
-u32 fl_metrics_external_permille(const u64 *nr_free, unsigned int nr_orders)
+u32 fl_metrics_external_frag(u64 free, u64 largest, u64 max_block)
 {
-	u64 total = fl_metrics_free_pages(nr_free, nr_orders);
+	u64 cap = free < max_block ? free : max_block;
+
+	if (!cap || largest >= cap)
+		return 0;
+	return (u32)(((cap - largest) * 1000) / cap);
+}
+
+/**
+ * fl_metrics_external_permille() - fl_metrics_external_frag() of a buddy.
+ * @nr_free: free blocks per order.
+ * @nr_orders: entries in @nr_free (at most 64).
+ * @max_order: the buddy's largest order.
+ *
+ * Context: any.
+ * Return: 0..1000, in pages with a cap of 2^@max_order pages.
+ */
+u32 fl_metrics_external_permille(const u64 *nr_free, unsigned int nr_orders,
+				 unsigned int max_order)
+{
 	int largest = fl_metrics_largest_order(nr_free, nr_orders);
 
-	if (!total || largest < 0)
+	if (largest < 0)
 		return 0;
-	return (u32)(((total - (1ULL << largest)) * 1000) / total);
+	return fl_metrics_external_frag(fl_metrics_free_pages(nr_free,
+							      nr_orders),
+					1ULL << largest,
+					1ULL << (max_order & 63));
 }
 
 /**

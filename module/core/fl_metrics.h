@@ -42,7 +42,9 @@ unsigned int fl_metrics_extfrag_for_order(const u64 *nr_free,
 
 u64 fl_metrics_free_pages(const u64 *nr_free, unsigned int nr_orders);
 int fl_metrics_largest_order(const u64 *nr_free, unsigned int nr_orders);
-u32 fl_metrics_external_permille(const u64 *nr_free, unsigned int nr_orders);
+u32 fl_metrics_external_frag(u64 free, u64 largest, u64 max_block);
+u32 fl_metrics_external_permille(const u64 *nr_free, unsigned int nr_orders,
+				 unsigned int max_order);
 u32 fl_metrics_internal_permille(u64 requested, u64 granted);
 
 int fl_metrics_format_buddyinfo(char *buf, size_t len, int node,

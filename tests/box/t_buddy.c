@@ -354,7 +354,11 @@ static void test_batch_and_exhaustion(void)
 		   "8K with 32 MiB free but no pair -> ENOMEM");
 	fraglab_stats(&fl, &st);
 	tap_is_int(st.fail_fragmented, 1, "stats: counted as a fragmentation failure");
-	tap_is_int(st.external_frag_permille, 999, "stats: external fragmentation 99.9%%");
+	/* largest 1 page, cap min(8192 free, 1024-page max-order block) */
+	tap_is_int(st.external_frag_permille, (1024 - 1) * 1000 / 1024,
+		   "stats: external fragmentation 1 - 1/1024 (99.9%%)");
+	/* unusable_free_index(9): no page of the 8192 is in an order-9 block */
+	tap_is_int(st.unusable_index_9, 1000, "stats: unusable index at order 9 is 1.000");
 
 	n = 0;
 	for (i = 1; i < 16384; i += 2)
@@ -367,6 +371,8 @@ static void test_batch_and_exhaustion(void)
 	tap_is_int(fraglab_free(&fl, as[16383].handle), 0, "free the last one");
 	fraglab_stats(&fl, &st);
 	tap_is_int(st.nr_free[10], 16, "everything merged back: 16 order-10 blocks");
+	tap_is_int(st.external_frag_permille, 0, "stats: unfragmented again, external fragmentation 0");
+	tap_is_int(st.unusable_index_9, 0, "stats: unusable index at order 9 is 0.000");
 }
 
 static void test_buddyinfo_parser(void)

@@ -412,7 +412,8 @@ static void test_one_field_wrong(void)
 	WRONG_AT(FRAGLAB_IOC_CHECK, fraglab_check, reserved, 0, 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_STATS, fraglab_stats, total_pages, 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_STATS, fraglab_stats, pcp_pages, 1, -EINVAL);
-	WRONG_AT(FRAGLAB_IOC_STATS, fraglab_stats, reserved, 2, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_STATS, fraglab_stats, unusable_index_9, 1, -EINVAL);
+	WRONG_AT(FRAGLAB_IOC_STATS, fraglab_stats, reserved, 1, 1, -EINVAL);
 
 	/* slab */
 	WRONG_AT(FRAGLAB_IOC_CACHE_CREATE, fraglab_cache_create, reserved, 0, 1, -EINVAL);

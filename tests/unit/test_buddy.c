@@ -529,7 +529,10 @@ TEST(seed_external_fragmentation)
 	fl_buddy_get_stats(b, &st);
 	CHECK_EQ(st.fail_fragmented, 1);
 	CHECK_EQ(st.fail_nomem, 0);
-	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS), 937);
+	/* 1 - largest / min(free, 2^max_order): (1024 - 64) * 1000 / 1024 */
+	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS,
+					      st.max_order),
+		 (1024 - 64) * 1000 / 1024);
 	CHECK_EQ(fl_metrics_unusable_index(st.nr_free, 7), 1000);
 	/* 1000 - (1000 + 1024 * 1000 / 128) / 16 = 1000 - 562 */
 	CHECK_EQ(fl_metrics_fragmentation_index(st.nr_free, 7), 438);
@@ -537,6 +540,46 @@ TEST(seed_external_fragmentation)
 	fl_metrics_format_buddyinfo(line, sizeof(line), 0, "fraglab", st.nr_free);
 	CHECK_STR(line, "Node 0, zone  fraglab      0      0      0      0      0"
 		  "      0     16      0      0      0      0 \n");
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/*
+ * A fresh arena is not fragmented: every free page is in a max-order
+ * block.  External fragmentation (1 - largest / min(free, 2^max_order))
+ * is 0, and so is the kernel's unusable free space index at order 9
+ * (mm/vmstat.c unusable_free_index(), 6.12: (free_pages -
+ * (free_blocks_suitable << 9)) * 1000 / free_pages, with every free page
+ * in a suitable block).  Taking one max-order block out leaves it at 0
+ * (the old 1 - largest / free read 937 for this 64 MiB arena and went
+ * down when a block was taken); splitting one leaves 2^10 - 1 free pages
+ * outside max-order blocks.
+ */
+TEST(fresh_arena_unfragmented)
+{
+	struct fl_buddy *b = one_chunk(16384, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	u64 free, small;
+
+	REQUIRE(b);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.nr_free[FL_MAX_ORDER], 16);
+	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS,
+					      st.max_order), 0);
+	CHECK_EQ(fl_metrics_unusable_index(st.nr_free, FL_PAGEBLOCK_ORDER), 0);
+	must_alloc(b, FL_MAX_ORDER, FL_MT_MOVABLE);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS,
+					      st.max_order), 0);
+	must_alloc(b, 0, FL_MT_MOVABLE);
+	fl_buddy_get_stats(b, &st);
+	free = 14 * 1024 + 1023;
+	small = 1023 - 512;	/* orders 0..8 of the split block */
+	CHECK_EQ(st.free_pages, free);
+	CHECK_EQ(fl_metrics_external_permille(st.nr_free, FL_NR_ORDERS,
+					      st.max_order), 0);
+	CHECK_EQ(fl_metrics_unusable_index(st.nr_free, FL_PAGEBLOCK_ORDER),
+		 (int)(small * 1000 / free));
 	CHECK_INV(b);
 	fl_buddy_destroy(b);
 }
@@ -570,8 +613,15 @@ TEST(metrics_formulas)
 	CHECK_EQ(fl_metrics_free_pages(nr, FL_NR_ORDERS), 15);
 	CHECK_EQ(fl_metrics_largest_order(nr, FL_NR_ORDERS), 3);
 	CHECK_EQ(fl_metrics_largest_order(none, FL_NR_ORDERS), -1);
-	CHECK_EQ(fl_metrics_external_permille(nr, FL_NR_ORDERS), 466);
-	CHECK_EQ(fl_metrics_external_permille(none, FL_NR_ORDERS), 0);
+	/* 15 free, largest 8: cap min(15, 2^10) = 15, (15 - 8) * 1000 / 15 */
+	CHECK_EQ(fl_metrics_external_permille(nr, FL_NR_ORDERS, 10),
+		 (15 - 8) * 1000 / 15);
+	/* max_order 3: the 8-page block is as large as a block can be */
+	CHECK_EQ(fl_metrics_external_permille(nr, FL_NR_ORDERS, 3), 0);
+	CHECK_EQ(fl_metrics_external_permille(none, FL_NR_ORDERS, 10), 0);
+	/* rounded down like unusable_free_index(): 1/3 of the cap is 666 */
+	CHECK_EQ(fl_metrics_external_frag(3, 1, 1024), 2000 / 3);
+	CHECK_EQ(fl_metrics_external_frag(100, 5, 4096), 950);
 	CHECK_EQ(fl_metrics_internal_permille(21504, 32768), 343);
 	CHECK_EQ(fl_metrics_internal_permille(0, 0), 0);
 	CHECK_EQ(fl_metrics_internal_permille(4096, 4096), 0);

@@ -134,12 +134,18 @@ TEST(parse_realloc_forms)
 	rp_trace_free(&t);
 }
 
+/*
+ * fl_metrics_external_frag(): 1000 * (cap - largest) / cap, cap = min(free,
+ * largest block), rounded down like the kernel's unusable_free_index().
+ */
 TEST(ext_permille)
 {
-	CHECK_EQ(rp_ext_permille(0, 0, 4096), 0);
-	CHECK_EQ(rp_ext_permille(100, 100, 4096), 0);
-	CHECK_EQ(rp_ext_permille(100, 5, 4096), 950);	/* the seed's 100 MB / 5 MB */
-	CHECK_EQ(rp_ext_permille(64 << 20, 4 << 20, 4 << 20), 0);
+	CHECK_EQ(fl_metrics_external_frag(0, 0, 4096), 0);
+	CHECK_EQ(fl_metrics_external_frag(100, 100, 4096), 0);
+	CHECK_EQ(fl_metrics_external_frag(100, 5, 4096), 950);	/* the seed's 100 MB / 5 MB */
+	CHECK_EQ(fl_metrics_external_frag(64 << 20, 4 << 20, 4 << 20), 0);
+	CHECK_EQ(fl_metrics_external_frag(3 << 20, 1 << 20, 4 << 20),
+		 (3 - 1) * 1000 / 3);
 }
 
 /*
@@ -169,9 +175,10 @@ TEST(sim_buddy_by_hand)
 	CHECK_EQ(r.failures, 1);
 	CHECK_EQ(r.failures_fragmented, 0);
 	CHECK_EQ(r.min_largest_free, 2 << 20);
-	/* 1 - 2 MiB / (4 MiB - 4 KiB): highest after the first op, when
-	 * the most is free beside the 2 MiB block */
-	CHECK_EQ(r.ext_peak_permille, 1000 - (uint32_t)((2ULL << 20) * 1000 / ((4 << 20) - 4096)));
+	/* 1 - 2 MiB / (4 MiB - 4 KiB), rounded down: highest after the
+	 * first op, when the most is free beside the 2 MiB block */
+	CHECK_EQ(r.ext_peak_permille,
+		 (((4ULL << 20) - 4096 - (2 << 20)) * 1000) / ((4 << 20) - 4096));
 }
 
 /*
@@ -221,7 +228,8 @@ TEST(sim_fragmented_failure)
 	CHECK_EQ(r.failures, 1);
 	CHECK_EQ(r.failures_fragmented, 1);
 	CHECK_EQ(r.final_largest_free, 2 << 20);
-	CHECK_EQ(r.ext_peak_permille, 334);	/* 1000 - 2M*1000/3M */
+	/* (3M - 2M) * 1000 / 3M, rounded down (the old round-up gave 334) */
+	CHECK_EQ(r.ext_peak_permille, (3 - 2) * 1000 / 3);
 	rp_trace_free(&t);
 }
 

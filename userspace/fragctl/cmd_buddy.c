@@ -223,7 +223,7 @@ static int cmd_stats(struct fc_ctx *c, int argc, char **argv)
 		       "\"fail_fragmented\":%" PRIu64 ",\"fail_nomem\":%" PRIu64 ","
 		       "\"frees\":%" PRIu64 ",\"splits\":%" PRIu64 ",\"merges\":%" PRIu64 ","
 		       "\"fallbacks\":%" PRIu64 ",\"steals\":%" PRIu64 ",\"max_order\":%u,"
-		       "\"nr_free\":[",
+		       "\"unusable_index_9_permille\":%d,\"nr_free\":[",
 		       (uint64_t)s.total_pages, (uint64_t)s.free_pages,
 		       (uint64_t)s.nr_allocated, (uint64_t)s.requested_bytes,
 		       (uint64_t)s.granted_bytes, s.internal_frag_permille,
@@ -231,7 +231,8 @@ static int cmd_stats(struct fc_ctx *c, int argc, char **argv)
 		       s.largest_free_order < FRAGLAB_NR_ORDERS ? (int)s.largest_free_order : -1,
 		       (uint64_t)s.fail_fragmented, (uint64_t)s.fail_nomem,
 		       (uint64_t)s.frees, (uint64_t)s.splits, (uint64_t)s.merges,
-		       (uint64_t)s.fallbacks, (uint64_t)s.steals, s.max_order);
+		       (uint64_t)s.fallbacks, (uint64_t)s.steals, s.max_order,
+		       s.unusable_index_9);
 		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
 			printf("%s%" PRIu64, o ? "," : "", (uint64_t)s.nr_free[o]);
 		printf("],\"alloc_ok\":[");

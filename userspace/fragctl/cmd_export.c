@@ -437,7 +437,7 @@ static void px_arena(FILE *f, struct fraglab *fl)
 	fprintf(f, "fraglab_arena_internal_fragmentation_ratio %.3f\n",
 		st.internal_frag_permille / 1000.0);
 	px_help(f, "fraglab_arena_external_fragmentation_ratio", "gauge",
-		"1 - largest free block / free memory in the arena.");
+		"1 - largest free block / min(free memory, max-order block): 0 when unfragmented.");
 	fprintf(f, "fraglab_arena_external_fragmentation_ratio %.3f\n",
 		st.external_frag_permille / 1000.0);
 	px_help(f, "fraglab_arena_alloc_failures_total", "counter",

@@ -47,16 +47,6 @@ uint32_t rp_slab_class(uint64_t size, uint64_t align)
 	return fl_kmalloc_class_size(idx);
 }
 
-uint32_t rp_ext_permille(uint64_t free_bytes, uint64_t largest,
-			 uint64_t max_block)
-{
-	uint64_t cap = free_bytes < max_block ? free_bytes : max_block;
-
-	if (!cap || largest >= cap)
-		return 0;
-	return (uint32_t)(1000 - (largest * 1000) / cap);
-}
-
 /* ---- parser ------------------------------------------------------------ */
 
 void rp_trace_init(struct rp_trace *t)

@@ -71,17 +71,8 @@ struct rp_state {
 	uint64_t footprint;	/* bytes the allocator holds (see docs) */
 	uint64_t free_bytes;	/* free bytes it could still hand out */
 	uint64_t largest_free;	/* largest contiguous free block, bytes */
-	uint32_t ext_permille;	/* rp_ext_permille() */
+	uint32_t ext_permille;	/* fl_metrics_external_frag() */
 };
-
-/*
- * External fragmentation as replay measures it: 1000 * (1 - largest free
- * block / min(free bytes, largest block the allocator can ever hand out)).
- * 0: the free memory can serve the biggest request it could ever serve;
- * the cap keeps an empty buddy (free memory in many max-order blocks) at 0.
- */
-uint32_t rp_ext_permille(uint64_t free_bytes, uint64_t largest,
-			 uint64_t max_block);
 
 struct rp_backend {
 	const char *name;

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fl_metrics.h"
 #include "fl_slab.h"
 #include "replay_fc.h"
 
@@ -176,7 +177,7 @@ static int rp_k_pool_sample(struct rp_kern *k, struct rp_state *st)
 	st->footprint = k->high_water;
 	st->free_bytes = pi.free_bytes;
 	st->largest_free = pi.largest_hole;
-	st->ext_permille = rp_ext_permille(pi.free_bytes, pi.largest_hole,
+	st->ext_permille = fl_metrics_external_frag(pi.free_bytes, pi.largest_hole,
 					   pi.pool_bytes / (pi.nr_segments ?
 							    pi.nr_segments : 1));
 	return 0;
@@ -302,7 +303,7 @@ static int rp_k_sample(void *priv, struct rp_state *st)
 	st->free_bytes = fs.free_pages * k->fl->version.page_size;
 	st->largest_free = fs.largest_free_order < FRAGLAB_NR_ORDERS ?
 		(uint64_t)k->fl->version.page_size << fs.largest_free_order : 0;
-	st->ext_permille = rp_ext_permille(st->free_bytes, st->largest_free,
+	st->ext_permille = fl_metrics_external_frag(st->free_bytes, st->largest_free,
 					   (uint64_t)k->fl->version.page_size <<
 					   k->fl->version.max_order);
 	return 0;

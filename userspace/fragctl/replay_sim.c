@@ -23,6 +23,7 @@
 
 #include "fl_buddy.h"
 #include "fl_fit.h"
+#include "fl_metrics.h"
 #include "fl_slab.h"
 #include "replay.h"
 
@@ -155,7 +156,7 @@ static int rp_sim_sample(void *priv, struct rp_state *st)
 		st->footprint = s->high_water;
 		st->free_bytes = fs.free_bytes;
 		st->largest_free = fs.largest_hole;
-		st->ext_permille = rp_ext_permille(fs.free_bytes,
+		st->ext_permille = fl_metrics_external_frag(fs.free_bytes,
 						   fs.largest_hole,
 						   s->max_block);
 	} else {
@@ -166,7 +167,7 @@ static int rp_sim_sample(void *priv, struct rp_state *st)
 		st->free_bytes = bs.free_pages << FL_PAGE_SHIFT;
 		st->largest_free = bs.largest_free_order < FL_NR_ORDERS ?
 			(u64)FL_PAGE_SIZE << bs.largest_free_order : 0;
-		st->ext_permille = rp_ext_permille(st->free_bytes,
+		st->ext_permille = fl_metrics_external_frag(st->free_bytes,
 						   st->largest_free,
 						   s->max_block);
 	}

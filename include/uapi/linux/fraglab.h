@@ -200,7 +200,20 @@ struct fraglab_check {
 
 /**
  * struct fraglab_stats - FRAGLAB_IOC_STATS: the buddy's counters.
- * Ratios are in thousandths (0..1000), like the kernel's indices.
+ *
+ * Ratios are in thousandths (0..1000), rounded down like the kernel's
+ * indices.  Free counts are the buddy's free lists (@pcp_pages excluded),
+ * as the kernel's mm/vmstat.c reads zone->free_area.
+ *
+ * @external_frag_permille: 1000 * (1 - largest free block /
+ *	min(free pages, 2^@max_order pages)): 0 for an unfragmented arena
+ *	whatever its size, 1000 - 1000/n when n pages are free as single
+ *	pages.  (Before @unusable_index_9 existed the cap was missing, so a
+ *	fresh arena read 937 for 64 MiB.)
+ * @unusable_index_9: the kernel's unusable free space index at order 9
+ *	(mm/vmstat.c unusable_free_index()): the share of free pages not in
+ *	order->=9 blocks; 1000 when nothing is free, and always 1000 when
+ *	@max_order < 9.
  */
 struct fraglab_stats {
 	__u64 total_pages;
@@ -221,9 +234,11 @@ struct fraglab_stats {
 	__u32 largest_free_order;	/* FRAGLAB_NR_ORDERS if none */
 	__u32 max_order;
 	__u32 internal_frag_permille;	/* 1000 * (granted - requested) / granted */
-	__u32 external_frag_permille;	/* 1000 * (1 - largest free / free) */
+	__u32 external_frag_permille;	/* see below */
 	__u64 pcp_pages;	/* parked on per-CPU lists: neither free nor allocated */
-	__u64 reserved[3];
+	__s32 unusable_index_9;	/* see below */
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 #define FRAGLAB_IOC_VERSION	_IOWR(FRAGLAB_IOC_MAGIC, 0x00, struct fraglab_version)
