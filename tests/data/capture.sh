@@ -100,3 +100,7 @@ for i in range(4000):
 print(len(docs), words.most_common(3))
 PY
 run python3 /usr/bin/python3 work.py
+
+# the fragmenting cache of docs/AUDIT.md, small: 10000 sets of 256 keys
+cc -O2 -o "$tmp/cache-churn" "$top/tests/workloads/cache-churn.c"
+run cache-churn "$tmp/cache-churn" 10000 256 7

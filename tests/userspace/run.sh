@@ -109,6 +109,110 @@ else
 	echo "# no C compiler: crash/alignment checks skipped"
 fi
 
+# 3b. fragctl record, the allocator's statistics, forks and exec, and the
+# trace through the real allocators (replay --allocator).
+if cc -O2 -o "$tmp/churn" "$top/tests/workloads/cache-churn.c" 2>/dev/null; then
+	(cd "$tmp" && env -u LD_PRELOAD "$fragctl" record -o rec.trace -- ./churn 30000 256 1 >/dev/null 2>"$tmp/rec.err"); rc=$?
+	check "record -- PROG: status 0, says where the trace went" test $rc = 0 -a -n "$(grep "pid [0-9]*: $tmp/rec.trace ([0-9]* events, allocator statistics)" "$tmp/rec.err")"
+	check "record: glibc malloc_info() at exit in the trace" grep -q '^#stats glibc <malloc version=' "$tmp/rec.trace"
+	check "record trace: frees match allocations" balanced "$tmp/rec.trace"
+	"$fragctl" record -o "$tmp/st.trace" -- sh -c 'exit 3' 2>/dev/null; rc=$?
+	check "record: the program's exit status (3)" test $rc = 3
+	"$fragctl" record -- 2>/dev/null; rc=$?
+	check "record without a program: usage error" test $rc = 2
+	cat > "$tmp/fe.c" <<'C'
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/wait.h>
+int main(void)
+{
+	pid_t p = fork();
+
+	if (!p) {
+		for (int i = 0; i < 777; i++)
+			free(malloc(100 + i));
+		execl("/bin/true", "true", (char *)0);
+		_exit(1);
+	}
+	waitpid(p, NULL, 0);
+	free(malloc(5000));
+	raise(SIGUSR2);
+	free(malloc(6000));
+	return 0;
+}
+C
+	cc -O0 -o "$tmp/fe" "$tmp/fe.c"
+	"$fragctl" record -o "$tmp/nf.trace" -- "$tmp/fe" 2>/dev/null
+	check "record without --follow-forks: one trace" test "$(ls "$tmp"/nf.trace* | wc -l)" = 1
+	check "SIGUSR2: statistics in the trace at the next call" grep -q '^#stats begin why=sigusr2 allocator=glibc' "$tmp/nf.trace"
+	"$fragctl" record -o "$tmp/ff.trace" --follow-forks -- "$tmp/fe" 2>"$tmp/ff.err"
+	n=$(cat "$tmp"/ff.trace.* 2>/dev/null | grep -c ' m ')
+	check "--follow-forks: the forked child that execs keeps its 777 allocations ($n)" test "$n" -ge 777
+	check "--follow-forks: both traces named on stderr" test "$(grep -c 'fragctl record: pid' "$tmp/ff.err")" = 2
+	if [[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ]]; then
+		LD_PRELOAD=libjemalloc.so.2 "$fragctl" record -o "$tmp/je.trace" -- "$tmp/fe" 2>/dev/null
+		check "record on jemalloc: malloc_stats_print() in the trace" grep -q '^#stats jemalloc .*Allocated: ' "$tmp/je.trace"
+	fi
+	if [[ -e /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4 ]]; then
+		LD_PRELOAD=libtcmalloc_minimal.so.4 "$fragctl" record -o "$tmp/tc.trace" -- "$tmp/fe" 2>/dev/null
+		check "record on tcmalloc: MallocExtension numbers in the trace" grep -q '^#stats tcmalloc generic.current_allocated_bytes=[0-9]' "$tmp/tc.trace"
+	fi
+	# audit --pid of a running record reads the live bytes from its trace
+	"$fragctl" record -o "$tmp/live.trace" -- "$tmp/churn" 30000 256 1 4 >/dev/null 2>&1 &
+	rpid=$!
+	cpid=
+	for _ in 1 2 3 4 5 6; do
+		sleep 0.5
+		cpid=$(pgrep -x -P "$rpid" churn) && [[ -s $tmp/live.trace ]] && break
+	done
+	"$fragctl" --json audit --pid "${cpid:-0}" >"$tmp/live.json" 2>/dev/null
+	wait $rpid
+	check "audit --pid of a process under record: RSS / live bytes from its trace" python3 -c "
+import json, sys
+d = json.load(open('$tmp/live.json'))
+r = [f for f in d['findings'] if 'fragmentation_ratio' in f]
+sys.exit(not (r and r[0]['live_from'].endswith('live.trace') and r[0]['live_bytes'] > 0))"
+	# the real allocators, one process each: the same live bytes, different RSS
+	"$fragctl" --json replay "$tmp/rec.trace" --allocator all >"$tmp/ra.json" 2>"$tmp/ra.err"
+	check "replay --allocator all: a row per allocator, same live bytes, RSS differs" python3 -c "
+import json, sys
+d = json.load(open('$tmp/ra.json'))
+a = {r['allocator']: r for r in d['allocators']}
+ok = sorted(a) == ['glibc', 'jemalloc', 'mimalloc', 'tcmalloc']
+good = [r for r in a.values() if 'error' not in r]
+ok = ok and a['glibc'] in good and len(set(r['end_live'] for r in good)) == 1
+ok = ok and good[0]['end_live'] > 0 and good[0]['ops'] > 50000
+ok = ok and (len(good) == 1 or len(set(r['peak_rss'] for r in good)) > 1)
+for r in a.values():
+    if 'error' in r: print('#', r['allocator'], r['error'])
+sys.exit(not ok)"
+	"$fragctl" replay "$tmp/rec.trace" --allocator all --sim --strategy all >"$tmp/ra.txt" 2>&1
+	check "replay --strategy all --allocator all: one table, 4 allocators and 6 strategies" test "$(sed -n '/^allocator\/strategy/,/^$/p' "$tmp/ra.txt" | grep -cE '^(glibc|jemalloc|tcmalloc|mimalloc|buddy|slab|first-fit|next-fit|best-fit|worst-fit) ')" = 10
+	"$fragctl" replay "$tmp/rec.trace" --allocator bogus 2>/dev/null; rc=$?
+	check "replay --allocator bogus: usage error" test $rc = 2
+fi
+
+# 3c. Trace robustness.
+printf '#fragtrace 1 pid=1 exe=x\n0 p 1 5 0 100 3 0\n1 m 1 6 10 100 0 0\n2 f 1 7 10 0 0 0\n' >"$tmp/fail.trace"
+check "a failed call (id 0, alignment 3) is skipped on replay" sh -c "'$fragctl' --json replay '$tmp/fail.trace' --sim --strategy buddy | grep -q '\"failed_in_trace\": 1'"
+printf '#fragtrace 1 pid=1 exe=x\n0 m 1 5 10 100 0 0\n1 m 1 6 20 -5 0 0\n' >"$tmp/neg.trace"
+"$fragctl" replay "$tmp/neg.trace" --sim 2>"$tmp/err"; rc=$?
+check "negative size: status 1, line number" test $rc = 1 -a -n "$(grep 'line 3: a negative number' "$tmp/err")"
+printf '#fragtrace 1 pid=1 exe=x\n0 m 1 5 10 12x 0 0\n' >"$tmp/nn.trace"
+"$fragctl" replay "$tmp/nn.trace" --sim 2>"$tmp/err"; rc=$?
+check "non-numeric size: status 1, line number" test $rc = 1 -a -n "$(grep 'line 2 is not a fragtrace event' "$tmp/err")"
+FRAGTRACE_OUT=/nonexistent-dir/x.trace LD_PRELOAD="$lib" sh -c 'ls / >/dev/null' 2>"$tmp/err"
+check "tracer: cannot open its output: one line per process on stderr" test "$(grep -c 'libfragtrace: cannot open /nonexistent-dir/x.trace' "$tmp/err")" = 2
+awk 'BEGIN { print "#fragtrace 1 pid=1 exe=x"; for (i = 1; i <= 200; i++) print i, "m", 1, i, sprintf("%x", i * 4096), 1048576, 0, 0 }' >"$tmp/big.trace"
+"$fragctl" --json replay "$tmp/big.trace" --sim --strategy first-fit >"$tmp/big.json" 2>"$tmp/err"
+check "replay --sim without --arena fits the trace (200 MiB live: 512 MiB arena, no failures)" python3 -c "
+import json, sys
+d = json.load(open('$tmp/big.json'))
+sys.exit(not (d['arena_bytes'] == 512 << 20 and d['results'][0]['failures'] == 0))"
+"$fragctl" replay "$tmp/big.trace" --sim --strategy first-fit --arena 64M >/dev/null 2>"$tmp/err"
+check "replay --arena too small: warns with the peak live bytes" grep -q 'does not fit the 64.0 MiB arena' "$tmp/err"
+
 # 4. The shipped traces replay deterministically (two runs, same JSON minus timing).
 for t in "$top"/tests/data/*.trace; do
 	n=$(basename "$t")

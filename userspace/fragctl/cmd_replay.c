@@ -18,6 +18,7 @@
 
 #include "fragctl.h"
 #include "replay.h"
+#include "replay_alloc.h"
 #include "replay_fc.h"
 
 struct rp_opts {
@@ -276,20 +277,88 @@ static int rp_open_series(const struct rp_opts *o, struct rp_series *s,
 	return 0;
 }
 
+static bool rp_has_opt(int argc, char **argv, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strncmp(argv[i], name, len) &&
+		    (!argv[i][len] || argv[i][len] == '='))
+			return true;
+	return false;
+}
+
+/*
+ * Without --arena, the simulated arena fits the trace: the smallest power
+ * of two >= 2 x its peak live bytes (room for rounding and fragmentation),
+ * at least 64 MiB, at most 16 GiB.  A module arena cannot grow: warn.
+ */
+static void rp_fit_arena(struct rp_opts *o, const struct rp_trace *t,
+			 bool arena_given)
+{
+	uint64_t want = 64ULL << 20;
+	char b1[32], b2[32];
+
+	while (want < 2 * t->peak_live_bytes && want < (16ULL << 30))
+		want <<= 1;
+	if (o->sim && !arena_given && !o->cfg.nr_ranges &&
+	    want > o->cfg.arena_bytes) {
+		fprintf(stderr, "fragctl: replay: arena %s to fit the trace's peak live %s (--arena to choose)\n",
+			rp_size(want, b1, sizeof(b1)),
+			rp_size(t->peak_live_bytes, b2, sizeof(b2)));
+		o->cfg.arena_bytes = want;
+	} else if (t->peak_live_bytes > o->cfg.arena_bytes) {
+		fprintf(stderr, "fragctl: replay: the trace's peak live %s does not fit the %s arena: allocations will fail; %s\n",
+			rp_size(t->peak_live_bytes, b1, sizeof(b1)),
+			rp_size(o->cfg.arena_bytes, b2, sizeof(b2)),
+			o->sim ? "use --arena" : "load the module with a bigger arena or use --sim");
+	}
+}
+
 static int rp_replay(struct fc_ctx *c, int argc, char **argv)
 {
 	struct rp_result res[RP_NR_STRATEGIES];
+	struct ra_result ares[RA_NR];
 	struct rp_svg svg = { 0 };
 	struct rp_series s;
 	struct rp_trace t;
 	struct rp_opts o;
 	char err[256];
-	unsigned int n = 0;
+	unsigned int n = 0, an = 0, amask = 0;
 	int first, last, i, ret;
+	const char *alloc = fc_opt(&argc, argv, "--allocator");
+	bool arena_given = rp_has_opt(argc, argv, "--arena");
+	bool strategies = !alloc || rp_has_opt(argc, argv, "--strategy");
 
+	if (alloc && ra_parse(alloc, &amask))
+		return fc_usage("unknown allocator in '%s': use glibc, jemalloc, tcmalloc, mimalloc or all",
+				alloc);
 	ret = rp_parse_opts(argc, argv, &o);
 	if (ret)
 		return ret;
+	if (!strategies) {
+		ret = rp_trace_load(o.trace, &t, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "fragctl: %s\n", err);
+			rp_trace_free(&t);
+			return 1;
+		}
+		ret = ra_run(&t, amask, ares, &an);
+		if (!ret && c->json) {
+			printf("{\"trace\": ");
+			fc_json_str(o.trace);
+			printf(", \"events\": %" PRIu64 ", \"allocators\": ", t.events);
+			ra_print_json(ares, an);
+			printf("}\n");
+		} else if (!ret) {
+			printf("trace %s: %" PRIu64 " events, %" PRIu64 " allocations, %" PRIu64 " frees, %" PRIu64 " reallocs\n",
+			       o.trace, t.events, t.allocs, t.frees, t.reallocs);
+			ra_print(ares, an, NULL, 0);
+		}
+		rp_trace_free(&t);
+		return ret ? 1 : 0;
+	}
 	if (!o.sim) {
 		ret = fc_open(c);
 		if (ret)
@@ -304,6 +373,7 @@ static int rp_replay(struct fc_ctx *c, int argc, char **argv)
 		rp_trace_free(&t);
 		return 1;
 	}
+	rp_fit_arena(&o, &t, arena_given);
 	rp_print_trace(c, &o, &t);
 	ret = rp_open_series(&o, &s, &t);
 	if (ret) {
@@ -352,19 +422,28 @@ static int rp_replay(struct fc_ctx *c, int argc, char **argv)
 	}
 	rp_svg_free(&svg);
 	free(s.pts);
+	if (!ret && alloc)
+		ret = ra_run(&t, amask, ares, &an);
 	if (n) {
 		if (c->json)
 			rp_print_json(&o, &t, res, n);
 		else
 			rp_print_table(res, n);
 	}
+	if (an && c->json) {
+		printf("{\"allocators\": ");
+		ra_print_json(ares, an);
+		printf("}\n");
+	} else if (an) {
+		ra_print(ares, an, res, n);
+	}
 	rp_trace_free(&t);
 	return ret ? 1 : 0;
 }
 
 const struct fc_cmd fc_cmds_replay[] = {
-	{ "replay", "TRACE [--sim] [--strategy buddy|slab|first-fit|next-fit|best-fit|worst-fit|all] [--arena SIZE] [--ranges SIZE,SIZE...] [--max-order N] [--no-grouping] [--series FILE.csv|FILE.json] [--svg FILE]",
-	  "replay a libfragtrace.so heap trace through fraglab's allocators (default: all strategies, through /dev/fraglab; --sim: through the core built into fragctl, arena 64M unless --arena; --ranges: an arena of that many physically separate ranges, as the kernel replay's note prints for a module arena that is not contiguous) and compare footprint, fragmentation and failures",
+	{ "replay", "TRACE [--sim] [--strategy buddy|slab|first-fit|next-fit|best-fit|worst-fit|all] [--allocator glibc,jemalloc,tcmalloc,mimalloc|all] [--arena SIZE] [--ranges SIZE,SIZE...] [--max-order N] [--no-grouping] [--series FILE.csv|FILE.json] [--svg FILE]",
+	  "replay a libfragtrace.so heap trace through fraglab's allocators (default: all strategies, through /dev/fraglab; --sim: through the core built into fragctl, arena 64M unless --arena; --ranges: an arena of that many physically separate ranges, as the kernel replay's note prints for a module arena that is not contiguous) and compare footprint, fragmentation and failures; --allocator: the same trace through the real malloc libraries, one process each with the library preloaded (peak RSS, RSS at end, live bytes, RSS/live ratio, time); alone it needs no module, with --strategy both tables. Without --arena a --sim arena grows to fit the trace's peak live bytes",
 	  rp_replay, false },
 	{ NULL },
 };

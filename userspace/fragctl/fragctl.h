@@ -76,6 +76,10 @@ extern const struct fc_cmd fc_cmds_audit[];
 extern const struct fc_cmd fc_cmds_export[];
 extern const struct fc_cmd fc_cmds_probe[];
 extern const struct fc_cmd fc_cmds_bench[];
+extern const struct fc_cmd fc_cmds_record[];
+
+/* cmd_record.c: libfragtrace.so, fragreplay next to fragctl or installed */
+int fc_helper_path(const char *name, const char *env, char *out, size_t len);
 
 /* cmd_compact.c: the arena HugePage prediction, for 'probe hugepages' too */
 int fc_compact_predict_print(struct fc_ctx *c);

@@ -23,6 +23,7 @@ const struct fc_cmd *const fc_tables[] = {
 	fc_cmds_slab,
 	fc_cmds_pool,
 	fc_cmds_replay,
+	fc_cmds_record,
 	fc_cmds_audit,
 	fc_cmds_export,
 	fc_cmds_probe,

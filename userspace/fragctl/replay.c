@@ -60,6 +60,7 @@ void rp_trace_free(struct rp_trace *t)
 	free(t->keys);
 	free(t->vals);
 	free(t->slot_size);
+	free(t->re_ops);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -212,6 +213,22 @@ static int rp_do_alloc(struct rp_trace *t, uint64_t id, uint64_t size,
 	return rp_push(t, RP_ALLOC, slot, size, align);
 }
 
+/* The next op is a realloc's new block; its old block is freed right after. */
+static int rp_mark_realloc(struct rp_trace *t)
+{
+	if (t->nr_re_ops == t->re_cap) {
+		size_t ncap = t->re_cap ? t->re_cap * 2 : 1024;
+		size_t *n = realloc(t->re_ops, ncap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		t->re_ops = n;
+		t->re_cap = ncap;
+	}
+	t->re_ops[t->nr_re_ops++] = t->nr_ops;
+	return 0;
+}
+
 static int rp_event(struct rp_trace *t, char op, uint64_t id, uint64_t size,
 		    uint64_t align, uint64_t old)
 {
@@ -245,6 +262,11 @@ static int rp_event(struct rp_trace *t, char op, uint64_t id, uint64_t size,
 			return 0;
 		}
 		/* new block first (realloc copies), then the old one goes */
+		if (rp_map_find(t, old) >= 0) {
+			ret = rp_mark_realloc(t);
+			if (ret)
+				return ret;
+		}
 		if (id == old) {
 			int64_t h = rp_map_find(t, old);
 			uint32_t oslot;
@@ -275,6 +297,8 @@ static int rp_field(const char **p, uint64_t *v, int base)
 		(*p)++;
 	if (!**p || **p == '\n')
 		return -EINVAL;
+	if (**p == '-' || **p == '+')	/* strtoull would wrap "-5" */
+		return -ERANGE;
 	errno = 0;
 	*v = strtoull(*p, &end, base);
 	if (errno || end == *p)
@@ -303,14 +327,29 @@ int rp_trace_line(struct rp_trace *t, const char *line, char *err,
 	op = *p++;
 	if (!strchr("mcprfMU", op) || (*p != ' ' && *p != '\t'))
 		goto bad;
-	if (rp_field(&p, &tid, 10) || rp_field(&p, &ns, 10) ||
-	    rp_field(&p, &id, 16) || rp_field(&p, &size, 10) ||
-	    rp_field(&p, &align, 10) || rp_field(&p, &old, 16))
+	ret = rp_field(&p, &tid, 10);
+	ret = ret ? ret : rp_field(&p, &ns, 10);
+	ret = ret ? ret : rp_field(&p, &id, 16);
+	ret = ret ? ret : rp_field(&p, &size, 10);
+	ret = ret ? ret : rp_field(&p, &align, 10);
+	ret = ret ? ret : rp_field(&p, &old, 16);
+	if (ret == -ERANGE) {
+		snprintf(err, errlen, "line %" PRIu64 ": a negative number; sizes, ids and alignments are unsigned",
+			 t->lines);
+		return -EINVAL;
+	}
+	if (ret)
 		goto bad;
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
 	if (*p)
 		goto bad;
+	/* a failed call (id 0) is skipped whatever its arguments were */
+	if (!id && strchr("mcp", op)) {
+		t->events++;
+		t->failed_in_trace++;
+		return 0;
+	}
 	if (align & (align - 1)) {
 		snprintf(err, errlen, "line %" PRIu64 ": alignment %" PRIu64 " is not a power of two",
 			 t->lines, align);

@@ -54,6 +54,25 @@ struct rp_trace {
 	uint64_t live_bytes;
 	uint64_t *slot_size;
 	uint32_t slot_cap;
+	/*
+	 * Indices of the RP_ALLOC ops that came from a realloc of a live
+	 * block; the op right after each one is the RP_FREE of the old block
+	 * (in order).  For replaying through real allocators (fragreplay).
+	 */
+	size_t *re_ops;
+	size_t nr_re_ops, re_cap;
+};
+
+/*
+ * The operations of a parsed trace for fragreplay (replay --allocator):
+ * this header, nr_ops struct rp_op, nr_re_ops uint64_t (rp_trace.re_ops).
+ */
+#define FR_MAGIC	"FLOPS01"
+struct fr_file_hdr {
+	char magic[8];
+	uint64_t nr_ops;
+	uint64_t nr_slots;
+	uint64_t nr_re_ops;
 };
 
 void rp_trace_init(struct rp_trace *t);

@@ -17,6 +17,9 @@
  *   --opt X	an option with a value; "--flag" alone a flag
  *   [ ... ]	optional (options are always optional and go anywhere)
  *   A | B	standalone '|' between brackets-free parts: alternatives
+ *   -- PROGRAM [ARGS...]
+ *		"--" ends fragctl's arguments: the words after it are
+ *		another program's and are not checked (record)
  *
  * fc_usage_check() runs before a command opens the device, so an argument
  * error is a usage error (status 2, naming the argument) with or without
@@ -81,6 +84,7 @@ struct fu_alt {
 		bool optional;
 	} pos[16];
 	int nr_pos;
+	bool dashdash;		/* "-- PROGRAM...": a program after "--" */
 };
 
 static void fu_add_opt(struct fu_alt *a, const char *name, const char *value,
@@ -101,7 +105,10 @@ static void fu_parse_alt(char tok[][FU_TOK_LEN], int b, int e, struct fu_alt *a)
 	for (i = b; i < e; i++) {
 		char *t = tok[i], *bar;
 
-		if (!strcmp(t, "[")) {
+		if (!strcmp(t, "--")) {
+			a->dashdash = true;
+			break;
+		} else if (!strcmp(t, "[")) {
 			depth++;
 		} else if (!strcmp(t, "]")) {
 			depth--;
@@ -288,6 +295,15 @@ static int fu_check_alt(const struct fu_alt *a, int argc, char **argv,
 		const char *arg = argv[i], *eq, *val = NULL;
 		size_t nlen;
 
+		if (a->dashdash && !strcmp(arg, "--")) {
+			if (i + 1 == argc) {
+				snprintf(err, len, "%s: missing a program after --",
+					 argv[0]);
+				return -EINVAL;
+			}
+			argc = i;	/* the rest is the program's */
+			break;
+		}
 		if (strncmp(arg, "--", 2) || !arg[2]) {
 			if (nr_pos < FC_MAX_ARGS)
 				pos[nr_pos++] = arg;

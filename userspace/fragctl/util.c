@@ -213,7 +213,8 @@ const char *fc_opt(int *argc, char **argv, const char *name)
 	const char *v;
 	int i;
 
-	for (i = 1; i < *argc; i++) {
+	/* "--" ends the options: what follows is a program's (record) */
+	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
 		if (strncmp(argv[i], name, len))
 			continue;
 		if (argv[i][len] == '=') {
@@ -234,7 +235,7 @@ bool fc_flag(int *argc, char **argv, const char *name)
 {
 	int i;
 
-	for (i = 1; i < *argc; i++) {
+	for (i = 1; i < *argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], name)) {
 			fc_remove_args(argc, argv, i, 1);
 			return true;

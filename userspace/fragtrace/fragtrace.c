@@ -34,11 +34,24 @@
  * fragtrace.<pid>.  The file is created with O_EXCL: when it already
  * exists (a child process that inherited the same FRAGTRACE_OUT, or an
  * old trace), the process writes to <name>.<pid> instead.  A forked child
- * starts its own file, <name>.<pid>, lazily at its first flush.
+ * starts its own file, <name>.<pid>, lazily at its first flush; the exec
+ * family is interposed to flush first, and the new program appends to that
+ * file.  FRAGTRACE_FOLLOW_FORKS=0 (fragctl record without --follow-forks)
+ * records this process only.  When the output cannot be created, one line
+ * on stderr says so.
+ *
+ * Statistics: at exit, and at the next call after SIGUSR2 (the handler
+ * only sets a flag), the allocator's own numbers go into the trace as
+ * "#stats" comment lines: glibc malloc_info(), jemalloc
+ * malloc_stats_print(), tcmalloc MallocExtension_GetNumericProperty(),
+ * mimalloc mi_stats_print_out(), looked up with dlsym().
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
+#include <signal.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -51,6 +64,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "ft_alloc.h"
 
 #define FT_EXPORT	__attribute__((visibility("default")))
 #define FT_BUF_SIZE	(64 * 1024)
@@ -86,6 +101,8 @@ static uint64_t ft_last_flush_ns;
 static uint64_t ft_t0;
 static int ft_fd = -1;
 static bool ft_failed;		/* could not open/write: stop recording */
+static bool ft_follow = true;	/* FRAGTRACE_FOLLOW_FORKS != "0" */
+static volatile sig_atomic_t ft_stats_pending;	/* SIGUSR2 arrived */
 static bool ft_ready;		/* symbols resolved, recording on */
 static int ft_resolving;
 static char ft_path[FT_PATH_MAX];
@@ -211,6 +228,43 @@ static void ft_header(void)
 	ft_write_all(line, p - line);
 }
 
+/*
+ * <name>.<pid>: a forked child that flushed its events before exec (see
+ * execve() below) wrote this file under the same pid; the new program
+ * appends to it.  Any other file of that name is an old trace: truncate.
+ */
+static int ft_open_pid_file(const char *path, pid_t pid)
+{
+	char head[64], want[64], *p = want;
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	p = ft_put_str(p, "#fragtrace 1 pid=");
+	p = ft_put_dec(p, pid);
+	*p++ = ' ';
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < p - want || memcmp(head, want, p - want))
+		(void)!ftruncate(fd, 0);	/* on failure: appends */
+	return fd;
+}
+
+/* Once, on stderr: the program runs on, unrecorded. */
+static void ft_report_open_failure(int err)
+{
+	char line[FT_PATH_MAX + 160], *p = line;
+	const char *e = strerror(err);
+
+	p = ft_put_str(p, "libfragtrace: cannot open ");
+	p = ft_put_str(p, ft_path);
+	p = ft_put_str(p, ": ");
+	p = ft_put_str(p, e ? e : "error");
+	p = ft_put_str(p, "; not recording this process\n");
+	if (write(2, line, p - line) < 0)
+		return;
+}
+
 /* Open the output on first use.  Called with ft_lock held. */
 static int ft_open(void)
 {
@@ -224,11 +278,11 @@ static int ft_open(void)
 	ft_fd = open(ft_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (ft_fd < 0 && errno == EEXIST) {
 		ft_make_path(ft_path, ft_base, pid, true);
-		ft_fd = open(ft_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			     0644);
+		ft_fd = ft_open_pid_file(ft_path, pid);
 	}
 	if (ft_fd < 0) {
 		ft_failed = true;
+		ft_report_open_failure(errno);
 		return -1;
 	}
 	ft_header();
@@ -298,6 +352,166 @@ static void ft_record(char op, uint64_t id, uint64_t size, uint64_t align,
 	errno = saved;
 }
 
+/* ---- the allocator's own statistics ------------------------------------ */
+
+/* "#stats <alloc> " before every line of text handed over in pieces. */
+struct ft_lines {
+	const char *prefix;
+	bool bol;
+};
+
+static void ft_stats_text(struct ft_lines *l, const char *s)
+{
+	while (*s) {
+		const char *nl = strchr(s, '\n');
+		size_t n = nl ? (size_t)(nl - s) + 1 : strlen(s);
+
+		if (l->bol)
+			ft_write_all(l->prefix, strlen(l->prefix));
+		ft_write_all(s, n);
+		l->bol = nl != NULL;
+		s += n;
+	}
+}
+
+static void ft_stats_cb(void *arg, const char *s)
+{
+	ft_stats_text(arg, s);
+}
+
+/* mimalloc's mi_output_fun has the arguments the other way round */
+static void ft_stats_cb_mi(const char *s, void *arg)
+{
+	ft_stats_text(arg, s);
+}
+
+static const char *ft_allocator(void)
+{
+	return ft_alloc_name((void *)real_malloc);
+}
+
+static void ft_stats_glibc(struct ft_lines *l)
+{
+	int (*info)(int, FILE *) = dlsym(RTLD_DEFAULT, "malloc_info");
+	struct mallinfo2 (*mi2)(void) = dlsym(RTLD_DEFAULT, "mallinfo2");
+	char *text = NULL, line[256], *p;
+	size_t len = 0;
+	FILE *f;
+
+	if (mi2) {
+		struct mallinfo2 m = mi2();
+
+		p = ft_put_str(line, "mallinfo2 arena=");
+		p = ft_put_dec(p, m.arena);
+		p = ft_put_str(p, " in_use=");
+		p = ft_put_dec(p, m.uordblks);
+		p = ft_put_str(p, " free=");
+		p = ft_put_dec(p, m.fordblks);
+		p = ft_put_str(p, " mmapped=");
+		p = ft_put_dec(p, m.hblkhd);
+		p = ft_put_str(p, " top_releasable=");
+		p = ft_put_dec(p, m.keepcost);
+		p = ft_put_str(p, "\n");
+		*p = 0;
+		ft_stats_text(l, line);
+	}
+	if (!info)
+		return;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	info(0, f);
+	fclose(f);
+	if (text)
+		ft_stats_text(l, text);
+	real_free(text);
+}
+
+static void ft_stats_tcmalloc(struct ft_lines *l)
+{
+	static const char *const props[] = {
+		"generic.current_allocated_bytes", "generic.heap_size",
+		"tcmalloc.pageheap_free_bytes", "tcmalloc.pageheap_unmapped_bytes",
+		"tcmalloc.central_cache_free_bytes",
+		"tcmalloc.transfer_cache_free_bytes",
+		"tcmalloc.thread_cache_free_bytes",
+	};
+	int (*get)(const char *, size_t *) =
+		dlsym(RTLD_DEFAULT, "MallocExtension_GetNumericProperty");
+	char line[160], *p;
+	size_t i, v;
+
+	for (i = 0; get && i < sizeof(props) / sizeof(props[0]); i++) {
+		if (!get(props[i], &v))
+			continue;
+		p = ft_put_str(line, props[i]);
+		p = ft_put_str(p, "=");
+		p = ft_put_dec(p, v);
+		p = ft_put_str(p, "\n");
+		*p = 0;
+		ft_stats_text(l, line);
+	}
+}
+
+/*
+ * Write the allocator's own statistics into the trace as "#stats" comment
+ * lines (replay skips them).  Caller has ft_busy set, ft_lock not held.
+ */
+static void ft_stats(const char *why)
+{
+	const char *alloc = ft_allocator();
+	char prefix[64], line[128], *p;
+	struct ft_lines l = { prefix, true };
+	int saved = errno;
+
+	p = ft_put_str(prefix, "#stats ");
+	p = ft_put_str(p, alloc);
+	p = ft_put_str(p, " ");
+	*p = 0;
+	pthread_mutex_lock(&ft_lock);
+	ft_flush_locked();
+	if (ft_failed || ft_fd < 0)
+		goto out_unlock;
+	p = ft_put_str(line, "#stats begin why=");
+	p = ft_put_str(p, why);
+	p = ft_put_str(p, " allocator=");
+	p = ft_put_str(p, alloc);
+	p = ft_put_str(p, " seq=");
+	p = ft_put_dec(p, ft_seq);
+	p = ft_put_str(p, "\n");
+	ft_write_all(line, p - line);
+	if (!strcmp(alloc, "jemalloc")) {
+		void (*msp)(void (*)(void *, const char *), void *,
+			    const char *) = dlsym(RTLD_DEFAULT,
+						  "malloc_stats_print");
+
+		/* "a" "b" "l" "x": no per-arena, bin, large or mutex tables */
+		if (msp)
+			msp(ft_stats_cb, &l, "ablx");
+	} else if (!strcmp(alloc, "tcmalloc")) {
+		ft_stats_tcmalloc(&l);
+	} else if (!strcmp(alloc, "mimalloc")) {
+		void (*mso)(void (*)(const char *, void *), void *) =
+			dlsym(RTLD_DEFAULT, "mi_stats_print_out");
+
+		if (mso)
+			mso(ft_stats_cb_mi, &l);
+	} else {
+		ft_stats_glibc(&l);
+	}
+	if (!l.bol)
+		ft_write_all("\n", 1);
+	ft_write_all("#stats end\n", 11);
+out_unlock:
+	pthread_mutex_unlock(&ft_lock);
+	errno = saved;
+}
+
+static void ft_usr2(int sig)
+{
+	ft_stats_pending = 1;
+}
+
 /* ---- setup ------------------------------------------------------------- */
 
 static void *ft_sym(const char *name)
@@ -346,6 +560,8 @@ static void ft_atfork_child(void)
 	ft_len = 0;
 	ft_unflushed = 0;
 	ft_tid = 0;
+	if (!ft_follow)
+		ft_failed = true;	/* fragctl record without --follow-forks */
 	if (strlen(ft_base) + 1 < sizeof(ft_base) && !strstr(ft_base, "%p")) {
 		/* force the suffix: make the base name unique per pid */
 		size_t n = strlen(ft_base);
@@ -354,6 +570,46 @@ static void ft_atfork_child(void)
 			memcpy(ft_base + n, ".%p", 4);
 	}
 	pthread_mutex_unlock(&ft_lock);
+}
+
+/*
+ * Without --follow-forks, programs this one execs must not load the tracer:
+ * take libfragtrace.so out of LD_PRELOAD (in place, no allocation).
+ */
+static void ft_unpreload(void)
+{
+	char *v = getenv("LD_PRELOAD"), *w, *r;
+
+	if (!v)
+		return;
+	for (r = w = v; *r;) {
+		size_t n = strcspn(r, " :");
+		bool ours = n >= 15 && !memcmp(r + n - 15, "libfragtrace.so", 15);
+
+		if (!ours) {
+			if (w != v)
+				*w++ = ' ';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+		r += strspn(r, " :");
+	}
+	*w = 0;
+}
+
+/* SIGUSR2 asks for statistics, unless the program handles it itself. */
+static void ft_catch_usr2(void)
+{
+	struct sigaction sa, old;
+
+	if (sigaction(SIGUSR2, NULL, &old) || old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ft_usr2;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, NULL);
 }
 
 __attribute__((constructor)) static void ft_init(void)
@@ -376,8 +632,14 @@ __attribute__((constructor)) static void ft_init(void)
 		if (v)
 			ft_flush_events = v;
 	}
+	ev = getenv("FRAGTRACE_FOLLOW_FORKS");
+	if (ev && !strcmp(ev, "0")) {
+		ft_follow = false;
+		ft_unpreload();
+	}
 	ft_t0 = ft_now();
 	ft_last_flush_ns = ft_t0;
+	ft_catch_usr2();
 	pthread_atfork(ft_atfork_prepare, ft_atfork_parent, ft_atfork_child);
 	pthread_mutex_lock(&ft_lock);
 	ft_open();
@@ -389,6 +651,8 @@ __attribute__((constructor)) static void ft_init(void)
 __attribute__((destructor)) static void ft_fini(void)
 {
 	ft_busy++;
+	if (ft_ready && !ft_failed)
+		ft_stats("exit");
 	pthread_mutex_lock(&ft_lock);
 	ft_flush_locked();
 	pthread_mutex_unlock(&ft_lock);
@@ -401,6 +665,11 @@ static bool ft_enter(void)
 	if (ft_busy || !ft_ready)
 		return false;
 	ft_busy++;
+	/* SIGUSR2 only sets a flag: the statistics are taken here, safely */
+	if (ft_stats_pending) {
+		ft_stats_pending = 0;
+		ft_stats("sigusr2");
+	}
 	return true;
 }
 
@@ -639,4 +908,115 @@ FT_EXPORT int munmap(void *addr, size_t len)
 	ft_record('U', (uintptr_t)addr, len, 0, 0);
 	ft_leave();
 	return real_munmap(addr, len);
+}
+
+/* ---- exec: a forked child's events must reach its file first ------------ */
+
+static void ft_before_exec(void)
+{
+	int saved = errno;
+
+	if (!ft_ready)
+		return;
+	ft_busy++;
+	pthread_mutex_lock(&ft_lock);
+	ft_flush_locked();
+	pthread_mutex_unlock(&ft_lock);
+	ft_busy--;
+	errno = saved;
+}
+
+FT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	int (*fn)(const char *, char *const[], char *const[]) =
+		ft_sym("execve");
+
+	ft_before_exec();
+	return fn ? fn(path, argv, envp) : (errno = ENOSYS, -1);
+}
+
+FT_EXPORT int execv(const char *path, char *const argv[])
+{
+	int (*fn)(const char *, char *const[]) = ft_sym("execv");
+
+	ft_before_exec();
+	return fn ? fn(path, argv) : (errno = ENOSYS, -1);
+}
+
+FT_EXPORT int execvp(const char *file, char *const argv[])
+{
+	int (*fn)(const char *, char *const[]) = ft_sym("execvp");
+
+	ft_before_exec();
+	return fn ? fn(file, argv) : (errno = ENOSYS, -1);
+}
+
+FT_EXPORT int execvpe(const char *file, char *const argv[],
+		      char *const envp[])
+{
+	int (*fn)(const char *, char *const[], char *const[]) =
+		ft_sym("execvpe");
+
+	ft_before_exec();
+	return fn ? fn(file, argv, envp) : (errno = ENOSYS, -1);
+}
+
+/* glibc's execl* call its internal execve directly: collect and forward. */
+#define FT_EXECL_MAX	4096
+
+static int ft_execl(const char *path, const char *arg0, va_list ap,
+		    int kind)
+{
+	char *argv[FT_EXECL_MAX];
+	char *const *envp = environ;
+	unsigned int n = 0;
+	const char *a = arg0;
+
+	while (a && n < FT_EXECL_MAX - 1) {
+		argv[n++] = (char *)a;
+		a = va_arg(ap, const char *);
+	}
+	if (a) {
+		errno = E2BIG;
+		return -1;
+	}
+	argv[n] = NULL;
+	if (kind == 'e')
+		envp = va_arg(ap, char *const *);
+	if (kind == 'p')
+		return execvp(path, argv);
+	return execve(path, argv, envp);
+}
+
+FT_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = ft_execl(path, arg, ap, 0);
+	va_end(ap);
+	return ret;
+}
+
+FT_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = ft_execl(file, arg, ap, 'p');
+	va_end(ap);
+	return ret;
+}
+
+FT_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = ft_execl(path, arg, ap, 'e');
+	va_end(ap);
+	return ret;
 }
