@@ -419,6 +419,8 @@ check "map --arena 064M is 64 MiB, not octal 52 MiB ($n pages)" test "$n" = 1638
 check "replay progress: nothing written to a file" test "$(tr -cd '\r' <"$tmp/err" | wc -c)" -eq 0
 TERM=xterm script -qec "'$fragctl' replay '$top/tests/data/peaks.trace' --sim --arena 4M --strategy buddy >/dev/null" /dev/null >"$tmp/tty" 2>&1
 check "replay progress: shown on a TTY" grep -q 'replaying buddy' "$tmp/tty"
+TERM=dumb script -qec "'$fragctl' replay '$top/tests/data/peaks.trace' --sim --arena 4M --strategy buddy >/dev/null" /dev/null >"$tmp/tty" 2>&1
+check "replay progress: not on a TERM=dumb terminal (the box's logged serial port)" sh -c "! grep -q 'replaying' '$tmp/tty'"
 
 # 9. Man pages and completion: written from the tables --help prints.
 check "fragctl.8 and fragctl --man are the same" cmp -s "$B/fragctl.8" <("$fragctl" --man)

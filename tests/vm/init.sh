@@ -76,6 +76,8 @@ fi
 OUT=/dev/ttyS1
 [ -c $OUT ] || OUT=/dev/console
 exec >$OUT 2>&1
+# a serial port logged to a file: no terminal redraws (progress lines)
+export TERM=dumb
 
 echo "### flbox: start kernel=$(uname -r) mode=$MODE"
 dmesg >/tmp/dmesg.baseline

@@ -142,7 +142,13 @@ static int rp_parse_opts(int argc, char **argv, struct rp_opts *o)
 	    !rp_ends_with(o->series, ".json"))
 		return fc_usage("the series file must end in .csv or .json, not '%s'",
 				o->series);
-	o->tty = isatty(STDERR_FILENO);
+	/*
+	 * The \r progress line only where a terminal redraws it: not into
+	 * files and pipes, nor a serial console logged to a file (the box
+	 * sets TERM=dumb there).
+	 */
+	o->tty = isatty(STDERR_FILENO) && getenv("TERM") &&
+		 strcmp(getenv("TERM"), "dumb");
 	return 0;
 }
 
