@@ -352,6 +352,14 @@ for cmd in $(python3 -c "import json; [print(c['name']) for c in json.load(open(
 done
 check "every command: -h, --help and help CMD agree, status 0 ($bad)" test -z "$bad"
 
+check "every usage string fits the grammar reader (words < 128 bytes, < 128 words)" python3 -c "
+import json, re, sys
+d = json.load(open('$tmp/help.json'))
+bad = [c['name'] for c in d['commands']
+       if max([len(w) for w in re.split(r'[ \[\]]+', c['usage'])] + [0]) >= 128
+       or len(re.findall(r'[^ \[\]]+|[\[\]]', c['usage'])) >= 128]
+sys.exit(bool(bad))"
+
 # usage_error WHAT WANT ARGS...: status 2, WANT in the message, nothing
 # about the device (the module is not loaded here, nor needed).
 usage_error() {

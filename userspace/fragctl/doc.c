@@ -150,7 +150,7 @@ static bool fc_is_file(const char *spec)
  */
 static void fc_completion_words(void)
 {
-	char tok[FU_MAX_TOKS][FU_TOK_LEN];
+	static char tok[FU_MAX_TOKS][FU_TOK_LEN];
 	const struct fc_cmd *const *t;
 	const char *names[64], *values[64];
 	const struct fc_global_opt *o;

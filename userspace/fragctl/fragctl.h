@@ -19,7 +19,7 @@
 #define FC_MAX_HANDLES	65536
 #define FC_MAX_ARGS	64
 /* usage.c: words of a usage string */
-#define FU_TOK_LEN	64
+#define FU_TOK_LEN	128
 #define FU_MAX_TOKS	128
 
 struct fc_ctx {
