@@ -490,25 +490,18 @@ done
 check "installed: every file ($miss)" test -z "$miss"
 check "installed .pc says prefix=/usr (not the default build's /usr/local)" grep -qx 'prefix=/usr' "$root/usr/lib/pkgconfig/libfraglab.pc"
 check "installed libfraglab.so.1 has soname libfraglab.so.1" sh -c "objdump -p '$root/usr/lib/libfraglab.so.1' | grep -q 'SONAME *libfraglab.so.1'"
-cat >"$tmp/prog.c" <<'C'
-#include <errno.h>
-#include <stdio.h>
-#include <fraglab.h>
-int main(void)
-{
-	struct fraglab fl;
-	int ret = fraglab_open(&fl, "/nonexistent/fraglab");
-
-	printf("%d %s\n", ret == -ENOENT, fraglab_strerror(-ENOMEM));
-	return ret != -ENOENT;
-}
-C
 pc() { PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig pkg-config "$@" libfraglab; }
-if cc -o "$tmp/prog" "$tmp/prog.c" $(pc --cflags) $(pc --libs) 2>"$tmp/err"; then
-	out=$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog")
-	check "a program built with the installed pkg-config runs against libfraglab.so.1 ($out)" \
-		test "$out" = "1 out of memory: no free block in the arena is large enough"
+# libfraglab(3)'s example, built against the installed library
+if cc -o "$tmp/prog" "$top/userspace/lib/example.c" $(pc --cflags) $(pc --libs) 2>"$tmp/err"; then
+	out=$(LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog" "$nodev" 2>&1); rc=$?
+	check "libfraglab(3)'s example, built with the installed pkg-config, runs (no device: $out)" \
+		test $rc -eq 1 -a "$out" = "open $nodev: No such file or directory"
+	cc -shared -fPIC -I"$top/include/uapi" -o "$tmp/fakedev.so" "$top/tests/userspace/fakedev.c" -ldl 2>/dev/null
+	out=$(LD_PRELOAD="$tmp/fakedev.so" LD_LIBRARY_PATH=$root/usr/lib "$tmp/prog" /fake/fraglab 2>&1); rc=$?
+	check "... and calls into libfraglab.so.1 (a stand-in device: $out)" \
+		test $rc -eq 1 -a "${out%%:*}" = alloc
 	check "it links the shared library" sh -c "LD_LIBRARY_PATH='$root/usr/lib' ldd '$tmp/prog' | grep -q '$root/usr/lib/libfraglab.so.1'"
+	check "the example is in libfraglab(3)" grep -q 'fraglab_alloc(&fl, 21 \* 1024' "$root/usr/share/man/man3/libfraglab.3"
 else
 	nok "build against the installed pkg-config: $(head -c 300 "$tmp/err")"
 fi

@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# mkman.sh fraglab.h VERSION > libfraglab.3
+# mkman.sh fraglab.h VERSION example.c > libfraglab.3
 #
 # libfraglab(3) written from the header itself: the header's opening
 # comment is the description, its declarations and their comments the
 # synopsis, so the page lists exactly the functions the library exports.
+# The example is example.c, which tests/userspace/run.sh builds against
+# the installed library.
 set -eu
 h=$1
 ver=$2
+ex=$3
 esc() { sed -e 's/\\/\\e/g' -e 's/-/\\-/g' -e "s/^[.']/\\\\\&&/"; }
 
 cat <<HEAD
@@ -34,6 +37,12 @@ MID
 # everything between extern "C" { and its closing #ifdef
 awk '/^extern "C" \{/ { getline; on = 1; next } on && /^#ifdef __cplusplus/ { exit } on' "$h" |
 	sed -e 's/^#endif$//' -e 's/\t/        /g' | esc
+cat <<'EX'
+.fi
+.SH EXAMPLE
+.nf
+EX
+sed -e '1d' -e 's/\t/        /g' "$ex" | esc
 cat <<'TAIL'
 .fi
 .SH RETURN VALUE
