@@ -91,10 +91,10 @@ static double rp_svg_step(double max, int want)
 	return 10 * mag;
 }
 
-/* An operation count for a tick label, one style per axis (@max): 4000, 20k, 1.5M. */
+/* An operation count for a tick label, one style per axis (@max): 4000, 20k, 0.2M. */
 static void rp_svg_count(char *buf, size_t len, double v, double max)
 {
-	if (max >= 1e7)
+	if (max >= 1e6)
 		snprintf(buf, len, "%gM", v / 1e6);
 	else if (max >= 1e4)
 		snprintf(buf, len, "%gk", v / 1e3);

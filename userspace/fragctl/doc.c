@@ -24,7 +24,7 @@ static const char *const fc_examples[] = {
 	"The arena in the kernel's own formats, next to the real system:",
 	"fragctl compare",
 	"A heap trace of a real program, replayed on every strategy without the module:",
-	"LD_PRELOAD=libfragtrace.so FRAGTRACE_OUT=ls.trace ls -lR /usr >/dev/null\nfragctl replay ls.trace --sim --svg replay.svg",
+	"fragctl record -o ls.trace -- ls -lR /usr >/dev/null\nfragctl replay ls.trace --sim --svg replay.svg",
 	"The seed text's fragmentation audit of this machine, and its Prometheus metrics:",
 	"fragctl audit\nfragctl export --prometheus --output /var/lib/node_exporter/fraglab.prom",
 	"Can four 2 MiB pages be had on this machine right now? (root)",
