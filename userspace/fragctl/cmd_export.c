@@ -94,7 +94,9 @@ static double rp_svg_step(double max, int want)
 /* An operation count for a tick label, one style per axis (@max): 4000, 20k, 0.2M. */
 static void rp_svg_count(char *buf, size_t len, double v, double max)
 {
-	if (max >= 1e6)
+	if (v == 0)
+		snprintf(buf, len, "0");
+	else if (max >= 1e6)
 		snprintf(buf, len, "%gM", v / 1e6);
 	else if (max >= 1e4)
 		snprintf(buf, len, "%gk", v / 1e3);
