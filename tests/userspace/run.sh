@@ -462,6 +462,7 @@ check "bash completion: global options" test "$(complete_bash fragctl --ver)" = 
 check "bash completion: a command's options" test "$(complete_bash fragctl replay T --str)" = --strategy
 check "bash completion: an option's values" test "$(complete_bash fragctl replay T --strategy best | tr '\n' ' ')" = "best-fit "
 check "bash completion: subcommands" test "$(complete_bash fragctl pool cr)" = create
+check "bash completion: a command's second word" test "$(complete_bash fragctl set grouping o | tr '\n' ' ')" = "on off "
 check "bash completion: a subcommand's options" test "$(complete_bash fragctl pool create 1M --gr)" = --granularity
 check "bash completion: file names for TRACE" sh -c "cd '$top/tests/data' && $(declare -f complete_bash | sed "s|\$B|$B|") ; complete_bash fragctl replay peak | grep -qx peaks.trace"
 if command -v zsh >/dev/null; then

@@ -156,7 +156,8 @@ static void fc_completion_words(void)
 	const struct fc_global_opt *o;
 	const struct fc_cmd *cmd;
 	int alt[16][2], n, nr, i, j, k;
-	const char *first;
+	const char *pos[2];
+	int np;
 
 	printf("_fragctl_words() {\n\tcase \"$1\" in\n\t'')\n");
 	printf("\t\tcase \"$3\" in\n\t\t--device) echo @files; return ;;\n\t\t-c) return ;;\n\t\tesac\n");
@@ -210,17 +211,19 @@ static void fc_completion_words(void)
 					fc_literals(values[j]);
 				printf("; return ;;\n");
 			}
-			printf("\t\tesac\n\t\techo");
-			for (j = 0; j < k; j++)
-				printf(" %s", names[j]);
-			/* a first positional word: its literals, or files */
-			first = n > 1 && !strcmp(tok[0], "[") ? tok[1] : tok[0];
-			if (n && first[0] != '-') {
-				if (fc_is_file(first))
+			printf("\t\tesac\n\t\ttrue");
+			/* the first or second positional word: literals, or files */
+			np = fc_usage_positionals(cmd, pos, 2);
+			for (i = 0; i < 2; i++) {
+				printf("%s", i ? "; else echo" : "; if [ -z \"$2\" ]; then echo");
+				for (j = 0; j < k; j++)
+					printf(" %s", names[j]);
+				if (i < np && fc_is_file(pos[i]))
 					printf(" @files");
-				else
-					fc_literals(first);
+				else if (i < np && pos[i][0] != '-')
+					fc_literals(pos[i]);
 			}
+			printf("; fi");
 			printf(" ;;\n");
 		}
 	}

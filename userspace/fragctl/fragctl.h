@@ -108,5 +108,6 @@ int fc_usage_tokens(const char *usage, char tok[][FU_TOK_LEN], int max);
 int fc_usage_alts(char tok[][FU_TOK_LEN], int n, int alt[][2], int max);
 int fc_usage_options(const struct fc_cmd *cmd, const char *sub,
 		     const char **names, const char **values, int max);
+int fc_usage_positionals(const struct fc_cmd *cmd, const char **specs, int max);
 
 #endif /* FRAGCTL_H */

@@ -464,3 +464,23 @@ int fc_usage_options(const struct fc_cmd *cmd, const char *sub,
 	}
 	return out;
 }
+
+/*
+ * The positional words of @cmd's first alternative ("grouping", "on|off"),
+ * for completion; *@specs point into a static buffer valid until the next
+ * call.
+ */
+int fc_usage_positionals(const struct fc_cmd *cmd, const char **specs, int max)
+{
+	static char tok[FU_MAX_TOKS][FU_TOK_LEN];
+	static struct fu_alt a;
+	int alt[16][2], n, i;
+
+	n = fc_usage_tokens(cmd->usage, tok, FU_MAX_TOKS);
+	if (fc_usage_alts(tok, n, alt, 16) < 1)
+		return 0;
+	fu_parse_alt(tok, alt[0][0], alt[0][1], &a);
+	for (i = 0; i < a.nr_pos && i < max; i++)
+		specs[i] = a.pos[i].spec;
+	return i;
+}
