@@ -402,8 +402,10 @@ check "--device /dev/null: status 1, 'not a fraglab device'" test $rc -eq 1 -a -
 "$fragctl" --device "$nodev" status >/dev/null 2>"$tmp/err"; rc=$?
 check "--device missing: status 1, 'no such file'" test $rc -eq 1 -a -n "$(grep 'no such file' "$tmp/err")"
 if [[ $EUID -eq 0 ]] && command -v setpriv >/dev/null; then
+	# a copy nobody can run wherever the checkout is (/root is 0700)
 	: >"$tmp/rootonly"; chmod 0600 "$tmp/rootonly"; chmod 0755 "$tmp"
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$fragctl" --device "$tmp/rootonly" status >/dev/null 2>"$tmp/err"; rc=$?
+	install -m 0755 "$fragctl" "$tmp/fragctl-copy"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/fragctl-copy" --device "$tmp/rootonly" status >/dev/null 2>"$tmp/err"; rc=$?
 	check "--device not readable: status 1, 'permission denied: needs root or dev_mode'" \
 		test $rc -eq 1 -a -n "$(grep 'permission denied: needs root or dev_mode' "$tmp/err")"
 fi
