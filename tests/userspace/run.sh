@@ -494,6 +494,9 @@ for f in bin/fragctl lib/libfraglab.a lib/libfraglab.so lib/libfraglab.so.1 lib/
 done
 check "installed: every file ($miss)" test -z "$miss"
 check "installed .pc says prefix=/usr (not the default build's /usr/local)" grep -qx 'prefix=/usr' "$root/usr/lib/pkgconfig/libfraglab.pc"
+lib_strings() { tr -c '[:print:]' '\n' <"$root/usr/bin/fragctl" | grep -x "$1"; }
+check "installed fragctl looks for libfragtrace.so in /usr/lib, not /usr/local/lib" \
+	sh -c "$(declare -f lib_strings); root='$root'; lib_strings /usr/lib >/dev/null && ! lib_strings /usr/local/lib >/dev/null"
 check "installed libfraglab.so.1 has soname libfraglab.so.1" sh -c "objdump -p '$root/usr/lib/libfraglab.so.1' | grep -q 'SONAME *libfraglab.so.1'"
 pc() { PKG_CONFIG_SYSROOT_DIR=$root PKG_CONFIG_LIBDIR=$root/usr/lib/pkgconfig pkg-config "$@" libfraglab; }
 # libfraglab(3)'s example, built against the installed library
