@@ -40,9 +40,10 @@
  *
  * Free lists
  * ----------
- * free_head[order][mt] heads a doubly linked list (through prev/next
- * indices) of free blocks: O(1) insert (at the head, like
- * __add_to_free_list()) and O(1) removal.  nr_free[order] and
+ * free_head[order][mt] and free_tail[order][mt] hold a doubly linked
+ * list (through prev/next indices) of free blocks: O(1) insert at the
+ * head or the tail (__add_to_free_list(..., tail)) and O(1) removal;
+ * allocations take the head.  nr_free[order] and
  * nr_free_mt[order][mt] count them, free_pages counts pages.
  *
  * Allocation (__rmqueue_smallest + expand)
@@ -101,7 +102,8 @@
  * every CPU keeps lists of blocks of order 0..FL_PCP_MAX_ORDER, one per
  * order and migrate type.  An allocation of such an order pops the head
  * of this CPU's list for its order and type; an empty list is refilled
- * with max(batch >> order, 1) blocks from __rmqueue() (rmqueue_bulk()).
+ * with nr_pcp_alloc() blocks from __rmqueue() (rmqueue_bulk(), see
+ * fl_nr_pcp_alloc(): the kernel's rule with high fixed, no autotuning).
  * A free pushes the block on the list of its pageblock's type; when the
  * CPU holds high pages or more, batch pages (more if needed to get below
  * high) go back to the buddy from the lists' tails, round robin over the
@@ -131,8 +133,10 @@
  * stable while the spinlock is held.
  *
  * Simplifications (on purpose): no watermarks or boosting, no ALLOC_NOFRAGMENT, no HIGHATOMIC/CMA/ISOLATE
- * types, no guard pages, no "add to tail" heuristic (to_tail) on free,
- * no page poisoning.  Allocation never fails while any free block of a
+ * types, no guard pages, no page shuffling, no page poisoning.  Free
+ * blocks go to the head of their list, or to its tail when
+ * buddy_merge_likely() (6.12 __free_one_page() to_tail); blocks moved
+ * to another type's list go to its tail (move_to_free_list()).  Allocation never fails while any free block of a
  * large enough order exists in any list (as in the kernel without
  * ALLOC_NOFRAGMENT).
  *
@@ -185,6 +189,7 @@ struct fl_bpage {
 
 /* One CPU's lists: blocks linked through fl_bpage prev/next. */
 #define FL_PCP_LISTS		(FL_PCP_ORDERS * FL_MT_TYPES)
+#define FL_PCP_BATCH_SCALE_MAX	5	/* CONFIG_PCP_BATCH_SCALE_MAX, Debian 6.12 */
 
 struct fl_pcp {
 	u32 head[FL_PCP_LISTS];
@@ -192,6 +197,7 @@ struct fl_pcp {
 	u32 nr[FL_PCP_LISTS];
 	u32 count;		/* pages */
 	u32 free_pos;		/* next list for a bulk free */
+	u32 alloc_factor;	/* nr_pcp_alloc()'s order-0 batch scale */
 };
 
 struct fl_buddy {
@@ -208,6 +214,7 @@ struct fl_buddy {
 	bool grouping;
 
 	u32 free_head[FL_NR_ORDERS][FL_MT_TYPES];
+	u32 free_tail[FL_NR_ORDERS][FL_MT_TYPES];
 	u64 nr_free_mt[FL_NR_ORDERS][FL_MT_TYPES];
 	u64 nr_free[FL_NR_ORDERS];
 	u64 free_pages;
@@ -280,14 +287,39 @@ static inline void fl_link_head(struct fl_buddy *b, u32 idx, u32 order, u8 mt,
 		b->pages[head].prev = idx;
 }
 
-static inline void fl_list_add(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+static inline void fl_list_count(struct fl_buddy *b, u32 order, u8 mt)
 {
-	fl_link_head(b, idx, order, mt, FL_BP_FREE, FL_OWN_NONE,
-		     b->free_head[order][mt]);
-	b->free_head[order][mt] = idx;
 	b->nr_free_mt[order][mt]++;
 	b->nr_free[order]++;
 	b->free_pages += 1ULL << order;
+}
+
+/* __add_to_free_list(..., tail = false): a free block at the list's head. */
+static inline void fl_list_add(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+{
+	u32 head = b->free_head[order][mt];
+
+	fl_link_head(b, idx, order, mt, FL_BP_FREE, FL_OWN_NONE, head);
+	if (head == FL_NIL)
+		b->free_tail[order][mt] = idx;
+	b->free_head[order][mt] = idx;
+	fl_list_count(b, order, mt);
+}
+
+/* __add_to_free_list(..., tail = true): a free block at the list's tail. */
+static void fl_list_add_tail(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
+{
+	u32 tail = b->free_tail[order][mt];
+
+	if (tail == FL_NIL) {
+		fl_list_add(b, idx, order, mt);
+		return;
+	}
+	fl_link_head(b, idx, order, mt, FL_BP_FREE, FL_OWN_NONE, FL_NIL);
+	b->pages[idx].prev = tail;
+	b->pages[tail].next = idx;
+	b->free_tail[order][mt] = idx;
+	fl_list_count(b, order, mt);
 }
 
 /* Unlink a free head; the caller sets its new state. */
@@ -303,6 +335,8 @@ static inline void fl_list_del(struct fl_buddy *b, u32 idx)
 		b->free_head[order][mt] = p->next;
 	if (p->next != FL_NIL)
 		b->pages[p->next].prev = p->prev;
+	else
+		b->free_tail[order][mt] = p->prev;
 	p->prev = FL_NIL;
 	p->next = FL_NIL;
 	b->nr_free_mt[order][mt]--;
@@ -310,13 +344,17 @@ static inline void fl_list_del(struct fl_buddy *b, u32 idx)
 	b->free_pages -= 1ULL << order;
 }
 
-/* move_to_free_list(): same block, another type's list. */
+/*
+ * move_to_free_list() (6.12 and 6.1): same block, another type's list, at
+ * its tail ("so the moved pages won't immediately be considered for
+ * allocation again").
+ */
 static void fl_list_move(struct fl_buddy *b, u32 idx, u8 new_mt)
 {
 	u32 order = b->pages[idx].order;
 
 	fl_list_del(b, idx);
-	fl_list_add(b, idx, order, new_mt);
+	fl_list_add_tail(b, idx, order, new_mt);
 }
 
 /* ------------------------------------------------------------ pageblocks */
@@ -349,7 +387,9 @@ static bool fl_pageblock_whole(const struct fl_buddy *b, u32 pb)
 
 /*
  * prep_move_freepages_block(): count free pages and pages of MOVABLE
- * allocations in a whole pageblock not covered by a larger block.
+ * allocations in a whole pageblock not covered by a larger block.  A
+ * block parked on a per-CPU list is neither: in the kernel it is not
+ * PageBuddy and not PageLRU/__PageMovable.
  */
 static int fl_count_pageblock(struct fl_buddy *b, u32 pb, u32 *nr_free,
 			      u32 *nr_movable)
@@ -366,7 +406,7 @@ static int fl_count_pageblock(struct fl_buddy *b, u32 pb, u32 *nr_free,
 			return -EUCLEAN;
 		if (p->state == FL_BP_FREE)
 			*nr_free += 1U << p->order;
-		else if (p->mt == FL_MT_MOVABLE)
+		else if (p->mt == FL_MT_MOVABLE && p->owner_kind != FL_OWN_PCP)
 			*nr_movable += 1U << p->order;
 		i += 1U << p->order;
 	}
@@ -617,6 +657,26 @@ static inline void fl_pcp_push(struct fl_buddy *b, struct fl_pcp *pcp,
 	b->pcp_pages += 1U << order;
 }
 
+/* Park a block at the tail of list @li (a refill). */
+static void fl_pcp_push_tail(struct fl_buddy *b, struct fl_pcp *pcp,
+			     u32 idx, u32 order, u8 mt)
+{
+	u32 li = fl_pcp_list(order, mt);
+	u32 tail = pcp->tail[li];
+
+	if (tail == FL_NIL) {
+		fl_pcp_push(b, pcp, idx, order, mt);
+		return;
+	}
+	fl_link_head(b, idx, order, mt, FL_BP_ALLOC, FL_OWN_PCP, FL_NIL);
+	b->pages[idx].prev = tail;
+	b->pages[tail].next = idx;
+	pcp->tail[li] = idx;
+	pcp->nr[li]++;
+	pcp->count += 1U << order;
+	b->pcp_pages += 1U << order;
+}
+
 /* Unlink a parked block; the caller gives it its next state. */
 static inline void fl_pcp_unlink(struct fl_buddy *b, struct fl_pcp *pcp,
 				 u32 idx)
@@ -670,20 +730,59 @@ void __fl_buddy_drain_pcp(struct fl_buddy *b)
 		fl_pcp_free_bulk(b, &b->pcp[cpu], b->pcp[cpu].count);
 }
 
-/* rmqueue_bulk(): refill an empty list; the first block taken is used first. */
+/*
+ * nr_pcp_alloc() of 6.12 mm/page_alloc.c: how many blocks a refill takes.
+ * The kernel tunes pcp->high between high_min and high_max; here both are
+ * the fixed high of fl_buddy_set_pcp(), so that step changes nothing and
+ * what remains is: 1 when high < batch; order 0: batch << alloc_factor,
+ * at most max(high - count - batch, batch), alloc_factor growing (up to
+ * CONFIG_PCP_BATCH_SCALE_MAX) while refills follow refills and halved by
+ * every free; then max(batch >> order, 2) when batch > 1.  (6.1 has no
+ * alloc_factor: max(batch >> order, 2), rmqueue_pcplist().)
+ */
+static u32 fl_nr_pcp_alloc(const struct fl_buddy *b, struct fl_pcp *pcp,
+			   u32 order)
+{
+	s64 base = b->pcp_batch, high = b->pcp_high, batch, max_nr;
+
+	if (high < base)
+		return 1;
+	if (order) {
+		batch = base;
+	} else {
+		batch = base << pcp->alloc_factor;
+		max_nr = high - pcp->count - base;
+		if (max_nr < base)
+			max_nr = base;
+		if (batch <= max_nr &&
+		    pcp->alloc_factor < FL_PCP_BATCH_SCALE_MAX)
+			pcp->alloc_factor++;
+		if (batch > max_nr)
+			batch = max_nr;
+	}
+	if (batch > 1)
+		batch = batch >> order > 2 ? batch >> order : 2;
+	return (u32)batch;
+}
+
+/*
+ * rmqueue_bulk(): refill an empty list with nr_pcp_alloc() blocks, each
+ * added at the tail (list_add_tail()), so they are used in the order they
+ * were taken from the buddy.
+ */
 static fl_noinline u32 fl_pcp_refill(struct fl_buddy *b, struct fl_pcp *pcp,
 				     u32 order, u8 mt, u32 li)
 {
 	u32 n;
 
-	for (n = max(b->pcp_batch >> order, 1U); n; n--) {
+	for (n = fl_nr_pcp_alloc(b, pcp, order); n; n--) {
 		u32 blk = fl_rmqueue(b, order, mt);
 
 		if (blk == FL_NIL)
 			break;
-		fl_pcp_push(b, pcp, blk, order, mt);
+		fl_pcp_push_tail(b, pcp, blk, order, mt);
 	}
-	return pcp->tail[li];
+	return pcp->head[li];
 }
 
 /* rmqueue_pcplist(): a block of @order for type @mt, FL_NIL if none. */
@@ -772,6 +871,32 @@ int fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
 /* ------------------------------------------------------------------ free */
 
 /* __free_one_page(): put [idx, idx + 2^order) back, merging with buddies. */
+/*
+ * buddy_merge_likely() of 6.12 (and 6.1) mm/page_alloc.c: below the
+ * second largest order, is the buddy of the block one order up (the block
+ * @idx would merge into) free at that order?  Then @idx goes to the tail
+ * of its list, less likely to be handed out before that merge happens.
+ * Hole pages are never free, as pfn_valid()/page_is_buddy() in the kernel.
+ */
+static inline bool fl_buddy_merge_likely(const struct fl_buddy *b, u32 idx,
+					 u32 order)
+{
+	u32 higher, hbuddy;
+
+	if (order + 1 >= b->max_order)	/* order >= MAX_PAGE_ORDER - 1 */
+		return false;
+	higher = idx & ~(1U << order);
+	hbuddy = higher ^ (1U << (order + 1));
+	return hbuddy < b->nr_pages &&
+	       b->pages[hbuddy].state == FL_BP_FREE &&
+	       b->pages[hbuddy].order == order + 1;
+}
+
+/*
+ * __free_one_page(): merge, then add at the head of the list, or at its
+ * tail when buddy_merge_likely() (6.12: to_tail; no FPI_TO_TAIL caller and
+ * no page shuffling here).
+ */
 static inline void fl_free_one(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
 {
 	while (order < b->max_order) {
@@ -795,7 +920,10 @@ static inline void fl_free_one(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
 		}
 		order++;
 	}
-	fl_list_add(b, idx, order, mt);
+	if (fl_buddy_merge_likely(b, idx, order))
+		fl_list_add_tail(b, idx, order, mt);
+	else
+		fl_list_add(b, idx, order, mt);
 }
 
 /* Undo fl_take(): live counters only; the block is not yet on a list. */
@@ -818,6 +946,7 @@ static inline void fl_pcp_free(struct fl_buddy *b, u32 idx)
 	b->nr_allocated--;
 	b->requested_bytes -= p->requested;
 	b->granted_bytes -= FL_PAGE_SIZE << p->order;
+	pcp->alloc_factor >>= 1;	/* free_unref_page_commit() */
 	fl_pcp_push(b, pcp, idx, p->order, b->pb_mt[fl_pb(idx)]);
 	if (unlikely(pcp->count >= b->pcp_high))	/* back below high */
 		fl_pcp_free_bulk(b, pcp, max(b->pcp_batch,
@@ -1211,7 +1340,7 @@ struct fl_buddy *fl_buddy_create(const struct fl_chunk *chunks, u32 nr_chunks,
 		b->pb_mt[i] = FL_PB_ABSENT;
 	for (o = 0; o < FL_NR_ORDERS; o++)
 		for (mt = 0; mt < FL_MT_TYPES; mt++)
-			b->free_head[o][mt] = FL_NIL;
+			b->free_head[o][mt] = b->free_tail[o][mt] = FL_NIL;
 	for (i = 0; i < nr_chunks; i++) {
 		const struct fl_chunk *c = &chunks[i];
 		u32 r;
@@ -1290,7 +1419,7 @@ static struct fl_pcp *fl_pcp_create(u32 nr)
 int fl_buddy_set_pcp(struct fl_buddy *b, u32 high)
 {
 	struct fl_pcp *pcp = NULL;
-	u32 nr = fl_nr_cpus();
+	u32 nr = fl_nr_cpus(), cpu;
 
 	if (high > FL_PCP_HIGH_MAX)
 		return -EINVAL;
@@ -1306,6 +1435,8 @@ int fl_buddy_set_pcp(struct fl_buddy *b, u32 high)
 		pcp = NULL;
 	}
 	__fl_buddy_drain_pcp(b);
+	for (cpu = 0; cpu < b->nr_pcp; cpu++)
+		b->pcp[cpu].alloc_factor = 0;	/* every setting starts alike */
 	b->pcp_high = high;
 	b->pcp_batch = high / 4 > FL_PCP_BATCH_MAX ? FL_PCP_BATCH_MAX :
 		       high >= 4 ? high / 4 : !!high;
@@ -1734,6 +1865,9 @@ static int fl_check_lists(struct fl_buddy *b, const struct fl_check_sums *s,
 				prev = i;
 				i = p->next;
 			}
+			FL_CHECK(b->free_tail[o][mt] == prev,
+				 "list %u/%u: tail %u, last entry %u", o, mt,
+				 b->free_tail[o][mt], prev);
 			FL_CHECK(n == s->nr_free_mt[o][mt],
 				 "list %u/%u: %llu entries, %llu free blocks",
 				 o, mt, (unsigned long long)n,

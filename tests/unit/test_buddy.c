@@ -1293,3 +1293,169 @@ TEST(pcp_drain_on_failure)
 	CHECK_INV(b);
 	fl_buddy_destroy(b);
 }
+
+/*
+ * Free placement, 6.12 mm/page_alloc.c __free_one_page(): after merging,
+ * the block goes to the tail of its list when buddy_merge_likely(): the
+ * order is below MAX_PAGE_ORDER - 1 and the buddy of the block one order
+ * up, (pfn & ~(1 << order)) ^ (1 << (order + 1)), is free at order + 1.
+ * Otherwise to the head.  Allocations take the head.
+ *
+ * 64 pages, max_order 6: allocating order 0, 0, 1, 0, 0, 0, 0 from the
+ * fresh block hands out 0, 1, [2,3], 4, 5, 6, 7 (lowest first: expand()
+ * keeps the lower half).  Then:
+ *   free 6, 7: merge into order 1 at 6 (its buddy 4 is allocated);
+ *   free 0:    order 0 at 0; higher buddy (0 & ~1) ^ 2 = 2 is allocated:
+ *              head, list = [0];
+ *   free 4:    order 0 at 4; higher buddy (4 & ~1) ^ 2 = 6 is free at
+ *              order 1: tail, list = [0, 4].
+ * The next order-0 allocation gets 0 (head insertion would have given 4).
+ */
+TEST(free_to_tail_buddy_merge_likely)
+{
+	static const u32 order[] = { 0, 0, 1, 0, 0, 0, 0 };
+	static const u32 want[] = { 0, 1, 2, 4, 5, 6, 7 };
+	struct fl_buddy *b = one_chunk(64, 6, true);
+	u32 i, idx;
+
+	REQUIRE(b);
+	for (i = 0; i < ARRAY_SIZE(order); i++)
+		CHECK_EQ(must_alloc(b, order[i], FL_MT_MOVABLE), want[i]);
+	CHECK_EQ(fl_buddy_free(b, 6), 0);
+	CHECK_EQ(fl_buddy_free(b, 7), 0);
+	CHECK_EQ(fl_buddy_free(b, 0), 0);
+	CHECK_EQ(fl_buddy_free(b, 4), 0);
+	CHECK_INV(b);
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	CHECK_EQ(idx, 0);
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	CHECK_EQ(idx, 4);
+	/* order 1 now: [6] only, so 6 */
+	CHECK_EQ(alloc_order(b, 1, FL_MT_MOVABLE, &idx), 0);
+	CHECK_EQ(idx, 6);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/*
+ * 6.12 mm/page_alloc.c nr_pcp_alloc(), with pcp->high_min == high_max
+ * (fraglab's fixed high: the autotuning step is a no-op), as a reference
+ * to compare with.  6.1 (rmqueue_pcplist()) has no alloc_factor.
+ */
+static int ref_nr_pcp_alloc(int high, int base_batch, int count, int order,
+			    int *alloc_factor)
+{
+	int batch, max_nr_alloc;
+
+	if (high < base_batch)
+		return 1;
+	if (order)
+		batch = base_batch;
+	else
+		batch = base_batch << *alloc_factor;
+	if (!order) {
+		max_nr_alloc = high - count - base_batch;
+		if (max_nr_alloc < base_batch)
+			max_nr_alloc = base_batch;
+		if (batch <= max_nr_alloc && *alloc_factor < 5)	/* CONFIG_PCP_BATCH_SCALE_MAX */
+			(*alloc_factor)++;
+		if (batch > max_nr_alloc)
+			batch = max_nr_alloc;
+	}
+	if (batch > 1)
+		batch = batch >> order > 2 ? batch >> order : 2;
+	return batch;
+}
+
+/*
+ * Refill sizes: every time this CPU's order-0 list runs empty the refill
+ * takes nr_pcp_alloc() blocks (one handed out, the rest parked), growing
+ * while refills follow refills and halved by a free
+ * (free_unref_page_commit(): alloc_factor >>= 1).  Order 3 with batch 2
+ * takes max(2 >> 3, 2) = 2 blocks.
+ */
+TEST(pcp_refill_nr_pcp_alloc)
+{
+	struct fl_buddy *b = one_chunk(4096, FL_MAX_ORDER, true);
+	struct fl_buddy_stats st;
+	struct fl_pcp_info pi;
+	int factor = 0, n, round;
+	u32 idx, i, last = 0;
+
+	REQUIRE(b);
+	REQUIRE(!fl_buddy_set_pcp(b, 512));
+	pcp_stats(b, &st, &pi);
+	for (round = 0; round < 5; round++) {
+		n = ref_nr_pcp_alloc(st.pcp_high, st.pcp_batch, 0, 0, &factor);
+		CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &last), 0);
+		pcp_stats(b, &st, &pi);
+		CHECK_EQ(pi.count, (u32)n - 1);
+		for (i = 1; i < (u32)n; i++)
+			CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+		pcp_stats(b, &st, &pi);
+		CHECK_EQ(pi.count, 0);
+	}
+	/* a free halves the factor; its page is handed out next */
+	CHECK_EQ(fl_buddy_free(b, last), 0);
+	factor >>= 1;
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	CHECK_EQ(idx, last);
+	n = ref_nr_pcp_alloc(st.pcp_high, st.pcp_batch, 0, 0, &factor);
+	CHECK_EQ(alloc_order(b, 0, FL_MT_MOVABLE, &idx), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(pi.count, (u32)n - 1);
+	CHECK_INV(b);
+
+	REQUIRE(!fl_buddy_set_pcp(b, 8));
+	pcp_stats(b, &st, &pi);
+	factor = 0;
+	n = ref_nr_pcp_alloc(st.pcp_high, st.pcp_batch, 0, 3, &factor);
+	CHECK_EQ(alloc_order(b, 3, FL_MT_MOVABLE, &idx), 0);
+	pcp_stats(b, &st, &pi);
+	CHECK_EQ(pi.count, (u32)(n - 1) << 3);
+	CHECK_EQ(pi.nr[3][FL_MT_MOVABLE], (u32)n - 1);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+/*
+ * The claim test counts a block parked on a per-CPU list as neither free
+ * nor movable: 6.12 prep_move_freepages_block() counts PageBuddy pages as
+ * free and PageLRU/__PageMovable pages as movable, and a pcp page is
+ * neither.  try_to_steal_block() for an UNMOVABLE request in a MOVABLE
+ * pageblock: alike = pageblock_nr_pages - (free + movable), claim if
+ * free + alike >= pageblock_nr_pages / 2.
+ *
+ * One pageblock: 300 order-0 MOVABLE pages allocated (0..299), then 100
+ * of them freed onto the per-CPU lists: 200 movable, 100 parked, 212
+ * free.  An order-4 UNMOVABLE allocation (not a pcp order) falls back.
+ */
+TEST(pcp_parked_counts_as_neither_in_claim)
+{
+	struct fl_buddy *b = one_chunk(512, FL_PAGEBLOCK_ORDER, true);
+	struct fl_buddy_stats st;
+	u32 i, idx, nr_free, movable, alike;
+	bool claim;
+
+	REQUIRE(b);
+	for (i = 0; i < 300; i++)
+		CHECK_EQ(must_alloc(b, 0, FL_MT_MOVABLE), i);
+	REQUIRE(!fl_buddy_set_pcp(b, 400));
+	for (i = 0; i < 100; i++)
+		CHECK_EQ(fl_buddy_free(b, i), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.pcp_pages, 100);
+	nr_free = (u32)st.free_pages;
+	CHECK_EQ(nr_free, 212);
+	movable = 200;
+	alike = FL_PAGEBLOCK_PAGES - (nr_free + movable);
+	claim = nr_free + alike >= FL_PAGEBLOCK_PAGES / 2;
+	CHECK(claim);	/* 212 + 100 >= 256; with parked as movable: 212 */
+	CHECK_EQ(alloc_order(b, 4, FL_MT_UNMOVABLE, &idx), 0);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.steals, claim ? 1 : 0);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0),
+		 claim ? FL_MT_UNMOVABLE : FL_MT_MOVABLE);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
