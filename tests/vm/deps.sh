@@ -12,8 +12,9 @@ set -euo pipefail
 # Required: builds, the box, dkms, fuzzing, the instruction-count guard
 # (valgrind), checkpatch; the host-side tests of tests/userspace: the
 # installed pkg-config, man pages (man, groff), completion (zsh), the TTY
-# progress (script), promtool check metrics (prometheus) and the pictures
-# rendered to PNG (rsvg-convert).
+# progress (script), promtool check metrics (prometheus), the pictures
+# rendered to PNG (rsvg-convert) and the real allocators of fragctl replay
+# --allocator (jemalloc, tcmalloc, mimalloc).
 REQUIRED=(
 	build-essential kmod cpio gzip xz-utils perl python3
 	qemu-system-x86 busybox-static dkms
@@ -22,6 +23,7 @@ REQUIRED=(
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
 	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
 	pkg-config man-db groff-base zsh bsdutils prometheus librsvg2-bin
+	libjemalloc2 libtcmalloc-minimal4 libmimalloc2.0
 )
 # Optional: more kernels for the matrix; a failure here is only a warning.
 OPTIONAL=(
