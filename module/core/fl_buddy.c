@@ -1708,6 +1708,39 @@ int fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock)
 	return ret == FL_PB_ABSENT ? -ENOENT : ret;
 }
 
+int __fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock)
+{
+	if (pageblock >= b->nr_pageblocks)
+		return -EINVAL;
+	return b->pb_mt[pageblock] == FL_PB_ABSENT ? -ENOENT :
+						     b->pb_mt[pageblock];
+}
+
+int __fl_buddy_set_pageblock_mt(struct fl_buddy *b, u32 pageblock, u8 mt)
+{
+	u32 first = pageblock << FL_PAGEBLOCK_ORDER, head, pb, n;
+
+	if (pageblock >= b->nr_pageblocks || mt >= FL_MT_TYPES)
+		return -EINVAL;
+	if (!fl_pageblock_whole(b, pageblock))
+		return -ENOENT;
+	head = b->pages[first].state == FL_BP_TAIL ? fl_find_head(b, first) :
+						      first;
+	if (fl_warn_once(head == FL_NIL))
+		return -EUCLEAN;
+	if (b->pages[head].order <= FL_PAGEBLOCK_ORDER) {
+		fl_move_freepages_block(b, pageblock, mt);
+		return 0;
+	}
+	/* a block spanning pageblocks: all of them share one type */
+	if (b->pages[head].state == FL_BP_FREE && b->pages[head].mt != mt)
+		fl_list_move(b, head, mt);
+	n = 1U << (b->pages[head].order - FL_PAGEBLOCK_ORDER);
+	for (pb = fl_pb(head); n; n--, pb++)
+		b->pb_mt[pb] = mt;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- check */
 
 #define FL_CHECK(cond, fmt, ...) do {					\

@@ -122,6 +122,34 @@ int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
 int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx);
 
 /**
+ * __fl_buddy_pageblock_mt() - fl_buddy_pageblock_mt() with the lock held.
+ * @b: the buddy.
+ * @pageblock: pageblock number.
+ *
+ * Context: lock held.
+ * Return: enum fl_migratetype, -EINVAL out of range, -ENOENT in a hole.
+ */
+int __fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock);
+
+/**
+ * __fl_buddy_set_pageblock_mt() - give a whole pageblock a migrate type.
+ * @b: the buddy.
+ * @pageblock: a pageblock entirely inside one chunk.
+ * @mt: enum fl_migratetype.
+ *
+ * For the compaction prediction's clone, which must carry the arena's
+ * pageblock types (the kernel policy's free scanner reads them).  The
+ * pageblock's free blocks move to @mt's lists (move_freepages_block());
+ * a block of order > pageblock order gives every pageblock it covers
+ * the type.  Counters other than steals are not touched.
+ *
+ * Context: lock held.
+ * Return: 0, -EINVAL for a bad pageblock or type, -ENOENT for a
+ * pageblock not entirely inside one chunk (left alone).
+ */
+int __fl_buddy_set_pageblock_mt(struct fl_buddy *b, u32 pageblock, u8 mt);
+
+/**
  * __fl_buddy_set_owner() - change the owner cookie of an allocated block.
  * @b: the buddy.
  * @idx: head index of an allocated block.

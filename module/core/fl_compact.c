@@ -35,10 +35,23 @@
  * they merge back and count as free; one parked again by a concurrent
  * free while the run drops the lock pins like any non-user owner.
  *
- * The scanners
- * ------------
- * The kernel's scanners walk PFNs: migration from the zone start up, free
- * from the zone end down.  fraglab's walk a permutation of the pageblocks
+ * The scanners: two policies (enum fl_compact_policy)
+ * ---------------------------------------------------
+ * FL_COMPACT_POLICY_KERNEL (0, the default) is compact_zone() of
+ * mm/compaction.c, Linux 6.12, with compact_node()'s control (sync, whole
+ * zone, no skip hints; cc->order = -1 for FULL): the migration scanner
+ * walks pageblocks up in address order, isolating COMPACT_CLUSTER_MAX
+ * pages, then the rest of the pageblock; the free scanner walks
+ * pageblocks down from the top, only MOVABLE ones that do not start with
+ * a free block of the target order (suitable_migration_target()),
+ * isolating free blocks upwards onto per-order lists, and
+ * compaction_alloc() hands out the smallest fitting one; ORDER mode
+ * stops only at a pageblock boundary once a block of the order is free
+ * (__compact_finished()).  The code follows the kernel function by
+ * function below ("the kernel's policy"); docs/COMPACTION.md lists what is
+ * left out (async mode, fast searches, skip bits, deferral).
+ *
+ * FL_COMPACT_POLICY_EMPTIEST walks a permutation of the pageblocks
  * instead (fl_compact_order()): first the sources - pageblocks entirely
  * inside one chunk, not pinned, holding movable allocations - sorted by
  * movable pages, emptiest first (ties in address order), then all other
@@ -61,18 +74,22 @@
  * moves free_r down for good.  Per-pageblock free counts are cached and
  * updated (not rescanned) for the pageblock that just received an
  * allocation; see struct fl_compact_pbc.
- * The run ends when m reaches free_r or the last source, or in ORDER mode as soon as a free
- * block of the wanted order exists (checked after every move, like
- * compact_finished()).
+ * The run ends when m reaches free_r or the last source, or in ORDER mode
+ * as soon as a free block of the wanted order exists (checked after every
+ * move).
  *
- * Suitability (compaction_suitable())
- * -----------------------------------
- * ORDER mode only (FULL is like /proc/sys/vm/compact_memory, which never
- * asks): NOT_NEEDED when a free block of the order already exists
- * (nothing is moved; "success" with zero work), NOT_SUITABLE when fewer
- * than 2^order pages are free, or, for orders above 3
- * (PAGE_ALLOC_COSTLY_ORDER), when the fragmentation index is 0..threshold:
- * a failure would be due to lack of memory, not fragmentation.
+ * Suitability (ORDER mode only; FULL is /proc/sys/vm/compact_memory,
+ * which never asks)
+ * -----------------------------------------------------------------
+ * Kernel policy: compaction_suit_allocation_order() and
+ * __compaction_suitable(): NOT_NEEDED when a block of the order is free
+ * and the min watermark holds; NOT_SUITABLE unless free pages exceed the
+ * watermark (low for orders above PAGE_ALLOC_COSTLY_ORDER, min otherwise)
+ * plus compact_gap() = 2^(order+1).  The arena's watermarks come from
+ * the kernel's formulas (fl_compact_watermarks()).  emptiest-first:
+ * NOT_NEEDED when a block exists, NOT_SUITABLE with 2^order - 1 free pages
+ * or fewer.  Both: for orders above 3 the fragmentation index 0..threshold
+ * means lack of memory, not fragmentation: NOT_SUITABLE.
  *
  * Locking
  * -------
@@ -86,13 +103,14 @@
  *
  * Prediction (issue 7, arena part)
  * --------------------------------
- * The compactor is deterministic: its decisions depend only on the arena
- * layout (which blocks are free, and the order, migrate type and owner
- * kind of allocated ones), never on free-list order, pageblock migrate
- * types, timing or contents.  fl_compact_predict() therefore clones the
- * layout into a metadata-only buddy (no virtual addresses, nothing is
- * copied) and runs the very same fl_compact_run() on it, FULL and ORDER
- * 9.  The predicted number of free 2 MiB blocks is exactly what a real
+ * Both policies are deterministic: their decisions depend only on the
+ * arena layout (which blocks are free, and the order, migrate type and
+ * owner kind of allocated ones) and, for the kernel policy, the pageblock
+ * migrate types; never on free-list order, timing or contents.
+ * fl_compact_predict() therefore clones the layout and the pageblock
+ * types into a metadata-only buddy (no virtual addresses, nothing is
+ * copied) and runs the very same fl_compact_run() with the requested
+ * policy on it, FULL and ORDER 9.  The predicted number of free 2 MiB blocks is exactly what a real
  * run on the unchanged arena obtains.  It also reports the upper bound
  * (pageblocks holding only free or movable pages, and no more than the
  * free pages can fill) and the pinned pageblocks with their blockers.
@@ -107,6 +125,11 @@
 #define FL_NO_FREE		0xff
 #define FL_COSTLY_ORDER		3
 #define FL_MOVE_RETRIES		4
+
+const char * const fl_compact_policy_names[FL_COMPACT_NR_POLICIES] = {
+	"kernel",
+	"emptiest-first",
+};
 
 const char * const fl_compact_status_names[FL_COMPACT_NR_STATUS] = {
 	"success",
@@ -157,6 +180,16 @@ struct fl_compact_ctl {
 	u32 migrate_r;		/* migration scanner: rank in perm, going up */
 	u32 free_r;		/* free scanner: rank in perm, going down */
 	bool stopped;
+	/* kernel policy: struct compact_control's scanner state */
+	bool contended;		/* COMPACT_CONTENDED: ended without meeting */
+	u32 migrate_pfn;	/* cc->migrate_pfn: page index, going up */
+	u32 free_pfn;		/* cc->free_pfn: page index, going down */
+	u64 nr_freepages;	/* pages on the isolated free lists */
+	u64 nr_migratepages;	/* pages of the batch still to place */
+	u32 *next;		/* isolated free lists: link per page index */
+	u32 fhead[FL_NR_ORDERS], ftail[FL_NR_ORDERS];	/* cc->freepages[] */
+	u32 nr_batch;		/* cc->migratepages: entries of batch[] */
+	struct fl_page_info *batch;
 };
 
 static inline u32 fl_compact_pb_start(u32 pb)
@@ -399,32 +432,69 @@ static u32 fl_compact_next_movable(struct fl_compact_ctl *cc, u32 i, u32 end,
 	return FL_BUDDY_NONE;
 }
 
-/* Lock held on entry and exit; dropped around the callbacks. */
-static int fl_compact_move_one(struct fl_compact_ctl *cc, u32 src,
-			       const struct fl_page_info *hp)
+/*
+ * ops->prepare() without the lock, then check that @src is still the
+ * allocation the scanner saw.  Lock held on entry and exit.
+ * Return: 0, -EAGAIN if it was freed or changed meanwhile (skip it), or
+ * the callback's error (the run stops).
+ */
+static int fl_compact_prepare_src(struct fl_compact_ctl *cc, u32 src,
+				  const struct fl_page_info *hp)
 {
 	const struct fl_compact_ops *ops = cc->ops;
-	struct fl_buddy *b = cc->b;
 	struct fl_page_info now;
-	u32 target = FL_BUDDY_NONE, new_idx = FL_BUDDY_NONE;
-	int tries, ret = -ENOSPC;
+	int ret;
 
-	if (fl_compact_find_target(cc, hp->order) == FL_BUDDY_NONE)
-		return -ENOSPC;
-	cc->res->isolated++;
 	if (ops && ops->prepare) {
-		fl_unlock(__fl_buddy_lock(b));
+		fl_unlock(__fl_buddy_lock(cc->b));
 		ret = ops->prepare(cc->priv, hp->owner_kind, hp->owner);
-		fl_lock(__fl_buddy_lock(b));
+		fl_lock(__fl_buddy_lock(cc->b));
 		if (ret) {
 			cc->stopped = true;
 			return ret;
 		}
 	}
-	if (__fl_buddy_page_info(b, src, &now) ||
+	if (__fl_buddy_page_info(cc->b, src, &now) ||
 	    now.state != FL_PAGE_ALLOC_HEAD || now.owner != hp->owner ||
 	    now.order != hp->order)
-		return -EAGAIN;	/* freed or changed meanwhile: skip it */
+		return -EAGAIN;
+	return 0;
+}
+
+/* Count a done move and tell the owner (unlocked).  Lock held. */
+static void fl_compact_moved_src(struct fl_compact_ctl *cc, u32 src,
+				 const struct fl_page_info *hp, u32 new_idx)
+{
+	const struct fl_compact_ops *ops = cc->ops;
+	struct fl_buddy *b = cc->b;
+
+	cc->res->moved++;
+	cc->res->pages_moved += 1ULL << hp->order;
+	if (fl_buddy_page_addr(b, src) && fl_buddy_page_addr(b, new_idx))
+		cc->res->bytes_copied += FL_PAGE_SIZE << hp->order;
+	if (ops && ops->moved) {
+		fl_unlock(__fl_buddy_lock(b));
+		ops->moved(cc->priv, hp->owner_kind, hp->owner, src, new_idx,
+			   hp->order);
+		fl_lock(__fl_buddy_lock(b));
+	}
+}
+
+/* Lock held on entry and exit; dropped around the callbacks. */
+static int fl_compact_move_one(struct fl_compact_ctl *cc, u32 src,
+			       const struct fl_page_info *hp)
+{
+	struct fl_buddy *b = cc->b;
+	u32 target = FL_BUDDY_NONE, new_idx = FL_BUDDY_NONE;
+	int tries, ret;
+
+	if (fl_compact_find_target(cc, hp->order) == FL_BUDDY_NONE)
+		return -ENOSPC;
+	cc->res->isolated++;
+	ret = fl_compact_prepare_src(cc, src, hp);
+	if (ret)
+		return ret;
+	ret = -ENOSPC;
 	for (tries = 0; tries < FL_MOVE_RETRIES; tries++) {
 		target = fl_compact_find_target(cc, hp->order);
 		if (target == FL_BUDDY_NONE) {
@@ -443,16 +513,7 @@ static int fl_compact_move_one(struct fl_compact_ctl *cc, u32 src,
 	}
 	fl_compact_pbc_took(&cc->pbc[new_idx >> FL_PAGEBLOCK_ORDER],
 			    hp->order);
-	cc->res->moved++;
-	cc->res->pages_moved += 1ULL << hp->order;
-	if (fl_buddy_page_addr(b, src) && fl_buddy_page_addr(b, new_idx))
-		cc->res->bytes_copied += FL_PAGE_SIZE << hp->order;
-	if (ops && ops->moved) {
-		fl_unlock(__fl_buddy_lock(b));
-		ops->moved(cc->priv, hp->owner_kind, hp->owner, src, new_idx,
-			   hp->order);
-		fl_lock(__fl_buddy_lock(b));
-	}
+	fl_compact_moved_src(cc, src, hp, new_idx);
 	return 0;
 }
 
@@ -572,9 +633,417 @@ static void fl_compact_scan(struct fl_compact_ctl *cc)
 	}
 }
 
+/* ------------------------------------------------- the kernel's policy */
+
+/*
+ * FL_COMPACT_POLICY_KERNEL: compact_zone() of mm/compaction.c (Linux
+ * 6.12) with the control compact_node() uses (MIGRATE_SYNC, whole zone,
+ * skip hints ignored), cc->order = -1 for FULL and params.order for ORDER
+ * mode.  Page indexes stand for PFNs, the arena for the zone.
+ */
+#define FL_CLUSTER_MAX	32	/* COMPACT_CLUSTER_MAX = SWAP_CLUSTER_MAX */
+
+/* pageblock_end_pfn() */
+static inline u32 fl_kc_pb_end(u32 idx)
+{
+	return (idx & ~(FL_PB_PAGES - 1)) + FL_PB_PAGES;
+}
+
+/* cc->order > 0 ? cc->order : pageblock_order (suitable_migration_target) */
+static u32 fl_kc_order(const struct fl_compact_ctl *cc)
+{
+	if (cc->p->mode == FL_COMPACT_ORDER && cc->p->order)
+		return cc->p->order;
+	return FL_PAGEBLOCK_ORDER;
+}
+
+/* compact_scanners_met() */
+static bool fl_kc_met(const struct fl_compact_ctl *cc)
+{
+	return (cc->free_pfn >> FL_PAGEBLOCK_ORDER) <=
+	       (cc->migrate_pfn >> FL_PAGEBLOCK_ORDER);
+}
+
+/*
+ * pageblock_pfn_to_page() != NULL: the pageblock lies in the arena.  A
+ * pageblock with a hole is skipped by both scanners.  Lock held.
+ */
+static bool fl_kc_pb_whole(struct fl_compact_ctl *cc, u32 pb)
+{
+	u32 first = pb << FL_PAGEBLOCK_ORDER;
+	struct fl_page_info pi;
+
+	return __fl_buddy_pageblock_mt(cc->b, pb) >= 0 &&
+	       fl_compact_block(cc->b, first, &pi) &&
+	       fl_compact_block(cc->b, first + FL_PB_PAGES - 1, &pi);
+}
+
+/*
+ * suitable_migration_target(): not a pageblock that starts with a free
+ * block of order >= fl_kc_order() (that is what compaction makes), and
+ * only MOVABLE pageblocks (fraglab has no CMA).  Lock held.
+ */
+static bool fl_kc_target_ok(struct fl_compact_ctl *cc, u32 pb)
+{
+	struct fl_page_info pi;
+
+	if (__fl_buddy_page_info(cc->b, pb << FL_PAGEBLOCK_ORDER, &pi))
+		return false;
+	if (pi.state == FL_PAGE_FREE_HEAD && pi.order >= fl_kc_order(cc))
+		return false;
+	return __fl_buddy_pageblock_mt(cc->b, pb) == FL_MT_MOVABLE;
+}
+
+/* list_add() (@head) or list_add_tail() to cc->freepages[@order]. */
+static void fl_kc_push(struct fl_compact_ctl *cc, u32 idx, u32 order,
+		       bool head)
+{
+	cc->next[idx] = FL_BUDDY_NONE;
+	if (cc->fhead[order] == FL_BUDDY_NONE) {
+		cc->fhead[order] = idx;
+		cc->ftail[order] = idx;
+	} else if (head) {
+		cc->next[idx] = cc->fhead[order];
+		cc->fhead[order] = idx;
+	} else {
+		cc->next[cc->ftail[order]] = idx;
+		cc->ftail[order] = idx;
+	}
+}
+
+static u32 fl_kc_pop(struct fl_compact_ctl *cc, u32 order)
+{
+	u32 idx = cc->fhead[order];
+
+	cc->fhead[order] = cc->next[idx];
+	if (cc->fhead[order] == FL_BUDDY_NONE)
+		cc->ftail[order] = FL_BUDDY_NONE;
+	return idx;
+}
+
+/*
+ * isolate_freepages_block() in sync mode (stride 1, not strict): every
+ * free block whose head lies in [*@start, @end), lowest first, goes to
+ * the tail of its order's list until the batch is covered.  The blocks
+ * stay in the buddy (nobody else allocates while fl_dev.lock is held;
+ * a block taken anyway fails the move with -EBUSY).  Lock held.
+ */
+static void fl_kc_isolate_free_block(struct fl_compact_ctl *cc, u32 *start,
+				     u32 end)
+{
+	struct fl_page_info hp;
+	u32 i = *start;
+
+	while (i < end && fl_compact_block(cc->b, i, &hp)) {
+		if (hp.head < i) {	/* the rest of a block begun below */
+			i = hp.head + (1U << hp.order);
+			continue;
+		}
+		cc->res->free_scanned += 1U << hp.order;
+		i = hp.head + (1U << hp.order);
+		if (hp.state != FL_PAGE_FREE_HEAD)
+			continue;
+		fl_kc_push(cc, hp.head, hp.order, false);
+		cc->nr_freepages += 1U << hp.order;
+		if (cc->nr_migratepages <= cc->nr_freepages)
+			break;
+	}
+	*start = i < end ? i : end;
+}
+
+/*
+ * isolate_freepages() without fast_isolate_freepages() (which the
+ * kernel skips for cc->order <= 0 anyway): pageblocks from cc->free_pfn
+ * down to the one above the migration scanner, suitable targets only,
+ * until the isolated pages cover the batch.  Lock held.
+ */
+static void fl_kc_isolate_freepages(struct fl_compact_ctl *cc)
+{
+	u32 start = cc->free_pfn;
+	u32 bstart = start & ~(FL_PB_PAGES - 1);
+	u32 bend = bstart + FL_PB_PAGES;
+	u32 low = fl_kc_pb_end(cc->migrate_pfn);
+
+	/* low >= one pageblock, so bstart never wraps below 0 */
+	for (; bstart >= low; bend = bstart, bstart -= FL_PB_PAGES,
+	     start = bstart) {
+		u32 pb = bstart >> FL_PAGEBLOCK_ORDER;
+
+		if (!fl_kc_pb_whole(cc, pb) || !fl_kc_target_ok(cc, pb))
+			continue;
+		fl_kc_isolate_free_block(cc, &start, bend);
+		if (cc->nr_freepages >= cc->nr_migratepages) {
+			if (start >= bend)	/* restart one pageblock lower */
+				start = bstart - FL_PB_PAGES;
+			break;
+		}
+	}
+	cc->free_pfn = start;
+}
+
+/*
+ * compaction_alloc(): the first block of the smallest non-empty order
+ * >= @order, isolating more once if there is none; the unused upper
+ * halves go to the head of their lists.  Lock held.
+ * Return: the target head index, or FL_BUDDY_NONE.
+ */
+static u32 fl_kc_alloc(struct fl_compact_ctl *cc, u32 order)
+{
+	bool isolated = false;
+	u32 so, idx;
+
+	for (;;) {
+		for (so = order; so < FL_NR_ORDERS; so++)
+			if (cc->fhead[so] != FL_BUDDY_NONE)
+				break;
+		if (so < FL_NR_ORDERS)
+			break;
+		if (isolated)
+			return FL_BUDDY_NONE;
+		fl_kc_isolate_freepages(cc);
+		isolated = true;
+	}
+	idx = fl_kc_pop(cc, so);
+	while (so > order) {
+		so--;
+		fl_kc_push(cc, idx + (1U << so), so, true);
+	}
+	cc->nr_freepages -= 1ULL << order;
+	cc->nr_migratepages -= 1ULL << order;
+	return idx;
+}
+
+/*
+ * isolate_migratepages_block() in sync mode: movable allocations from
+ * cc->migrate_pfn up, skipping orders skip_isolation_on_order() skips,
+ * until COMPACT_CLUSTER_MAX pages (unless the pageblock is to be
+ * finished) or the pageblock end.  Lock held.
+ */
+static void fl_kc_isolate_migrate_block(struct fl_compact_ctl *cc, u32 end,
+					bool finish)
+{
+	u32 flags = cc->p->flags, i = cc->migrate_pfn;
+	struct fl_page_info hp;
+
+	while (i < end && fl_compact_block(cc->b, i, &hp)) {
+		bool skip;
+
+		if (hp.head < i) {
+			i = hp.head + (1U << hp.order);
+			continue;
+		}
+		cc->res->migrate_scanned += 1U << hp.order;
+		i = hp.head + (1U << hp.order);
+		/* skip_isolation_on_order(): compound pages only */
+		skip = hp.order && cc->p->mode == FL_COMPACT_ORDER &&
+		       hp.order >= cc->p->order;
+		if (skip || !fl_compact_movable(&hp, flags))
+			continue;
+		cc->batch[cc->nr_batch++] = hp;
+		cc->nr_migratepages += 1U << hp.order;
+		cc->res->isolated++;
+		if (cc->nr_migratepages >= FL_CLUSTER_MAX && !finish)
+			break;
+	}
+	cc->migrate_pfn = i < end ? i : end;
+}
+
+/*
+ * isolate_migratepages(): the first pageblock from cc->migrate_pfn that
+ * lies below the free scanner and in the arena.  Lock held.
+ * Return: the number of allocations isolated (0 = ISOLATE_NONE).
+ */
+static u32 fl_kc_isolate_migrate(struct fl_compact_ctl *cc, bool finish)
+{
+	u32 bend = fl_kc_pb_end(cc->migrate_pfn);
+
+	cc->nr_batch = 0;
+	cc->nr_migratepages = 0;
+	for (; bend <= cc->free_pfn; cc->migrate_pfn = bend,
+	     bend += FL_PB_PAGES) {
+		if (!fl_kc_pb_whole(cc, (bend - 1) >> FL_PAGEBLOCK_ORDER))
+			continue;
+		if (!(cc->migrate_pfn & (FL_PB_PAGES - 1)))
+			cc->res->pageblocks_scanned++;
+		fl_kc_isolate_migrate_block(cc, bend, finish);
+		break;
+	}
+	return cc->nr_batch;
+}
+
+/* compaction_free(): an unused target goes back to the head of its list. */
+static void fl_kc_free(struct fl_compact_ctl *cc, u32 idx, u32 order)
+{
+	fl_kc_push(cc, idx, order, true);
+	cc->nr_freepages += 1ULL << order;
+}
+
+/*
+ * migrate_pages() of one batch.  Isolation list_add()s each folio at
+ * the head of cc->migratepages, so the batch migrates from its highest
+ * address down; the target is allocated before the source is unmapped
+ * (migrate_folio_unmap()).  A target that cannot be found ends the run:
+ * the free scanner met the migration scanner, or (COMPACT_CONTENDED) the
+ * isolated free pages had no block of a large enough order.  Lock held.
+ * Return: true when the run is over.
+ */
+static bool fl_kc_migrate_batch(struct fl_compact_ctl *cc)
+{
+	u32 k = cc->nr_batch, target, new_idx = FL_BUDDY_NONE;
+	int tries, ret;
+
+	while (k--) {
+		const struct fl_page_info *hp = &cc->batch[k];
+
+		if (fl_compact_should_stop(cc))
+			return true;
+		target = fl_kc_alloc(cc, hp->order);
+		if (target == FL_BUDDY_NONE)
+			break;
+		ret = fl_compact_prepare_src(cc, hp->head, hp);
+		if (ret == -EAGAIN) {	/* freed meanwhile: nothing to move */
+			fl_kc_free(cc, target, hp->order);
+			continue;
+		}
+		if (ret)
+			return true;
+		for (tries = 1;; tries++) {
+			ret = __fl_buddy_move(cc->b, hp->head, target, &new_idx);
+			if (ret != -EBUSY || tries == FL_MOVE_RETRIES)
+				break;
+			/* the target was taken while the lock was dropped */
+			cc->nr_migratepages += 1ULL << hp->order;
+			target = fl_kc_alloc(cc, hp->order);
+			if (target == FL_BUDDY_NONE)
+				break;
+		}
+		if (target == FL_BUDDY_NONE)
+			break;
+		if (!ret)
+			fl_compact_moved_src(cc, hp->head, hp, new_idx);
+		fl_cond_resched_unlocked(cc);
+	}
+	if (k == (u32)-1)
+		return false;
+	cc->contended = !fl_kc_met(cc);
+	return true;
+}
+
+/* compact_zone()'s loop with compact_finished().  Lock held. */
+static void fl_kc_scan(struct fl_compact_ctl *cc)
+{
+	u32 nr_pages = fl_buddy_nr_pages(cc->b), o;
+	u32 last_pb = FL_BUDDY_NONE;	/* last_migrated_pfn's pageblock */
+	bool finish;
+
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		cc->fhead[o] = FL_BUDDY_NONE;
+		cc->ftail[o] = FL_BUDDY_NONE;
+	}
+	cc->migrate_pfn = 0;
+	cc->free_pfn = nr_pages ? (nr_pages - 1) & ~(FL_PB_PAGES - 1) : 0;
+	for (;;) {
+		/* __compact_finished() */
+		if (fl_kc_met(cc))
+			break;
+		/* ORDER: only at a pageblock boundary, once a block is free */
+		if (!(cc->migrate_pfn & (FL_PB_PAGES - 1)) &&
+		    fl_compact_done(cc))
+			break;
+		if (fl_compact_should_stop(cc))
+			break;
+		finish = last_pb == cc->migrate_pfn >> FL_PAGEBLOCK_ORDER;
+		if (!fl_kc_isolate_migrate(cc, finish))
+			continue;
+		last_pb = (cc->migrate_pfn - 1) >> FL_PAGEBLOCK_ORDER;
+		if (fl_kc_migrate_batch(cc))
+			break;
+	}
+}
+
+/* Every pinned complete pageblock is a blocker.  Lock held. */
+static void fl_compact_find_blockers(struct fl_compact_ctl *cc)
+{
+	struct fl_compact_pbinfo in;
+	u32 pb;
+
+	for (pb = 0; pb < cc->nr_pb; pb++) {
+		fl_compact_pb_scan(cc->b, pb, cc->p->flags, &in);
+		if (in.complete && in.pinned)
+			fl_compact_add_blocker(cc->res, &in.blocker);
+	}
+}
+
 /* ------------------------------------------------------------ the run */
 
-/* compaction_suitable() for ORDER mode; FL_COMPACT_SUCCESS = go ahead. */
+/**
+ * fl_compact_watermarks() - the arena's stand-in for a zone's watermarks.
+ * @managed_pages: pages in the arena (holes excluded).
+ * @w: out.
+ *
+ * The arena is treated as the only lowmem zone of a machine of its size:
+ * calculate_min_free_kbytes() (mm/page_alloc.c, 6.12 and 6.1:
+ * int_sqrt(lowmem_kbytes * 16) clamped to 128..262144), then
+ * __setup_per_zone_wmarks() with the default watermark_scale_factor 10:
+ * min = min_free_kbytes in pages, low = min + max(min / 4,
+ * managed * 10 / 10000).  Fixed and host-independent on purpose: the
+ * same arena gives the same answer in the box, in the unit tests and in
+ * the userspace simulation.
+ *
+ * Context: any.
+ */
+void fl_compact_watermarks(u64 managed_pages, struct fl_compact_wmarks *w)
+{
+	u64 kb = managed_pages * (FL_PAGE_SIZE >> 10), x = 0, bit;
+	u64 v = kb * 16, gap;
+
+	/* int_sqrt(): bit by bit, the largest x with x * x <= v */
+	for (bit = 1ULL << 62; bit; bit >>= 2) {
+		if (v >= x + bit) {
+			v -= x + bit;
+			x = (x >> 1) + bit;
+		} else {
+			x >>= 1;
+		}
+	}
+	w->min_free_kbytes = x < 128 ? 128 : x > 262144 ? 262144 : x;
+	w->min = w->min_free_kbytes / (FL_PAGE_SIZE >> 10);
+	gap = managed_pages * 10 / 10000;	/* mult_frac() */
+	w->low = w->min + (w->min / 4 > gap ? w->min / 4 : gap);
+}
+FL_EXPORT(fl_compact_watermarks);
+
+/*
+ * The kernel policy's gate for ORDER mode, compaction_suit_allocation_order()
+ * (6.12; __compaction_suitable() in 6.1 does the same):
+ * - NOT_NEEDED when zone_watermark_ok(order, min watermark): a free block
+ *   of the order exists and free - (2^order - 1) > min (direct
+ *   compaction's alloc_flags carry ALLOC_WMARK_MIN);
+ * - NOT_SUITABLE (COMPACT_SKIPPED) unless free pages > watermark +
+ *   compact_gap() = 2^(order+1), the low watermark for costly orders
+ *   (> PAGE_ALLOC_COSTLY_ORDER) and min otherwise (__compaction_suitable());
+ * - NOT_SUITABLE (COMPACT_NOT_SUITABLE_ZONE) for costly orders whose
+ *   fragmentation index is 0..threshold (compaction_suitable()).
+ */
+static u32 fl_compact_suitable_kernel(struct fl_buddy *b,
+				      const struct fl_compact_params *p,
+				      struct fl_compact_result *res, bool have,
+				      u64 free_pages)
+{
+	struct fl_buddy_stats st;
+	struct fl_compact_wmarks w;
+
+	fl_buddy_get_stats(b, &st);
+	fl_compact_watermarks(st.total_pages, &w);
+	if (have && free_pages - ((1ULL << p->order) - 1) > w.min)
+		return FL_COMPACT_NOT_NEEDED;
+	res->suitable_min = (p->order > FL_COSTLY_ORDER ? w.low : w.min) +
+			    (2ULL << p->order);
+	return free_pages > res->suitable_min ? FL_COMPACT_SUCCESS :
+						FL_COMPACT_NOT_SUITABLE;
+}
+
+/* ORDER mode's gate; FL_COMPACT_SUCCESS = go ahead. */
 static u32 fl_compact_suitable(struct fl_buddy *b,
 			       const struct fl_compact_params *p,
 			       struct fl_compact_result *res)
@@ -583,16 +1052,25 @@ static u32 fl_compact_suitable(struct fl_buddy *b,
 			FL_COMPACT_DEFAULT_THRESHOLD;
 	bool have = fl_compact_have_order(b, p->order, res->nr_free_before);
 	u64 free_pages;
+	u32 ret;
 
 	res->fragindex = fl_metrics_fragmentation_index(res->nr_free_before,
 							p->order);
 	if (p->mode != FL_COMPACT_ORDER)
 		return FL_COMPACT_SUCCESS;
-	if (have)
-		return FL_COMPACT_NOT_NEEDED;
 	free_pages = fl_metrics_free_pages(res->nr_free_before, FL_NR_ORDERS);
-	if (free_pages < (1ULL << p->order))
-		return FL_COMPACT_NOT_SUITABLE;
+	if (p->policy == FL_COMPACT_POLICY_KERNEL) {
+		ret = fl_compact_suitable_kernel(b, p, res, have, free_pages);
+		if (ret != FL_COMPACT_SUCCESS)
+			return ret;
+	} else {
+		/* emptiest-first: any block, or at least 2^order free pages */
+		if (have)
+			return FL_COMPACT_NOT_NEEDED;
+		res->suitable_min = (1ULL << p->order) - 1;
+		if (free_pages <= res->suitable_min)
+			return FL_COMPACT_NOT_SUITABLE;
+	}
 	if (p->order > FL_COSTLY_ORDER && res->fragindex >= 0 &&
 	    (u32)res->fragindex <= threshold)
 		return FL_COMPACT_NOT_SUITABLE;
@@ -606,7 +1084,7 @@ static u32 fl_compact_status(struct fl_compact_ctl *cc)
 
 	if (cc->p->mode == FL_COMPACT_ORDER && have)
 		return FL_COMPACT_SUCCESS;
-	if (cc->stopped)
+	if (cc->stopped || cc->contended)
 		return FL_COMPACT_PARTIAL;
 	if (cc->res->nr_blocked && !have)
 		return FL_COMPACT_BLOCKED_UNMOVABLE;
@@ -623,7 +1101,7 @@ static int fl_compact_check_params(struct fl_buddy *b,
 		return -EINVAL;
 	if (p->order > fl_buddy_max_order(b) || (p->flags & ~FL_COMPACT_FLAGS))
 		return -EINVAL;
-	if (p->threshold > 1000)
+	if (p->threshold > 1000 || p->policy >= FL_COMPACT_NR_POLICIES)
 		return -EINVAL;
 	return 0;
 }
@@ -669,29 +1147,43 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		return 0;
 	}
 	cc.nr_pb = fl_buddy_nr_pageblocks(b);
-	cc.pbc = fl_zalloc(sizeof(*cc.pbc) * (cc.nr_pb + 1));
-	/* perm, then the sort keys, then the counting-sort buckets */
-	cc.perm = fl_zalloc(sizeof(*cc.perm) *
-			    (2 * (cc.nr_pb + 1) + FL_PB_PAGES + 2));
-	if (!cc.pbc || !cc.perm) {
-		fl_free(cc.pbc);
-		fl_free(cc.perm);
-		return -ENOMEM;
+	if (p->policy == FL_COMPACT_POLICY_KERNEL) {
+		cc.next = fl_zalloc(sizeof(*cc.next) * (fl_buddy_nr_pages(b) + 1));
+		/* a finished pageblock: at most one allocation per page */
+		cc.batch = fl_zalloc(sizeof(*cc.batch) * FL_PB_PAGES);
+		if (!cc.next || !cc.batch) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		fl_lock(__fl_buddy_lock(b));
+		fl_compact_find_blockers(&cc);
+		fl_kc_scan(&cc);
+		fl_unlock(__fl_buddy_lock(b));
+	} else {
+		cc.pbc = fl_zalloc(sizeof(*cc.pbc) * (cc.nr_pb + 1));
+		/* perm, then the sort keys, then the counting-sort buckets */
+		cc.perm = fl_zalloc(sizeof(*cc.perm) *
+				    (2 * (cc.nr_pb + 1) + FL_PB_PAGES + 2));
+		if (!cc.pbc || !cc.perm) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+		cc.free_r = cc.nr_pb ? cc.nr_pb - 1 : 0;
+		fl_lock(__fl_buddy_lock(b));
+		fl_compact_order(&cc, cc.perm + cc.nr_pb + 1,
+				 cc.perm + 2 * (cc.nr_pb + 1));
+		fl_compact_scan(&cc);
+		fl_unlock(__fl_buddy_lock(b));
 	}
-	cc.free_r = cc.nr_pb ? cc.nr_pb - 1 : 0;
-
-	fl_lock(__fl_buddy_lock(b));
-	fl_compact_order(&cc, cc.perm + cc.nr_pb + 1,
-			 cc.perm + 2 * (cc.nr_pb + 1));
-	fl_compact_scan(&cc);
-	fl_unlock(__fl_buddy_lock(b));
-
-	fl_free(cc.pbc);
-	fl_free(cc.perm);
 	res->status = fl_compact_status(&cc);
 	res->hugepages_after = fl_compact_hugepages(b);
 	res->time_ns = fl_ns() - t0;
-	return 0;
+out_free:
+	fl_free(cc.pbc);
+	fl_free(cc.perm);
+	fl_free(cc.next);
+	fl_free(cc.batch);
+	return ret;
 }
 FL_EXPORT(fl_compact_run);
 
@@ -757,6 +1249,7 @@ FL_EXPORT(fl_compact_score);
 struct fl_compact_clone {
 	struct fl_chunk *chunks;
 	u32 nr_chunks;
+	u8 *pb_mt;		/* pageblock types, -1 (0xff) = incomplete */
 	struct fl_buddy_req *reqs;
 	u32 *idx;
 	u32 nr_allocs;
@@ -785,6 +1278,8 @@ static int __fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c,
 
 	c->nr_chunks = 0;
 	c->nr_allocs = 0;
+	for (i = 0; i < fl_buddy_nr_pageblocks(b); i++)
+		c->pb_mt[i] = (u8)__fl_buddy_pageblock_mt(b, i);
 	for (i = __fl_buddy_next_block(b, 0, &pi); i != FL_BUDDY_NONE;
 	     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi)) {
 		if (!ch || ch->start + ch->nr_pages != i) {
@@ -816,6 +1311,7 @@ static void fl_compact_clone_free(struct fl_compact_clone *c)
 	fl_free(c->chunks);
 	fl_free(c->reqs);
 	fl_free(c->idx);
+	fl_free(c->pb_mt);
 	fl_memset(c, 0, sizeof(*c));
 }
 
@@ -829,7 +1325,8 @@ static int fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c)
 	c->chunks = fl_zalloc(sizeof(*c->chunks) * max_chunks);
 	c->reqs = fl_zalloc(sizeof(*c->reqs) * max_allocs);
 	c->idx = fl_zalloc(sizeof(*c->idx) * max_allocs);
-	if (!c->chunks || !c->reqs || !c->idx) {
+	c->pb_mt = fl_zalloc(fl_buddy_nr_pageblocks(b) + 1);
+	if (!c->chunks || !c->reqs || !c->idx || !c->pb_mt) {
 		fl_compact_clone_free(c);
 		return -ENOMEM;
 	}
@@ -856,6 +1353,15 @@ static struct fl_buddy *fl_compact_build(struct fl_buddy *b,
 	fl_lock(__fl_buddy_lock(sim));
 	for (i = 0; i < c->nr_allocs && !ret; i++)
 		ret = __fl_buddy_alloc_at(sim, c->idx[i], &c->reqs[i]);
+	/* the kernel policy's free scanner reads pageblock types */
+	for (i = 0; i < fl_buddy_nr_pageblocks(sim) && !ret; i++) {
+		if (c->pb_mt[i] >= FL_MT_TYPES ||
+		    __fl_buddy_pageblock_mt(sim, i) == c->pb_mt[i])
+			continue;
+		ret = __fl_buddy_set_pageblock_mt(sim, i, c->pb_mt[i]);
+		if (ret == -ENOENT)	/* with a hole: no scanner uses it */
+			ret = 0;
+	}
 	fl_unlock(__fl_buddy_lock(sim));
 	if (fl_warn_once(ret)) {
 		fl_buddy_destroy(sim);
@@ -867,10 +1373,10 @@ static struct fl_buddy *fl_compact_build(struct fl_buddy *b,
 /* Hugepages after a simulated run of @mode; *status gets its result. */
 static int fl_compact_simulate(struct fl_buddy *b,
 			       const struct fl_compact_clone *c, u32 mode,
-			       u64 *hugepages, u32 *status)
+			       u32 policy, u64 *hugepages, u32 *status)
 {
 	struct fl_compact_params p = {
-		.mode = mode, .order = FL_PAGEBLOCK_ORDER,
+		.mode = mode, .order = FL_PAGEBLOCK_ORDER, .policy = policy,
 	};
 	struct fl_compact_result *res;
 	struct fl_buddy *sim;
@@ -925,6 +1431,7 @@ static void fl_compact_classify(struct fl_buddy *b, struct fl_compact_pred *pred
 /**
  * fl_compact_predict() - how many 2 MiB blocks can the arena give?
  * @b: the buddy.
+ * @policy: enum fl_compact_policy of the predicted runs.
  * @pred: out: now, upper bound, exact prediction for FULL and ORDER-9
  *        compaction, and the pinned pageblocks.
  *
@@ -934,17 +1441,20 @@ static void fl_compact_classify(struct fl_buddy *b, struct fl_compact_pred *pred
  * pages parked on per-CPU lists back to the buddy (fl_buddy_drain_pcp()).
  *
  * Context: process context (allocates metadata); takes the buddy lock.
- * Return: 0, -ENOMEM, or -EAGAIN if the arena kept changing.
+ * Return: 0, -ENOMEM, -EINVAL for a bad policy, or -EAGAIN if the arena
+ * kept changing.
  */
-int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred)
+int fl_compact_predict(struct fl_buddy *b, u32 policy,
+		       struct fl_compact_pred *pred)
 {
 	struct fl_compact_clone c;
 	struct fl_buddy_stats st;
 	int ret, tries = 0;
 
-	if (!b || !pred)
+	if (!b || !pred || policy >= FL_COMPACT_NR_POLICIES)
 		return -EINVAL;
 	fl_memset(pred, 0, sizeof(*pred));
+	pred->policy = policy;
 	/* a run drains the per-CPU lists first: predict from there */
 	fl_buddy_drain_pcp(b);
 	do {
@@ -960,10 +1470,11 @@ int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred)
 	pred->obtainable_max = pred->pb_free + pred->pb_movable;
 	if (pred->obtainable_max > st.free_pages >> FL_PAGEBLOCK_ORDER)
 		pred->obtainable_max = st.free_pages >> FL_PAGEBLOCK_ORDER;
-	ret = fl_compact_simulate(b, &c, FL_COMPACT_FULL, &pred->predicted_full,
+	ret = fl_compact_simulate(b, &c, FL_COMPACT_FULL, policy,
+				  &pred->predicted_full,
 				  &pred->predicted_full_status);
 	if (!ret)
-		ret = fl_compact_simulate(b, &c, FL_COMPACT_ORDER,
+		ret = fl_compact_simulate(b, &c, FL_COMPACT_ORDER, policy,
 					  &pred->predicted_order,
 					  &pred->predicted_order_status);
 	fl_compact_clone_free(&c);

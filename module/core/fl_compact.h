@@ -15,6 +15,15 @@ enum fl_compact_mode {
 	FL_COMPACT_FULL = 1,	/* until the scanners meet */
 };
 
+/* Policies (the same values as FRAGLAB_COMPACT_POLICY_*). */
+enum fl_compact_policy {
+	FL_COMPACT_POLICY_KERNEL = 0,	/* mm/compaction.c of Linux 6.12 */
+	FL_COMPACT_POLICY_EMPTIEST = 1,	/* emptiest pageblocks first */
+	FL_COMPACT_NR_POLICIES = 2,
+};
+
+extern const char * const fl_compact_policy_names[FL_COMPACT_NR_POLICIES];
+
 /* Results (the same values as FRAGLAB_COMPACT_*). */
 enum fl_compact_status {
 	FL_COMPACT_SUCCESS = 0,
@@ -41,12 +50,14 @@ extern const char * const fl_compact_status_names[FL_COMPACT_NR_STATUS];
  * @order: target order for FL_COMPACT_ORDER (0..max_order).
  * @flags: FL_COMPACT_*.
  * @threshold: fragmentation index threshold (0..1000); 0 = the default.
+ * @policy: enum fl_compact_policy; 0 (zero-initialised) = the kernel's.
  */
 struct fl_compact_params {
 	u32 mode;
 	u32 order;
 	u32 flags;
 	u32 threshold;
+	u32 policy;
 };
 
 /**
@@ -86,6 +97,9 @@ struct fl_compact_blocker {
  * @hugepages_after: entirely free pageblocks after.
  * @nr_blockers: entries of @blockers filled.
  * @blockers: the first pinned pageblocks, in address order.
+ * @suitable_min: ORDER mode: free pages must be above this for a run
+ *                (kernel policy: watermark + compact_gap(); emptiest-first:
+ *                2^order - 1); 0 for FULL.
  */
 struct fl_compact_result {
 	u32 status;
@@ -105,6 +119,7 @@ struct fl_compact_result {
 	u64 hugepages_after;
 	u32 nr_blockers;
 	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
+	u64 suitable_min;
 };
 
 /**
@@ -142,6 +157,7 @@ struct fl_compact_ops {
  * @predicted_order_status: the status that ORDER run would report.
  * @nr_blockers: entries of @blockers filled.
  * @blockers: the first pinned pageblocks, in address order.
+ * @policy: the policy both predicted runs use.
  */
 struct fl_compact_pred {
 	u64 free_pages;
@@ -160,12 +176,27 @@ struct fl_compact_pred {
 	u32 predicted_order_status;
 	u32 nr_blockers;
 	struct fl_compact_blocker blockers[FL_COMPACT_MAX_BLOCKERS];
+	u32 policy;
 };
 
+/**
+ * struct fl_compact_wmarks - what stands in for a zone's watermarks.
+ * @min_free_kbytes: calculate_min_free_kbytes() for an arena-sized machine.
+ * @min: min_wmark_pages().
+ * @low: low_wmark_pages().
+ */
+struct fl_compact_wmarks {
+	u64 min_free_kbytes;
+	u64 min;
+	u64 low;
+};
+
+void fl_compact_watermarks(u64 managed_pages, struct fl_compact_wmarks *w);
 int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		   const struct fl_compact_ops *ops, void *priv,
 		   struct fl_compact_result *res);
-int fl_compact_predict(struct fl_buddy *b, struct fl_compact_pred *pred);
+int fl_compact_predict(struct fl_buddy *b, u32 policy,
+		       struct fl_compact_pred *pred);
 u64 fl_compact_hugepages(struct fl_buddy *b);
 unsigned int fl_compact_score(struct fl_buddy *b, unsigned int order);
 

@@ -13,6 +13,12 @@
 #include "fl_compact.h"
 
 static char check_msg[256];
+/*
+ * The policy run() and the predictions use.  The tests written for the
+ * emptiest-first scanners (their expected numbers come from that
+ * policy's rules) set it; the property tests run under both policies.
+ */
+static u32 cur_policy = FL_COMPACT_POLICY_KERNEL;
 static u64 rng_state = 0x2545f4914f6cdd1dULL;
 
 #define CHECK_INV(b) do {						\
@@ -117,7 +123,9 @@ static u32 nr_alloc(struct fl_buddy *b)
 static int run(struct fl_buddy *b, u32 mode, u32 order,
 	       struct fl_compact_result *r)
 {
-	struct fl_compact_params p = { .mode = mode, .order = order };
+	struct fl_compact_params p = {
+		.mode = mode, .order = order, .policy = cur_policy,
+	};
 
 	return fl_compact_run(b, &p, NULL, NULL, r);
 }
@@ -153,6 +161,7 @@ TEST(checkerboard_full)
 	struct fl_buddy_stats st;
 	struct arena a;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	checkerboard(a.b, idx, 2048);
 	fl_buddy_get_stats(a.b, &st);
@@ -160,7 +169,7 @@ TEST(checkerboard_full)
 	CHECK_EQ(st.nr_free[1], 0);
 	CHECK(fl_compact_score(a.b, 9) == 100);
 
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	CHECK_EQ(pred.hugepages_now, 0);
 	CHECK_EQ(pred.pb_movable, 4);
 	CHECK_EQ(pred.pb_blocked, 0);
@@ -200,6 +209,7 @@ TEST(pcp_parked_pages_are_drained)
 	struct fl_buddy_stats st;
 	struct arena a;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	REQUIRE(!fl_buddy_set_pcp(a.b, 1000));	/* batch 63 */
 	checkerboard(a.b, idx, 2048);
@@ -208,7 +218,7 @@ TEST(pcp_parked_pages_are_drained)
 	CHECK_EQ(st.free_pages + st.pcp_pages, 1024);
 	CHECK_INV(a.b);
 
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	fl_buddy_get_stats(a.b, &st);
 	CHECK_EQ(st.pcp_pages, 0);
 	CHECK_EQ(pred.free_pages, 1024);
@@ -243,9 +253,10 @@ TEST(checkerboard_order_mode_stops_early)
 	struct fl_compact_pred pred;
 	struct arena a;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	checkerboard(a.b, idx, 2048);
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
 	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
 	CHECK(r.fragindex > 500);
@@ -288,9 +299,10 @@ TEST(pinning_blocked_without_grouping)
 	struct arena a;
 	u32 i;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, false));
 	pinning_state(a.b, idx);
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	CHECK_EQ(pred.pb_blocked, 4);
 	CHECK_EQ(pred.nr_blockers, 4);
 	CHECK_EQ(pred.obtainable_max, 0);
@@ -324,9 +336,10 @@ TEST(pinning_grouping_makes_hugepages_obtainable)
 	struct fl_compact_pred pred;
 	struct arena a;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	pinning_state(a.b, idx);
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	CHECK_EQ(pred.pb_blocked, 1);
 	CHECK_EQ(pred.obtainable_max, 2);	/* 3 clean, 1024 free pages */
 	CHECK(pred.predicted_full >= 1);
@@ -350,6 +363,7 @@ TEST(non_user_owner_pins)
 	struct arena a;
 	u32 i, idx;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, false));
 	for (i = 0; i < 1024; i++)
 		CHECK_EQ(alloc_stamped(a.b, 0, FL_MT_MOVABLE,
@@ -437,13 +451,17 @@ TEST(callbacks_follow_moves)
 {
 	static struct handle h[2048];
 	const u32 pages = 2048;
-	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct fl_compact_params p = {
+		.mode = FL_COMPACT_FULL, .order = 9,
+		.policy = FL_COMPACT_POLICY_EMPTIEST,
+	};
 	struct cb_state s = { .h = h, .lock_free = true };
 	struct fl_compact_result r;
 	struct fl_page_info pi;
 	struct arena a;
 	u32 i, moved = 0;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	s.b = a.b;
 	for (i = 0; i < 2048; i++)
@@ -472,12 +490,16 @@ TEST(prepare_failure_is_partial)
 {
 	static struct handle h[2048];
 	const u32 pages = 2048;
-	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct fl_compact_params p = {
+		.mode = FL_COMPACT_FULL, .order = 9,
+		.policy = FL_COMPACT_POLICY_EMPTIEST,
+	};
 	struct cb_state s = { .h = h, .fail_after = 10, .lock_free = true };
 	struct fl_compact_result r;
 	struct arena a;
 	u32 i;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	s.b = a.b;
 	for (i = 0; i < 2048; i++)
@@ -496,11 +518,14 @@ TEST(prepare_failure_is_partial)
 TEST(suitability_and_params)
 {
 	const u32 pages = 1024;
-	struct fl_compact_params p = { .mode = 7, .order = 9 };
+	struct fl_compact_params p = {
+		.mode = 7, .order = 9, .policy = FL_COMPACT_POLICY_EMPTIEST,
+	};
 	struct fl_compact_result r;
 	struct arena a;
 	u32 i, idx;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, true));
 	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
 	p.mode = FL_COMPACT_ORDER;
@@ -512,6 +537,10 @@ TEST(suitability_and_params)
 	p.flags = 0;
 	p.threshold = 1001;
 	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+	p.threshold = 0;
+	p.policy = FL_COMPACT_NR_POLICIES;
+	CHECK_EQ(fl_compact_run(a.b, &p, NULL, NULL, &r), -EINVAL);
+	p.policy = FL_COMPACT_POLICY_EMPTIEST;
 
 	/* empty arena: a block exists */
 	REQUIRE(!run(a.b, FL_COMPACT_ORDER, 9, &r));
@@ -654,7 +683,7 @@ static void random_round(bool order0, u32 *achieved_sum, u32 *ideal_sum)
 
 	/* FULL mode */
 	REQUIRE(!random_state(&a, order0, &n));
-	REQUIRE(!fl_compact_predict(a.b, &pred));
+	REQUIRE(!fl_compact_predict(a.b, cur_policy, &pred));
 	CHECK(pred.predicted_full <= pred.obtainable_max);
 	CHECK(pred.predicted_full >= pred.hugepages_now);
 	CHECK(pred.predicted_order <= pred.predicted_full);
@@ -692,21 +721,31 @@ static void random_round(bool order0, u32 *achieved_sum, u32 *ideal_sum)
 TEST(prediction_equals_achieved_random)
 {
 	const char *s = getenv("FL_SEED");
-	u32 i, ach = 0, ideal = 0;
+	u32 i, pol, ach = 0, ideal = 0;
+	u64 seed;
 
 	if (s)
 		rng_state = strtoull(s, NULL, 0) | 1;
+	seed = rng_state;
 	printf("  FL_SEED=0x%llx\n", (unsigned long long)rng_state);
-	for (i = 0; i < 12; i++)
-		random_round(false, &ach, &ideal);
-	for (i = 0; i < 12; i++)
-		random_round(true, &ach, &ideal);
-	printf("  order-0 layouts: compactor %u vs ideal %u free 2 MiB blocks\n",
-	       ach, ideal);
-	CHECK_EQ(ach, ideal);	/* order 0: the scan order is optimal */
+	/* the same arenas under both policies: prediction == achieved */
+	for (pol = 0; pol < FL_COMPACT_NR_POLICIES; pol++) {
+		cur_policy = pol;
+		rng_state = seed;
+		ach = 0;
+		ideal = 0;
+		for (i = 0; i < 12; i++)
+			random_round(false, &ach, &ideal);
+		for (i = 0; i < 12; i++)
+			random_round(true, &ach, &ideal);
+		printf("  %s: order-0 layouts: compactor %u vs ideal %u free 2 MiB blocks\n",
+		       fl_compact_policy_names[pol], ach, ideal);
+	}
+	/* emptiest-first's order is optimal for order 0 (ach is its sum) */
+	CHECK_EQ(ach, ideal);
 }
 
-TEST(prediction_with_holes_and_metadata_only)
+static void holes_round(u32 policy)
 {
 	struct fl_chunk c[2] = {
 		{ .start = 0, .nr_pages = 1024 + 300, .vaddr = NULL },
@@ -720,11 +759,12 @@ TEST(prediction_with_holes_and_metadata_only)
 	u32 i, idx;
 
 	REQUIRE(b);
+	cur_policy = policy;
 	while (!fl_buddy_alloc(b, &req, &idx))
 		req.owner++;
 	for (i = 0; i < fl_buddy_nr_pages(b); i += 3)
 		fl_buddy_free(b, i);
-	REQUIRE(!fl_compact_predict(b, &pred));
+	REQUIRE(!fl_compact_predict(b, cur_policy, &pred));
 	CHECK_EQ(pred.nr_pageblocks, 4);	/* the 300-page tail is incomplete */
 	REQUIRE(!run(b, FL_COMPACT_FULL, 9, &r));
 	CHECK_EQ(r.bytes_copied, 0);
@@ -735,16 +775,26 @@ TEST(prediction_with_holes_and_metadata_only)
 	fl_buddy_destroy(b);
 }
 
+TEST(prediction_with_holes_and_metadata_only)
+{
+	holes_round(FL_COMPACT_POLICY_KERNEL);
+	holes_round(FL_COMPACT_POLICY_EMPTIEST);
+}
+
 /* RECLAIMABLE user pages move by default and pin with MOVABLE_ONLY. */
 TEST(reclaimable_moves_unless_movable_only)
 {
 	static u32 idx[2048];
 	const u32 pages = 2048;
-	struct fl_compact_params p = { .mode = FL_COMPACT_FULL, .order = 9 };
+	struct fl_compact_params p = {
+		.mode = FL_COMPACT_FULL, .order = 9,
+		.policy = FL_COMPACT_POLICY_EMPTIEST,
+	};
 	struct fl_compact_result r;
 	struct arena a;
 	u32 i;
 
+	cur_policy = FL_COMPACT_POLICY_EMPTIEST;	/* expectations from its rules */
 	REQUIRE(!arena_make(&a, &pages, 1, false));
 	for (i = 0; i < 2048; i++)
 		CHECK_EQ(alloc_stamped(a.b, 0, i % 512 == 7 ? FL_MT_RECLAIMABLE :
@@ -790,4 +840,310 @@ TEST(score_matches_metrics)
 	/* 512 free order-0 pages next to 1024 free in order-10: 33% */
 	CHECK_EQ(fl_compact_score(a.b, 9), 512 * 100 / 1536);
 	arena_free(&a);
+}
+
+/* ------------------------------------------------ the kernel's policy */
+
+/*
+ * Expected values below come from mm/compaction.c and mm/page_alloc.c of
+ * Linux 6.12, worked by hand in the comments, never from fraglab's output.
+ */
+
+/* An arena of @n pages, every page an order-0 MOVABLE user allocation. */
+static void all_allocated(struct arena *a, u32 n)
+{
+	u32 i, idx;
+
+	REQUIRE(!arena_make(a, &n, 1, true));
+	for (i = 0; i < n; i++)
+		CHECK_EQ(alloc_stamped(a->b, 0, FL_MT_MOVABLE, FL_OWN_USER,
+				       i + 1, &idx), 0);
+}
+
+struct move_log {
+	u32 nr;
+	u32 src[4096];
+	u32 dst[4096];
+};
+
+static void log_moved(void *priv, u8 kind, u64 owner, u32 old_idx,
+		      u32 new_idx, u32 order)
+{
+	struct move_log *l = priv;
+
+	(void)kind;
+	(void)owner;
+	(void)order;
+	if (l->nr < 4096) {
+		l->src[l->nr] = old_idx;
+		l->dst[l->nr] = new_idx;
+	}
+	l->nr++;
+}
+
+static const struct fl_compact_ops log_ops = { .moved = log_moved };
+
+static int run_logged(struct fl_buddy *b, u32 mode, u32 order, u32 policy,
+		      struct move_log *l, struct fl_compact_result *r)
+{
+	struct fl_compact_params p = {
+		.mode = mode, .order = order, .policy = policy,
+	};
+
+	memset(l, 0, sizeof(*l));
+	return fl_compact_run(b, &p, &log_ops, l, r);
+}
+
+/*
+ * calculate_min_free_kbytes(): int_sqrt(kbytes * 16) clamped 128..262144;
+ * __setup_per_zone_wmarks(): min = that in pages, low = min +
+ * max(min / 4, managed * 10 / 10000).
+ */
+TEST(kernel_watermarks_from_calculate_min_free_kbytes)
+{
+	static const struct {
+		u64 pages, kbytes, min, low;
+	} t[] = {
+		{ 256, 128, 32, 40 },		/* 1 MiB: sqrt(16384) = 128 */
+		{ 2048, 362, 90, 112 },		/* 8 MiB: 362^2 <= 131072 < 363^2 */
+		{ 16384, 1024, 256, 320 },	/* 64 MiB */
+		{ 262144, 4096, 1024, 1286 },	/* 1 GiB: gap 262 > 256 */
+		{ 1ULL << 32, 262144, 65536, 65536 + 4294967 },	/* clamped */
+	};
+	struct fl_compact_wmarks w;
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		fl_compact_watermarks(t[i].pages, &w);
+		CHECK_EQ(w.min_free_kbytes, t[i].kbytes);
+		CHECK_EQ(w.min, t[i].min);
+		CHECK_EQ(w.low, t[i].low);
+	}
+}
+
+/*
+ * The issue's case: 600 free order-0 pages, order 9.  An 8 MiB arena has
+ * low = 112 (above), and __compaction_suitable() wants free > low +
+ * compact_gap(9) = 112 + 1024 = 1136: the kernel skips
+ * (COMPACT_SKIPPED).  emptiest-first needs only 2^9 and runs.
+ */
+TEST(kernel_suitability_needs_watermark_plus_compact_gap)
+{
+	struct fl_compact_result r;
+	struct move_log *l = calloc(1, sizeof(*l));
+	struct arena a;
+	u32 i, n;
+
+	REQUIRE(l);
+	all_allocated(&a, 2048);
+	for (i = 0, n = 0; n < 600; i += 3, n++)	/* scattered order-0 */
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 9, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_SUITABLE);
+	CHECK_EQ(r.suitable_min, 1136);
+	CHECK_EQ(r.moved, 0);
+	CHECK_EQ(l->nr, 0);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 9,
+			    FL_COMPACT_POLICY_EMPTIEST, l, &r));
+	CHECK(r.status != FL_COMPACT_NOT_SUITABLE);
+	CHECK(r.moved > 0);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+
+	/* the comparison is strict (__zone_watermark_ok(): free <= mark fails) */
+	all_allocated(&a, 2048);
+	for (i = 0; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);
+	for (i = 1, n = 0; n < 112; i += 16, n++)
+		CHECK_EQ(fl_buddy_free(a.b, i), 0);	/* 1136 free */
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 9, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	CHECK_EQ(r.status, FL_COMPACT_NOT_SUITABLE);
+	CHECK_EQ(fl_buddy_free(a.b, 3), 0);		/* 1137 free */
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 9, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	CHECK(r.status != FL_COMPACT_NOT_SUITABLE);
+	CHECK(r.moved > 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+	free(l);
+}
+
+/*
+ * Scanner order.  Pageblocks 0..3 hold 100, 50, 400 and 300 allocated
+ * pages at their low ends.  The migration scanner starts at pageblock 0
+ * (not at pageblock 1, the emptiest); its first batch is pages 0..31
+ * (COMPACT_CLUSTER_MAX), list_add()ed so page 31 migrates first.  The
+ * free scanner starts at the top pageblock and isolates its free blocks
+ * upwards from its first free page 1536 + 300 = 1836: order 2 at 1836,
+ * order 4 at 1840, order 6 at 1856 (84 >= 32 pages: stop).
+ * compaction_alloc() takes the smallest order first and splits from the
+ * low end: 31 -> 1836, 30 -> 1837, 29 -> 1838, 28 -> 1839, 27 -> 1840.
+ * With pageblock 3 made UNMOVABLE, suitable_migration_target() skips it:
+ * pageblock 2 from 1024 + 400 = 1424 (order 4), so 31 -> 1424, and
+ * nothing ever lands in pageblock 3.
+ */
+static void layout_100_50_400_300(struct arena *a)
+{
+	static const u32 used[4] = { 100, 50, 400, 300 };
+	u32 pb, i;
+
+	all_allocated(a, 2048);
+	for (pb = 0; pb < 4; pb++)
+		for (i = pb * 512 + used[pb]; i < pb * 512 + 512; i++)
+			CHECK_EQ(fl_buddy_free(a->b, i), 0);
+}
+
+TEST(kernel_scanners_walk_address_order)
+{
+	static const u32 want_src[5] = { 31, 30, 29, 28, 27 };
+	static const u32 want_dst[5] = { 1836, 1837, 1838, 1839, 1840 };
+	struct move_log *l = calloc(1, sizeof(*l));
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(l);
+	layout_100_50_400_300(&a);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_FULL, 9, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	REQUIRE(l->nr >= 5);
+	for (i = 0; i < 5; i++) {
+		CHECK_EQ(l->src[i], want_src[i]);
+		CHECK_EQ(l->dst[i], want_dst[i]);
+	}
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+
+	/* emptiest-first empties pageblock 1 (50 pages) first */
+	layout_100_50_400_300(&a);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_FULL, 9,
+			    FL_COMPACT_POLICY_EMPTIEST, l, &r));
+	REQUIRE(l->nr >= 1);
+	CHECK_EQ(l->src[0] >> FL_PAGEBLOCK_ORDER, 1);
+	arena_free(&a);
+	free(l);
+}
+
+TEST(kernel_unmovable_pageblocks_are_never_targets)
+{
+	struct move_log *l = calloc(1, sizeof(*l));
+	struct fl_compact_result r;
+	struct arena a;
+	u32 i;
+
+	REQUIRE(l);
+	layout_100_50_400_300(&a);
+	fl_lock(__fl_buddy_lock(a.b));
+	CHECK_EQ(__fl_buddy_set_pageblock_mt(a.b, 3, FL_MT_UNMOVABLE), 0);
+	fl_unlock(__fl_buddy_lock(a.b));
+	REQUIRE(!run_logged(a.b, FL_COMPACT_FULL, 9, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	REQUIRE(l->nr >= 1);
+	CHECK_EQ(l->src[0], 31);
+	CHECK_EQ(l->dst[0], 1424);
+	for (i = 0; i < l->nr && i < 4096; i++)
+		CHECK(l->dst[i] >> FL_PAGEBLOCK_ORDER != 3);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+	free(l);
+}
+
+/*
+ * compact_finished() stops only at a pageblock boundary.  Pageblock 0:
+ * pages 1, 3, ..., 63 and 64..511 allocated; 1 and 2 full; 3 with its
+ * odd pages allocated.  Free: 32 + 256 = 288 order-0 pages, above low
+ * 112 + compact_gap(4) = 144; fragmentation index(4) = 1000 - (1000 +
+ * 288 * 1000 / 16) / 288 = 935 > 500: suitable.  Batch 1 (32 pages:
+ * 1..63) empties pages 0..63, a free order-6 block, but migrate_pfn is
+ * 64, not pageblock aligned: go on.  Batch 2 (finish_pageblock: 64..511,
+ * 448 pages) gets the 224 free pages left in pageblock 3 (pageblock 2
+ * has none; pageblock 1 is below pageblock_end_pfn(migrate_pfn = 512));
+ * migrated from the top, 511..288 move; then the scanners have met.
+ * 256 moves, 64..287 stay.  emptiest-first only starts a source whose
+ * movable pages fit above it: pageblock 3 (256, rank 0) sees 32 free
+ * pages, pageblock 0 (480, rank 1) none: it moves nothing (PARTIAL).
+ */
+static void layout_boundary(struct arena *a)
+{
+	u32 i;
+
+	all_allocated(a, 2048);
+	for (i = 0; i < 64; i += 2)
+		CHECK_EQ(fl_buddy_free(a->b, i), 0);
+	for (i = 1536; i < 2048; i += 2)
+		CHECK_EQ(fl_buddy_free(a->b, i), 0);
+}
+
+TEST(kernel_stops_only_at_pageblock_boundary)
+{
+	struct move_log *l = calloc(1, sizeof(*l));
+	struct fl_compact_result r;
+	struct fl_page_info pi;
+	struct arena a;
+
+	REQUIRE(l);
+	layout_boundary(&a);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 4, FL_COMPACT_POLICY_KERNEL,
+			    l, &r));
+	CHECK_EQ(r.status, FL_COMPACT_SUCCESS);
+	CHECK_EQ(r.moved, 256);
+	CHECK_EQ(l->src[31], 1);		/* batch 1 ends with page 1 */
+	CHECK_EQ(l->src[32], 511);		/* batch 2 starts at the top */
+	CHECK_EQ(l->src[255], 288);
+	CHECK(!fl_buddy_page_info(a.b, 287, &pi) &&
+	      pi.state == FL_PAGE_ALLOC_HEAD);
+	CHECK(!fl_buddy_page_info(a.b, 288, &pi) &&
+	      pi.state == FL_PAGE_FREE_HEAD);
+	CHECK_EQ(contents_ok(a.b), 0);
+	CHECK_INV(a.b);
+	arena_free(&a);
+
+	layout_boundary(&a);
+	REQUIRE(!run_logged(a.b, FL_COMPACT_ORDER, 4,
+			    FL_COMPACT_POLICY_EMPTIEST, l, &r));
+	CHECK_EQ(r.status, FL_COMPACT_PARTIAL);
+	CHECK_EQ(r.moved, 0);
+	arena_free(&a);
+	free(l);
+}
+
+/*
+ * The checkerboard (even pages free) under the kernel's scanners:
+ * pageblock 0 empties into pageblock 3 (32 + 224 pages).  Pageblock 1's
+ * first batch (513..575) goes to pageblock 2 (1024, 1026, ...); its
+ * second batch (577..1023) finds no free page above
+ * pageblock_end_pfn(1024) = 1536 but pageblock 2's, which the free
+ * scanner cannot reach any more: the scanners have met.  288 moves, one
+ * free 2 MiB block; emptiest-first gets two.  The prediction follows
+ * the policy it is asked for.
+ */
+TEST(kernel_checkerboard_and_prediction_follow_policy)
+{
+	static const u32 want_moved[2] = { 288, 512 };
+	static const u32 want_huge[2] = { 1, 2 };
+	struct fl_compact_pred pred;
+	struct fl_compact_result r;
+	struct arena a;
+	u32 pol, i;
+
+	for (pol = 0; pol < FL_COMPACT_NR_POLICIES; pol++) {
+		all_allocated(&a, 2048);
+		for (i = 0; i < 2048; i += 2)
+			CHECK_EQ(fl_buddy_free(a.b, i), 0);
+		REQUIRE(!fl_compact_predict(a.b, pol, &pred));
+		CHECK_EQ(pred.policy, pol);
+		CHECK_EQ(pred.predicted_full, want_huge[pol]);
+		cur_policy = pol;
+		REQUIRE(!run(a.b, FL_COMPACT_FULL, 9, &r));
+		CHECK_EQ(r.moved, want_moved[pol]);
+		CHECK_EQ(r.hugepages_after, want_huge[pol]);
+		CHECK_EQ(contents_ok(a.b), 0);
+		CHECK_INV(a.b);
+		arena_free(&a);
+	}
 }
