@@ -203,6 +203,7 @@ static void fl_compact_fill(struct fraglab_compact *c,
 	}
 	c->hugepages_before = r->hugepages_before;
 	c->hugepages_after = r->hugepages_after;
+	c->suitable_min = r->suitable_min;
 	c->nr_blockers = r->nr_blockers;
 	for (i = 0; i < r->nr_blockers; i++)
 		fl_compact_blocker_out(&c->blockers[i], &r->blockers[i]);
@@ -221,19 +222,23 @@ static long fl_ioc_compact(void __user *uarg)
 	if (ret)
 		goto out;
 	ret = -EINVAL;
-	if (c->pad || !fl_mem_is_zero(c->reserved, sizeof(c->reserved)))
+	if (c->pad || c->pad2 ||
+	    !fl_mem_is_zero(c->reserved, sizeof(c->reserved)))
 		goto out;
 	if (c->flags & ~FRAGLAB_COMPACT_FLAGS)
 		goto out;
+	/* the core rejects an unknown policy (fl_compact_check_params()) */
 	p.mode = c->mode;
 	p.order = c->order;
 	p.flags = c->flags;
 	p.threshold = c->threshold;
+	p.policy = c->policy;
 	memset(c, 0, sizeof(*c));	/* out fields, pad, reserved */
 	c->mode = p.mode;
 	c->order = p.order;
 	c->flags = p.flags;
 	c->threshold = p.threshold;
+	c->policy = p.policy;
 
 	mutex_lock(&fl_dev.lock);
 	ret = fl_compact_locked(&p, r, false);
@@ -274,10 +279,12 @@ static void fl_compact_pred_fill(struct fraglab_hugepages_arena *h,
 	h->nr_blockers = pr->nr_blockers;
 	for (i = 0; i < pr->nr_blockers; i++)
 		fl_compact_blocker_out(&h->blockers[i], &pr->blockers[i]);
+	h->policy = pr->policy;
 }
 
 /**
  * fl_compact_arena_predict() - the arena HugePage prediction, UAPI form.
+ * @policy: FRAGLAB_COMPACT_POLICY_* of the predicted runs.
  * @out: filled completely on success.
  *
  * For the probe glue and the ioctl: what FRAGLAB_IOC_HUGEPAGES_ARENA
@@ -285,9 +292,9 @@ static void fl_compact_pred_fill(struct fraglab_hugepages_arena *h,
  * started right after it if nothing else changes the arena in between.
  *
  * Context: process context; fl_dev.lock NOT held; may sleep.
- * Return: 0, -ENOMEM or -EAGAIN.
+ * Return: 0, -ENOMEM, -EINVAL for an unknown policy, or -EAGAIN.
  */
-int fl_compact_arena_predict(struct fraglab_hugepages_arena *out)
+int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out)
 {
 	struct fl_compact_pred *pr;
 	int ret;
@@ -296,7 +303,7 @@ int fl_compact_arena_predict(struct fraglab_hugepages_arena *out)
 	if (!pr)
 		return -ENOMEM;
 	mutex_lock(&fl_dev.lock);
-	ret = fl_compact_predict(fl_dev.buddy, pr);
+	ret = fl_compact_predict(fl_dev.buddy, policy, pr);
 	mutex_unlock(&fl_dev.lock);
 	if (!ret)
 		fl_compact_pred_fill(out, pr);
@@ -307,16 +314,19 @@ int fl_compact_arena_predict(struct fraglab_hugepages_arena *out)
 static long fl_ioc_hugepages_arena(void __user *uarg)
 {
 	struct fraglab_hugepages_arena *h;
+	u32 policy;
 	long ret;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
 	ret = fl_copy_in(h, uarg, sizeof(*h));
+	policy = h->policy;
+	h->policy = 0;
 	if (!ret && !fl_mem_is_zero(h, sizeof(*h)))
-		ret = -EINVAL;
+		ret = -EINVAL;	/* every other input field must be zero */
 	if (!ret)
-		ret = fl_compact_arena_predict(h);
+		ret = fl_compact_arena_predict(policy, h);
 	if (!ret && copy_to_user(uarg, h, sizeof(*h)))
 		ret = -EFAULT;
 	kfree(h);
@@ -472,9 +482,10 @@ static int fl_hugepages_arena_show(struct seq_file *m, void *v)
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h)
 		return -ENOMEM;
-	ret = fl_compact_arena_predict(h);
+	ret = fl_compact_arena_predict(FL_COMPACT_POLICY_KERNEL, h);
 	if (ret)
 		goto out;
+	seq_printf(m, "policy %s\n", fl_compact_policy_names[h->policy]);
 	seq_printf(m, "hugepages_now %llu\n", h->hugepages_now);
 	seq_printf(m, "free_pages %llu\n", h->free_pages);
 	seq_printf(m, "pageblocks %u\n", h->nr_blocks);

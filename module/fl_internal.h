@@ -481,7 +481,8 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
 			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
 			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH | \
-			 FRAGLAB_FEAT_MAP | FRAGLAB_FEAT_PCP)
+			 FRAGLAB_FEAT_MAP | FRAGLAB_FEAT_PCP | \
+			 FRAGLAB_FEAT_COMPACT_POLICY)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
@@ -508,7 +509,7 @@ int fl_compact_dev_init(struct fl_dev *d);
 void fl_compact_dev_exit(struct fl_dev *d);
 int fl_compact_set_proactive(u64 value);
 u64 fl_compact_get_proactive(void);
-int fl_compact_arena_predict(struct fraglab_hugepages_arena *out);
+int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out);
 
 /* fl_bench.c: in-kernel benchmarks (0x50-0x5f) */
 long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);

@@ -458,7 +458,8 @@ static void fl_probe_show_prediction(struct seq_file *m)
 	int ret;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	ret = h ? fl_compact_arena_predict(h) : -ENOMEM;
+	ret = h ? fl_compact_arena_predict(FRAGLAB_COMPACT_POLICY_KERNEL, h) :
+		  -ENOMEM;
 	if (ret) {
 		seq_printf(m, "after compaction: no prediction (%d)\n", ret);
 	} else {

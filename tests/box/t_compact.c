@@ -3,13 +3,17 @@
  * t_compact - buddy compaction through /dev/fraglab, on a real kernel.
  *
  * arena_mb=8 (2048 pages, 4 pageblocks) keeps it fast under TCG.
- *  1. Pinning: one UNMOVABLE page per pageblock (grouping by mobility off)
+ *  0. Policy: the default (policy 0, what callers built before the field
+ *     get) is the kernel's: with 600 free order-0 pages an order-9 run is
+ *     skipped, free pages must exceed low watermark 112 +
+ *     compact_gap(9) = 1136 (docs/COMPACTION.md); emptiest-first runs.
+ *  1. Pinning (emptiest-first, whose rules give the numbers): one UNMOVABLE page per pageblock (grouping by mobility off)
  *     -> ORDER-9 compaction is "blocked by unmovable" and names the four
  *     blockers at the unmovable allocations' offsets; reloaded with
  *     grouping on, the same sequence clusters the unmovable pages and the
  *     predicted order-9 blocks are exactly what compaction obtains.
- *  2. Checkerboard: 2048 order-0 movable pages, every other one freed,
- *     each survivor mmapped and stamped; FULL compaction -> largest free
+ *  2. Checkerboard (emptiest-first): 2048 order-0 movable pages, every
+ *     other one freed, each survivor mmapped and stamped; FULL -> largest free
  *     block == all free memory, predicted == obtained; every survivor
  *     read back through the SAME mapping: moved ones have a new query
  *     offset, a new PFN in /proc/self/pagemap (== the arena's PFN for the
@@ -34,6 +38,8 @@
 #define NPAGES		2048
 #define NCHILD		3
 #define STRESS_SEC	3
+
+#define EMPTIEST	FRAGLAB_COMPACT_POLICY_EMPTIEST
 
 static struct fraglab fl;
 
@@ -144,12 +150,20 @@ static void test_pinning_blocked(void)
 	if (!tap_is_int(pinning_state(&fl, unmov, &nu), 0,
 			"pinning: 2048 pages, 4 unmovable, every other movable freed"))
 		return;
-	tap_is_int(fraglab_hugepages_arena(&fl, &h), 0, "pinning: prediction");
+	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0, &r), 0,
+		   "pinning: compact --order 9 (kernel policy)");
+	tap_is_int(r.result, FRAGLAB_COMPACT_NOT_SUITABLE,
+		   "pinning: kernel policy: ~1024 free pages <= 1136: skipped (%s)",
+		   fraglab_compact_result_name(r.result));
+	tap_is_int(fraglab_hugepages_arena_policy(&fl, EMPTIEST, &h), 0,
+		   "pinning: prediction");
+	tap_is_int(h.policy, EMPTIEST, "pinning: prediction for emptiest-first");
 	tap_is_int(h.blocks_blocked, 4, "pinning: all 4 pageblocks pinned");
 	tap_is_int(h.obtainable_max, 0, "pinning: no 2 MiB block obtainable");
 	tap_is_int(h.predicted_order, 0, "pinning: predicted 0 after compact --order 9");
-	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0, &r), 0,
-		   "pinning: compact --order 9");
+	tap_is_int(fraglab_compact_policy(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0,
+					  EMPTIEST, &r), 0,
+		   "pinning: compact --order 9 --policy emptiest-first");
 	tap_is_int(r.result, FRAGLAB_COMPACT_BLOCKED_UNMOVABLE,
 		   "pinning: result is 'blocked by unmovable' (%s)",
 		   fraglab_compact_result_name(r.result));
@@ -181,13 +195,15 @@ static void test_pinning_grouped(void)
 	if (!tap_is_int(pinning_state(&fl, unmov, &nu), 0,
 			"grouped: the same allocation sequence"))
 		return;
-	tap_is_int(fraglab_hugepages_arena(&fl, &h), 0, "grouped: prediction");
+	tap_is_int(fraglab_hugepages_arena_policy(&fl, EMPTIEST, &h), 0,
+		   "grouped: prediction");
 	tap_ok(h.blocks_blocked < 4, "grouped: unmovable pages cluster (%u pinned pageblock(s))",
 	       h.blocks_blocked);
 	tap_ok(h.predicted_order >= 1, "grouped: order-9 block predicted obtainable (%llu)",
 	       (unsigned long long)h.predicted_order);
-	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0, &r), 0,
-		   "grouped: compact --order 9");
+	tap_is_int(fraglab_compact_policy(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0,
+					  EMPTIEST, &r), 0,
+		   "grouped: compact --order 9 --policy emptiest-first");
 	tap_is_int(r.result, FRAGLAB_COMPACT_SUCCESS, "grouped: success (%s)",
 		   fraglab_compact_result_name(r.result));
 	tap_is_int(r.hugepages_after, h.predicted_order,
@@ -197,9 +213,12 @@ static void test_pinning_grouped(void)
 		   "grouped: nr_free[9] + 2*nr_free[10] agrees");
 	tap_diag("grouping off: 4 pinned, 0 obtainable; grouping on: %u pinned, %llu obtained",
 		 h.blocks_blocked, (unsigned long long)r.hugepages_after);
+	/* the default (kernel) prediction for the kernel's FULL run */
 	tap_is_int(fraglab_hugepages_arena(&fl, &h), 0, "grouped: prediction again");
+	tap_is_int(h.policy, FRAGLAB_COMPACT_POLICY_KERNEL,
+		   "grouped: default prediction is the kernel policy's");
 	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_FULL, 9, 0, 0, &r), 0,
-		   "grouped: compact --full");
+		   "grouped: compact --full (kernel policy)");
 	tap_is_int(r.hugepages_after, h.predicted_full,
 		   "grouped: full: obtained == predicted (%llu)",
 		   (unsigned long long)h.predicted_full);
@@ -270,12 +289,14 @@ static void test_checkerboard(void)
 	if (!tap_is_int(n, NPAGES / 2, "checkerboard: 1024 survivors mmapped and stamped"))
 		return;
 	tap_ok(maps[0].pfn != 0, "checkerboard: pagemap shows PFNs (root)");
-	tap_is_int(fraglab_hugepages_arena(&fl, &h), 0, "checkerboard: prediction");
+	tap_is_int(fraglab_hugepages_arena_policy(&fl, EMPTIEST, &h), 0,
+		   "checkerboard: prediction");
 	tap_is_int(h.hugepages_now, 0, "checkerboard: no free 2 MiB block now");
 	tap_is_int(h.predicted_full, 2, "checkerboard: 2 predicted after compact --full");
 
-	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_FULL, 9, 0, 0, &r), 0,
-		   "checkerboard: compact --full");
+	tap_is_int(fraglab_compact_policy(&fl, FRAGLAB_COMPACT_MODE_FULL, 9, 0, 0,
+					  EMPTIEST, &r), 0,
+		   "checkerboard: compact --full --policy emptiest-first");
 	tap_is_int(r.result, FRAGLAB_COMPACT_SUCCESS, "checkerboard: success");
 	tap_is_int(r.nr_free_before[0], 1024, "checkerboard: 1024 free order-0 blocks before");
 	tap_is_int(r.nr_free_before[1], 0, "checkerboard: no order-1 block before");
@@ -515,6 +536,60 @@ static void test_proactive(void)
 	fraglab_set(&fl, FRAGLAB_SET_PROACTIVE, 100);
 }
 
+/* ------------------------------------------------------------- policy */
+
+/*
+ * The issue's case through the ioctl: 600 free order-0 pages of the 8 MiB
+ * arena.  calculate_min_free_kbytes() for 8192 KiB: int_sqrt(131072) =
+ * 362 KiB = 90 pages (min); low = 90 + max(90 / 4, 2048 * 10 / 10000) =
+ * 112; __compaction_suitable(order 9) wants free > 112 + 2^10 = 1136.
+ */
+static void test_policy_suitability(void)
+{
+	static bool freed[NPAGES];
+	struct fraglab_compact r;
+	struct fraglab_alloc a;
+	struct fraglab_query q;
+	unsigned int i, n, nfree = 0;
+
+	for (n = 0; n < NPAGES; n++) {
+		if (fraglab_alloc(&fl, 0, 0, FRAGLAB_MT_MOVABLE, &a))
+			break;
+		handles[n] = a.handle;
+	}
+	if (!tap_is_int(n, NPAGES, "policy: the whole arena in order-0 pages"))
+		return;
+	for (i = 0; i < n && nfree < 600; i++) {
+		if (fraglab_query(&fl, handles[i], &q) || (q.offset / PAGE) % 3)
+			continue;
+		if (!fraglab_free(&fl, handles[i])) {
+			freed[i] = true;
+			nfree++;
+		}
+	}
+	tap_is_int(nfree, 600, "policy: 600 scattered pages freed");
+	/* fraglab_compact() leaves the policy 0, like an older caller */
+	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0, &r), 0,
+		   "policy: compact --order 9, default policy");
+	tap_is_int(r.policy, FRAGLAB_COMPACT_POLICY_KERNEL, "policy: default is kernel");
+	tap_is_int(r.result, FRAGLAB_COMPACT_NOT_SUITABLE,
+		   "policy: kernel: 600 free pages -> not suitable (%s)",
+		   fraglab_compact_result_name(r.result));
+	tap_is_int(r.suitable_min, 1136, "policy: needs > low 112 + compact_gap(9) 1024");
+	tap_is_int(r.moved, 0, "policy: kernel: nothing moved");
+	tap_is_int(fraglab_compact_policy(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0,
+					  EMPTIEST, &r), 0,
+		   "policy: compact --order 9 --policy emptiest-first");
+	tap_is_int(r.policy, EMPTIEST, "policy: reported back");
+	tap_ok(r.result != FRAGLAB_COMPACT_NOT_SUITABLE && r.moved > 0,
+	       "policy: emptiest-first (2^9 pages suffice) runs: %s, %llu moved",
+	       fraglab_compact_result_name(r.result), (unsigned long long)r.moved);
+	check_clean(&fl, "policy");
+	for (i = 0; i < n; i++)
+		if (!freed[i])
+			fraglab_free(&fl, handles[i]);
+}
+
 static void test_abi(void)
 {
 	struct fraglab_compact c;
@@ -536,7 +611,24 @@ static void test_abi(void)
 	h.predicted_full = 1;
 	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_HUGEPAGES_ARENA, &h), -EINVAL,
 		   "abi: hugepages_arena input must be zero");
+	memset(&c, 0, sizeof(c));
+	c.policy = 2;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_COMPACT, &c), -EINVAL, "abi: unknown policy");
+	memset(&c, 0, sizeof(c));
+	c.pad2 = 1;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_COMPACT, &c), -EINVAL, "abi: pad2 != 0");
+	memset(&h, 0, sizeof(h));
+	h.policy = 2;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_HUGEPAGES_ARENA, &h), -EINVAL,
+		   "abi: hugepages_arena: unknown policy");
+	memset(&h, 0, sizeof(h));
+	h.policy = EMPTIEST;
+	tap_is_int(fraglab_ioctl(&fl, FRAGLAB_IOC_HUGEPAGES_ARENA, &h), 0,
+		   "abi: hugepages_arena: policy is the one input");
+	tap_is_int(h.policy, EMPTIEST, "abi: hugepages_arena: policy reported back");
 	tap_ok(fl.version.features & FRAGLAB_FEAT_COMPACT, "abi: compact feature bit");
+	tap_ok(fl.version.features & FRAGLAB_FEAT_COMPACT_POLICY,
+	       "abi: compact policy feature bit");
 	tap_is_int(fraglab_compact(&fl, FRAGLAB_COMPACT_MODE_ORDER, 9, 0, 0, &c), 0,
 		   "abi: empty arena");
 	tap_is_int(c.result, FRAGLAB_COMPACT_NOT_NEEDED, "abi: empty arena: not needed");
@@ -564,6 +656,7 @@ int main(void)
 	if (load_open("arena_mb=8"))
 		return tap_done();
 	test_abi();
+	test_policy_suitability();
 	test_pinning_blocked();
 	close_unload();
 

@@ -520,9 +520,13 @@ static void test_one_field_wrong(void)
 	WRONG(FRAGLAB_IOC_COMPACT, fraglab_compact, flags, 2, -EINVAL);
 	WRONG(FRAGLAB_IOC_COMPACT, fraglab_compact, threshold, 1001, -EINVAL);
 	WRONG(FRAGLAB_IOC_COMPACT, fraglab_compact, pad, 1, -EINVAL);
-	WRONG_AT(FRAGLAB_IOC_COMPACT, fraglab_compact, reserved, 3, 1, -EINVAL);
+	WRONG_AT(FRAGLAB_IOC_COMPACT, fraglab_compact, reserved, 1, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_COMPACT, fraglab_compact, policy, 2, -EINVAL);
+	WRONG(FRAGLAB_IOC_COMPACT, fraglab_compact, pad2, 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_HUGEPAGES_ARENA, fraglab_hugepages_arena, free_pages, 1, -EINVAL);
 	WRONG_AT(FRAGLAB_IOC_HUGEPAGES_ARENA, fraglab_hugepages_arena, reserved, 0, 1, -EINVAL);
+	WRONG(FRAGLAB_IOC_HUGEPAGES_ARENA, fraglab_hugepages_arena, policy, 2, -EINVAL);
+	WRONG(FRAGLAB_IOC_HUGEPAGES_ARENA, fraglab_hugepages_arena, pad, 1, -EINVAL);
 
 	/* probes */
 	WRONG(FRAGLAB_IOC_PROBE_SYSTEM, fraglab_probe_system, flags, 4, -EINVAL);

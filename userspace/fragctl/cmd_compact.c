@@ -3,15 +3,18 @@
  * cmd_compact.c - fragctl commands for buddy compaction:
  *
  *   compact [--order N] [--full] [--threshold N] [--movable-only]
+ *	     [--policy kernel|emptiest-first]
  *	compact the arena (default: until a free order-9 block exists) and
  *	print the report: free blocks per order before and after, moves,
  *	bytes copied, time, the result in words, and the pageblocks pinned
  *	by unmovable allocations with the arena offset of one culprit each.
+ *	--policy picks the scanners (docs/COMPACTION.md; default kernel).
  *	compact --pool ID is the fit pools' (fc_pool_compact(), if linked).
  *
- *   compact-predict
+ *   compact-predict [--policy kernel|emptiest-first]
  *	the arena HugePage prediction: free 2 MiB blocks now, the upper
- *	bound, and exactly how many a FULL / ORDER-9 compaction would give.
+ *	bound, and exactly how many a FULL / ORDER-9 compaction with that
+ *	policy would give.
  *
  *   proactive [on|off|N]
  *	proactive compaction: on = proactiveness 20, N = 1..100, off = 0;
@@ -91,9 +94,31 @@ static void fc_print_blockers(const struct fraglab_compact_blocker *b,
 		printf("  ... and %u more\n", total - n);
 }
 
+/* --policy NAME -> FRAGLAB_COMPACT_POLICY_*; -1 for an unknown name. */
+static int fc_policy_parse(const char *s)
+{
+	uint32_t p;
+
+	if (!s)
+		return FRAGLAB_COMPACT_POLICY_KERNEL;
+	for (p = 0; fraglab_compact_policy_name(p); p++)
+		if (!strcmp(s, fraglab_compact_policy_name(p)))
+			return p;
+	return -1;
+}
+
+static const char *fc_policy_name(uint32_t p)
+{
+	const char *n = fraglab_compact_policy_name(p);
+
+	return n ? n : "?";
+}
+
 static void fc_compact_json(const struct fraglab_compact *r)
 {
-	printf("{\"mode\":\"%s\",\"order\":%u,\"result\":\"%s\",\"result_code\":%u,"
+	printf("{\"policy\":\"%s\",\"suitable_min\":%" PRIu64 ",",
+	       fc_policy_name(r->policy), (uint64_t)r->suitable_min);
+	printf("\"mode\":\"%s\",\"order\":%u,\"result\":\"%s\",\"result_code\":%u,"
 	       "\"fragindex\":%d,\"pageblocks_scanned\":%u,\"blocked\":%u,"
 	       "\"migrate_scanned\":%" PRIu64 ",\"free_scanned\":%" PRIu64 ","
 	       "\"isolated\":%" PRIu64 ",\"moved\":%" PRIu64 ",\"pages_moved\":%" PRIu64 ","
@@ -124,7 +149,19 @@ static void fc_compact_text(const struct fraglab_compact *r)
 	else
 		printf("compact until a free order-%u block exists: %s", r->order,
 		       fraglab_compact_result_name(r->result));
-	printf(" in %.3f ms\n", r->time_ns / 1e6);
+	printf(" in %.3f ms (policy %s)\n", r->time_ns / 1e6,
+	       fc_policy_name(r->policy));
+	if (r->result == FRAGLAB_COMPACT_NOT_SUITABLE && r->suitable_min) {
+		uint64_t free_pages = 0;
+
+		for (o = 0; o < FRAGLAB_NR_ORDERS; o++)
+			free_pages += (uint64_t)r->nr_free_before[o] << o;
+		if (free_pages <= r->suitable_min)
+			printf("skipped: %" PRIu64 " free pages, compaction needs more than %" PRIu64 "%s\n",
+			       free_pages, (uint64_t)r->suitable_min,
+			       r->policy == FRAGLAB_COMPACT_POLICY_KERNEL ?
+			       " (watermark + compact_gap() = 2^(order+1))" : "");
+	}
 	if (r->fragindex == -1000)
 		printf("fragmentation index (order %u) before: -1.000 (a block was free)\n",
 		       r->order);
@@ -155,9 +192,11 @@ static int cmd_compact(struct fc_ctx *c, int argc, char **argv)
 	const char *order_s = fc_opt(&argc, argv, "--order");
 	const char *thr_s = fc_opt(&argc, argv, "--threshold");
 	const char *pool_s = fc_opt(&argc, argv, "--pool");
+	const char *policy_s = fc_opt(&argc, argv, "--policy");
 	bool full = fc_flag(&argc, argv, "--full");
 	bool movable_only = fc_flag(&argc, argv, "--movable-only");
 	uint64_t order = FRAGLAB_PAGEBLOCK_ORDER, thr = 0;
+	int policy = fc_policy_parse(policy_s);
 	struct fraglab_compact r;
 	int ret;
 
@@ -167,7 +206,10 @@ static int cmd_compact(struct fc_ctx *c, int argc, char **argv)
 		return fc_pool_compact(c, pool_s);
 	}
 	if (argc > 1)
-		return fc_usage("compact takes options only: [--order N] [--full] [--threshold N] [--movable-only]");
+		return fc_usage("compact takes options only: [--order N] [--full] [--threshold N] [--movable-only] [--policy P]");
+	if (policy < 0)
+		return fc_usage("--policy needs kernel or emptiest-first, got '%s'",
+				policy_s);
 	if (order_s && (fc_parse_u64(order_s, &order) || order >= FRAGLAB_NR_ORDERS))
 		return fc_usage("--order needs 0..%u, got '%s'", FRAGLAB_NR_ORDERS - 1, order_s);
 	if (!order_s && order > c->fl.version.max_order)
@@ -177,10 +219,13 @@ static int cmd_compact(struct fc_ctx *c, int argc, char **argv)
 				order, c->fl.version.max_order);
 	if (thr_s && (fc_parse_u64(thr_s, &thr) || thr > 1000))
 		return fc_usage("--threshold needs 0..1000 (0 = 500), got '%s'", thr_s);
-	ret = fraglab_compact(&c->fl, full ? FRAGLAB_COMPACT_MODE_FULL :
-			      FRAGLAB_COMPACT_MODE_ORDER, order,
-			      movable_only ? FRAGLAB_COMPACT_MOVABLE_ONLY : 0,
-			      thr, &r);
+	ret = fraglab_compact_policy(&c->fl, full ? FRAGLAB_COMPACT_MODE_FULL :
+				     FRAGLAB_COMPACT_MODE_ORDER, order,
+				     movable_only ? FRAGLAB_COMPACT_MOVABLE_ONLY : 0,
+				     thr, policy, &r);
+	if (ret == -EINVAL && policy &&
+	    !(c->fl.version.features & FRAGLAB_FEAT_COMPACT_POLICY))
+		return fc_fail("compact --policy (the loaded module predates it)", ret);
 	if (ret)
 		return fc_fail("compact", ret);
 	if (c->json)
@@ -192,7 +237,8 @@ static int cmd_compact(struct fc_ctx *c, int argc, char **argv)
 
 static void fc_predict_json(const struct fraglab_hugepages_arena *h)
 {
-	printf("{\"hugepages_now\":%" PRIu64 ",\"free_pages\":%" PRIu64 ","
+	printf("{\"policy\":\"%s\",", fc_policy_name(h->policy));
+	printf("\"hugepages_now\":%" PRIu64 ",\"free_pages\":%" PRIu64 ","
 	       "\"pageblocks\":%u,\"pageblocks_free\":%u,\"pageblocks_movable\":%u,"
 	       "\"pageblocks_blocked\":%u,\"pageblocks_huge_alloc\":%u,"
 	       "\"movable_pages\":%" PRIu64 ",\"obtainable_max\":%" PRIu64 ","
@@ -213,7 +259,8 @@ static void fc_predict_json(const struct fraglab_hugepages_arena *h)
 
 static void fc_predict_text(const struct fraglab_hugepages_arena *h)
 {
-	printf("arena HugePages (2 MiB blocks):\n");
+	printf("arena HugePages (2 MiB blocks), compaction policy %s:\n",
+	       fc_policy_name(h->policy));
 	printf("  free now:                          %" PRIu64 "\n",
 	       (uint64_t)h->hugepages_now);
 	printf("  pageblocks:                        %u (free %u, free+movable %u, pinned %u, huge allocations %u)\n",
@@ -233,17 +280,18 @@ static void fc_predict_text(const struct fraglab_hugepages_arena *h)
 /**
  * fc_compact_predict_print() - print the arena HugePage prediction.
  * @c: the session (device open).
+ * @policy: FRAGLAB_COMPACT_POLICY_* of the predicted runs.
  *
  * For "probe hugepages" as well as "compact-predict".
  *
  * Return: 0 or an exit status.
  */
-int fc_compact_predict_print(struct fc_ctx *c)
+int fc_compact_predict_print(struct fc_ctx *c, uint32_t policy)
 {
 	struct fraglab_hugepages_arena h;
 	int ret;
 
-	ret = fraglab_hugepages_arena(&c->fl, &h);
+	ret = fraglab_hugepages_arena_policy(&c->fl, policy, &h);
 	if (ret)
 		return fc_fail("hugepages arena prediction", ret);
 	if (c->json)
@@ -255,9 +303,15 @@ int fc_compact_predict_print(struct fc_ctx *c)
 
 static int cmd_compact_predict(struct fc_ctx *c, int argc, char **argv)
 {
+	const char *policy_s = fc_opt(&argc, argv, "--policy");
+	int policy = fc_policy_parse(policy_s);
+
 	if (argc > 1)
-		return fc_usage("compact-predict takes no arguments");
-	return fc_compact_predict_print(c);
+		return fc_usage("compact-predict takes only [--policy P]");
+	if (policy < 0)
+		return fc_usage("--policy needs kernel or emptiest-first, got '%s'",
+				policy_s);
+	return fc_compact_predict_print(c, policy);
 }
 
 static int cmd_proactive(struct fc_ctx *c, int argc, char **argv)
@@ -294,9 +348,9 @@ static int cmd_proactive(struct fc_ctx *c, int argc, char **argv)
 }
 
 const struct fc_cmd fc_cmds_compact[] = {
-	{ "compact", "[--order N] [--full] [--threshold N] [--movable-only] | --pool ID",
-	  "compact the arena (default: until a free order-9 block exists) and report", cmd_compact, true },
-	{ "compact-predict", "",
+	{ "compact", "[--order N] [--full] [--threshold N] [--movable-only] [--policy kernel|emptiest-first] | --pool ID",
+	  "compact the arena (default: until a free order-9 block exists, Linux 6.12's policy) and report", cmd_compact, true },
+	{ "compact-predict", "[--policy kernel|emptiest-first]",
 	  "free 2 MiB blocks now and exactly after compaction, with the pinned pageblocks", cmd_compact_predict, true },
 	{ "proactive", "[on|off|1..100]",
 	  "proactive compaction (vm.compaction_proactiveness; on = 20)", cmd_proactive, true },

@@ -82,7 +82,7 @@ extern const struct fc_cmd fc_cmds_record[];
 int fc_helper_path(const char *name, const char *env, char *out, size_t len);
 
 /* cmd_compact.c: the arena HugePage prediction, for 'probe hugepages' too */
-int fc_compact_predict_print(struct fc_ctx *c);
+int fc_compact_predict_print(struct fc_ctx *c, uint32_t policy);
 
 /* util.c */
 int fc_open(struct fc_ctx *c);

@@ -113,7 +113,17 @@ int fraglab_probe_system(struct fraglab *fl, uint32_t flags,
 int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
 		    uint32_t flags, uint32_t threshold,
 		    struct fraglab_compact *out);
+/*
+ * The same with a FRAGLAB_COMPACT_POLICY_* (fraglab_compact() uses 0, the
+ * kernel's).  A module without FRAGLAB_FEAT_COMPACT_POLICY refuses a
+ * nonzero policy with -EINVAL.
+ */
+int fraglab_compact_policy(struct fraglab *fl, uint32_t mode, uint32_t order,
+			   uint32_t flags, uint32_t threshold, uint32_t policy,
+			   struct fraglab_compact *out);
 const char *fraglab_compact_result_name(uint32_t result);
+/* "kernel", "emptiest-first"; NULL for an unknown policy. */
+const char *fraglab_compact_policy_name(uint32_t policy);
 /*
  * Arena HugePage prediction (FRAGLAB_IOC_HUGEPAGES_ARENA): free 2 MiB
  * blocks now, the upper bound, the exact count after FULL / ORDER-9
@@ -121,6 +131,9 @@ const char *fraglab_compact_result_name(uint32_t result);
  */
 int fraglab_hugepages_arena(struct fraglab *fl,
 			    struct fraglab_hugepages_arena *out);
+/* The prediction for runs of a FRAGLAB_COMPACT_POLICY_*. */
+int fraglab_hugepages_arena_policy(struct fraglab *fl, uint32_t policy,
+				   struct fraglab_hugepages_arena *out);
 
 /*
  * In-kernel benchmark pair (FRAGLAB_IOC_BENCH, CAP_SYS_ADMIN): which is a

@@ -578,9 +578,9 @@ int fraglab_bench(struct fraglab *fl, uint32_t which, uint32_t param,
 	return fraglab_ioctl(fl, FRAGLAB_IOC_BENCH, out);
 }
 
-int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
-		    uint32_t flags, uint32_t threshold,
-		    struct fraglab_compact *out)
+int fraglab_compact_policy(struct fraglab *fl, uint32_t mode, uint32_t order,
+			   uint32_t flags, uint32_t threshold, uint32_t policy,
+			   struct fraglab_compact *out)
 {
 	struct fraglab_compact c;
 	int ret;
@@ -590,10 +590,31 @@ int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
 	c.order = order;
 	c.flags = flags;
 	c.threshold = threshold;
+	c.policy = policy;
 	ret = fraglab_ioctl(fl, FRAGLAB_IOC_COMPACT, &c);
 	if (!ret && out)
 		*out = c;
 	return ret;
+}
+
+int fraglab_compact(struct fraglab *fl, uint32_t mode, uint32_t order,
+		    uint32_t flags, uint32_t threshold,
+		    struct fraglab_compact *out)
+{
+	return fraglab_compact_policy(fl, mode, order, flags, threshold,
+				      FRAGLAB_COMPACT_POLICY_KERNEL, out);
+}
+
+const char *fraglab_compact_policy_name(uint32_t policy)
+{
+	switch (policy) {
+	case FRAGLAB_COMPACT_POLICY_KERNEL:
+		return "kernel";
+	case FRAGLAB_COMPACT_POLICY_EMPTIEST:
+		return "emptiest-first";
+	default:
+		return NULL;
+	}
 }
 
 const char *fraglab_compact_result_name(uint32_t result)
@@ -609,17 +630,25 @@ const char *fraglab_compact_result_name(uint32_t result)
 	return result < sizeof(names) / sizeof(names[0]) ? names[result] : "unknown";
 }
 
-int fraglab_hugepages_arena(struct fraglab *fl,
-			    struct fraglab_hugepages_arena *out)
+int fraglab_hugepages_arena_policy(struct fraglab *fl, uint32_t policy,
+				   struct fraglab_hugepages_arena *out)
 {
 	struct fraglab_hugepages_arena h;
 	int ret;
 
 	memset(&h, 0, sizeof(h));
+	h.policy = policy;
 	ret = fraglab_ioctl(fl, FRAGLAB_IOC_HUGEPAGES_ARENA, &h);
 	if (!ret && out)
 		*out = h;
 	return ret;
+}
+
+int fraglab_hugepages_arena(struct fraglab *fl,
+			    struct fraglab_hugepages_arena *out)
+{
+	return fraglab_hugepages_arena_policy(fl, FRAGLAB_COMPACT_POLICY_KERNEL,
+					      out);
 }
 
 int fraglab_page_info(struct fraglab *fl, uint64_t first, uint32_t count,

@@ -30,8 +30,11 @@
 #define FRAGLAB_IOC_MAGIC	0xF7
 
 #define FRAGLAB_API_MAJOR	1	/* incompatible changes */
-/* API minor: additions; 1 = arena map (0x60), 2 = per-CPU page lists */
-#define FRAGLAB_API_MINOR	2
+/*
+ * API minor: additions; 1 = arena map (0x60), 2 = per-CPU page lists,
+ * 3 = compaction policy
+ */
+#define FRAGLAB_API_MINOR	3
 
 #define FRAGLAB_NR_ORDERS	11	/* orders 0..10 */
 #define FRAGLAB_PAGEBLOCK_ORDER	9	/* 2 MiB HugePage on x86-64 */
@@ -47,6 +50,7 @@
 #define FRAGLAB_FEAT_BENCH	(1ULL << 7)
 #define FRAGLAB_FEAT_MAP	(1ULL << 8)	/* FRAGLAB_IOC_PAGE_INFO */
 #define FRAGLAB_FEAT_PCP	(1ULL << 9)	/* FRAGLAB_SET_PCP_HIGH */
+#define FRAGLAB_FEAT_COMPACT_POLICY (1ULL << 10) /* fraglab_compact.policy */
 
 /* Migrate types: the kernel's numbering. */
 #define FRAGLAB_MT_UNMOVABLE	0
@@ -565,6 +569,14 @@ struct fraglab_pool_compact {
 #define FRAGLAB_COMPACT_MOVABLE_ONLY	(1U << 0)	/* RECLAIMABLE pins too */
 #define FRAGLAB_COMPACT_FLAGS		FRAGLAB_COMPACT_MOVABLE_ONLY
 
+/*
+ * fraglab_compact.policy, fraglab_hugepages_arena.policy.  0 is the
+ * kernel's (mm/compaction.c of Linux 6.12), so callers built before the
+ * field existed (it was reserved, zero) get the kernel's policy.
+ */
+#define FRAGLAB_COMPACT_POLICY_KERNEL	0
+#define FRAGLAB_COMPACT_POLICY_EMPTIEST	1	/* emptiest pageblocks first */
+
 /* fraglab_compact.result, fraglab_hugepages_arena.*_result */
 #define FRAGLAB_COMPACT_SUCCESS			0
 #define FRAGLAB_COMPACT_PARTIAL			1	/* stopped early */
@@ -616,6 +628,15 @@ struct fraglab_compact_blocker {
  * @hugepages_before: out: entirely free pageblocks (2 MiB blocks) before.
  * @hugepages_after: out: the same after.
  * @nr_blockers: out: entries of @blockers filled (address order).
+ * @pad: zero.
+ * @blockers: out: pinned pageblocks with one culprit each.
+ * @policy: in: FRAGLAB_COMPACT_POLICY_*.
+ * @pad2: zero.
+ * @suitable_min: out: ORDER mode: free pages must be above this for the
+ *                run to start (kernel policy: the arena's low or min
+ *                watermark + compact_gap() = 2^(order+1); emptiest-first:
+ *                2^order - 1); 0 for FULL or when not needed.
+ * @reserved: zero.
  */
 struct fraglab_compact {
 	__u32 mode;
@@ -640,12 +661,16 @@ struct fraglab_compact {
 	__u32 nr_blockers;
 	__u32 pad;
 	struct fraglab_compact_blocker blockers[FRAGLAB_COMPACT_MAX_BLOCKERS];
-	__u64 reserved[4];
+	__u32 policy;
+	__u32 pad2;
+	__u64 suitable_min;
+	__u64 reserved[2];
 };
 
 /**
  * struct fraglab_hugepages_arena - FRAGLAB_IOC_HUGEPAGES_ARENA: how many
- * 2 MiB blocks can the arena give now, and after compaction?  In: all zero.
+ * 2 MiB blocks can the arena give now, and after compaction?  In: all zero
+ * but @policy.
  * @free_pages: free pages.
  * @nr_free: free blocks per order.
  * @hugepages_now: entirely free pageblocks (nr_free[9] + 2 * nr_free[10]).
@@ -664,6 +689,10 @@ struct fraglab_compact {
  * @full_result: the result code that FULL run would report.
  * @order_result: the result code that ORDER run would report.
  * @nr_blockers: entries of @blockers filled (address order).
+ * @blockers: pinned pageblocks with one culprit each.
+ * @policy: in: FRAGLAB_COMPACT_POLICY_* of both predicted runs.
+ * @pad: zero.
+ * @reserved: zero.
  */
 struct fraglab_hugepages_arena {
 	__u64 free_pages;
@@ -682,7 +711,9 @@ struct fraglab_hugepages_arena {
 	__u32 full_result;
 	__u32 order_result;
 	struct fraglab_compact_blocker blockers[FRAGLAB_COMPACT_MAX_BLOCKERS];
-	__u64 reserved[4];
+	__u32 policy;
+	__u32 pad;
+	__u64 reserved[3];
 };
 
 #define FRAGLAB_IOC_COMPACT		_IOWR(FRAGLAB_IOC_MAGIC, 0x30, struct fraglab_compact)
