@@ -449,13 +449,16 @@ static int fl_bench_compact_fill(struct fl_bench_ctx *ctx)
 
 /*
  * Compaction is one long call: it is timed whole, with preemption enabled
- * (the core drops its lock around moves), and @n is ignored.
+ * (the core drops its lock around moves), and @n is ignored.  The
+ * emptiest-first policy empties the whole checkerboard (1024 pages moved
+ * per run), the cost per page docs/BENCHMARKS.md records.
  */
 static int fl_bench_compact_fl(struct fl_bench_ctx *ctx, u32 n)
 {
 	struct fl_compact_params p = {
 		.mode = FL_COMPACT_FULL,
 		.order = FL_PAGEBLOCK_ORDER,
+		.policy = FL_COMPACT_POLICY_EMPTIEST,
 	};
 	int ret;
 

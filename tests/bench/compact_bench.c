@@ -54,8 +54,10 @@ int main(int argc, char **argv)
 			.order = 0, .mt = FL_MT_MOVABLE,
 			.owner_kind = FL_OWN_USER, .requested = FL_PAGE_SIZE,
 		};
+		/* the policy docs/BENCHMARKS.md's per-page cost was measured with */
 		struct fl_compact_params p = {
 			.mode = FL_COMPACT_FULL, .order = FL_PAGEBLOCK_ORDER,
+			.policy = FL_COMPACT_POLICY_EMPTIEST,
 		};
 		struct fl_buddy *b = fl_buddy_create(&ch, 1, FL_MAX_ORDER, true);
 		u64 t0, t1, t2, n, half = pages / 2;
