@@ -825,9 +825,13 @@ static void fl_kc_isolate_migrate_block(struct fl_compact_ctl *cc, u32 end,
 	u32 flags = cc->p->flags, i = cc->migrate_pfn;
 	struct fl_page_info hp;
 
-	while (i < end && fl_compact_block(cc->b, i, &hp)) {
+	while (i < end) {
 		bool skip;
 
+		if (!fl_compact_block(cc->b, i, &hp)) {
+			i = end;	/* a hole: nothing more to isolate here */
+			break;
+		}
 		if (hp.head < i) {
 			i = hp.head + (1U << hp.order);
 			continue;
