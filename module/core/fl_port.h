@@ -18,6 +18,7 @@
  *   fl_read_once(x)/fl_write_once(x, v) READ_ONCE/WRITE_ONCE
  *   fl_always_inline, fl_noinline       fast/slow path split
  *   fl_nr_cpus() / fl_cpu_id()          per-CPU caches (per-thread in userspace)
+ *   fl_nr_present_cpus()                num_present_cpus() (SLUB's min_objects)
  *   fl_cpu_lock_t, fl_cpu_pin/unpin, fl_cpu_lock/unlock,
  *   fl_cpu_remote_lock/unlock, fl_cpu_for_each
  *                                       per-CPU data with local_lock semantics
@@ -163,6 +164,7 @@ static inline void fl_cpu_for_each(unsigned int nr,
 #define fl_noinline		noinline
 #define fl_warn_once(cond)	WARN_ON_ONCE(cond)
 #define fl_nr_cpus()		nr_cpu_ids
+#define fl_nr_present_cpus()	num_present_cpus()
 #define fl_cpu_id()		raw_smp_processor_id()
 #define fl_memcpy		memcpy
 #define fl_memset		memset
@@ -199,6 +201,7 @@ typedef int64_t s64;
 bool fl_should_fail_alloc(void);	/* fl_port_user.c */
 extern unsigned long fl_warn_count;	/* fl_port_user.c: tests assert 0 */
 unsigned int fl_nr_cpus(void);
+#define fl_nr_present_cpus()	fl_nr_cpus()	/* no hotplug in userspace */
 unsigned int fl_cpu_id(void);		/* per-thread id mod fl_nr_cpus() */
 
 static inline void *fl_zalloc(size_t bytes)

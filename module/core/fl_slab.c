@@ -16,11 +16,13 @@
  *
  * Geometry (SLUB)
  * ---------------
- * The stride is the object size rounded up to sizeof(void *) and then to
- * the alignment (calculate_sizes()).  The order is mm/slub.c
- * calculate_order() with slub_min_order 0, slub_max_order 3
- * (PAGE_ALLOC_COSTLY_ORDER) and min_objects = 4 * (fls(nr_cpus) + 1)
- * (the root may override it): start at get_order(min_objects * size),
+ * The stride is the object size rounded up to sizeof(void *), plus
+ * sizeof(void *) for SLUB's free pointer when the cache has a constructor,
+ * and then rounded up to the alignment (calculate_sizes()).  The order is
+ * mm/slub.c calculate_order() with slub_min_order 0, slub_max_order 3
+ * (PAGE_ALLOC_COSTLY_ORDER) and min_objects = 4 * (fls(nr_cpus) + 1),
+ * nr_cpus the present CPUs (nr_cpu_ids if <= 1; the root may override
+ * it): start at get_order(min_objects * size),
  * take the smallest order up to 3 whose leftover is <= 1/16 of the slab,
  * then retry with 1/8, 1/4, 1/2 (calc_slab_order()).  Objects per slab
  * = (PAGE_SIZE << order) / size; leftover = the remainder.  min_partial
@@ -422,6 +424,30 @@ u32 fl_slab_default_min_objects(u32 nr_cpus)
 FL_EXPORT(fl_slab_default_min_objects);
 
 /**
+ * fl_slab_min_objects_cpus() - the CPU count SLUB's min_objects uses.
+ * @present: num_present_cpus().
+ * @possible: nr_cpu_ids.
+ *
+ * calculate_order() in mm/slub.c (6.12 and 6.1 alike) takes the present
+ * CPUs and falls back to nr_cpu_ids only when that count is <= 1 (some
+ * architectures mark CPUs present only when they come online).
+ *
+ * Context: any.
+ * Return: @present, or @possible when @present <= 1.
+ */
+u32 fl_slab_min_objects_cpus(u32 present, u32 possible)
+{
+	return present <= 1 ? possible : present;
+}
+FL_EXPORT(fl_slab_min_objects_cpus);
+
+static u32 fl_slab_min_objects_here(void)
+{
+	return fl_slab_default_min_objects(
+		fl_slab_min_objects_cpus(fl_nr_present_cpus(), fl_nr_cpus()));
+}
+
+/**
  * fl_slab_min_partial() - SLUB's min_partial for a stride.
  * @size: object stride in bytes.
  *
@@ -452,6 +478,8 @@ static u32 fl_slab_round_up(u32 x, u32 a)
  * @align: 0 (default FL_SLAB_MIN_ALIGN) or a power of two <= FL_PAGE_SIZE.
  * @min_objects: SLUB's min_objects heuristic (0 or 1: none, i.e. the
  *               plain "smallest order with leftover <= 1/16" rule).
+ * @ctor: the cache has a constructor: the stride gets SLUB's out-of-object
+ *        free pointer (sizeof(void *)) before the alignment.
  * @g: out.
  *
  * Models mm/slub.c calculate_order() with slub_min_order 0 and
@@ -462,7 +490,7 @@ static u32 fl_slab_round_up(u32 x, u32 a)
  * or a bad alignment.
  */
 int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
-			  struct fl_slab_geometry *g)
+			  bool ctor, struct fl_slab_geometry *g)
 {
 	u32 size, max_objects, min_order, order, fraction;
 
@@ -473,6 +501,13 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 	if (align < FL_SLAB_MIN_ALIGN)
 		align = FL_SLAB_MIN_ALIGN;
 	size = fl_slab_round_up(object_size, FL_SLAB_MIN_ALIGN);
+	/*
+	 * calculate_sizes() (6.12 and 6.1): a constructed object must keep
+	 * its contents while free, so SLUB puts the free pointer behind it
+	 * (s->offset = size; size += sizeof(void *)) instead of inside.
+	 */
+	if (ctor)
+		size += FL_SLAB_MIN_ALIGN;
 	size = fl_slab_round_up(size, align);
 	if (size > FL_SLAB_MAX_SIZE)
 		return -EINVAL;
@@ -654,7 +689,7 @@ int fl_slab_root_create(struct fl_buddy *b, struct fl_slab_root **out)
 		return -ENOMEM;
 	r->buddy = b;
 	r->nr_pages = fl_buddy_nr_pages(b);
-	r->min_objects = fl_slab_default_min_objects(fl_nr_cpus());
+	r->min_objects = fl_slab_min_objects_here();
 	fl_link_init(&r->caches);
 	ret = fl_slab_build_sections(r);
 	if (ret) {
@@ -690,15 +725,15 @@ FL_EXPORT(fl_slab_root_buddy);
  * fl_slab_root_set_min_objects() - override SLUB's min_objects.
  * @r: the root.
  * @min_objects: for caches created afterwards; 0 restores the default
- *               from fl_nr_cpus(), 1 gives the plain 1/16 leftover rule.
+ *               (fl_slab_min_objects_cpus() of the present CPUs), 1 gives
+ *               the plain 1/16 leftover rule.
  *
  * Context: any; does not affect existing caches.
  */
 void fl_slab_root_set_min_objects(struct fl_slab_root *r, u32 min_objects)
 {
 	fl_lock(&r->lock);
-	r->min_objects = min_objects ? min_objects :
-			 fl_slab_default_min_objects(fl_nr_cpus());
+	r->min_objects = min_objects ? min_objects : fl_slab_min_objects_here();
 	fl_unlock(&r->lock);
 }
 FL_EXPORT(fl_slab_root_set_min_objects);
@@ -1133,7 +1168,8 @@ static int __fl_slab_cache_create(struct fl_slab_root *r, const char *name,
 	fl_lock(&r->lock);
 	min_objects = r->min_objects;
 	fl_unlock(&r->lock);
-	ret = fl_slab_calc_geometry(object_size, align, min_objects, &g);
+	ret = fl_slab_calc_geometry(object_size, align, min_objects, !!ctor,
+				    &g);
 	if (ret)
 		return ret;
 	c = fl_zalloc(sizeof(*c));
@@ -2720,11 +2756,13 @@ FL_EXPORT(fl_slab_format_header);
  * @buf: out.
  * @len: size of @buf.
  *
- * Formats of cache_show() in mm/slab_common.c.  active_objs counts
- * objects held by callers (objects in per-CPU arrays are free);
- * objsize is the stride; tunables are the per-CPU array's limit and
- * batchcount (sharedfactor 0: no shared array); active_slabs counts full
- * and partial slabs (the old SLAB's meaning), sharedavail is 0.
+ * Formats of cache_show() in mm/slab_common.c, with the values SLUB's
+ * get_slabinfo() (mm/slub.c, 6.12 and 6.1) gives them: tunables are
+ * "0 0 0" (SLUB has no limit, batchcount or shared array) and
+ * active_slabs == num_slabs, sharedavail 0.  active_objs counts objects
+ * held by callers (objects in per-CPU arrays are free); objsize is the
+ * stride.  The per-CPU array's limit and batchcount and the full /
+ * partial / empty split are in the per-cache file (fl_slab_cache_detail()).
  *
  * Context: any.
  * Return: bytes written including the trailing newline, excluding NUL.
@@ -2739,8 +2777,7 @@ int fl_slab_format_line(const struct fl_slab_stats *st, char *buf, size_t len)
 			   "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
 			   st->name, active, (unsigned long)st->num_objs,
 			   st->size, st->objs_per_slab, (int)st->pages_per_slab,
-			   st->limit, st->batchcount, 0U,
-			   (unsigned long)(st->nr_full + st->nr_partial),
+			   0U, 0U, 0U, (unsigned long)st->nr_slabs,
 			   (unsigned long)st->nr_slabs, 0UL);
 }
 FL_EXPORT(fl_slab_format_line);

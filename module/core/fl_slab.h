@@ -166,8 +166,9 @@ void fl_slab_root_set_min_objects(struct fl_slab_root *r, u32 min_objects);
 
 /* Geometry (pure functions, used by the tests and the docs). */
 u32 fl_slab_default_min_objects(u32 nr_cpus);
+u32 fl_slab_min_objects_cpus(u32 present, u32 possible);
 int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
-			  struct fl_slab_geometry *g);
+			  bool ctor, struct fl_slab_geometry *g);
 u32 fl_slab_min_partial(u32 size);
 
 /* Caches. */

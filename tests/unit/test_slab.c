@@ -131,11 +131,18 @@ static u32 ref_order(u32 size, u32 min_objects)
 	return 99;
 }
 
-static u32 ref_size(u32 object_size, u32 align)
+/*
+ * mm/slub.c calculate_sizes() (6.12, 6.1): ALIGN(object_size, sizeof(void
+ * *)), plus sizeof(void *) for the free pointer when the cache has a
+ * constructor (s->offset = size), then ALIGN(size, align).
+ */
+static u32 ref_size(u32 object_size, u32 align, bool ctor)
 {
 	u32 a = align < 8 ? 8 : align;
 	u32 s = (object_size + 7) / 8 * 8;
 
+	if (ctor)
+		s += 8;
 	return (s + a - 1) / a * a;
 }
 
@@ -145,13 +152,15 @@ TEST(geometry_matches_slub_rule)
 	static const u32 aligns[] = { 0, 8, 16, 64, 256, 4096 };
 	struct fl_slab_geometry g;
 	u32 size, m, a, bad = 0;
+	int ctor;
 
+	for (ctor = 0; ctor < 2; ctor++)
 	for (size = 1; size <= 32768; size += (size < 8192 ? 1 : 37)) {
 		for (m = 0; m < ARRAY_SIZE(mins); m++) {
 			for (a = 0; a < ARRAY_SIZE(aligns); a++) {
-				u32 rs = ref_size(size, aligns[a]);
+				u32 rs = ref_size(size, aligns[a], ctor);
 				int ret = fl_slab_calc_geometry(size, aligns[a],
-								mins[m], &g);
+								mins[m], ctor, &g);
 
 				if (rs > 32768) {
 					bad += ret != -EINVAL;
@@ -182,33 +191,57 @@ TEST(geometry_known_values)
 	CHECK_EQ(fl_slab_default_min_objects(2), 12);
 	CHECK_EQ(fl_slab_default_min_objects(1), 8);
 	CHECK_EQ(fl_slab_default_min_objects(8), 20);
-	CHECK_EQ(fl_slab_calc_geometry(192, 0, 12, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(192, 0, 12, false, &g), 0);
 	CHECK(g.order == 0 && g.objs == 21 && g.leftover == 64);
-	CHECK_EQ(fl_slab_calc_geometry(1024, 0, 12, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(1024, 0, 12, false, &g), 0);
 	CHECK(g.order == 2 && g.objs == 16);
-	CHECK_EQ(fl_slab_calc_geometry(2048, 0, 12, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(2048, 0, 12, false, &g), 0);
 	CHECK(g.order == 3 && g.objs == 16);
-	CHECK_EQ(fl_slab_calc_geometry(4096, 0, 12, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(4096, 0, 12, false, &g), 0);
 	CHECK(g.order == 3 && g.objs == 8);
-	CHECK_EQ(fl_slab_calc_geometry(8192, 0, 12, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(8192, 0, 12, false, &g), 0);
 	CHECK(g.order == 3 && g.objs == 4);
+	/*
+	 * Constructor caches, free pointer behind the object
+	 * (calculate_sizes()): 4096 -> 4104, min_objects 12 clamped to the
+	 * 32768 / 4104 = 7 an order-3 slab holds, so order 3 with 7 objects
+	 * (leftover 4040 <= 1/8); 256 -> 264, order 0 (4096 % 264 = 136 <=
+	 * 1/16 after get_order(12 * 264) = 0), 4096 / 264 = 15 objects.
+	 */
+	CHECK_EQ(fl_slab_calc_geometry(4096, 0, 12, true, &g), 0);
+	CHECK(g.size == 4096 + 8 && g.order == 3 && g.objs == 32768 / 4104);
+	CHECK_EQ(g.objs, 7);
+	CHECK_EQ(fl_slab_calc_geometry(256, 0, 12, true, &g), 0);
+	CHECK(g.size == 256 + 8 && g.order == 0 && g.objs == 4096 / 264);
+	CHECK_EQ(g.objs, 15);
+	/* 32768 + 8 does not fit an order-3 slab */
+	CHECK_EQ(fl_slab_calc_geometry(32768, 0, 1, true, &g), -EINVAL);
+	/*
+	 * calculate_order() (6.12 and 6.1): num_present_cpus(), nr_cpu_ids
+	 * only when that is <= 1.
+	 */
+	CHECK_EQ(fl_slab_min_objects_cpus(2, 64), 2);
+	CHECK_EQ(fl_slab_min_objects_cpus(1, 64), 64);
+	CHECK_EQ(fl_slab_min_objects_cpus(0, 8), 8);
+	CHECK_EQ(fl_slab_default_min_objects(fl_slab_min_objects_cpus(2, 64)),
+		 4 * (2 + 1));
 	/* plain 1/16 rule: 700 -> 704 B: order 0 wastes 576 > 256 */
-	CHECK_EQ(fl_slab_calc_geometry(700, 0, 1, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(700, 0, 1, false, &g), 0);
 	CHECK(g.size == 704 && g.order == 1 && g.objs == 11 &&
 	      g.leftover == 448);
-	CHECK_EQ(fl_slab_calc_geometry(32768, 0, 1, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(32768, 0, 1, false, &g), 0);
 	CHECK(g.order == 3 && g.objs == 1 && g.leftover == 0);
 	/* 20000 B fits only at order 3 with 12768 B left (1/2 accepted) */
-	CHECK_EQ(fl_slab_calc_geometry(20000, 0, 1, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(20000, 0, 1, false, &g), 0);
 	CHECK(g.order == 3 && g.objs == 1);
-	CHECK_EQ(fl_slab_calc_geometry(100, 64, 1, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(100, 64, 1, false, &g), 0);
 	CHECK_EQ(g.size, 128);
-	CHECK_EQ(fl_slab_calc_geometry(0, 0, 1, &g), -EINVAL);
-	CHECK_EQ(fl_slab_calc_geometry(32769, 0, 1, &g), -EINVAL);
-	CHECK_EQ(fl_slab_calc_geometry(30000, 4096, 1, &g), 0);
+	CHECK_EQ(fl_slab_calc_geometry(0, 0, 1, false, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(32769, 0, 1, false, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(30000, 4096, 1, false, &g), 0);
 	CHECK(g.size == 32768 && g.order == 3);
-	CHECK_EQ(fl_slab_calc_geometry(64, 3, 1, &g), -EINVAL);
-	CHECK_EQ(fl_slab_calc_geometry(64, 8192, 1, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(64, 3, 1, false, &g), -EINVAL);
+	CHECK_EQ(fl_slab_calc_geometry(64, 8192, 1, false, &g), -EINVAL);
 	CHECK_EQ(fl_slab_min_partial(8), 5);
 	CHECK_EQ(fl_slab_min_partial(4096), 6);
 	CHECK_EQ(fl_slab_min_partial(32768), 7);
@@ -625,7 +658,7 @@ TEST(slabinfo_format)
 	CHECK_STR(buf,
 		  "slabinfo - version: 2.1\n"
 		  "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n"
-		  "test-obj              50     78    104   39    1 : tunables  120   60    0 : slabdata      2      2      0\n");
+		  "test-obj              50     78    104   39    1 : tunables    0    0    0 : slabdata      2      2      0\n");
 	emitted[0] = '\0';
 	fl_slab_slabinfo_emit(a.r, emit_cat, NULL);
 	CHECK_STR(emitted, buf);
@@ -640,6 +673,22 @@ TEST(slabinfo_format)
 	CHECK(strstr(buf, "waste padding 312 B leftover 80 B total 392 B of 8192 B (4.7%)"));
 	CHECK(strstr(buf, "alloc hits 48 misses 2 (96.0% hit)"));
 	for (i = 0; i < 50; i++)
+		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
+
+	/*
+	 * SLUB's get_slabinfo() (mm/slub.c): tunables 0 0 0 and
+	 * active_slabs = num_slabs, empty slabs included.  Without per-CPU
+	 * arrays: 40 objects fill slab A (39) and start slab B; freeing the
+	 * one in B leaves B empty (kept: min_partial 5), 2 slabs.
+	 */
+	REQUIRE(fl_slab_cache_create(a.r, "test-nc", 100, 0,
+				     FL_SLAB_NO_CPU_CACHE, NULL, NULL, &c) == 0);
+	for (i = 0; i < 40; i++)
+		REQUIRE(fl_slab_cache_alloc(c, &off[i], NULL) == 0);
+	CHECK_EQ(fl_slab_cache_free(c, off[39]), 0);
+	n = fl_slab_slabinfo(a.r, buf, sizeof(buf));
+	CHECK(n > 0 && strstr(buf, "test-nc               39     78    104   39    1 : tunables    0    0    0 : slabdata      2      2      0\n"));
+	for (i = 0; i < 39; i++)
 		CHECK_EQ(fl_slab_cache_free(c, off[i]), 0);
 	arena_fini(&a);
 }

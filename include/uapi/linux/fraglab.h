@@ -270,7 +270,10 @@ struct fraglab_stats {
 /**
  * struct fraglab_cache_create - FRAGLAB_IOC_CACHE_CREATE.
  * @name: in: 1..31 printable characters, NUL-terminated, unique.
- * @object_size: in: 1..32768 bytes (must fit an order-3 slab).
+ * @object_size: in: 1..32768 bytes; the stride (object_size rounded up to
+ *               8, plus 8 for SLUB's free pointer with FRAGLAB_CACHE_CTOR,
+ *               then to @align) must fit an order-3 slab: 32760 at most
+ *               with a constructor.
  * @align: in: 0 (default 8) or a power of two.
  * @flags: in: FRAGLAB_CACHE_*.
  * @cache_id: out: id for the other slab commands (valid on this fd).
