@@ -11,6 +11,7 @@
 #ifndef FL_BOX_H
 #define FL_BOX_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -135,6 +136,143 @@ static inline int fl_parse_slabinfo(const char *text, struct fl_slabinfo_row *ro
 	}
 	free(copy);
 	return ret ? ret : n;
+}
+
+/*
+ * Free memory in kB after dropping the page cache: MemFree plus the pages
+ * on the per-CPU page lists.  -1 if /proc/meminfo cannot be read.
+ */
+static inline long fl_box_memfree_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	sync();
+	f = fopen("/proc/sys/vm/drop_caches", "w");
+	if (f) {
+		fputs("3\n", f);
+		fclose(f);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	/*
+	 * Plus the pages on the per-CPU page lists (/proc/zoneinfo "count:"):
+	 * free, but not in MemFree, and they swing by megabytes.
+	 */
+	f = fopen("/proc/zoneinfo", "r");
+	if (!f)
+		return kb;
+	while (fgets(line, sizeof(line), f)) {
+		long pcp;
+
+		if (sscanf(line, " count: %ld", &pcp) == 1)
+			kb += pcp * 4;
+	}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * MemFree breathes by about 1 MiB on PREEMPT_RT with nothing loaded: take
+ * the baseline as the lowest of three readings, and give the final reading
+ * up to five tries (1 s apart) to come back; a real leak does not.
+ */
+static inline long fl_box_memfree_low(void)
+{
+	long lo = -1, v;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		v = fl_box_memfree_kb();
+		if (lo < 0 || (v >= 0 && v < lo))
+			lo = v;
+		if (i < 2)
+			sleep(1);
+	}
+	return lo;
+}
+
+static inline long fl_box_memfree_back(long before, long budget_kb)
+{
+	long v = -1;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		v = fl_box_memfree_kb();
+		if (v >= 0 && before - v < budget_kb)
+			break;
+		sleep(1);
+	}
+	return v;
+}
+
+/*
+ * A KASAN kernel (the debug kernel of make check-debug) keeps memory of
+ * its own per module load: the shadow of the module's vmalloc'ed text and
+ * data is only released when lazily purged vmap areas cover whole shadow
+ * pages, and kmemleak keeps its metadata pool.  Measured there: about
+ * 15 kB per load, with fraglab's code identical to the cloud kernels',
+ * where 100 loads move MemFree by 12-48 kB.  So on KASAN the budget is
+ * 4 MiB; leaks of fraglab's own allocations are kmemleak's job there
+ * (99-kmemleak.sh, which runs after every other test).
+ */
+static inline int fl_box_kasan_kernel(void)
+{
+	char line[256];
+	int found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, " __asan_load8\n") != NULL;
+	fclose(f);
+	return found;
+}
+
+/*
+ * Read every file under @dir (to @depth levels of directories) to its end,
+ * skipping write-only @skip, until *@stop (may be NULL) becomes nonzero.
+ * Files and directories may come and go meanwhile.  Return: files read.
+ */
+static inline unsigned long fl_box_read_tree(const char *dir, int depth, const char *skip,
+					     const volatile int *stop)
+{
+	unsigned long n = 0;
+	struct dirent *de;
+	char path[1024], buf[4096];
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && !(stop && *stop)) {
+		int fd;
+
+		if (de->d_name[0] == '.' || (skip && !strcmp(de->d_name, skip)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (de->d_type == DT_DIR) {
+			if (depth > 0)
+				n += fl_box_read_tree(path, depth - 1, skip, stop);
+			continue;
+		}
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 #endif /* FL_BOX_H */

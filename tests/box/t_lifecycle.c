@@ -40,76 +40,6 @@ static int loaded(void)
 	return access("/sys/module/fraglab", F_OK) == 0;
 }
 
-static long memfree_kb(void)
-{
-	char line[256];
-	long kb = -1;
-	FILE *f;
-
-	sync();
-	f = fopen("/proc/sys/vm/drop_caches", "w");
-	if (f) {
-		fputs("3\n", f);
-		fclose(f);
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	/*
-	 * Plus the pages on the per-CPU page lists (/proc/zoneinfo "count:"):
-	 * free, but not in MemFree, and they swing by megabytes.
-	 */
-	f = fopen("/proc/zoneinfo", "r");
-	if (!f)
-		return kb;
-	while (fgets(line, sizeof(line), f)) {
-		long pcp;
-
-		if (sscanf(line, " count: %ld", &pcp) == 1)
-			kb += pcp * 4;
-	}
-	fclose(f);
-	return kb;
-}
-
-/*
- * MemFree breathes by about 1 MiB on PREEMPT_RT with nothing loaded: take
- * the baseline as the lowest of three readings, and give the final reading
- * up to five tries (1 s apart) to come back; a real leak does not.
- */
-static long memfree_low(void)
-{
-	long lo = -1, v;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		v = memfree_kb();
-		if (lo < 0 || (v >= 0 && v < lo))
-			lo = v;
-		if (i < 2)
-			sleep(1);
-	}
-	return lo;
-}
-
-static long memfree_back(long before, long budget_kb)
-{
-	long v = -1;
-	int i;
-
-	for (i = 0; i < 5; i++) {
-		v = memfree_kb();
-		if (v >= 0 && before - v < budget_kb)
-			break;
-		sleep(1);
-	}
-	return v;
-}
-
 static void test_rmmod_busy(void)
 {
 	struct fraglab fl;
@@ -138,38 +68,14 @@ static void test_rmmod_busy(void)
 	tap_ok(fl_box_unload() == 0 && !loaded(), "rmmod succeeds once the mapping is gone");
 }
 
-/*
- * A KASAN kernel (the debug kernel of make check-debug) keeps memory of
- * its own per module load: the shadow of the module's vmalloc'ed text and
- * data is only released when lazily purged vmap areas cover whole shadow
- * pages, and kmemleak keeps its metadata pool.  Measured there: about
- * 15 kB per load, with fraglab's code identical to the cloud kernels',
- * where 100 loads move MemFree by 12-48 kB.  So on KASAN the budget is
- * 4 MiB; leaks of fraglab's own allocations are kmemleak's job there
- * (99-kmemleak.sh, which runs after every other test).
- */
-static int kasan_kernel(void)
-{
-	char line[256];
-	int found = 0;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, " __asan_load8\n") != NULL;
-	fclose(f);
-	return found;
-}
-
 static void test_reload_leak(void)
 {
 	long before, after, budget_kb = 1024;
 	int i, fails = 0;
 
-	if (kasan_kernel()) {
+	if (fl_box_kasan_kernel()) {
 		budget_kb = 4096;
-		tap_diag("KASAN kernel: MemFree budget %ld kB (module-load shadow; see kasan_kernel())",
+		tap_diag("KASAN kernel: MemFree budget %ld kB (module-load shadow; see fl_box_kasan_kernel())",
 			 budget_kb);
 	}
 
@@ -177,7 +83,7 @@ static void test_reload_leak(void)
 	for (i = 0; i < 3; i++)
 		if (fl_box_load("arena_mb=4") || fl_box_unload())
 			fails++;
-	before = memfree_low();
+	before = fl_box_memfree_low();
 	for (i = 0; i < 100; i++) {
 		if (fl_box_load("arena_mb=4")) {
 			fails++;
@@ -198,7 +104,7 @@ static void test_reload_leak(void)
 			break;
 		}
 	}
-	after = memfree_back(before, budget_kb);
+	after = fl_box_memfree_back(before, budget_kb);
 	tap_is_int(fails, 0, "100 x insmod/rmmod (arena_mb=4)");
 	tap_diag("MemFree before %ld kB, after %ld kB (delta %ld kB)", before, after, after - before);
 	tap_ok(before > 0 && after > 0 && before - after < budget_kb,
