@@ -513,12 +513,10 @@ out:
 DEFINE_SHOW_ATTRIBUTE(fl_hugepages_arena);
 
 /**
- * fl_compact_dev_init() - debugfs files and the (idle) proactive worker.
+ * fl_compact_dev_init() - the (idle) proactive worker.
  * @d: the device.
  *
- * debugfs failures are not fatal.
- *
- * Context: module load, after fl_debugfs_init() and the buddy.
+ * Context: module load, after the buddy.
  * Return: 0.
  */
 int fl_compact_dev_init(struct fl_dev *d)
@@ -528,28 +526,48 @@ int fl_compact_dev_init(struct fl_dev *d)
 	fl_proactive_defer = 0;
 	fl_compact_exiting = false;
 	INIT_DELAYED_WORK(&fl_proactive_work, fl_proactive_fn);
-	fl_compact_dentry = debugfs_create_file("compaction", 0400,
-						fl_debugfs_root_dir(), NULL,
-						&fl_compaction_fops);
-	fl_hugepages_dentry = debugfs_create_file("hugepages_arena", 0400,
-						  fl_debugfs_root_dir(), NULL,
-						  &fl_hugepages_arena_fops);
 	return 0;
 }
 
 /**
- * fl_compact_dev_exit() - stop the worker, remove the debugfs files.
- * @d: the device.
+ * fl_compact_dev_debugfs_init() - debugfs "compaction", "hugepages_arena".
+ * @dir: the fraglab debugfs directory.
  *
- * Context: module unload or failed load, before the buddy is destroyed;
- * fl_dev.lock NOT held.
+ * debugfs failures are not fatal.
+ *
+ * Context: module load, from fl_subsys_debugfs_init().
  */
-void fl_compact_dev_exit(struct fl_dev *d)
+void fl_compact_dev_debugfs_init(struct dentry *dir)
+{
+	fl_compact_dentry = debugfs_create_file("compaction", 0400, dir, NULL,
+						&fl_compaction_fops);
+	fl_hugepages_dentry = debugfs_create_file("hugepages_arena", 0400, dir,
+						  NULL,
+						  &fl_hugepages_arena_fops);
+}
+
+/**
+ * fl_compact_dev_debugfs_exit() - remove them.
+ *
+ * Context: module unload or failed load, from fl_subsys_debugfs_exit().
+ */
+void fl_compact_dev_debugfs_exit(void)
 {
 	debugfs_remove(fl_hugepages_dentry);
 	debugfs_remove(fl_compact_dentry);
 	fl_hugepages_dentry = NULL;
 	fl_compact_dentry = NULL;
+}
+
+/**
+ * fl_compact_dev_exit() - stop the worker.
+ * @d: the device.
+ *
+ * Context: module unload or failed load, after its debugfs files are
+ * gone, before the buddy is destroyed; fl_dev.lock NOT held.
+ */
+void fl_compact_dev_exit(struct fl_dev *d)
+{
 	mutex_lock(&fl_dev.lock);
 	fl_compact_exiting = true;
 	fl_proactiveness = 0;

@@ -251,26 +251,17 @@ static int fl_fail_meta_write(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(fl_fail_meta_fops, NULL, fl_fail_meta_write, "%llu\n");
 
 /**
- * fl_debugfs_root_dir() - the fraglab debugfs directory, for subsystems.
+ * fl_debugfs_init() - create /sys/kernel/debug/fraglab/ and every file in it.
  *
- * Context: after fl_debugfs_init().
- * Return: the dentry (may be an error pointer if debugfs is unavailable;
- * debugfs calls accept that).
+ * Every file reads something that must exist while it does: the buddy,
+ * the subsystems' registries, the slab root.  So this runs after all of
+ * them are set up (and after the slab self-test), and the subsystems add
+ * their files from here too.  debugfs failures are not fatal
+ * (Documentation/filesystems/debugfs.rst).
+ *
+ * Context: module load, after fl_subsys_init(), before the device exists.
  */
-struct dentry *fl_debugfs_root_dir(void)
-{
-	return fl_debugfs_root;
-}
-
-/**
- * fl_debugfs_init() - create /sys/kernel/debug/fraglab/.
- *
- * debugfs failures are not fatal (Documentation/filesystems/debugfs.rst).
- *
- * Context: module load.
- * Return: 0.
- */
-int fl_debugfs_init(void)
+void fl_debugfs_init(void)
 {
 	struct dentry *d = debugfs_create_dir("fraglab", NULL);
 
@@ -287,16 +278,22 @@ int fl_debugfs_init(void)
 	debugfs_create_file("check", 0400, d, NULL, &check_fops);
 	debugfs_create_file_unsafe("fail_meta_alloc", 0200, d, NULL,
 				   &fl_fail_meta_fops);
-	return 0;
+	fl_subsys_debugfs_init(d);
 }
 
 /**
  * fl_debugfs_exit() - remove /sys/kernel/debug/fraglab/.
  *
- * Context: module unload.
+ * debugfs_remove() waits for readers inside a file's operations; later
+ * calls on a file still open fail with -EIO.  So once this returns no
+ * reader can reach what the files read.
+ *
+ * Context: module unload (no fd is open), or failed load; before
+ * fl_subsys_exit().
  */
 void fl_debugfs_exit(void)
 {
+	fl_subsys_debugfs_exit();
 	debugfs_remove_recursive(fl_debugfs_root);
 	fl_debugfs_root = NULL;
 }

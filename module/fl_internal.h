@@ -343,9 +343,14 @@ static inline void fl_obj_remove(struct fl_obj *obj)
  * init/exit run at load/unload; release_file when an fd is closed, after
  * its buddy allocations and with fl_dev.lock held; ioctl handles one
  * _IOC_NR range (see the table in fl_dev.c) with fl_dev.lock NOT held.
+ * debugfs_init/exit add and remove the subsystems' debugfs files: after
+ * every init, before any exit (fl_main.c says why).
  */
+struct dentry;
 int fl_subsys_init(struct fl_dev *d);
 void fl_subsys_exit(struct fl_dev *d);
+void fl_subsys_debugfs_init(struct dentry *dir);
+void fl_subsys_debugfs_exit(void);
 void fl_subsys_release_file(struct fl_file *ff);
 int fl_subsys_check(char *msg, size_t len);
 int fl_check_all(char *msg, size_t len);
@@ -488,6 +493,8 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 int fl_slab_dev_init(struct fl_dev *d);
 void fl_slab_dev_exit(struct fl_dev *d);
+void fl_slab_dev_debugfs_init(struct dentry *dir);
+void fl_slab_dev_debugfs_exit(void);
 void fl_slab_dev_release_file(struct fl_file *ff);
 int fl_slab_dev_check(char *msg, size_t len);
 
@@ -495,18 +502,22 @@ int fl_slab_dev_check(char *msg, size_t len);
 long fl_pool_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 int fl_pool_dev_init(struct fl_dev *d);
 void fl_pool_dev_exit(struct fl_dev *d);
+void fl_pool_dev_debugfs_init(struct dentry *dir);
+void fl_pool_dev_debugfs_exit(void);
 void fl_pool_dev_release_file(struct fl_file *ff);
 int fl_pool_dev_check(char *msg, size_t len);
 
 /* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
 long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
-int fl_probe_init(struct fl_dev *d);
-void fl_probe_exit(struct fl_dev *d);
+void fl_probe_debugfs_init(struct dentry *dir);
+void fl_probe_debugfs_exit(void);
 
 /* fl_compact_dev.c: compaction (0x30-0x3f), debugfs "compaction", proactive */
 long fl_compact_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 int fl_compact_dev_init(struct fl_dev *d);
 void fl_compact_dev_exit(struct fl_dev *d);
+void fl_compact_dev_debugfs_init(struct dentry *dir);
+void fl_compact_dev_debugfs_exit(void);
 int fl_compact_set_proactive(u64 value);
 u64 fl_compact_get_proactive(void);
 int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out);
@@ -518,9 +529,7 @@ long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 long fl_map_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
 
 /* fl_debugfs.c */
-struct dentry;
-int fl_debugfs_init(void);
-struct dentry *fl_debugfs_root_dir(void);
+void fl_debugfs_init(void);
 void fl_debugfs_exit(void);
 
 #endif /* FL_INTERNAL_H */

@@ -3,10 +3,16 @@
  * fl_main.c - fraglab module parameters, load and unload.
  *
  * Load order: validate parameters, reserve the arena, build the buddy
- * allocator over it, register debugfs and then /dev/fraglab (last, so no
- * user can reach a half-built instance).  Unload runs the same steps in
- * reverse; the misc device holds a module reference while a file is open,
- * so rmmod is refused until every fd is closed.
+ * allocator over it, set up the subsystems (slab, pools, compaction,
+ * including the slab self-test), then debugfs and then /dev/fraglab (last,
+ * so no user can reach a half-built instance).  debugfs comes after
+ * everything its files read exists and after every step that can fail but
+ * the device's registration: a reader never sees a NULL or freed root,
+ * and a failed self-test leaves no file behind.  Unload runs the same
+ * steps in reverse, so the files go before what they read.  The misc
+ * device and every open debugfs file hold a module reference, so rmmod is
+ * refused until they are closed, and once the module is going debugfs
+ * refuses new opens (-ENXIO, full_proxy_open() in fs/debugfs/file.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -119,17 +125,15 @@ static int __init fl_init(void)
 		goto release_arena;
 	}
 
-	ret = fl_debugfs_init();
+	ret = fl_subsys_init(d);
 	if (ret)
 		goto destroy_buddy;
 
-	ret = fl_subsys_init(d);
-	if (ret)
-		goto exit_debugfs;
+	fl_debugfs_init();
 
 	ret = fl_dev_register();
 	if (ret)
-		goto exit_subsys;
+		goto exit_debugfs;
 
 	pr_info("arena %lu MiB in %u physically contiguous range%s, max order %u, grouping by mobility %s\n",
 		d->arena.nr_pages >> (20 - PAGE_SHIFT), d->arena.nr_ranges,
@@ -137,10 +141,9 @@ static int __init fl_init(void)
 		fl_param_group_by_mobility ? "on" : "off");
 	return 0;
 
-exit_subsys:
-	fl_subsys_exit(d);
 exit_debugfs:
 	fl_debugfs_exit();
+	fl_subsys_exit(d);
 destroy_buddy:
 	fl_buddy_destroy(d->buddy);
 	d->buddy = NULL;
@@ -158,8 +161,8 @@ static void __exit fl_exit(void)
 	struct fl_dev *d = &fl_dev;
 
 	fl_dev_unregister();
-	fl_subsys_exit(d);
 	fl_debugfs_exit();
+	fl_subsys_exit(d);
 	WARN_ON_ONCE(fl_idtab_count(&d->handles));
 	fl_idtab_destroy(&d->handles);
 	fl_buddy_destroy(d->buddy);

@@ -671,7 +671,7 @@ int fl_pool_dev_check(char *msg, size_t len)
 }
 
 /**
- * fl_pool_dev_init() - the pool registry and debugfs "pools/".
+ * fl_pool_dev_init() - the pool registry.
  * @d: the device (its buddy exists).
  *
  * Context: module load.
@@ -681,8 +681,30 @@ int fl_pool_dev_init(struct fl_dev *d)
 {
 	xa_init_flags(&fl_pool_dev.pools, XA_FLAGS_ALLOC1);
 	fl_pool_dev.next_id = 0;
-	fl_pool_dev.dir = debugfs_create_dir("pools", fl_debugfs_root_dir());
 	return 0;
+}
+
+/**
+ * fl_pool_dev_debugfs_init() - debugfs "pools/" (one directory per pool
+ * is added when the pool is created: no pool exists yet).
+ * @dir: the fraglab debugfs directory.
+ *
+ * Context: module load, from fl_subsys_debugfs_init().
+ */
+void fl_pool_dev_debugfs_init(struct dentry *dir)
+{
+	fl_pool_dev.dir = debugfs_create_dir("pools", dir);
+}
+
+/**
+ * fl_pool_dev_debugfs_exit() - remove "pools/" (every pool is gone).
+ *
+ * Context: module unload or failed load, from fl_subsys_debugfs_exit().
+ */
+void fl_pool_dev_debugfs_exit(void)
+{
+	debugfs_remove_recursive(fl_pool_dev.dir);
+	fl_pool_dev.dir = NULL;
 }
 
 /**
@@ -695,6 +717,4 @@ void fl_pool_dev_exit(struct fl_dev *d)
 {
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_pool_dev.pools));
 	xa_destroy(&fl_pool_dev.pools);
-	debugfs_remove_recursive(fl_pool_dev.dir);
-	fl_pool_dev.dir = NULL;
 }

@@ -507,29 +507,25 @@ static int fl_probe_hugepages_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(fl_probe_hugepages);
 
 /**
- * fl_probe_init() - create debugfs "hugepages".
- * @d: the device (unused).
+ * fl_probe_debugfs_init() - create debugfs "hugepages".
+ * @dir: the fraglab debugfs directory.
  *
  * debugfs failures are not fatal.
  *
- * Context: module load, after fl_debugfs_init().
- * Return: 0.
+ * Context: module load, from fl_subsys_debugfs_init().
  */
-int fl_probe_init(struct fl_dev *d)
+void fl_probe_debugfs_init(struct dentry *dir)
 {
-	fl_probe_dentry = debugfs_create_file("hugepages", 0400,
-					      fl_debugfs_root_dir(), NULL,
+	fl_probe_dentry = debugfs_create_file("hugepages", 0400, dir, NULL,
 					      &fl_probe_hugepages_fops);
-	return 0;
 }
 
 /**
- * fl_probe_exit() - remove debugfs "hugepages".
- * @d: the device (unused).
+ * fl_probe_debugfs_exit() - remove debugfs "hugepages".
  *
- * Context: module unload, before fl_debugfs_exit().
+ * Context: module unload, from fl_subsys_debugfs_exit().
  */
-void fl_probe_exit(struct fl_dev *d)
+void fl_probe_debugfs_exit(void)
 {
 	debugfs_remove(fl_probe_dentry);
 	fl_probe_dentry = NULL;

@@ -37,6 +37,10 @@ static bool fl_param_slab_selftest;
 module_param_named(slab_selftest, fl_param_slab_selftest, bool, 0444);
 MODULE_PARM_DESC(slab_selftest, "Run the in-kernel slab API self-test at load (default N)");
 
+static unsigned int fl_param_selftest_fail_meta;
+module_param_named(selftest_fail_meta, fl_param_selftest_fail_meta, uint, 0444);
+MODULE_PARM_DESC(selftest_fail_meta, "Fault injection: the slab self-test's first N metadata allocations fail, so the load fails (default 0; for tests)");
+
 /**
  * struct fl_cache_ref - a cache created through a file descriptor.
  * @id: id in fl_slab_dev.caches (what userspace calls cache_id).
@@ -56,6 +60,7 @@ static struct {
 	struct xarray caches;
 	u32 next_id;
 	struct dentry *dir;
+	struct dentry *info;
 } fl_slab_dev;
 
 /* The constructor of FRAGLAB_CACHE_CTOR caches: a recognisable state. */
@@ -641,7 +646,7 @@ static int fl_slab_selftest(void)
 }
 
 /**
- * fl_slab_dev_init() - the slab registry, debugfs files, optional self-test.
+ * fl_slab_dev_init() - the slab registry, optional self-test.
  * @d: the device (its buddy exists).
  *
  * Context: module load.
@@ -655,17 +660,46 @@ int fl_slab_dev_init(struct fl_dev *d)
 	ret = fl_slab_root_create(d->buddy, &fl_slab_dev.root);
 	if (ret)
 		return ret;
-	debugfs_create_file("slabinfo", 0400, fl_debugfs_root_dir(), NULL,
-			    &fl_slabinfo_fops);
-	fl_slab_dev.dir = debugfs_create_dir("slabs", fl_debugfs_root_dir());
 	if (fl_param_slab_selftest) {
+		/* fault injection for this test only: armed, run, disarmed */
+		fl_fail_meta_set(fl_param_selftest_fail_meta);
 		ret = fl_slab_selftest();
+		fl_fail_meta_set(0);
 		if (ret) {
 			fl_slab_root_destroy(fl_slab_dev.root);
 			fl_slab_dev.root = NULL;
 		}
 	}
 	return ret;
+}
+
+/**
+ * fl_slab_dev_debugfs_init() - debugfs "slabinfo" and "slabs/" (a file per
+ * cache is added when the cache is created).
+ * @dir: the fraglab debugfs directory.
+ *
+ * Context: module load, from fl_subsys_debugfs_init(): the slab root
+ * exists and the self-test passed.
+ */
+void fl_slab_dev_debugfs_init(struct dentry *dir)
+{
+	fl_slab_dev.info = debugfs_create_file("slabinfo", 0400, dir, NULL,
+					       &fl_slabinfo_fops);
+	fl_slab_dev.dir = debugfs_create_dir("slabs", dir);
+}
+
+/**
+ * fl_slab_dev_debugfs_exit() - remove them (every user cache is gone).
+ *
+ * Context: module unload or failed load, from fl_subsys_debugfs_exit(),
+ * before the slab root is destroyed.
+ */
+void fl_slab_dev_debugfs_exit(void)
+{
+	debugfs_remove_recursive(fl_slab_dev.dir);
+	debugfs_remove(fl_slab_dev.info);
+	fl_slab_dev.dir = NULL;
+	fl_slab_dev.info = NULL;
 }
 
 /**

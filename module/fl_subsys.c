@@ -27,16 +27,11 @@ int fl_subsys_init(struct fl_dev *d)
 	ret = fl_pool_dev_init(d);
 	if (ret)
 		goto slab_exit;
-	ret = fl_probe_init(d);
-	if (ret)
-		goto pool_exit;
 	ret = fl_compact_dev_init(d);
 	if (ret)
-		goto probe_exit;
+		goto pool_exit;
 	return 0;
 
-probe_exit:
-	fl_probe_exit(d);
 pool_exit:
 	fl_pool_dev_exit(d);
 slab_exit:
@@ -53,9 +48,36 @@ slab_exit:
 void fl_subsys_exit(struct fl_dev *d)
 {
 	fl_compact_dev_exit(d);
-	fl_probe_exit(d);
 	fl_pool_dev_exit(d);
 	fl_slab_dev_exit(d);
+}
+
+/**
+ * fl_subsys_debugfs_init() - every subsystem's debugfs files.
+ * @dir: /sys/kernel/debug/fraglab (may be an error pointer: debugfs
+ * calls accept that).
+ *
+ * Context: module load, after fl_subsys_init() succeeded.
+ */
+void fl_subsys_debugfs_init(struct dentry *dir)
+{
+	fl_slab_dev_debugfs_init(dir);
+	fl_pool_dev_debugfs_init(dir);
+	fl_probe_debugfs_init(dir);
+	fl_compact_dev_debugfs_init(dir);
+}
+
+/**
+ * fl_subsys_debugfs_exit() - remove them (waits for running readers).
+ *
+ * Context: module unload or failed load, before fl_subsys_exit().
+ */
+void fl_subsys_debugfs_exit(void)
+{
+	fl_compact_dev_debugfs_exit();
+	fl_probe_debugfs_exit();
+	fl_pool_dev_debugfs_exit();
+	fl_slab_dev_debugfs_exit();
 }
 
 /**
