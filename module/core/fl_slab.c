@@ -151,7 +151,7 @@ enum fl_slab_obj_state {
 	FL_OBJ_FREE = 0,	/* on its slab's free_idx[] stack */
 	FL_OBJ_CACHED = 1,	/* in a per-CPU array */
 	FL_OBJ_LIVE = 2,	/* handed to a caller */
-	FL_OBJ_MARK = 3,	/* transient, fl_slab_cache_check() only */
+	FL_OBJ_MARK = 3,	/* transient, fl_slab_check_slab(), cache lock */
 };
 
 enum fl_slab_list_id {
@@ -2345,6 +2345,7 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 				    s->page, idx, fl_slab_state_get(s, idx));
 			break;
 		}
+		/* FREE states are the cache lock's (held): no CPU owns them */
 		fl_slab_state_set(s, idx, FL_OBJ_MARK);
 	}
 	for (i = 0; i < s->nr_free; i++)
@@ -2425,41 +2426,49 @@ static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 	return cached_live;
 }
 
-/* One per-CPU array: entries valid, CACHED and unique.  Both locks held. */
+/*
+ * One per-CPU array: entries valid, CACHED and unique.  Read-only: the
+ * states of cached objects belong to the CPU whose array holds them, and
+ * fl_cpu_remote_lock() excludes that CPU only on PREEMPT_RT (elsewhere
+ * its "lock" is its disabled preemption, see fl_port.h), so a mark written
+ * here could overwrite the LIVE state its owner just gave the object.
+ * Duplicates are found by comparing with the earlier entries instead:
+ * at most limit^2 / 2 = 7140 pairs (limit <= 120, fl_slab_tunables()).
+ * Both locks held.
+ */
 static void fl_slab_check_cpu(struct fl_slab_checker *ck,
 			      struct fl_slab_cpu *pc, u32 cpu)
 {
 	struct fl_slab_cache *c = ck->c;
-	u32 i;
+	u32 i, j, avail = fl_read_once(pc->avail);
 
-	if (pc->avail > c->limit) {
+	if (avail > c->limit) {
 		fl_slab_bad(ck, "cpu %u holds %u objects, limit %u",
-			    cpu, pc->avail, c->limit);
+			    cpu, avail, c->limit);
 		return;
 	}
-	for (i = 0; i < pc->avail && !ck->ret; i++) {
+	for (i = 0; i < avail && !ck->ret; i++) {
 		struct fl_slab *s = pc->entry[i].slab;
 		u32 idx = pc->entry[i].idx;
 
 		if (!s || s->magic != FL_SLAB_MAGIC || s->cache != c ||
-		    s->list_id == FL_LIST_NONE || idx >= c->geo.objs)
+		    s->list_id == FL_LIST_NONE || idx >= c->geo.objs) {
 			fl_slab_bad(ck, "cpu %u entry %u: not an object of this cache",
 				    cpu, i);
-		else if (fl_slab_state_get(s, idx) != FL_OBJ_CACHED)
-			fl_slab_bad(ck, "cpu %u entry %u (page %u obj %u): state %u, duplicate or not cached",
+			break;
+		}
+		if (fl_slab_state_get(s, idx) != FL_OBJ_CACHED) {
+			fl_slab_bad(ck, "cpu %u entry %u (page %u obj %u): state %u, not cached",
 				    cpu, i, s->page, idx,
 				    fl_slab_state_get(s, idx));
-		else
-			fl_slab_state_set(s, idx, FL_OBJ_MARK);
-	}
-	while (i--) {
-		struct fl_slab *s = pc->entry[i].slab;
-		u32 idx = pc->entry[i].idx;
-
-		if (s && s->magic == FL_SLAB_MAGIC && s->cache == c &&
-		    idx < c->geo.objs &&
-		    fl_slab_state_get(s, idx) == FL_OBJ_MARK)
-			fl_slab_state_set(s, idx, FL_OBJ_CACHED);
+			break;
+		}
+		for (j = 0; j < i; j++)
+			if (pc->entry[j].slab == s && pc->entry[j].idx == idx) {
+				fl_slab_bad(ck, "cpu %u entries %u and %u (page %u obj %u): duplicate",
+					    cpu, j, i, s->page, idx);
+				break;
+			}
 	}
 }
 
