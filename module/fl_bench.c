@@ -74,7 +74,17 @@
 #define FL_BENCH_DEF_ITERS	100000ULL
 #define FL_BENCH_DEF_RUNS	5
 #define FL_BENCH_CHUNK		1000	/* ops per preemption-off chunk */
-#define FL_BENCH_FIT_CHUNK	32	/* genalloc best fit: O(n) per op */
+#define FL_BENCH_FIT_CHUNK	32	/* fraglab's fit side: O(log n) per op */
+/*
+ * Holes a genalloc chunk may visit with preemption off, for about 1 ms on
+ * hardware.  gen_pool_first_fit() / gen_pool_best_fit() scan the bitmap
+ * from its start (bitmap_find_next_zero_area(), lib/genalloc.c, 6.1 and
+ * 6.12): with the bench's alternating 16-byte holes and separators every
+ * hole costs one find_next_zero_bit() and one find_next_bit() on the same
+ * word, a few dozen instructions, about 5 ns at 1-4 instructions per
+ * cycle and 3 GHz: 200 000 holes per millisecond.
+ */
+#define FL_BENCH_FIT_VISITS	200000U
 #define FL_BENCH_BUDGET_NS	(1000ULL * NSEC_PER_MSEC)
 #define FL_BENCH_GRAN		16U	/* fit granularity, hole size */
 #define FL_BENCH_TAIL		1024U	/* the top hole */
@@ -142,6 +152,8 @@ typedef int (*fl_bench_fn)(struct fl_bench_ctx *ctx, u32 n);
  *             their metadata with GFP_KERNEL when they grow), so it is
  *             timed with preemption enabled; the debug kernel's
  *             DEBUG_ATOMIC_SLEEP caught the slab side running preempt-off.
+ *             Also set where a single op would keep preemption off for
+ *             more than about 1 ms (genalloc over many holes).
  */
 struct fl_bench_side {
 	fl_bench_fn chunk;
@@ -655,7 +667,11 @@ static int fl_bench_pair(struct fraglab_bench *b)
 		fl->may_sleep = true;
 		fl->chunk_ops = FL_BENCH_FIT_CHUNK;
 		kern->chunk = ctx->gen ? fl_bench_fit_kernel : NULL;
-		kern->chunk_ops = FL_BENCH_FIT_CHUNK;
+		/* every genalloc op visits all @param holes (O(n)) */
+		kern->chunk_ops = clamp_t(u32, FL_BENCH_FIT_VISITS / (b->param + 1),
+					  1, FL_BENCH_CHUNK);
+		/* one op alone is over ~1 ms: time it preemptible */
+		kern->may_sleep = b->param + 1 > FL_BENCH_FIT_VISITS;
 		break;
 	case FRAGLAB_BENCH_COMPACT:
 		if (b->param < 4 || b->param > FRAGLAB_BENCH_MAX_COMPACT_MB) {

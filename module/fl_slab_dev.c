@@ -546,7 +546,9 @@ EXPORT_SYMBOL_GPL(fraglab_cache_create);
  * fraglab_cache_alloc() - allocate one object.
  * @c: a cache from fraglab_cache_create().
  *
- * Context: any context that may take a spinlock.
+ * Context: process context; may sleep: growing the cache allocates the
+ * new slab's metadata with GFP_KERNEL (kvzalloc()).  Never from an
+ * interrupt: the per-CPU arrays are guarded by disabled preemption.
  * Return: the object (constructed if the cache has a constructor), or NULL.
  */
 void *fraglab_cache_alloc(struct fl_slab_cache *c)
@@ -563,7 +565,9 @@ EXPORT_SYMBOL_GPL(fraglab_cache_alloc);
  * @c: the cache it came from.
  * @obj: the object.
  *
- * Context: any context that may take a spinlock.
+ * Context: process context; may sleep: releasing an empty slab beyond
+ * min_partial frees its metadata with kvfree().  Never from an interrupt,
+ * as for fraglab_cache_alloc().
  * Return: 0, -EINVAL (not this cache's) or -ENOENT (not allocated).
  */
 int fraglab_cache_free(struct fl_slab_cache *c, void *obj)
