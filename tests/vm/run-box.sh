@@ -66,7 +66,7 @@ parse_args() {
 		shift
 	done
 	case $MODE in
-	test) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-300} ;;
+	test) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-600} ;;
 	demo) VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-600} ;;
 	shell) VM_TIMEOUT=0 ;;
 	esac
