@@ -8,35 +8,47 @@
  *  - one "op" is an alloc+free pair with nothing else in the loop (bulk:
  *    one object of a FRAGLAB_BENCH_BULK-object call; compaction: one 4 KiB
  *    page moved or copied);
- *  - a run times @iterations ops (default 100 000) in chunks: each chunk
- *    runs with preemption disabled between two ktime_get_ns()/get_cycles()
- *    reads, and cond_resched() runs between chunks, so a long run on a
- *    slow (or emulated) CPU never trips the soft-lockup or RCU-stall
- *    detectors.
- *    Only the chunks are timed.  On PREEMPT_RT preemption stays enabled
- *    (fraglab's spinlocks sleep there) and the result says so;
- *  - the fraglab side and the kernel side alternate inside every run, with
- *    the same loop shape (one indirect call per chunk, a direct call per
- *    op); each side reports the median over the runs of its time per op;
+ *  - a run times @iterations ops (default 100 000) in chunks between two
+ *    ktime_get_ns() reads; cond_resched() runs between chunks, so a long
+ *    run on a slow (or emulated) CPU never trips the soft-lockup or
+ *    RCU-stall detectors.  Only the chunks are timed.  Under qemu's
+ *    -icount shift=0 (make bench) one guest nanosecond is one guest
+ *    instruction, so the result is instructions per op;
+ *  - equal work: both sides of a pair run in the same preemption state,
+ *    disabled per chunk unless a side may sleep (fraglab's slab and fit
+ *    pools allocate metadata with GFP_KERNEL when they grow) or the
+ *    kernel is PREEMPT_RT (fraglab's spinlocks sleep there), and then
+ *    enabled for both (FRAGLAB_BENCH_PREEMPT_ON); when the kernel zeroes
+ *    allocated memory (init_on_alloc, want_init_on_alloc()) the fraglab
+ *    side zeroes its blocks with the same clear_page() and its slab
+ *    objects with memset() (FRAGLAB_BENCH_FL_ZEROES); the kernel's slab
+ *    caches are never merged
+ *    with another cache and ignore slub_debug=;
+ *  - each side runs once untimed (warm-up: per-CPU caches filled, slabs
+ *    allocated), then @runs runs in ABBA order (fraglab first in even
+ *    runs, the kernel first in odd ones); each side reports the median
+ *    over the runs of its time per op;
  *  - a side that needs more than FL_BENCH_BUDGET_NS in one run stops early
  *    (the genalloc best fit scans all holes: O(n) per op), and reports how
  *    many ops it timed.
  *
- * Pairs:
+ * Pairs (fl_bench_kinds[]):
  *   BUDDY      fl_buddy_alloc/free on the device's arena (its own spinlock,
  *              not fl_dev.lock) vs alloc_pages/__free_pages(GFP_NOWAIT);
- *   BUDDY_PCP  the same on a private metadata-only buddy of
- *              FL_BENCH_PCP_PAGES pages with per-CPU lists on (high
+ *   BUDDY_COMP the same, the kernel side with __GFP_COMP (compound pages:
+ *              every tail struct page written at alloc and checked at free);
+ *   BUDDY_PCP  the same on a private buddy over FL_BENCH_PCP_PAGES
+ *              vmalloc'ed pages with per-CPU lists on (high
  *              FL_BENCH_PCP_HIGH), orders 0..3: the kernel side has its
  *              pcp lists for these orders too;
  *   SLAB       fl_slab_cache_alloc/free_ptr on a cache of the device's slab
  *              root vs kmem_cache_alloc/free on a private kmem_cache of the
- *              same object size (SLAB_NO_USER_FLAGS: no slub_debug);
+ *              same object size (fl_kmem_cache_create_unmerged());
  *   SLAB_BULK  kmem_cache_alloc_bulk/free_bulk vs fl_slab_cache_alloc_bulk/
  *              free_bulk (one cache lock at most per call);
  *   FIT        a private fit pool (metadata only) with N 16-byte holes, the
  *              32-byte pair only the top hole fits (as tests/bench/
- *              fit_bench.c) vs genalloc with the same holes and
+ *              fit_setup.h) vs genalloc with the same holes and
  *              gen_pool_first_fit / gen_pool_best_fit (next and worst fit
  *              have no kernel counterpart);
  *   COMPACT    a private buddy over a vmalloc buffer, every other order-0
@@ -60,7 +72,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <linux/timex.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
@@ -76,13 +87,15 @@
 #define FL_BENCH_CHUNK		1000	/* ops per preemption-off chunk */
 #define FL_BENCH_FIT_CHUNK	32	/* fraglab's fit side: O(log n) per op */
 /*
- * Holes a genalloc chunk may visit with preemption off, for about 1 ms on
- * hardware.  gen_pool_first_fit() / gen_pool_best_fit() scan the bitmap
- * from its start (bitmap_find_next_zero_area(), lib/genalloc.c, 6.1 and
- * 6.12): with the bench's alternating 16-byte holes and separators every
- * hole costs one find_next_zero_bit() and one find_next_bit() on the same
+ * Holes a genalloc chunk visits, for about 1 ms on hardware.
+ * gen_pool_first_fit() / gen_pool_best_fit() scan the bitmap from its
+ * start (bitmap_find_next_zero_area(), lib/genalloc.c, 6.1 and 6.12):
+ * with the bench's alternating 16-byte holes and separators every hole
+ * costs one find_next_zero_bit() and one find_next_bit() on the same
  * word, a few dozen instructions, about 5 ns at 1-4 instructions per
- * cycle and 3 GHz: 200 000 holes per millisecond.
+ * cycle and 3 GHz: 200 000 holes per millisecond.  The fit pair runs
+ * preemptible (fraglab's side may sleep), so this only sets how often
+ * the clock is read and cond_resched() runs.
  */
 #define FL_BENCH_FIT_VISITS	200000U
 #define FL_BENCH_BUDGET_NS	(1000ULL * NSEC_PER_MSEC)
@@ -91,15 +104,8 @@
 #define FL_BENCH_GEN_BASE	0x100000UL	/* genalloc: addresses only */
 #define FL_BENCH_GFP		(GFP_NOWAIT | __GFP_NOWARN)
 #define FL_BENCH_BULK_CHUNK	(64 * FRAGLAB_BENCH_BULK)
-#define FL_BENCH_PCP_PAGES	16384	/* 64 MiB of metadata only */
+#define FL_BENCH_PCP_PAGES	4096	/* 16 MiB: orders 0..3 only */
 #define FL_BENCH_PCP_HIGH	512	/* batch 63, as the kernel's */
-
-/* The kernel cache ignores slub_debug= (the box boots with FZPU). */
-#ifdef SLAB_NO_USER_FLAGS
-#define FL_BENCH_SLAB_FLAGS	SLAB_NO_USER_FLAGS
-#else
-#define FL_BENCH_SLAB_FLAGS	0
-#endif
 
 static DEFINE_MUTEX(fl_bench_lock);
 
@@ -107,6 +113,9 @@ static DEFINE_MUTEX(fl_bench_lock);
  * struct fl_bench_ctx - state of one pair.
  * @b: the bench request (param, strategy).
  * @order: buddy order.
+ * @gfp: kernel buddy side's gfp flags.
+ * @zero: the fraglab side zeroes its blocks/objects (the kernel does).
+ * @buddy: the buddy the fraglab buddy side runs on.
  * @fl_cache: fraglab slab cache.
  * @km_cache: kernel slab cache.
  * @objs: bulk object array.
@@ -115,14 +124,17 @@ static DEFINE_MUTEX(fl_bench_lock);
  * @algo: genalloc algorithm.
  * @gen_ready: @gen holds the hole pattern (its separators are allocated).
  * @cbuddy: compaction, BUDDY_PCP: private buddy.
- * @cbuf: compaction: its memory.
- * @cpages: compaction: pages in @cbuf.
+ * @cbuf: compaction, BUDDY_PCP: its memory.
+ * @cpages: pages in @cbuf.
  * @moved: compaction: pages the last run moved.
  * @cres: compaction result (too big for the stack).
  */
 struct fl_bench_ctx {
 	const struct fraglab_bench *b;
 	u32 order;
+	gfp_t gfp;
+	bool zero;
+	struct fl_buddy *buddy;
 	struct fl_slab_cache *fl_cache;
 	struct kmem_cache *km_cache;
 	void *objs[FRAGLAB_BENCH_BULK];
@@ -143,50 +155,45 @@ typedef int (*fl_bench_fn)(struct fl_bench_ctx *ctx, u32 n);
 /**
  * struct fl_bench_side - one side of a pair and its per-run results.
  * @chunk: runs @n ops.
- * @chunk_ops: ops per timed chunk.
+ * @chunk_ops: ops per timed chunk (0: the kind's).
+ * @prepare: untimed, before each run of this side, or NULL.
  * @ps: picoseconds per op, per run.
- * @mcycles: cycles per op times 1000, per run.
  * @ops: ops timed in the last run.
  * @budget_hit: a run stopped on FL_BENCH_BUDGET_NS.
- * @may_sleep: @chunk may sleep (fraglab's slab and fit pools allocate
- *             their metadata with GFP_KERNEL when they grow), so it is
- *             timed with preemption enabled; the debug kernel's
- *             DEBUG_ATOMIC_SLEEP caught the slab side running preempt-off.
- *             Also set where a single op would keep preemption off for
- *             more than about 1 ms (genalloc over many holes).
  */
 struct fl_bench_side {
 	fl_bench_fn chunk;
 	u32 chunk_ops;
-	bool may_sleep;
+	int (*prepare)(struct fl_bench_ctx *ctx);
 	u64 ps[FRAGLAB_BENCH_MAX_RUNS];
-	u64 mcycles[FRAGLAB_BENCH_MAX_RUNS];
 	u64 ops;
 	bool budget_hit;
 };
 
-static inline void fl_bench_preempt_off(void)
-{
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
-		preempt_disable();
-}
-
-static inline void fl_bench_preempt_on(void)
-{
-	if (!IS_ENABLED(CONFIG_PREEMPT_RT))
-		preempt_enable();
-}
-
 /* ---- buddy ------------------------------------------------------------- */
 
-static int fl_bench_buddy_loop(struct fl_buddy *b, u32 order, u32 n)
+/*
+ * init_on_alloc: the kernel zeroes every page it hands out with
+ * clear_highpage() (kernel_init_pages(), mm/page_alloc.c, 6.1 and 6.12),
+ * i.e. clear_page() per page; the fraglab side does the same to its block.
+ */
+static void fl_bench_zero(void *addr, u32 order)
+{
+	u32 i;
+
+	for (i = 0; i < 1U << order; i++)
+		clear_page(addr + (size_t)i * PAGE_SIZE);
+}
+
+static int fl_bench_buddy_fl(struct fl_bench_ctx *ctx, u32 n)
 {
 	struct fl_buddy_req req = {
-		.order = order,
+		.order = ctx->order,
 		.mt = FL_MT_UNMOVABLE,
 		.owner_kind = FL_OWN_KERNEL,
-		.requested = FL_PAGE_SIZE << order,
+		.requested = FL_PAGE_SIZE << ctx->order,
 	};
+	struct fl_buddy *b = ctx->buddy;
 	u32 i, idx;
 	int ret;
 
@@ -194,30 +201,11 @@ static int fl_bench_buddy_loop(struct fl_buddy *b, u32 order, u32 n)
 		ret = fl_buddy_alloc(b, &req, &idx);
 		if (unlikely(ret))
 			return ret;
+		if (ctx->zero)
+			fl_bench_zero(fl_buddy_page_addr(b, idx), ctx->order);
 		fl_buddy_free(b, idx);
 	}
 	return 0;
-}
-
-static int fl_bench_buddy_fl(struct fl_bench_ctx *ctx, u32 n)
-{
-	return fl_bench_buddy_loop(fl_dev.buddy, ctx->order, n);
-}
-
-static int fl_bench_buddy_pcp_fl(struct fl_bench_ctx *ctx, u32 n)
-{
-	return fl_bench_buddy_loop(ctx->cbuddy, ctx->order, n);
-}
-
-/* A private buddy with per-CPU lists: the device's setting stays. */
-static int fl_bench_buddy_pcp_setup(struct fl_bench_ctx *ctx)
-{
-	struct fl_chunk chunk = { .start = 0, .nr_pages = FL_BENCH_PCP_PAGES };
-
-	ctx->cbuddy = fl_buddy_create(&chunk, 1, FL_MAX_ORDER, true);
-	if (!ctx->cbuddy)
-		return -ENOMEM;
-	return fl_buddy_set_pcp(ctx->cbuddy, FL_BENCH_PCP_HIGH);
 }
 
 static int fl_bench_buddy_kernel(struct fl_bench_ctx *ctx, u32 n)
@@ -226,12 +214,50 @@ static int fl_bench_buddy_kernel(struct fl_bench_ctx *ctx, u32 n)
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		page = alloc_pages(FL_BENCH_GFP, ctx->order);
+		page = alloc_pages(ctx->gfp, ctx->order);
 		if (unlikely(!page))
 			return -ENOMEM;
 		__free_pages(page, ctx->order);
 	}
 	return 0;
+}
+
+static int fl_bench_buddy_setup(struct fl_bench_ctx *ctx)
+{
+	u32 order = ctx->b->param;
+
+	if (order > fl_buddy_max_order(fl_dev.buddy) ||
+	    order > FL_KERNEL_MAX_ORDER)
+		return -EINVAL;
+	ctx->order = order;
+	ctx->buddy = fl_dev.buddy;
+	ctx->gfp = FL_BENCH_GFP;
+	if (ctx->b->which == FRAGLAB_BENCH_BUDDY_COMP)
+		ctx->gfp |= __GFP_COMP;
+	ctx->zero = want_init_on_alloc(ctx->gfp);
+	return 0;
+}
+
+/* A private buddy with per-CPU lists: the device's setting stays. */
+static int fl_bench_buddy_pcp_setup(struct fl_bench_ctx *ctx)
+{
+	struct fl_chunk chunk = { .start = 0, .nr_pages = FL_BENCH_PCP_PAGES };
+
+	if (ctx->b->param > FL_PCP_MAX_ORDER)
+		return -EINVAL;
+	ctx->order = ctx->b->param;
+	ctx->gfp = FL_BENCH_GFP;
+	ctx->zero = want_init_on_alloc(ctx->gfp);
+	ctx->cpages = FL_BENCH_PCP_PAGES;
+	ctx->cbuf = vmalloc((size_t)ctx->cpages << PAGE_SHIFT);
+	if (!ctx->cbuf)
+		return -ENOMEM;
+	chunk.vaddr = ctx->cbuf;
+	ctx->cbuddy = fl_buddy_create(&chunk, 1, FL_MAX_ORDER, true);
+	if (!ctx->cbuddy)
+		return -ENOMEM;
+	ctx->buddy = ctx->cbuddy;
+	return fl_buddy_set_pcp(ctx->cbuddy, FL_BENCH_PCP_HIGH);
 }
 
 /* ---- slab -------------------------------------------------------------- */
@@ -247,6 +273,8 @@ static int fl_bench_slab_fl(struct fl_bench_ctx *ctx, u32 n)
 		ret = fl_slab_cache_alloc(ctx->fl_cache, &off, &ptr);
 		if (unlikely(ret))
 			return ret;
+		if (ctx->zero)
+			memset(ptr, 0, ctx->b->param);
 		fl_slab_cache_free_ptr(ctx->fl_cache, ptr);
 	}
 	return 0;
@@ -269,7 +297,7 @@ static int fl_bench_slab_kernel(struct fl_bench_ctx *ctx, u32 n)
 /* Bulk: @n objects in calls of FRAGLAB_BENCH_BULK (n is a multiple). */
 static int fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
 {
-	u32 i;
+	u32 i, j;
 	int ret;
 
 	for (i = 0; i < n; i += FRAGLAB_BENCH_BULK) {
@@ -278,6 +306,9 @@ static int fl_bench_bulk_fl(struct fl_bench_ctx *ctx, u32 n)
 					       ctx->objs);
 		if (unlikely(ret))
 			return ret;
+		if (ctx->zero)
+			for (j = 0; j < FRAGLAB_BENCH_BULK; j++)
+				memset(ctx->objs[j], 0, ctx->b->param);
 		fl_slab_cache_free_bulk(ctx->fl_cache, FRAGLAB_BENCH_BULK,
 					NULL, ctx->objs);
 	}
@@ -297,6 +328,31 @@ static int fl_bench_bulk_kernel(struct fl_bench_ctx *ctx, u32 n)
 				     ctx->objs);
 	}
 	return 0;
+}
+
+static int fl_bench_slab_setup(struct fl_bench_ctx *ctx)
+{
+	u32 size = ctx->b->param;
+	char name[32];
+
+	if (size < 8 || size > 4096)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "fl_bench_%u", size);
+	ctx->fl_cache = fraglab_cache_create(name, size, 0, 0, NULL, NULL);
+	if (IS_ERR(ctx->fl_cache)) {
+		int ret = PTR_ERR(ctx->fl_cache);
+
+		ctx->fl_cache = NULL;
+		return ret;
+	}
+	ctx->km_cache = fl_kmem_cache_create_unmerged(name, size);
+	/*
+	 * slab_want_init_on_alloc() (mm/slab.h, 6.1 and 6.12): a cache
+	 * without ctor, RCU or poisoning zeroes every object it hands out
+	 * with memset() when init_on_alloc is on.
+	 */
+	ctx->zero = want_init_on_alloc(FL_BENCH_GFP);
+	return ctx->km_cache ? 0 : -ENOMEM;
 }
 
 /* ---- fit pools vs genalloc ---------------------------------------------- */
@@ -343,6 +399,9 @@ static int fl_bench_fit_setup(struct fl_bench_ctx *ctx)
 	unsigned long addr;
 	int ret;
 
+	if (!holes || holes > FRAGLAB_BENCH_MAX_HOLES ||
+	    ctx->b->strategy >= FL_FIT_NR_STRATEGIES)
+		return -EINVAL;
 	len = 2 * holes * FL_BENCH_GRAN;
 	seg.start = 0;
 	seg.len = len + FL_BENCH_TAIL;
@@ -461,9 +520,10 @@ static int fl_bench_compact_fill(struct fl_bench_ctx *ctx)
 
 /*
  * Compaction is one long call: it is timed whole, with preemption enabled
- * (the core drops its lock around moves), and @n is ignored.  The
- * emptiest-first policy empties the whole checkerboard (1024 pages moved
- * per run), the cost per page docs/BENCHMARKS.md records.
+ * (the core drops its lock around moves), and @n is ignored; the time is
+ * then divided by the pages it moved, and the kernel side copies as many.
+ * The emptiest-first policy empties the whole checkerboard (1024 pages
+ * moved per run), the cost per page docs/BENCHMARKS.md records.
  */
 static int fl_bench_compact_fl(struct fl_bench_ctx *ctx, u32 n)
 {
@@ -501,60 +561,148 @@ static int fl_bench_compact_kernel(struct fl_bench_ctx *ctx, u32 n)
 	return 0;
 }
 
+static int fl_bench_compact_setup(struct fl_bench_ctx *ctx)
+{
+	u32 mb = ctx->b->param;
+
+	if (mb < 4 || mb > FRAGLAB_BENCH_MAX_COMPACT_MB)
+		return -EINVAL;
+	ctx->cpages = mb << (20 - PAGE_SHIFT);
+	ctx->cbuf = vzalloc((size_t)ctx->cpages << PAGE_SHIFT);
+	return ctx->cbuf ? 0 : -ENOMEM;
+}
+
+/* ---- the pairs ------------------------------------------------------------ */
+
+/**
+ * struct fl_bench_kind - one FRAGLAB_BENCH_* pair.
+ * @setup: checks the request, builds both sides' state in the context.
+ * @fl: the fraglab side.
+ * @kernel: the kernel side; NULL when the context has no kernel
+ *          counterpart (fit pools: next and worst fit).
+ * @fl_prepare: untimed, before each run of the fraglab side, or NULL.
+ * @chunk_ops: ops per timed chunk.
+ * @may_sleep: a side may sleep: both run with preemption enabled.
+ * @whole: the fraglab side is one call timed whole (compaction); the
+ *         kernel side then does as many ops as it moved pages.
+ * @per_call: ops per call (bulk): the iterations are rounded up to it.
+ */
+struct fl_bench_kind {
+	int (*setup)(struct fl_bench_ctx *ctx);
+	fl_bench_fn fl;
+	fl_bench_fn kernel;
+	int (*fl_prepare)(struct fl_bench_ctx *ctx);
+	u32 chunk_ops;
+	bool may_sleep;
+	bool whole;
+	u32 per_call;
+};
+
+static const struct fl_bench_kind fl_bench_kinds[] = {
+	[FRAGLAB_BENCH_BUDDY] = {
+		.setup = fl_bench_buddy_setup,
+		.fl = fl_bench_buddy_fl,
+		.kernel = fl_bench_buddy_kernel,
+		.chunk_ops = FL_BENCH_CHUNK,
+	},
+	[FRAGLAB_BENCH_BUDDY_COMP] = {
+		.setup = fl_bench_buddy_setup,
+		.fl = fl_bench_buddy_fl,
+		.kernel = fl_bench_buddy_kernel,
+		.chunk_ops = FL_BENCH_CHUNK,
+	},
+	[FRAGLAB_BENCH_BUDDY_PCP] = {
+		.setup = fl_bench_buddy_pcp_setup,
+		.fl = fl_bench_buddy_fl,
+		.kernel = fl_bench_buddy_kernel,
+		.chunk_ops = FL_BENCH_CHUNK,
+	},
+	[FRAGLAB_BENCH_SLAB] = {
+		.setup = fl_bench_slab_setup,
+		.fl = fl_bench_slab_fl,
+		.kernel = fl_bench_slab_kernel,
+		.chunk_ops = FL_BENCH_CHUNK,
+		.may_sleep = true,
+	},
+	[FRAGLAB_BENCH_SLAB_BULK] = {
+		.setup = fl_bench_slab_setup,
+		.fl = fl_bench_bulk_fl,
+		.kernel = fl_bench_bulk_kernel,
+		.chunk_ops = FL_BENCH_BULK_CHUNK,
+		.may_sleep = true,
+		.per_call = FRAGLAB_BENCH_BULK,
+	},
+	[FRAGLAB_BENCH_FIT] = {
+		.setup = fl_bench_fit_setup,
+		.fl = fl_bench_fit_fl,
+		.kernel = fl_bench_fit_kernel,
+		.chunk_ops = FL_BENCH_FIT_CHUNK,
+		.may_sleep = true,
+	},
+	[FRAGLAB_BENCH_COMPACT] = {
+		.setup = fl_bench_compact_setup,
+		.fl = fl_bench_compact_fl,
+		.kernel = fl_bench_compact_kernel,
+		.fl_prepare = fl_bench_compact_fill,
+		.chunk_ops = FL_BENCH_CHUNK,
+		.whole = true,
+	},
+};
+
 /* ---- the runner ----------------------------------------------------------- */
 
 /**
  * fl_bench_time() - time one run of one side.
  * @ctx: the pair.
- * @s: the side; its per-run results go to slot @run.
+ * @s: the side; its result goes to slot @run (NULL: a warm-up run).
  * @run: run number.
  * @iters: ops to time.
- * @whole: time one call of @s->chunk with preemption enabled (compaction).
- *
- * Short chunks run with preemption disabled (not on PREEMPT_RT), unless
- * the side may sleep (@s->may_sleep).
+ * @chunk_ops: ops per chunk; 0: one call of @s->chunk, timed whole.
+ * @atomic: chunks run with preemption disabled.
  *
  * Context: process context, fl_bench_lock held; sleeps between chunks.
  * Return: 0, -EINTR on a fatal signal, or the side's error.
  */
 static int fl_bench_time(struct fl_bench_ctx *ctx, struct fl_bench_side *s,
-			 unsigned int run, u64 iters, bool whole)
+			 int run, u64 iters, u32 chunk_ops, bool atomic)
 {
-	u64 done = 0, ns = 0, cyc = 0, t0, t1;
-	bool atomic = !whole && !s->may_sleep;
-	cycles_t c0, c1;
+	u64 done = 0, ns = 0, t0, t1;
 	u32 n;
 	int ret;
 
+	if (s->prepare) {
+		ret = s->prepare(ctx);
+		if (ret)
+			return ret;
+	}
 	while (done < iters) {
-		n = min_t(u64, s->chunk_ops, iters - done);
+		n = chunk_ops ? min_t(u64, chunk_ops, iters - done) : 1;
 		if (atomic)
-			fl_bench_preempt_off();
+			preempt_disable();
 		t0 = ktime_get_ns();
-		c0 = get_cycles();
 		ret = s->chunk(ctx, n);
-		c1 = get_cycles();
 		t1 = ktime_get_ns();
 		if (atomic)
-			fl_bench_preempt_on();
+			preempt_enable();
 		if (ret)
 			return ret;
 		ns += t1 - t0;
-		cyc += c1 - c0;
 		done += n;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
 		if (ns > FL_BENCH_BUDGET_NS && done < iters) {
-			s->budget_hit = true;
+			if (run >= 0)
+				s->budget_hit = true;
 			break;
 		}
 	}
-	if (!done)
-		done = 1;
+	if (run < 0)
+		return 0;
+	if (!chunk_ops)
+		done = max_t(u64, ctx->moved, 1);	/* per page moved */
 	s->ops = done;
 	s->ps[run] = div64_u64(ns * 1000, done);
-	s->mcycles[run] = div64_u64(cyc * 1000, done);
 	return 0;
 }
 
@@ -572,7 +720,61 @@ static u64 fl_bench_median(u64 *v, unsigned int n)
 }
 
 /**
- * fl_bench_pair() - set up, run both sides @b->runs times, tear down.
+ * fl_bench_run() - one run of both sides of a pair (-1: the warm-up).
+ * @ctx: the pair.
+ * @k: its kind.
+ * @sides: the fraglab side, then the kernel side (its @chunk may be NULL).
+ * @run: run number, or -1 for the untimed warm-up.
+ * @iters: ops per run.
+ * @atomic: chunks run with preemption disabled.
+ *
+ * Odd runs start with the kernel side (ABBA order), except with a whole
+ * fraglab side: the kernel side copies as many pages as it moved, so the
+ * fraglab side runs first.
+ *
+ * Context: process context, fl_bench_lock held.
+ * Return: 0 or a negative errno.
+ */
+static int fl_bench_run(struct fl_bench_ctx *ctx, const struct fl_bench_kind *k,
+			struct fl_bench_side *sides, int run, u64 iters,
+			bool atomic)
+{
+	bool kernel_first = run >= 0 && (run & 1) && !k->whole;
+	unsigned int i, s;
+	int ret;
+
+	for (i = 0; i < 2; i++) {
+		s = i ^ kernel_first;
+		if (!sides[s].chunk)
+			continue;
+		if (s == 0 && k->whole)
+			ret = fl_bench_time(ctx, &sides[0], run, 1, 0, false);
+		else
+			ret = fl_bench_time(ctx, &sides[s], run,
+					    k->whole ? max_t(u64, ctx->moved, 1) : iters,
+					    sides[s].chunk_ops ?: k->chunk_ops, atomic);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void fl_bench_teardown(struct fl_bench_ctx *ctx)
+{
+	if (ctx->cbuddy)
+		fl_buddy_destroy(ctx->cbuddy);
+	vfree(ctx->cbuf);
+	if (ctx->gen)
+		fl_bench_gen_destroy(ctx);
+	if (ctx->pool)
+		fl_fit_destroy(ctx->pool, true);
+	kmem_cache_destroy(ctx->km_cache);
+	if (ctx->fl_cache)
+		fraglab_cache_destroy(ctx->fl_cache);
+}
+
+/**
+ * fl_bench_pair() - set up, warm up, run both sides @b->runs times, tear down.
  * @b: the request; results are written into it.
  *
  * Context: process context, fl_bench_lock held.
@@ -580,176 +782,68 @@ static u64 fl_bench_median(u64 *v, unsigned int n)
  */
 static int fl_bench_pair(struct fraglab_bench *b)
 {
-	struct fl_bench_side *fl, *kern;
+	const struct fl_bench_kind *k;
+	struct fl_bench_side *sides;
 	struct fl_bench_ctx *ctx;
-	bool compact = false;
-	unsigned int run;
 	u64 iters = b->iterations;
-	char name[32];
-	int ret = 0;
+	bool atomic;
+	int run, ret;
 
+	if (b->which >= ARRAY_SIZE(fl_bench_kinds) ||
+	    !fl_bench_kinds[b->which].setup)
+		return -EINVAL;
+	k = &fl_bench_kinds[b->which];
 	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
-	fl = kzalloc(sizeof(*fl), GFP_KERNEL);
-	kern = kzalloc(sizeof(*kern), GFP_KERNEL);
-	if (!ctx || !fl || !kern) {
+	sides = kcalloc(2, sizeof(*sides), GFP_KERNEL);
+	if (!ctx || !sides) {
 		ret = -ENOMEM;
-		goto out;
+		goto out_free;
 	}
 	ctx->b = b;
-	fl->chunk_ops = FL_BENCH_CHUNK;
-	kern->chunk_ops = FL_BENCH_CHUNK;
+	ret = k->setup(ctx);
+	if (ret)
+		goto out_teardown;
+	sides[0].chunk = k->fl;
+	sides[0].prepare = k->fl_prepare;
+	/* fit pools: genalloc has first and best fit only */
+	if (b->which != FRAGLAB_BENCH_FIT || ctx->gen)
+		sides[1].chunk = k->kernel;
+	/* every genalloc op visits all @param holes (O(n)) */
+	if (b->which == FRAGLAB_BENCH_FIT)
+		sides[1].chunk_ops = clamp_t(u32, FL_BENCH_FIT_VISITS / (b->param + 1),
+					     1, FL_BENCH_CHUNK);
+	if (k->per_call)
+		iters = roundup(iters, k->per_call);
+	atomic = !k->may_sleep && !k->whole && !IS_ENABLED(CONFIG_PREEMPT_RT);
 
-	switch (b->which) {
-	case FRAGLAB_BENCH_BUDDY:
-		if (b->param > fl_buddy_max_order(fl_dev.buddy) ||
-		    b->param > FL_KERNEL_MAX_ORDER) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ctx->order = b->param;
-		fl->chunk = fl_bench_buddy_fl;
-		kern->chunk = fl_bench_buddy_kernel;
-		break;
-	case FRAGLAB_BENCH_BUDDY_PCP:
-		if (b->param > FL_PCP_MAX_ORDER) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ret = fl_bench_buddy_pcp_setup(ctx);
+	for (run = -1; run < (int)b->runs; run++) {
+		ret = fl_bench_run(ctx, k, sides, run, iters, atomic);
 		if (ret)
-			goto out;
-		ctx->order = b->param;
-		fl->chunk = fl_bench_buddy_pcp_fl;
-		kern->chunk = fl_bench_buddy_kernel;
-		break;
-	case FRAGLAB_BENCH_SLAB:
-	case FRAGLAB_BENCH_SLAB_BULK:
-		if (b->param < 8 || b->param > 4096) {
-			ret = -EINVAL;
-			goto out;
-		}
-		snprintf(name, sizeof(name), "fl_bench_%u", b->param);
-		ctx->fl_cache = fraglab_cache_create(name, b->param, 0, 0,
-						     NULL, NULL);
-		if (IS_ERR(ctx->fl_cache)) {
-			ret = PTR_ERR(ctx->fl_cache);
-			ctx->fl_cache = NULL;
-			goto out;
-		}
-		ctx->km_cache = kmem_cache_create(name, b->param, 0,
-						  FL_BENCH_SLAB_FLAGS, NULL);
-		if (!ctx->km_cache) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		if (b->which == FRAGLAB_BENCH_SLAB) {
-			fl->chunk = fl_bench_slab_fl;
-			kern->chunk = fl_bench_slab_kernel;
-		} else {
-			fl->chunk = fl_bench_bulk_fl;
-			kern->chunk = fl_bench_bulk_kernel;
-			fl->chunk_ops = FL_BENCH_BULK_CHUNK;
-			kern->chunk_ops = FL_BENCH_BULK_CHUNK;
-			iters = roundup(iters, FRAGLAB_BENCH_BULK);
-		}
-		fl->may_sleep = true;
-		break;
-	case FRAGLAB_BENCH_FIT:
-		if (!b->param || b->param > FRAGLAB_BENCH_MAX_HOLES ||
-		    b->strategy >= FL_FIT_NR_STRATEGIES) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ret = fl_bench_fit_setup(ctx);
-		if (ret)
-			goto out;
-		fl->chunk = fl_bench_fit_fl;
-		fl->may_sleep = true;
-		fl->chunk_ops = FL_BENCH_FIT_CHUNK;
-		kern->chunk = ctx->gen ? fl_bench_fit_kernel : NULL;
-		/* every genalloc op visits all @param holes (O(n)) */
-		kern->chunk_ops = clamp_t(u32, FL_BENCH_FIT_VISITS / (b->param + 1),
-					  1, FL_BENCH_CHUNK);
-		/* one op alone is over ~1 ms: time it preemptible */
-		kern->may_sleep = b->param + 1 > FL_BENCH_FIT_VISITS;
-		break;
-	case FRAGLAB_BENCH_COMPACT:
-		if (b->param < 4 || b->param > FRAGLAB_BENCH_MAX_COMPACT_MB) {
-			ret = -EINVAL;
-			goto out;
-		}
-		ctx->cpages = b->param << (20 - PAGE_SHIFT);
-		ctx->cbuf = vzalloc((size_t)ctx->cpages << PAGE_SHIFT);
-		if (!ctx->cbuf) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		compact = true;
-		fl->chunk = fl_bench_compact_fl;
-		kern->chunk = fl_bench_compact_kernel;
-		break;
-	default:
-		ret = -EINVAL;
-		goto out;
+			goto out_teardown;
 	}
 
-	for (run = 0; run < b->runs; run++) {
-		if (compact) {
-			ret = fl_bench_compact_fill(ctx);
-			if (ret)
-				goto out;
-			ret = fl_bench_time(ctx, fl, run, 1, true);
-			if (ret)
-				goto out;
-			/* per page moved, and memcpy of the same pages */
-			iters = max_t(u64, ctx->moved, 1);
-			fl->ops = iters;
-			fl->ps[run] = div64_u64(fl->ps[run], iters);
-			fl->mcycles[run] = div64_u64(fl->mcycles[run], iters);
-			b->bytes = ctx->cres.bytes_copied;
-		} else {
-			ret = fl_bench_time(ctx, fl, run, iters, false);
-			if (ret)
-				goto out;
-		}
-		if (kern->chunk) {
-			ret = fl_bench_time(ctx, kern, run, iters, false);
-			if (ret)
-				goto out;
-		}
-	}
-
-	b->fl_ps = fl_bench_median(fl->ps, b->runs);
-	b->fl_mcycles = fl_bench_median(fl->mcycles, b->runs);
-	b->fl_ops = fl->ops;
-	if (kern->chunk) {
-		b->kernel_ps = fl_bench_median(kern->ps, b->runs);
-		b->kernel_mcycles = fl_bench_median(kern->mcycles, b->runs);
-		b->kernel_ops = kern->ops;
+	b->fl_ps = fl_bench_median(sides[0].ps, b->runs);
+	b->fl_ops = sides[0].ops;
+	if (sides[1].chunk) {
+		b->kernel_ps = fl_bench_median(sides[1].ps, b->runs);
+		b->kernel_ops = sides[1].ops;
 	} else {
 		b->flags |= FRAGLAB_BENCH_NO_KERNEL;
 	}
-	if (fl->budget_hit || kern->budget_hit)
+	if (k->whole)
+		b->bytes = ctx->cres.bytes_copied;
+	if (sides[0].budget_hit || sides[1].budget_hit)
 		b->flags |= FRAGLAB_BENCH_BUDGET_HIT;
 	if (want_init_on_alloc(GFP_KERNEL))
 		b->flags |= FRAGLAB_BENCH_INIT_ON_ALLOC;
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	if (ctx->zero)
+		b->flags |= FRAGLAB_BENCH_FL_ZEROES;
+	if (!atomic)
 		b->flags |= FRAGLAB_BENCH_PREEMPT_ON;
-out:
-	if (ctx) {
-		if (ctx->cbuddy)
-			fl_buddy_destroy(ctx->cbuddy);
-		vfree(ctx->cbuf);
-		if (ctx->gen)
-			fl_bench_gen_destroy(ctx);
-		if (ctx->pool)
-			fl_fit_destroy(ctx->pool, true);
-		kmem_cache_destroy(ctx->km_cache);
-		if (ctx->fl_cache)
-			fraglab_cache_destroy(ctx->fl_cache);
-	}
-	kfree(kern);
-	kfree(fl);
+out_teardown:
+	fl_bench_teardown(ctx);
+out_free:
+	kfree(sides);
 	kfree(ctx);
 	return ret;
 }
@@ -785,7 +879,7 @@ long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
 	if (!b.iterations)
 		b.iterations = FL_BENCH_DEF_ITERS;
 	b.fl_ps = 0;
-	b.fl_mcycles = 0;
+	b.fl_mcycles = 0;	/* no longer measured */
 	b.kernel_ps = 0;
 	b.kernel_mcycles = 0;
 	b.fl_ops = 0;

@@ -11,6 +11,7 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/slab.h>
 
 /*
  * The largest buddy order, inclusive.  Before 6.4 MAX_ORDER was the number
@@ -74,6 +75,28 @@ static inline unsigned int fl_pageblock_migratetype(unsigned long pfn)
 	return (word >> (bitidx & (BITS_PER_LONG - 1))) & MIGRATETYPE_MASK;
 #else
 	return MIGRATE_TYPES;
+#endif
+}
+
+/*
+ * A kmem_cache that no other cache is merged with, and that ignores
+ * slub_debug= (the benchmarks' kernel side).  6.5 added SLAB_NO_MERGE.
+ * Before it, a cache with a usercopy region is never an alias and never
+ * a merge target: kmem_cache_create_usercopy() looks for an alias only
+ * when usersize is 0, and slab_unmergeable() refuses caches with
+ * s->usersize (mm/slab_common.c, 6.1).  The region only widens what
+ * hardened usercopy lets copy_to/from_user() touch; it costs nothing on
+ * the alloc/free paths.
+ */
+static inline struct kmem_cache *fl_kmem_cache_create_unmerged(const char *name,
+							       unsigned int size)
+{
+#ifdef SLAB_NO_MERGE
+	return kmem_cache_create(name, size, 0,
+				 SLAB_NO_MERGE | SLAB_NO_USER_FLAGS, NULL);
+#else
+	return kmem_cache_create_usercopy(name, size, 0, SLAB_NO_USER_FLAGS,
+					  0, size, NULL);
 #endif
 }
 

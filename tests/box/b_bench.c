@@ -10,9 +10,11 @@
  * It loads fraglab.ko with a 128 MiB arena (order-9 blocks for the buddy
  * pairs, room for the slab caches), runs `fragctl bench` with the options
  * given on the kernel command line (flbench.args=a,b,c: commas become
- * spaces), prints the table between "### bench: begin" / "### bench: end"
- * lines for run.sh to cut out, and unloads the module.  TAP: one line for
- * the load, the bench run and the unload.
+ * spaces) FL_BENCH_REPEAT times, prints each table between
+ * "### bench: begin N" / "### bench: end N rc=R" lines for run.sh to cut
+ * out and compare (the box runs under -icount: two runs must agree), and
+ * unloads the module.  TAP: one line for the load, each bench run and the
+ * unload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +23,7 @@
 #include "fl_box.h"
 
 #define FL_BENCH_ARENA	"arena_mb=128"
+#define FL_BENCH_REPEAT	2
 
 /* flbench.args=... from /proc/cmdline, commas turned into spaces. */
 static void bench_args(char *out, size_t len)
@@ -51,7 +54,7 @@ static void bench_args(char *out, size_t len)
 int main(void)
 {
 	char args[1024], cmd[1200];
-	int ret;
+	int i, ret;
 
 	bench_args(args, sizeof(args));
 	if (fl_box_load(FL_BENCH_ARENA)) {
@@ -60,12 +63,14 @@ int main(void)
 	}
 	tap_ok(1, "insmod %s", FL_BENCH_ARENA);
 	snprintf(cmd, sizeof(cmd), "fragctl bench %s", args);
-	printf("### bench: begin %s\n", cmd);
-	fflush(stdout);
-	ret = system(cmd);
-	printf("### bench: end rc=%d\n", ret);
-	fflush(stdout);
-	tap_ok(ret == 0, "%s", cmd);
+	for (i = 1; i <= FL_BENCH_REPEAT; i++) {
+		printf("### bench: begin %d %s\n", i, cmd);
+		fflush(stdout);
+		ret = system(cmd);
+		printf("### bench: end %d rc=%d\n", i, ret);
+		fflush(stdout);
+		tap_ok(ret == 0, "run %d: %s", i, cmd);
+	}
 	tap_ok(fl_box_unload() == 0, "rmmod fraglab");
 	return tap_done();
 }

@@ -536,7 +536,7 @@ static void test_one_field_wrong(void)
 
 	/* bench */
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 0, -EINVAL);
-	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 7, -EINVAL);
+	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, which, 8, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, runs, FRAGLAB_BENCH_MAX_RUNS + 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, iterations, FRAGLAB_BENCH_MAX_ITERS + 1, -EINVAL);
 	WRONG(FRAGLAB_IOC_BENCH, fraglab_bench, pad, 1, -EINVAL);

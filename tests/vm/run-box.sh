@@ -12,7 +12,8 @@
 # the test matrix to one kernel).  Environment: see docs/TESTING.md
 # (FRAGLAB_KERNELS, FRAGLAB_VM_TIMEOUT, FRAGLAB_VM_MEM, FRAGLAB_VM_SMP, FRAGLAB_VM_CPU,
 # FRAGLAB_VM_JOBS, FRAGLAB_BOX_TESTS, FRAGLAB_TEST_TIMEOUT, FRAGLAB_VM_APPEND,
-# FRAGLAB_VM_SLUB_DEBUG, FRAGLAB_INSMOD_ARGS).
+# FRAGLAB_VM_SLUB_DEBUG, FRAGLAB_VM_ACCEL, FRAGLAB_VM_QEMU_ARGS,
+# FRAGLAB_INSMOD_ARGS).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -22,6 +23,10 @@ KERNEL=
 VM_MEM=${FRAGLAB_VM_MEM:-1G}
 VM_SMP=${FRAGLAB_VM_SMP:-2}
 VM_CPU=${FRAGLAB_VM_CPU:-max}
+# make bench: "tcg,thread=single" and "-icount shift=0,sleep=off" (guest
+# nanoseconds count guest instructions; tests/bench/run.sh)
+VM_ACCEL=${FRAGLAB_VM_ACCEL:-tcg}
+read -r -a VM_QEMU_ARGS <<<"${FRAGLAB_VM_QEMU_ARGS:-}"
 VM_JOBS=${FRAGLAB_VM_JOBS:-$(nproc)}
 BOX_TESTS=${FRAGLAB_BOX_TESTS:-}
 APPEND_EXTRA=${FRAGLAB_VM_APPEND:-}
@@ -93,7 +98,8 @@ single_kernel() {
 # the caller).
 qemu_cmd() {
 	local kver=$1 append=$2
-	QEMU=(qemu-system-x86_64 -accel tcg -cpu "$VM_CPU" -m "$VM_MEM" -smp "$VM_SMP"
+	QEMU=(qemu-system-x86_64 -accel "$VM_ACCEL" "${VM_QEMU_ARGS[@]}"
+		-cpu "$VM_CPU" -m "$VM_MEM" -smp "$VM_SMP"
 		-kernel "$FL_BOOT/vmlinuz-$kver"
 		-initrd "$FL_BUILD/vm/$kver/initramfs.cpio.gz"
 		-append "console=ttyS0 panic=-1 oops=panic${SLUB_DEBUG:+ slub_debug=$SLUB_DEBUG} $append $APPEND_EXTRA"

@@ -829,6 +829,8 @@ struct fraglab_probe_system {
 #define FRAGLAB_BENCH_COMPACT	5	/* param MiB: compaction vs memcpy */
 /* param order 0..3: fl_buddy with per-CPU lists on vs alloc_pages */
 #define FRAGLAB_BENCH_BUDDY_PCP	6
+/* param order: fl_buddy vs alloc_pages(__GFP_COMP) (compound setup) */
+#define FRAGLAB_BENCH_BUDDY_COMP	7
 
 #define FRAGLAB_BENCH_BULK		16	/* objects per bulk call */
 #define FRAGLAB_BENCH_MAX_ITERS		10000000ULL
@@ -840,12 +842,17 @@ struct fraglab_probe_system {
 #define FRAGLAB_BENCH_NO_KERNEL		(1U << 0)	/* no kernel counterpart */
 #define FRAGLAB_BENCH_INIT_ON_ALLOC	(1U << 1)	/* kernel zeroes on alloc */
 #define FRAGLAB_BENCH_BUDGET_HIT	(1U << 2)	/* a side stopped early */
-#define FRAGLAB_BENCH_PREEMPT_ON	(1U << 3)	/* PREEMPT_RT: not disabled */
+/* both sides ran with preemption enabled: PREEMPT_RT, or a side may sleep */
+#define FRAGLAB_BENCH_PREEMPT_ON	(1U << 3)
+/* the fraglab side zeroed its blocks/objects as the kernel did */
+#define FRAGLAB_BENCH_FL_ZEROES		(1U << 4)
 
 /**
  * struct fraglab_bench - FRAGLAB_IOC_BENCH: run one in-kernel pair
- * (CAP_SYS_ADMIN).  Both sides run in the same call, alternating, with the
- * same loop shape; each reports the median over @runs of its per-op time.
+ * (CAP_SYS_ADMIN).  Both sides run in the same call with the same loop
+ * shape and preemption state: one untimed warm-up run each, then @runs
+ * timed ones in ABBA order; each side reports the median over them of its
+ * per-op time.
  * @which: in: FRAGLAB_BENCH_*.
  * @param: in: buddy order (BUDDY_PCP: 0..3); slab object size (8..4096); fit hole count
  *         (1..FRAGLAB_BENCH_MAX_HOLES); compaction arena MiB (4..64).
@@ -858,9 +865,9 @@ struct fraglab_probe_system {
  * @flags: out: FRAGLAB_BENCH_* flags.
  * @pad: zero.
  * @fl_ps: out: fraglab, median picoseconds per op.
- * @fl_mcycles: out: fraglab, median get_cycles() per op, times 1000.
+ * @fl_mcycles: out: 0 (was get_cycles() per op: the host TSC in the box).
  * @kernel_ps: out: kernel side, median picoseconds per op (0: none).
- * @kernel_mcycles: out: kernel side, cycles per op times 1000.
+ * @kernel_mcycles: out: 0 (as @fl_mcycles).
  * @fl_ops: out: fraglab ops timed in the last run.
  * @kernel_ops: out: kernel ops timed in the last run.
  * @bytes: out: compaction: bytes moved per run.
