@@ -9,6 +9,8 @@
 #   guard       tests/bench/guard.sh: the core's callgrind instruction
 #               counts per alloc+free pair vs tests/bench/insns-baseline.txt
 #               (more than 10% over fails; its own "N passed, N failed")
+#   benchsmoke  make -C tests/bench smoke: the native benchmark builds and
+#               runs one tiny round (seconds; no timing is judged)
 #   fuzz        make -C tests/unit fuzz    (bounded: FRAGLAB_FUZZ_SECONDS, 45)
 #   logcheck    tests/vm/logcheck-test.sh: the box's kernel-log verdicts
 #               (bad lines, t_kfault's brackets, boot noise) on made-up logs
@@ -110,6 +112,12 @@ stage_guard() {
 	banner "instruction-count guard (tests/bench/guard.sh, callgrind)"
 	skipped guard && return
 	run_counted guard bash "$FL_ROOT/tests/bench/guard.sh"
+}
+
+stage_benchsmoke() {
+	banner "native benchmark smoke (tests/bench native_bench --smoke)"
+	skipped benchsmoke && return
+	run_single benchsmoke make -s -C "$FL_ROOT/tests/bench" smoke
 }
 
 stage_fuzz() {
@@ -221,6 +229,7 @@ main() {
 	stage_unit
 	stage_userspace
 	stage_guard
+	stage_benchsmoke
 	stage_fuzz
 	stage_logcheck
 	stage_build

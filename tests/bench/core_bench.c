@@ -25,7 +25,7 @@
  *                               pair takes and returns one of the holes
  *   slab-{64,256,1024} <arena>  one cache, warm (per-CPU array filled)
  *   fit-<strategy> <holes>      N 16-byte holes + a top hole; the 32-byte
- *                               pair fits only the top hole (fit_bench.c)
+ *                               pair fits only the top hole (fit_setup.h)
  *
  * O(log n) shows as a flat or slowly growing column: the arena column
  * multiplies by 4096 from 4 MiB to 16 GiB, the hole column by 1000.
@@ -40,16 +40,15 @@
 
 #include "fl_port.h"
 #include "fl_buddy.h"
-#include "fl_fit.h"
 #include "fl_slab.h"
+#include "fit_setup.h"
 
 #define OPS_TIME	200000U
 #define OPS_TIME_FIT	20000U
 #define OPS_INSNS	2000U
 #define WARMUP		1000U
 #define RUNS		5
-#define GRAN		16ULL
-#define TAIL		1024ULL
+#define GRAN		FIT_GRAN
 
 static const u64 arena_mb[] = { 4, 64, 1024, 16384 };
 static const u32 slab_sizes[] = { 64, 256, 1024 };
@@ -138,18 +137,12 @@ static void checkerboard(struct fl_buddy *b, u64 mb)
 
 static struct fl_fit_pool *make_pool(u64 n, u32 strategy)
 {
-	struct fl_fit_segment seg = { 0, 2 * n * GRAN + TAIL };
-	struct fl_fit_pool *p;
-	u64 i, off;
+	struct fl_fit_segment seg;
+	struct fl_fit_pool *p = fit_setup_pool(n, &seg);
 
-	if (fl_fit_create(&seg, 1, GRAN, strategy, &p))
-		die("fl_fit_create", -ENOMEM);
-	for (i = 0; i < 2 * n; i++)
-		if (fl_fit_alloc(p, GRAN, 0, 0, &off))
-			die("fit setup", -ENOMEM);
-	for (i = 0; i < n; i++)
-		if (fl_fit_free(p, 2 * i * GRAN))
-			die("fit setup free", -EINVAL);
+	if (!p)
+		die("fit pool setup", -ENOMEM);
+	fl_fit_set_strategy(p, strategy);
 	return p;
 }
 

@@ -24,12 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fl_port.h"
-#include "fl_fit.h"
-#include "fit_ref.h"
+#include "fit_setup.h"
 
-#define GRAN		16ULL
-#define TAIL		1024ULL
+#define GRAN		FIT_GRAN
+#define TAIL		FIT_TAIL
 #define PAIR_SIZE	(2 * GRAN)
 #define CORE_OPS	200000ULL
 #define REF_VISITS	20000000ULL
@@ -42,52 +40,18 @@ static void die(const char *what, int err)
 
 static struct fl_fit_pool *make_pool(u64 n, struct fl_fit_segment *seg)
 {
-	struct fl_fit_pool *p;
-	u64 i, off;
-	int ret;
+	struct fl_fit_pool *p = fit_setup_pool(n, seg);
 
-	seg->start = 0;
-	seg->len = 2 * n * GRAN + TAIL;
-	ret = fl_fit_create(seg, 1, GRAN, FL_FIT_FIRST, &p);
-	if (ret)
-		die("fl_fit_create", ret);
-	for (i = 0; i < 2 * n; i++) {
-		ret = fl_fit_alloc(p, GRAN, 0, 0, &off);
-		if (ret || off != i * GRAN)
-			die("setup alloc", ret);
-	}
-	for (i = 0; i < n; i++) {
-		ret = fl_fit_free(p, 2 * i * GRAN);
-		if (ret)
-			die("setup free", ret);
-	}
+	if (!p)
+		die("pool setup", -ENOMEM);
 	return p;
 }
 
-/* The same state, built directly (freeing into sorted arrays is O(n^2)). */
 static void make_ref(struct fit_ref *r, u64 n,
 		     const struct fl_fit_segment *seg)
 {
-	u64 i;
-
-	fit_ref_init(r, seg, 1, GRAN, FL_FIT_FIRST);
-	r->holes = realloc(r->holes, (n + 1) * sizeof(*r->holes));
-	r->allocs = malloc(n * sizeof(*r->allocs));
-	if (!r->holes || !r->allocs)
+	if (fit_setup_ref(r, n, seg))
 		die("malloc", -ENOMEM);
-	r->caph = n + 1;
-	r->capa = n;
-	for (i = 0; i < n; i++) {
-		r->holes[i] = (struct fit_ref_hole){ 2 * i * GRAN, GRAN, 0 };
-		r->allocs[i] = (struct fit_ref_alloc){
-			.off = (2 * i + 1) * GRAN, .size = GRAN,
-			.requested = GRAN };
-	}
-	r->holes[n] = (struct fit_ref_hole){ 2 * n * GRAN, TAIL, 0 };
-	r->nh = n + 1;
-	r->na = n;
-	r->free_bytes = n * GRAN + TAIL;
-	r->rover = 2 * n * GRAN;
 }
 
 static double bench_core(struct fl_fit_pool *p, u32 strategy, u64 ops)

@@ -2,27 +2,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # tests/bench/run.sh - what `make bench` runs (issue 9, docs/BENCHMARKS.md).
 #
-#   1. core: tests/bench/core_bench (native, -O2): ns/op of the portable
-#      core's buddy, slab and fit pools as the arena grows 4 MiB -> 16 GiB
-#      (metadata-only arenas) and as the hole count grows; then the same
-#      program under valgrind --tool=callgrind on small op counts:
-#      instructions per op, deterministic (the regression guard).
-#   2. fit: tests/bench/fit_bench 100000 (indexed fit pools vs the linear
-#      reference), if it builds; compact_bench 16 5 (fl_compact_run() per
-#      page moved vs memcpy, native).
-#   3. box: the in-kernel pairs (fragctl bench) inside the qemu TCG box on
-#      one kernel (FRAGLAB_BENCH_KERNEL, default the newest 6.12 cloud
-#      kernel), booted with init_on_alloc=0 so neither side zeroes; the
-#      driver is tests/box/b_bench.c, built here as t_bench and appended
-#      to the box's initramfs in build/bench/ (a separate build dir: `make
-#      box` never sees it).
+#   1. native: tests/bench/native_bench (the portable core, -O2): 15 runs
+#      of every pair against its baseline in the same process (malloc of
+#      glibc/jemalloc/tcmalloc, a textbook buddy, memcpy, the linear fit
+#      reference), the median of per-run ratios and its 95% bootstrap
+#      interval, met only when the interval is below the target; then 1
+#      vs 2 threads (scale).  core_bench insns: the core under valgrind
+#      --tool=callgrind, instructions per op (what guard.sh checks).
+#   2. box: the in-kernel pairs (fragctl bench --icount) inside the qemu
+#      box on one kernel (FRAGLAB_BENCH_KERNEL, default the newest 6.12
+#      cloud kernel), under -accel tcg,thread=single -icount
+#      shift=0,sleep=off: guest time counts guest instructions, so the
+#      tables are instructions per op and repeat.  Booted twice, with
+#      init_on_alloc=0 and =1 (FRAGLAB_BENCH_INIT); in each boot the table
+#      is made twice and every value must agree within 1% between the
+#      two (FRAGLAB_BENCH_AGREE).  The driver is tests/box/b_bench.c,
+#      built here as t_bench and appended to the box's initramfs in
+#      build/bench/ (a separate build dir: `make box` never sees it).
 #
 # Options: --core-only, --box-only.  Environment: FRAGLAB_BENCH_KERNEL,
-# FRAGLAB_BENCH_ARGS (fragctl bench options, e.g. "--only buddy"),
-# FRAGLAB_BENCH_APPEND (kernel command line, default "init_on_alloc=0
-# no_timer_check": the IO-APIC timer check panics a loaded TCG host).
+# FRAGLAB_BENCH_ARGS (fragctl bench options, default "--iterations 2000
+# --runs 3"), FRAGLAB_BENCH_INIT ("0 1"), FRAGLAB_BENCH_AGREE (1),
+# FRAGLAB_BENCH_APPEND (more kernel command line, default
+# "no_timer_check": the IO-APIC timer check panics a loaded TCG host).
 # Everything is also logged under build/bench/.  Exit status: non-zero
-# only when something failed to build or run (targets not met are data).
+# when something failed to build or run, or two runs disagree (targets
+# not met are data).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/vm/lib.sh"
@@ -39,10 +44,12 @@ mkdir -p "$BB"
 rc=0
 
 run_core() {
-	echo "==== core benchmarks (native, $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
-	make -s -C "$ROOT/tests/bench" core >"$BB/core-build.log" 2>&1 ||
+	echo "==== native timings of the portable core (-O2, $(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	make -s -C "$ROOT/tests/bench" core native >"$BB/core-build.log" 2>&1 ||
 		{ cat "$BB/core-build.log"; return 1; }
-	"$ROOT/tests/bench/build/core_bench" time | tee "$BB/core-time.txt"
+	"$ROOT/tests/bench/build/native_bench" pairs | tee "$BB/native-pairs.txt"
+	echo
+	"$ROOT/tests/bench/build/native_bench" scale | tee "$BB/native-scale.txt"
 	if command -v valgrind >/dev/null; then
 		echo
 		echo "==== core instruction counts (valgrind --tool=callgrind, deterministic)"
@@ -50,23 +57,61 @@ run_core() {
 	else
 		echo "valgrind not installed: no instruction counts (apt-get install valgrind)"
 	fi
-	if make -s -C "$ROOT/tests/bench" fit >"$BB/fit-build.log" 2>&1; then
-		echo
-		echo "==== fit pools vs linear reference (tests/bench/fit_bench 100000)"
-		"$ROOT/tests/bench/build/fit_bench" 100000 | tee "$BB/fit.txt"
-	fi
-	if make -s -C "$ROOT/tests/bench" compact >"$BB/compact-build.log" 2>&1; then
-		echo
-		echo "==== compaction vs memcpy (tests/bench/compact_bench 16 5, native)"
-		"$ROOT/tests/bench/build/compact_bench" 16 5 | tee "$BB/compact.txt"
-	fi
+}
+
+# box_boot KVER INIT: boot the bench box with init_on_alloc=INIT under
+# -icount; the tables of the runs go to $BB/box-init$INIT-run$N.txt.
+box_boot() {
+	local kver=$1 init=$2 log n
+	local args="${FRAGLAB_BENCH_ARGS:---iterations 2000 --runs 3} --icount"
+	args=${args// /,}
+	FRAGLAB_BUILD=$BB FRAGLAB_KERNELS=$kver FRAGLAB_BOX_TESTS=t_bench \
+		FRAGLAB_VM_ACCEL=tcg,thread=single \
+		FRAGLAB_VM_QEMU_ARGS="-icount shift=0,sleep=off" \
+		FRAGLAB_VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-2400} \
+		FRAGLAB_TEST_TIMEOUT=${FRAGLAB_TEST_TIMEOUT:-2300} \
+		FRAGLAB_VM_SLUB_DEBUG=${FRAGLAB_BENCH_SLUB_DEBUG-} \
+		FRAGLAB_VM_APPEND="init_on_alloc=$init ${FRAGLAB_BENCH_APPEND:-no_timer_check} flbench.args=$args" \
+		bash "$ROOT/tests/vm/run-box.sh" --no-build >"$BB/box-init$init.log" 2>&1 || true
+	log=$BB/vm/$kver/tap.log
+	for n in 1 2; do
+		if [[ ! -s $log ]] || ! grep -q "^### bench: end $n rc=0" <(tr -d '\r' <"$log"); then
+			echo "bench box (init_on_alloc=$init) failed in run $n; tail of $BB/box-init$init.log:"
+			tail -n 30 "$BB/box-init$init.log"
+			return 1
+		fi
+		tr -d '\r' <"$log" | sed -n "/^### bench: begin $n /,/^### bench: end $n /p" |
+			grep -v '^### bench:' >"$BB/box-init$init-run$n.txt"
+	done
+	grep -E '^\[.*(not ok|KERNEL LOG)' "$BB/box-init$init.log" || true
+}
+
+# box_agree A B: every row's fraglab and kernel values of two runs agree
+# within FRAGLAB_BENCH_AGREE percent (default 1): the in-box numbers are
+# instruction counts, so they must repeat.
+box_agree() {
+	awk -v lim="${FRAGLAB_BENCH_AGREE:-1}" '
+		function num(x) { return x ~ /^[0-9.]+$/ }
+		function cmp(what, a, b,   d) {
+			if (!num(a) || !num(b)) return
+			d = (a > b ? a - b : b - a) * 100 / (a > b ? a : b)
+			if (d > worst) worst = d
+			if (d > lim) { printf "  differ: %s %s: %s vs %s (%.2f%%)\n", row, what, a, b, d; bad++ }
+		}
+		/^#|^pair|^ / { next }
+		{ row = substr($0, 1, 43); sub(/ +$/, "", row); $0 = substr($0, 45) }
+		NR == FNR { fl[row] = $1; k[row] = $2; next }
+		{ n++; cmp("fraglab", fl[row], $1); cmp("kernel", k[row], $2) }
+		END {
+			printf "agreement of two runs: %d rows, largest difference %.3f%% (limit %s%%): %s\n", n, worst, lim, bad ? "FAILED" : "ok"
+			exit bad > 0 || n == 0
+		}' "$1" "$2"
 }
 
 run_box() {
-	local kver log
+	local kver init rc=0
 	kver=$(fl_newest_kernel "${FRAGLAB_BENCH_KERNEL:-6.12.*-cloud-amd64}")
 	[[ -n $kver ]] || fl_die "no kernel for the bench box"
-	echo "==== in-kernel pairs in the box ($kver, qemu TCG: compare ratios, not absolute times)"
 	# the box's own build (module W=1, static fragctl, initramfs) ...
 	if ! FRAGLAB_BUILD=$BB bash "$ROOT/tests/vm/build.sh" "$kver" >"$BB/box-build.log" 2>&1; then
 		# build.sh fails for parts the bench does not need (other box
@@ -87,24 +132,14 @@ run_box() {
 		"$BB/benchbox/libfraglab.a"
 	(cd "$BB/benchbox/root" && find tests | LC_ALL=C sort |
 		cpio -o -H newc --quiet -R 0:0 | gzip -1) >>"$BB/vm/$kver/initramfs.cpio.gz"
-	local args=${FRAGLAB_BENCH_ARGS:-}
-	args=${args// /,}
-	FRAGLAB_BUILD=$BB FRAGLAB_KERNELS=$kver FRAGLAB_BOX_TESTS=t_bench \
-		FRAGLAB_VM_TIMEOUT=${FRAGLAB_VM_TIMEOUT:-1200} \
-		FRAGLAB_TEST_TIMEOUT=${FRAGLAB_TEST_TIMEOUT:-1100} \
-		FRAGLAB_VM_SLUB_DEBUG=${FRAGLAB_BENCH_SLUB_DEBUG-} \
-		FRAGLAB_VM_APPEND="${FRAGLAB_BENCH_APPEND:-init_on_alloc=0 no_timer_check}${args:+ flbench.args=$args}" \
-		bash "$ROOT/tests/vm/run-box.sh" --no-build >"$BB/box-run.log" 2>&1 || true
-	log=$BB/vm/$kver/tap.log
-	if [[ ! -s $log ]] || ! grep -q '^### bench: end rc=0' <(tr -d '\r' <"$log"); then
-		echo "bench box failed; tail of $BB/box-run.log:"
-		tail -n 30 "$BB/box-run.log"
-		return 1
-	fi
-	tr -d '\r' <"$log" | sed -n '/^### bench: begin/,/^### bench: end/p' |
-		grep -v '^### bench:' | tee "$BB/box-table.txt"
-	grep -E '^\[.*(not ok|KERNEL LOG)' "$BB/box-run.log" || true
-	tail -n 1 "$BB/box-run.log"
+	for init in ${FRAGLAB_BENCH_INIT:-0 1}; do
+		echo "==== in-kernel pairs, $kver, qemu -icount shift=0 (guest instructions per op), init_on_alloc=$init"
+		box_boot "$kver" "$init" || { rc=1; continue; }
+		cat "$BB/box-init$init-run1.txt"
+		box_agree "$BB/box-init$init-run1.txt" "$BB/box-init$init-run2.txt" || rc=1
+		echo
+	done
+	return $rc
 }
 
 if ((CORE)); then

@@ -10,7 +10,8 @@
 set -euo pipefail
 
 # Required: builds, the box, dkms, fuzzing, the instruction-count guard
-# (valgrind), checkpatch; the host-side tests of tests/userspace: the
+# (valgrind), the native benchmark's baselines (jemalloc, tcmalloc),
+# checkpatch; the host-side tests of tests/userspace: the
 # installed pkg-config, man pages (man, groff), completion (zsh), the TTY
 # progress (script), promtool check metrics (prometheus), the pictures
 # rendered to PNG (rsvg-convert) and the real allocators of fragctl replay
@@ -18,7 +19,7 @@ set -euo pipefail
 REQUIRED=(
 	build-essential kmod cpio gzip xz-utils perl python3
 	qemu-system-x86 busybox-static dkms
-	clang libclang-rt-14-dev valgrind
+	clang libclang-rt-14-dev valgrind libjemalloc2 libtcmalloc-minimal4
 	linux-source-6.12
 	linux-image-cloud-amd64 linux-headers-cloud-amd64
 	linux-image-6.12-cloud-amd64 linux-headers-6.12-cloud-amd64
