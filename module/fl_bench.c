@@ -598,25 +598,18 @@ struct fl_bench_kind {
 	u32 per_call;
 };
 
+/* The buddy pairs differ only in how they set up (which buddy, gfp). */
+#define FL_BENCH_BUDDY_KIND(setup_fn) {		\
+	.setup = setup_fn,				\
+	.fl = fl_bench_buddy_fl,			\
+	.kernel = fl_bench_buddy_kernel,		\
+	.chunk_ops = FL_BENCH_CHUNK,			\
+}
+
 static const struct fl_bench_kind fl_bench_kinds[] = {
-	[FRAGLAB_BENCH_BUDDY] = {
-		.setup = fl_bench_buddy_setup,
-		.fl = fl_bench_buddy_fl,
-		.kernel = fl_bench_buddy_kernel,
-		.chunk_ops = FL_BENCH_CHUNK,
-	},
-	[FRAGLAB_BENCH_BUDDY_COMP] = {
-		.setup = fl_bench_buddy_setup,
-		.fl = fl_bench_buddy_fl,
-		.kernel = fl_bench_buddy_kernel,
-		.chunk_ops = FL_BENCH_CHUNK,
-	},
-	[FRAGLAB_BENCH_BUDDY_PCP] = {
-		.setup = fl_bench_buddy_pcp_setup,
-		.fl = fl_bench_buddy_fl,
-		.kernel = fl_bench_buddy_kernel,
-		.chunk_ops = FL_BENCH_CHUNK,
-	},
+	[FRAGLAB_BENCH_BUDDY] = FL_BENCH_BUDDY_KIND(fl_bench_buddy_setup),
+	[FRAGLAB_BENCH_BUDDY_COMP] = FL_BENCH_BUDDY_KIND(fl_bench_buddy_setup),
+	[FRAGLAB_BENCH_BUDDY_PCP] = FL_BENCH_BUDDY_KIND(fl_bench_buddy_pcp_setup),
 	[FRAGLAB_BENCH_SLAB] = {
 		.setup = fl_bench_slab_setup,
 		.fl = fl_bench_slab_fl,
