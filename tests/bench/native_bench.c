@@ -4,9 +4,10 @@
  * sources, built unchanged with -O2, no sanitizers) against baselines in the same
  * process (docs/BENCHMARKS.md, "Native timings").
  *
- *   native_bench [--runs N] [--smoke] [pairs|scale]
+ *   native_bench [--runs N] [--smoke] [pairs|slab|buddy|compact|fit|scale]
  *
- * pairs (default): every row is RUNS runs (default 15); in each run every
+ * pairs (default; or one of its sections: slab, buddy, compact, fit):
+ * every row is RUNS runs (default 15); in each run every
  * side of the row is timed once, the sides' order reversed in odd runs
  * (ABBA), after one untimed warm-up run.  A row's result is the median of
  * the per-run ratios fraglab/baseline and a 95% percentile-bootstrap
@@ -895,7 +896,7 @@ int main(int argc, char **argv)
 		else if (argv[i][0] != '-')
 			mode = argv[i];
 		else
-			die("usage: native_bench [--runs N] [--smoke] [pairs|scale]", -EINVAL);
+			die("usage: native_bench [--runs N] [--smoke] [pairs|slab|buddy|compact|fit|scale]", -EINVAL);
 	}
 	if (smoke) {
 		runs = 2;
@@ -911,10 +912,14 @@ int main(int argc, char **argv)
 		bench_scale();
 		return 0;
 	}
-	bench_slab();
-	bench_buddy();
-	bench_compact();
-	bench_fit();
+	if (!strcmp(mode, "pairs") || !strcmp(mode, "slab"))
+		bench_slab();
+	if (!strcmp(mode, "pairs") || !strcmp(mode, "buddy"))
+		bench_buddy();
+	if (!strcmp(mode, "pairs") || !strcmp(mode, "compact"))
+		bench_compact();
+	if (!strcmp(mode, "pairs") || !strcmp(mode, "fit"))
+		bench_fit();
 	printf("\n# %u target rows met, %u not met\n", nr_met, nr_missed);
 	return 0;
 }
