@@ -551,8 +551,10 @@ static double run_compact(struct side *s, u32 n)
 		.order = 0, .mt = FL_MT_MOVABLE,
 		.owner_kind = FL_OWN_USER, .requested = FL_PAGE_SIZE,
 	};
+	/* emptiest-first: the policy the module's compaction pair uses */
 	struct fl_compact_params p = {
 		.mode = FL_COMPACT_FULL, .order = FL_PAGEBLOCK_ORDER,
+		.policy = FL_COMPACT_POLICY_EMPTIEST,
 	};
 	u32 i, idx;
 	u64 t0, t1;
