@@ -19,11 +19,15 @@
  *     before it;
  *   - an element whose result cannot be written back (-EFAULT) is undone
  *     (an allocation nobody learned the handle of would otherwise live on
- *     until close).
+ *     until close) by fl_obj_undo() on the object the element pinned,
+ *     which is right even when another thread freed the handle meanwhile.
  *
- * Each allocator's glue describes its element with a struct fl_batch_op
- * per op, its chunk loop written out with fl_batch_loop() (one indirect
- * call per chunk, none per element), and calls fl_batch_ioctl().
+ * The dispatcher (fl_ioctl()) copies the header in and out; this file is
+ * the one place that copies element arrays, with plain copy_from_user()
+ * and copy_to_user() per chunk.  Each allocator's glue describes its
+ * element with a struct fl_batch_op per op, its chunk loop written out
+ * with fl_batch_loop() (one indirect call per chunk, none per element),
+ * and calls fl_batch_ioctl().
  *
  * Per chunk (FL_BATCH_CHUNK elements), not per element: one copy in, one
  * fl_dev.lock hold, one copy out, and for allocations one
@@ -69,12 +73,6 @@ FL_BATCH_SAME_FIELD(fraglab_pool_batch, done);
 FL_BATCH_SAME_FIELD(fraglab_pool_batch, pad);
 FL_BATCH_SAME_FIELD(fraglab_pool_batch, reserved);
 
-/* Elements move in and out as 64-bit words (fl_batch_copy_in/out()). */
-static_assert(sizeof(struct fraglab_alloc) % sizeof(u64) == 0);
-static_assert(sizeof(struct fraglab_handle) % sizeof(u64) == 0);
-static_assert(sizeof(struct fraglab_obj) % sizeof(u64) == 0);
-static_assert(sizeof(struct fraglab_pool_alloc) % sizeof(u64) == 0);
-
 /* ALLOC = 1 and FREE = 2 in all three op namespaces. */
 static_assert(FRAGLAB_BATCH_ALLOC == 1 && FRAGLAB_BATCH_FREE == 2);
 static_assert(FRAGLAB_OBJ_BATCH_ALLOC == 1 && FRAGLAB_OBJ_BATCH_FREE == 2);
@@ -91,61 +89,33 @@ static int fl_batch_check(const struct fraglab_batch *b)
 	return 0;
 }
 
-static s32 fl_batch_result(const struct fl_batch_op *op, const u8 *elem)
+/* Read up to @n elements from @u; return how many whole ones were read. */
+static u32 fl_copy_elems_in(void *buf, const u8 __user *u, u32 n,
+			    size_t elem_size)
 {
-	s32 result;
+	size_t left = copy_from_user(buf, u, (size_t)n * elem_size);
 
-	memcpy(&result, elem + op->result_off, sizeof(result));
-	return result;
+	return n - DIV_ROUND_UP(left, elem_size);
 }
 
-/*
- * Copy @len bytes (a multiple of 8) of elements in, as 64-bit words in
- * one user-access window.  Same result as copy_from_user(), which is
- * what this replaces: the bytes not copied (the buffer's tail is then
- * undefined; the caller uses whole elements only).  Why not
- * copy_from_user(): for more than 64 bytes it is "rep movsb", which
- * qemu's TCG (the box, benchmarks included) runs one byte per
- * emulated loop iteration: half of a batched element's cost was the
- * copy.  On hardware both are a few cycles per word.
+/**
+ * fl_copy_elems_out() - write an array of result elements to userspace.
+ * @uptr: user address of the array (a u64 of the UAPI).
+ * @buf: @n elements of @elem_size bytes.
+ * @n: elements to write.
+ * @elem_size: bytes of one element.
+ *
+ * The one copy-out of element arrays (batches, FRAGLAB_IOC_PAGE_INFO).
+ *
+ * Context: process context, fl_dev.lock NOT held; may fault and sleep.
+ * Return: how many whole elements were written (@n unless it faulted).
  */
-static size_t fl_batch_copy_in(void *dst, const void __user *src,
-			       size_t len)
+u32 fl_copy_elems_out(u64 uptr, const void *buf, u32 n, size_t elem_size)
 {
-	const u64 __user *s = src;
-	size_t i, words = len / sizeof(u64);
-	u64 *d = dst;
+	size_t left = copy_to_user(u64_to_user_ptr(uptr), buf,
+				   (size_t)n * elem_size);
 
-	might_fault();
-	if (!user_read_access_begin(src, len))
-		return len;
-	for (i = 0; i < words; i++)
-		unsafe_get_user(d[i], &s[i], fault);
-	user_read_access_end();
-	return 0;
-fault:
-	user_read_access_end();
-	return len - i * sizeof(u64);
-}
-
-/* The same for copying elements out (as copy_to_user()). */
-static size_t fl_batch_copy_out(void __user *dst, const void *src,
-				size_t len)
-{
-	size_t i, words = len / sizeof(u64);
-	u64 __user *d = dst;
-	const u64 *s = src;
-
-	might_fault();
-	if (!user_write_access_begin(dst, len))
-		return len;
-	for (i = 0; i < words; i++)
-		unsafe_put_user(s[i], &d[i], fault);
-	user_write_access_end();
-	return 0;
-fault:
-	user_write_access_end();
-	return len - i * sizeof(u64);
+	return n - DIV_ROUND_UP(left, elem_size);
 }
 
 /*
@@ -165,22 +135,20 @@ static u32 fl_batch_run_chunk(struct fl_file *ff, u8 *buf, u32 n,
 	return ran;
 }
 
-/* Undo the successful elements [@from, @to) of @buf: their results are lost. */
-static void fl_batch_undo(struct fl_file *ff, u8 *buf, u32 from, u32 to,
-			  const struct fl_batch_op *op)
+/*
+ * The chunk's results are out up to element @written: unpin the objects
+ * of those elements, and undo those of the successful elements after it
+ * (st->made[] holds one object per successful element, in order).
+ */
+static void fl_batch_settle(struct fl_obj_stash *st, u32 written)
 {
-	u32 i;
+	u32 i, keep = min(written, st->nr_made);
 
-	if (!op->undo)
-		return;
-	mutex_lock(&fl_dev.lock);
-	for (i = from; i < to; i++) {
-		u8 *e = buf + (size_t)i * op->elem_size;
-
-		if (!fl_batch_result(op, e))
-			op->undo(ff, e);
-	}
-	mutex_unlock(&fl_dev.lock);
+	for (i = 0; i < keep; i++)
+		fl_obj_unpin(st->made[i]);
+	if (keep < st->nr_made)
+		fl_obj_undo(st->made + keep, st->nr_made - keep);
+	st->nr_made = 0;
 }
 
 /*
@@ -193,13 +161,12 @@ static void fl_batch_undo(struct fl_file *ff, u8 *buf, u32 from, u32 to,
  * contract of the element-by-element loop: what was read runs, what could
  * not be written back is undone.
  */
-static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
+static int fl_batch_run(struct fl_file *ff, u64 uptr, u32 count,
 			const struct fl_batch_op *op, u32 *done)
 {
 	size_t es = op->elem_size;
 	struct fl_obj_stash *st;
 	u32 n, ran, written;
-	size_t left;
 	int ret = 0;
 	u8 *buf;
 
@@ -212,12 +179,12 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 		kfree(buf);
 		return -ENOMEM;
 	}
+	st->nr_made = 0;
 	while (*done < count) {
-		u8 __user *uc = u + (size_t)*done * es;
+		u64 uc = uptr + (u64)*done * es;
 
 		n = min_t(u32, count - *done, FL_BATCH_CHUNK);
-		left = fl_batch_copy_in(buf, uc, n * es);
-		n -= DIV_ROUND_UP(left, es);	/* whole elements read */
+		n = fl_copy_elems_in(buf, u64_to_user_ptr(uc), n, es);
 		if (!n) {
 			ret = -EFAULT;
 			break;
@@ -225,10 +192,9 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 		fl_obj_stash_fill(st, op->new_objs ? n : 0);
 		ran = fl_batch_run_chunk(ff, buf, n, op, st, &ret);
 		fl_obj_stash_drain(st);
-		left = fl_batch_copy_out(uc, buf, ran * es);
-		written = ran - DIV_ROUND_UP(left, es);
+		written = fl_copy_elems_out(uc, buf, ran, es);
+		fl_batch_settle(st, written);
 		if (written < ran) {
-			fl_batch_undo(ff, buf, written, ran, op);
 			*done += written;
 			ret = -EFAULT;
 			break;
@@ -246,37 +212,29 @@ static int fl_batch_run(struct fl_file *ff, u8 __user *u, u32 count,
 /**
  * fl_batch_ioctl() - run one batch ioctl.
  * @ff: the calling fd.
- * @uarg: user pointer to the batch header (struct fraglab_batch layout).
+ * @b: kernel copy of the batch header (struct fraglab_batch layout); the
+ *     dispatcher copies it back with ->done filled in (a bad header goes
+ *     back unchanged).
  * @ops: the allocator's element handlers; @ops[0] for ALLOC, @ops[1] for
  *       FREE.
  *
  * Context: process context, fl_dev.lock not held (taken per chunk); may
  * sleep.
  * Return: 0 when every element succeeded, -EINVAL for a bad header, the
- * first failing element's errno, or -EFAULT; the header's ->done is
- * written back in every case but a bad header.
+ * first failing element's errno, or -EFAULT.
  */
-long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
+long fl_batch_ioctl(struct fl_file *ff, struct fraglab_batch *b,
 		    const struct fl_batch_op ops[2])
 {
 	const struct fl_batch_op *op;
-	struct fraglab_batch b;
 	int ret;
 
-	ret = fl_copy_in(&b, uarg, sizeof(b));
+	ret = fl_batch_check(b);
 	if (ret)
 		return ret;
-	ret = fl_batch_check(&b);
-	if (ret)
-		return ret;
-	op = &ops[b.op - 1];
+	op = &ops[b->op - 1];
 	if (WARN_ON_ONCE(op->elem_size > sizeof(union fl_batch_elem) ||
 			 op->result_off + sizeof(s32) > op->elem_size))
 		return -EINVAL;
-
-	ret = fl_batch_run(ff, u64_to_user_ptr(b.ptr), b.count, op, &b.done);
-
-	if (copy_to_user(uarg, &b, sizeof(b)))
-		return -EFAULT;
-	return ret;
+	return fl_batch_run(ff, b->ptr, b->count, op, &b->done);
 }

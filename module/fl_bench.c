@@ -72,7 +72,6 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
-#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
 #include "fl_compat.h"
@@ -842,50 +841,40 @@ out_free:
 }
 
 /**
- * fl_bench_ioctl() - FRAGLAB_IOC_BENCH.
+ * fl_ioc_bench() - FRAGLAB_IOC_BENCH.
  * @ff: the calling file (unused: benchmarks own nothing after the call).
- * @cmd: the command.
- * @arg: user pointer to struct fraglab_bench.
+ * @karg: struct fraglab_bench.
+ * @made: unused.
  *
- * Context: process context, fl_dev.lock NOT held; sleeps.
- * Return: 0, -EPERM without CAP_SYS_ADMIN, -EINVAL for bad input,
- * -EINTR, -EFAULT, -ENOTTY, or the benchmark's error.
+ * Context: process context, fl_dev.lock NOT held; sleeps.  The caller has
+ * CAP_SYS_ADMIN (the ioctl table says so).
+ * Return: 0, -EINVAL for bad input, -EINTR, or the benchmark's error.
  */
-long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+long fl_ioc_bench(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_bench b;
+	struct fraglab_bench *b = karg;
 	int ret;
 
-	if (cmd != FRAGLAB_IOC_BENCH)
-		return -ENOTTY;
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	ret = fl_copy_in(&b, arg, sizeof(b));
-	if (ret)
-		return ret;
-	if (b.flags || b.pad || !fl_mem_is_zero(b.reserved, sizeof(b.reserved)) ||
-	    b.runs > FRAGLAB_BENCH_MAX_RUNS ||
-	    b.iterations > FRAGLAB_BENCH_MAX_ITERS)
+	if (b->flags || b->pad ||
+	    !fl_mem_is_zero(b->reserved, sizeof(b->reserved)) ||
+	    b->runs > FRAGLAB_BENCH_MAX_RUNS ||
+	    b->iterations > FRAGLAB_BENCH_MAX_ITERS)
 		return -EINVAL;
-	if (!b.runs)
-		b.runs = FL_BENCH_DEF_RUNS;
-	if (!b.iterations)
-		b.iterations = FL_BENCH_DEF_ITERS;
-	b.fl_ps = 0;
-	b.fl_mcycles = 0;	/* no longer measured */
-	b.kernel_ps = 0;
-	b.kernel_mcycles = 0;
-	b.fl_ops = 0;
-	b.kernel_ops = 0;
-	b.bytes = 0;
+	if (!b->runs)
+		b->runs = FL_BENCH_DEF_RUNS;
+	if (!b->iterations)
+		b->iterations = FL_BENCH_DEF_ITERS;
+	b->fl_ps = 0;
+	b->fl_mcycles = 0;	/* no longer measured */
+	b->kernel_ps = 0;
+	b->kernel_mcycles = 0;
+	b->fl_ops = 0;
+	b->kernel_ops = 0;
+	b->bytes = 0;
 
 	if (mutex_lock_interruptible(&fl_bench_lock))
 		return -EINTR;
-	ret = fl_bench_pair(&b);
+	ret = fl_bench_pair(b);
 	mutex_unlock(&fl_bench_lock);
-	if (ret)
-		return ret;
-	if (copy_to_user(arg, &b, sizeof(b)))
-		return -EFAULT;
-	return 0;
+	return ret;
 }

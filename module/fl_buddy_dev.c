@@ -2,9 +2,10 @@
 /*
  * fl_buddy_dev.c - the buddy allocator's ioctls (command range 0x00-0x0f).
  *
- * Every handler copies its argument in, rejects nonzero reserved fields
- * and unknown flags with -EINVAL, does its work under fl_dev.lock and
- * copies the whole struct back.  Memory reaches userspace zeroed: the
+ * Every handler gets the kernel copy of its argument from the dispatcher
+ * (fl_ioctl(), fl_dev.c), rejects nonzero reserved fields and unknown
+ * flags with -EINVAL and fills in the result, which the dispatcher copies
+ * back.  The command table there says which run under fl_dev.lock.  Memory reaches userspace zeroed: the
  * arena is shared by every fd, and the previous owner's data must not
  * leak.  The zeroing happens on the block's first fault (fl_dev.c), the
  * only way its contents reach userspace.
@@ -13,34 +14,38 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "fl_compat.h"
 #include "fl_internal.h"
 #include "fl_metrics.h"
 
-static long fl_ioc_version(void __user *uarg)
+/**
+ * fl_ioc_version() - FRAGLAB_IOC_VERSION.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_version, all zero in.
+ * @made: unused.
+ *
+ * Context: process context.
+ * Return: 0 or -EINVAL.
+ */
+long fl_ioc_version(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_version v;
-	int ret;
+	struct fraglab_version *v = karg;
 
-	ret = fl_copy_in(&v, uarg, sizeof(v));
-	if (ret)
-		return ret;
-	if (!fl_mem_is_zero(&v, sizeof(v)))
+	if (!fl_mem_is_zero(v, sizeof(*v)))
 		return -EINVAL;
-	v.api_major = FRAGLAB_API_MAJOR;
-	v.api_minor = FRAGLAB_API_MINOR;
-	v.features = FL_FEATURES;
-	v.page_size = PAGE_SIZE;
-	v.max_order = fl_buddy_max_order(fl_dev.buddy);
-	v.kernel_max_order = FL_KERNEL_MAX_ORDER;
-	v.block_order = FL_PAGEBLOCK_ORDER;
-	v.arena_pages = fl_dev.arena.nr_pages;
-	v.arena_bytes = (u64)fl_dev.arena.nr_pages << PAGE_SHIFT;
-	v.nr_chunks = fl_dev.arena.nr_ranges;
-	v.group_by_mobility = fl_buddy_grouping(fl_dev.buddy);
-	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+	v->api_major = FRAGLAB_API_MAJOR;
+	v->api_minor = FRAGLAB_API_MINOR;
+	v->features = FL_FEATURES;
+	v->page_size = PAGE_SIZE;
+	v->max_order = fl_buddy_max_order(fl_dev.buddy);
+	v->kernel_max_order = FL_KERNEL_MAX_ORDER;
+	v->block_order = FL_PAGEBLOCK_ORDER;
+	v->arena_pages = fl_dev.arena.nr_pages;
+	v->arena_bytes = (u64)fl_dev.arena.nr_pages << PAGE_SHIFT;
+	v->nr_chunks = fl_dev.arena.nr_ranges;
+	v->group_by_mobility = fl_buddy_grouping(fl_dev.buddy);
+	return 0;
 }
 
 /* Validate one alloc request and turn it into a buddy request. */
@@ -78,7 +83,8 @@ static __always_inline int fl_alloc_prepare(const struct fraglab_alloc *a,
 /* Inline: once per element of a batch (see fl_internal.h on calls). */
 static __always_inline int fl_alloc_one(struct fl_file *ff,
 					struct fraglab_alloc *a,
-					struct fl_obj_stash *st)
+					struct fl_obj_stash *st,
+					struct fl_obj **made)
 {
 	struct fl_buddy_req req;
 	struct fl_obj *obj;
@@ -113,6 +119,7 @@ static __always_inline int fl_alloc_one(struct fl_file *ff,
 	a->handle = fl_handle_of(obj);
 	a->offset = obj->offset;
 	a->granted = obj->granted;
+	fl_obj_pin(made, obj);
 	return 0;
 
 free_block:
@@ -122,28 +129,21 @@ free_obj:
 	return ret;
 }
 
-static long fl_ioc_alloc(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_alloc() - FRAGLAB_IOC_ALLOC.
+ * @ff: the calling file.
+ * @karg: struct fraglab_alloc.
+ * @made: the new object, pinned for the dispatcher's undo.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 or a negative errno.
+ */
+long fl_ioc_alloc(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_alloc a;
-	int ret;
+	struct fraglab_alloc *a = karg;
 
-	ret = fl_copy_in(&a, uarg, sizeof(a));
-	if (ret)
-		return ret;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_alloc_one(ff, &a, NULL);
-	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		return ret;
-	a.result = 0;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		/* Nobody learned the handle: undo rather than leak until close. */
-		mutex_lock(&fl_dev.lock);
-		fl_buddy_release_obj(fl_obj_lookup(ff, a.handle), NULL);
-		mutex_unlock(&fl_dev.lock);
-		return -EFAULT;
-	}
-	return 0;
+	a->result = 0;
+	return fl_alloc_one(ff, a, NULL, made);
 }
 
 /* The body of fl_buddy_release_obj(), inline in the batch free loop. */
@@ -179,61 +179,67 @@ static __always_inline int fl_free_one(struct fl_file *ff, u64 handle,
 	return 0;
 }
 
-static long fl_ioc_free(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_free() - FRAGLAB_IOC_FREE.
+ * @ff: the calling file.
+ * @karg: struct fraglab_handle.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_free(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_handle h;
-	int ret;
+	struct fraglab_handle *h = karg;
 
-	ret = fl_copy_in(&h, uarg, sizeof(h));
-	if (ret)
-		return ret;
-	if (h.pad)
+	if (h->pad)
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_free_one(ff, h.handle, NULL);
-	mutex_unlock(&fl_dev.lock);
-	return ret;
+	return fl_free_one(ff, h->handle, NULL);
 }
 
-static long fl_ioc_query(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_query() - FRAGLAB_IOC_QUERY.
+ * @ff: the calling file.
+ * @karg: struct fraglab_query.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_query(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_query q;
+	struct fraglab_query *q = karg;
 	struct fl_obj *obj;
 	u64 handle;
-	int ret;
 
-	ret = fl_copy_in(&q, uarg, sizeof(q));
-	if (ret)
-		return ret;
-	if (q.pad || !fl_mem_is_zero(q.reserved, sizeof(q.reserved)))
+	if (q->pad || !fl_mem_is_zero(q->reserved, sizeof(q->reserved)))
 		return -EINVAL;
-	handle = q.handle;
-	memset(&q, 0, sizeof(q));
-	q.handle = handle;
-
-	mutex_lock(&fl_dev.lock);
+	handle = q->handle;
 	obj = fl_obj_lookup(ff, handle);
-	if (obj) {
-		q.kind = obj->kind;
-		q.order = obj->order;
-		q.migratetype = obj->mt;
-		q.offset = obj->offset;
-		q.requested = obj->requested;
-		q.granted = obj->granted;
-		q.moves = obj->moves;
-		if (obj->kind == FRAGLAB_KIND_PAGES)
-			q.mmap_offset = fl_obj_mmap_offset(obj);
-	}
-	mutex_unlock(&fl_dev.lock);
 	if (!obj)
 		return -ENOENT;
-	return copy_to_user(uarg, &q, sizeof(q)) ? -EFAULT : 0;
+	memset(q, 0, sizeof(*q));
+	q->handle = handle;
+	q->kind = obj->kind;
+	q->order = obj->order;
+	q->migratetype = obj->mt;
+	q->offset = obj->offset;
+	q->requested = obj->requested;
+	q->granted = obj->granted;
+	q->moves = obj->moves;
+	if (obj->kind == FRAGLAB_KIND_PAGES)
+		q->mmap_offset = fl_obj_mmap_offset(obj);
+	return 0;
 }
 
 static int fl_batch_alloc_one(struct fl_file *ff, void *elem,
 			      struct fl_obj_stash *st)
 {
-	return fl_alloc_one(ff, elem, st);
+	int ret = fl_alloc_one(ff, elem, st, &st->made[st->nr_made]);
+
+	if (!ret)
+		st->nr_made++;
+	return ret;
 }
 
 static u32 fl_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
@@ -242,13 +248,6 @@ static u32 fl_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
 	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_alloc),
 			     offsetof(struct fraglab_alloc, result),
 			     fl_batch_alloc_one, st, err);
-}
-
-static void fl_batch_alloc_undo(struct fl_file *ff, void *elem)
-{
-	const struct fraglab_alloc *a = elem;
-
-	fl_buddy_release_obj(fl_obj_lookup(ff, a->handle), NULL);
 }
 
 static int fl_batch_free_one(struct fl_file *ff, void *elem,
@@ -273,7 +272,6 @@ static const struct fl_batch_op fl_buddy_batch_ops[2] = {
 		.result_off = offsetof(struct fraglab_alloc, result),
 		.new_objs = true,
 		.run_chunk = fl_batch_alloc_chunk,
-		.undo = fl_batch_alloc_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_handle),
 		.result_off = offsetof(struct fraglab_handle, result),
@@ -281,52 +279,91 @@ static const struct fl_batch_op fl_buddy_batch_ops[2] = {
 	},
 };
 
-static long fl_ioc_setting(void __user *uarg, bool set)
+/**
+ * fl_ioc_batch() - FRAGLAB_IOC_BATCH.
+ * @ff: the calling file.
+ * @karg: struct fraglab_batch.
+ * @made: unused (the batch undoes its own elements).
+ *
+ * Context: process context, fl_dev.lock not held (taken per chunk).
+ * Return: see fl_batch_ioctl().
+ */
+long fl_ioc_batch(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_setting s;
+	return fl_batch_ioctl(ff, karg, fl_buddy_batch_ops);
+}
+
+static long fl_ioc_setting(struct fraglab_setting *s, bool set)
+{
 	int ret;
 
-	ret = fl_copy_in(&s, uarg, sizeof(s));
-	if (ret)
-		return ret;
-	if (s.pad || !fl_mem_is_zero(s.reserved, sizeof(s.reserved)))
+	if (s->pad || !fl_mem_is_zero(s->reserved, sizeof(s->reserved)))
 		return -EINVAL;
-	if (!set && s.value)
+	if (!set && s->value)
 		return -EINVAL;
 
-	switch (s.key) {
+	switch (s->key) {
 	case FRAGLAB_SET_GROUP_BY_MOBILITY:
-		if (set && s.value > 1)
+		if (set && s->value > 1)
 			return -EINVAL;
 		mutex_lock(&fl_dev.lock);
 		if (set)
-			fl_buddy_set_grouping(fl_dev.buddy, s.value);
-		s.value = fl_buddy_grouping(fl_dev.buddy);
+			fl_buddy_set_grouping(fl_dev.buddy, s->value);
+		s->value = fl_buddy_grouping(fl_dev.buddy);
 		mutex_unlock(&fl_dev.lock);
 		break;
 	case FRAGLAB_SET_PCP_HIGH:
 		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
 		if (set) {
-			if (s.value > FRAGLAB_PCP_HIGH_MAX)
+			if (s->value > FRAGLAB_PCP_HIGH_MAX)
 				return -EINVAL;
-			ret = fl_buddy_set_pcp(fl_dev.buddy, s.value);
+			ret = fl_buddy_set_pcp(fl_dev.buddy, s->value);
 			if (ret)
 				return ret;
 		}
-		s.value = fl_buddy_pcp_high(fl_dev.buddy);
+		s->value = fl_buddy_pcp_high(fl_dev.buddy);
 		break;
 	case FRAGLAB_SET_PROACTIVE:
 		if (set) {
-			ret = fl_compact_set_proactive(s.value);
+			ret = fl_compact_set_proactive(s->value);
 			if (ret)
 				return ret;
 		}
-		s.value = fl_compact_get_proactive();
+		s->value = fl_compact_get_proactive();
 		break;
 	default:
 		return -EINVAL;
 	}
-	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
+	return 0;
+}
+
+/**
+ * fl_ioc_set() - FRAGLAB_IOC_SET: change a module-wide setting.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_setting.
+ * @made: unused.
+ *
+ * Context: process context, fl_dev.lock not held; the caller has
+ * CAP_SYS_ADMIN (the ioctl table says so).
+ * Return: 0 or a negative errno.
+ */
+long fl_ioc_set(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_setting(karg, true);
+}
+
+/**
+ * fl_ioc_get() - FRAGLAB_IOC_GET: read a module-wide setting.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_setting.
+ * @made: unused.
+ *
+ * Context: process context, fl_dev.lock not held.
+ * Return: 0 or -EINVAL.
+ */
+long fl_ioc_get(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_setting(karg, false);
 }
 
 /* Every pages-kind handle must match an allocated head owned by it. */
@@ -373,20 +410,23 @@ int fl_check_all(char *msg, size_t len)
 	return ret;
 }
 
-static long fl_ioc_check(void __user *uarg)
+/**
+ * fl_ioc_check() - FRAGLAB_IOC_CHECK.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_check, all zero in.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held; the caller has CAP_SYS_ADMIN.
+ * Return: 0 or -EINVAL; the checkers' verdict is in ->result.
+ */
+long fl_ioc_check(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_check c;
-	int ret;
+	struct fraglab_check *c = karg;
 
-	ret = fl_copy_in(&c, uarg, sizeof(c));
-	if (ret)
-		return ret;
-	if (!fl_mem_is_zero(&c, sizeof(c)))
+	if (!fl_mem_is_zero(c, sizeof(*c)))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	c.result = fl_check_all(c.message, sizeof(c.message));
-	mutex_unlock(&fl_dev.lock);
-	return copy_to_user(uarg, &c, sizeof(c)) ? -EFAULT : 0;
+	c->result = fl_check_all(c->message, sizeof(c->message));
+	return 0;
 }
 
 /**
@@ -432,51 +472,19 @@ void fl_fill_stats(struct fraglab_stats *out)
 		fl_metrics_unusable_index(st.nr_free, FL_PAGEBLOCK_ORDER);
 }
 
-static long fl_ioc_stats(void __user *uarg)
-{
-	struct fraglab_stats s;
-	int ret;
-
-	ret = fl_copy_in(&s, uarg, sizeof(s));
-	if (ret)
-		return ret;
-	if (!fl_mem_is_zero(&s, sizeof(s)))
-		return -EINVAL;
-	fl_fill_stats(&s);
-	return copy_to_user(uarg, &s, sizeof(s)) ? -EFAULT : 0;
-}
-
 /**
- * fl_buddy_ioctl() - handle one command of the 0x00-0x0f range.
- * @ff: the calling file.
- * @cmd: ioctl command.
- * @arg: user argument.
+ * fl_ioc_stats() - FRAGLAB_IOC_STATS.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_stats, all zero in.
+ * @made: unused.
  *
- * Context: process context; takes fl_dev.lock.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ * Context: process context.
+ * Return: 0 or -EINVAL.
  */
-long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+long fl_ioc_stats(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	switch (cmd) {
-	case FRAGLAB_IOC_VERSION:
-		return fl_ioc_version(arg);
-	case FRAGLAB_IOC_ALLOC:
-		return fl_ioc_alloc(ff, arg);
-	case FRAGLAB_IOC_FREE:
-		return fl_ioc_free(ff, arg);
-	case FRAGLAB_IOC_QUERY:
-		return fl_ioc_query(ff, arg);
-	case FRAGLAB_IOC_BATCH:
-		return fl_batch_ioctl(ff, arg, fl_buddy_batch_ops);
-	case FRAGLAB_IOC_SET:
-		return fl_ioc_setting(arg, true);
-	case FRAGLAB_IOC_GET:
-		return fl_ioc_setting(arg, false);
-	case FRAGLAB_IOC_CHECK:
-		return fl_ioc_check(arg);
-	case FRAGLAB_IOC_STATS:
-		return fl_ioc_stats(arg);
-	default:
-		return -ENOTTY;
-	}
+	if (!fl_mem_is_zero(karg, sizeof(struct fraglab_stats)))
+		return -EINVAL;
+	fl_fill_stats(karg);
+	return 0;
 }

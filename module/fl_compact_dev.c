@@ -34,7 +34,6 @@
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "fl_compat.h"
@@ -209,25 +208,32 @@ static void fl_compact_fill(struct fraglab_compact *c,
 		fl_compact_blocker_out(&c->blockers[i], &r->blockers[i]);
 }
 
-static long fl_ioc_compact(void __user *uarg)
+/**
+ * fl_ioc_compact() - FRAGLAB_IOC_COMPACT: compact the whole arena.
+ * @ff: the calling file (unused: every fd's blocks move).
+ * @karg: struct fraglab_compact.
+ * @made: unused.
+ *
+ * Context: process context, fl_dev.lock not held; the caller has
+ * CAP_SYS_ADMIN (the ioctl table says so).
+ * Return: 0, -EINVAL, -ENOMEM or the core's errno.
+ */
+long fl_ioc_compact(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
+	struct fraglab_compact *c = karg;
 	struct fl_compact_params p;
 	struct fl_compact_result *r;
-	struct fraglab_compact *c;
 	long ret;
 
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	ret = (!c || !r) ? -ENOMEM : fl_copy_in(c, uarg, sizeof(*c));
-	if (ret)
-		goto out;
-	ret = -EINVAL;
 	if (c->pad || c->pad2 ||
 	    !fl_mem_is_zero(c->reserved, sizeof(c->reserved)))
-		goto out;
+		return -EINVAL;
 	if (c->flags & ~FRAGLAB_COMPACT_FLAGS)
-		goto out;
+		return -EINVAL;
 	/* the core rejects an unknown policy (fl_compact_check_params()) */
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
 	p.mode = c->mode;
 	p.order = c->order;
 	p.flags = c->flags;
@@ -243,13 +249,9 @@ static long fl_ioc_compact(void __user *uarg)
 	mutex_lock(&fl_dev.lock);
 	ret = fl_compact_locked(&p, r, false);
 	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		goto out;
-	fl_compact_fill(c, r);
-	ret = copy_to_user(uarg, c, sizeof(*c)) ? -EFAULT : 0;
-out:
+	if (!ret)
+		fl_compact_fill(c, r);
 	kfree(r);
-	kfree(c);
 	return ret;
 }
 
@@ -311,47 +313,26 @@ int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out)
 	return ret;
 }
 
-static long fl_ioc_hugepages_arena(void __user *uarg)
-{
-	struct fraglab_hugepages_arena *h;
-	u32 policy;
-	long ret;
-
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
-		return -ENOMEM;
-	ret = fl_copy_in(h, uarg, sizeof(*h));
-	policy = h->policy;
-	h->policy = 0;
-	if (!ret && !fl_mem_is_zero(h, sizeof(*h)))
-		ret = -EINVAL;	/* every other input field must be zero */
-	if (!ret)
-		ret = fl_compact_arena_predict(policy, h);
-	if (!ret && copy_to_user(uarg, h, sizeof(*h)))
-		ret = -EFAULT;
-	kfree(h);
-	return ret;
-}
-
 /**
- * fl_compact_ioctl() - handle one command of the 0x30-0x3f range.
- * @ff: the calling file (compaction works on the whole arena).
- * @cmd: ioctl command.
- * @arg: user argument.
+ * fl_ioc_hugepages_arena() - FRAGLAB_IOC_HUGEPAGES_ARENA.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_hugepages_arena, all zero in.
+ * @made: unused.
  *
- * Context: process context; takes fl_dev.lock.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
+ * Context: process context, fl_dev.lock not held; the caller has
+ * CAP_SYS_ADMIN (the prediction copies the arena's metadata).
+ * Return: 0, -EINVAL or fl_compact_arena_predict()'s errno.
  */
-long fl_compact_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
+long fl_ioc_hugepages_arena(struct fl_file *ff, void *karg,
+			    struct fl_obj **made)
 {
-	switch (cmd) {
-	case FRAGLAB_IOC_COMPACT:
-		return fl_ioc_compact(arg);
-	case FRAGLAB_IOC_HUGEPAGES_ARENA:
-		return fl_ioc_hugepages_arena(arg);
-	default:
-		return -ENOTTY;
-	}
+	struct fraglab_hugepages_arena *h = karg;
+	u32 policy = h->policy;
+
+	h->policy = 0;
+	if (!fl_mem_is_zero(h, sizeof(*h)))
+		return -EINVAL;	/* every other input field must be zero */
+	return fl_compact_arena_predict(policy, h);
 }
 
 /* ------------------------------------------------------------ proactive */

@@ -19,6 +19,7 @@
  * (free counts, then pageblock counts) may be a moment apart, as
  * /proc/pagetypeinfo's are.  arena, pcp and check take fl_dev.lock.
  */
+#include <linux/capability.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 
@@ -245,6 +246,8 @@ DEFINE_SHOW_ATTRIBUTE(check);
 
 static int fl_fail_meta_write(void *data, u64 val)
 {
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;	/* a module-wide knob, like the rest */
 	fl_fail_meta_set(min_t(u64, val, UINT_MAX));
 	return 0;
 }

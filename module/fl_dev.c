@@ -2,6 +2,20 @@
 /*
  * fl_dev.c - /dev/fraglab: open/release, ioctl dispatch, handles, mmap.
  *
+ * ioctls.  fl_ioctl() is the only place that touches an ioctl's argument
+ * in user memory (Documentation/process/botching-up-ioctls.rst; modelled
+ * on drm_ioctl() and its DRM_IOCTL_DEF table, 6.12).  One table, indexed
+ * by _IOC_NR, says per command: the handler, whether it needs
+ * CAP_SYS_ADMIN (checked first), whether it runs under fl_dev.lock, and
+ * whether the result goes back even when the handler fails (batches:
+ * ->done).  The dispatcher checks type, number, direction and size
+ * against the entry (-ENOTTY otherwise), copies _IOC_SIZE(cmd) bytes in,
+ * calls the handler on the kernel copy and copies the result out after
+ * fl_dev.lock is dropped.  When that copy-out fails after the handler
+ * created an allocation, nobody learned its handle: fl_obj_undo() frees
+ * it through the pinned object itself, correct even when another thread
+ * of the fd guessed the handle and freed it meanwhile.
+ *
  * Handles.  Every allocation handed to userspace is a struct fl_obj in
  * one device-wide id table (fl_dev.handles, core/fl_idtab.c), and on its
  * owner's list.  The handle is the 40-bit id (slot and generation) tagged
@@ -29,6 +43,7 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/pfn_t.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -40,7 +55,22 @@ static unsigned short fl_param_dev_mode = 0600;
 module_param_named(dev_mode, fl_param_dev_mode, ushort, 0444);
 MODULE_PARM_DESC(dev_mode, "Permissions of /dev/fraglab (default 0600: root only)");
 
-/* Every struct fl_obj (handle object) comes from here. */
+unsigned int fl_param_max_handles = 1048576;
+module_param_named(max_handles_per_fd, fl_param_max_handles, uint, 0644);
+MODULE_PARM_DESC(max_handles_per_fd, "Live allocations (handles) one open file may hold; more: ENOSPC (default 1048576)");
+
+unsigned int fl_param_max_caches = 64;
+module_param_named(max_caches_per_fd, fl_param_max_caches, uint, 0644);
+MODULE_PARM_DESC(max_caches_per_fd, "Slab caches one open file may create; more: ENOSPC (default 64)");
+
+unsigned int fl_param_max_pools = 64;
+module_param_named(max_pools_per_fd, fl_param_max_pools, uint, 0644);
+MODULE_PARM_DESC(max_pools_per_fd, "Fit pools one open file may create; more: ENOSPC (default 64)");
+
+/*
+ * Every struct fl_obj (handle object) comes from here, charged to the
+ * memory cgroup of the task that allocates it (SLAB_ACCOUNT).
+ */
 static struct kmem_cache *fl_obj_cachep;
 
 /**
@@ -51,7 +81,7 @@ static struct kmem_cache *fl_obj_cachep;
  */
 int fl_obj_cache_init(void)
 {
-	fl_obj_cachep = KMEM_CACHE(fl_obj, 0);
+	fl_obj_cachep = KMEM_CACHE(fl_obj, SLAB_ACCOUNT);
 	return fl_obj_cachep ? 0 : -ENOMEM;
 }
 
@@ -140,28 +170,73 @@ void __fl_obj_zap(struct fl_obj *obj)
 }
 
 /**
- * fl_copy_in() - copy an ioctl argument in.
- * @karg: kernel buffer.
- * @uarg: user pointer.
- * @size: bytes.
+ * fl_obj_release() - free an object of any kind and what it describes.
+ * @obj: a live object.
+ * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
  *
- * Context: process context.
- * Return: 0 or -EFAULT.
+ * Context: fl_dev.lock held; may sleep (zaps user mappings).
  */
-int fl_copy_in(void *karg, const void __user *uarg, size_t size)
+void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
-	return copy_from_user(karg, uarg, size) ? -EFAULT : 0;
+	switch (obj->kind) {
+	case FRAGLAB_KIND_PAGES:
+		fl_buddy_release_obj(obj, st);
+		break;
+	case FRAGLAB_KIND_OBJECT:
+		fl_slab_obj_release(obj, st);
+		break;
+	case FRAGLAB_KIND_POOL:
+		fl_pool_obj_release(obj, st);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+	}
+}
+
+/**
+ * fl_obj_unpin() - drop fl_obj_pin()'s reference: the result is out.
+ * @obj: a pinned object, live or already freed by its fd.
+ *
+ * Context: process context, fl_dev.lock not needed.
+ */
+void fl_obj_unpin(struct fl_obj *obj)
+{
+	fl_obj_put(NULL, obj);
+}
+
+/**
+ * fl_obj_undo() - free new objects whose handles never reached userspace.
+ * @objs: pinned objects (fl_obj_pin()); their pins are dropped.
+ * @n: number of entries of @objs.
+ *
+ * The one undo of every allocating ioctl whose result could not be
+ * written back.  An object another thread freed meanwhile (it guessed the
+ * handle: ids are predictable) has no owner any more and is only
+ * unpinned; the pin kept its memory, so nothing is looked up again.
+ *
+ * Context: process context, fl_dev.lock not held (taken); may sleep.
+ */
+void fl_obj_undo(struct fl_obj **objs, u32 n)
+{
+	u32 i;
+
+	mutex_lock(&fl_dev.lock);
+	for (i = 0; i < n; i++)
+		if (objs[i]->owner)
+			fl_obj_release(objs[i], NULL);
+	mutex_unlock(&fl_dev.lock);
+	for (i = 0; i < n; i++)
+		fl_obj_unpin(objs[i]);
 }
 
 static int fl_open(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff;
 
-	ff = kzalloc(sizeof(*ff), GFP_KERNEL);
+	ff = kzalloc(sizeof(*ff), GFP_KERNEL_ACCOUNT);
 	if (!ff)
 		return -ENOMEM;
 	INIT_LIST_HEAD(&ff->objs);
-	INIT_LIST_HEAD(&ff->extra);
 	ff->mapping = file->f_mapping;
 	/* misc_open() stored the miscdevice here; we own the field now. */
 	file->private_data = ff;
@@ -185,32 +260,164 @@ static int fl_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-typedef long (*fl_ioctl_fn)(struct fl_file *ff, unsigned int cmd,
-			    void __user *arg);
+/* fl_ioctl_desc.flags */
+#define FL_IOC_LOCKED		BIT(0)	/* the handler runs under fl_dev.lock */
+#define FL_IOC_ADMIN		BIT(1)	/* module-wide: needs CAP_SYS_ADMIN */
+#define FL_IOC_OUT_ALWAYS	BIT(2)	/* copy out even if the handler fails */
 
-/* One handler per 16-command range of _IOC_NR; NULL = not (yet) there. */
-static fl_ioctl_fn fl_ioctl_table[] = {
-	[0x0] = fl_buddy_ioctl,
-	[0x1] = FL_SLAB_IOCTL,
-	[0x2] = FL_POOL_IOCTL,
-	[0x3] = FL_COMPACT_IOCTL,
-	[0x4] = FL_PROBE_IOCTL,
-	[0x5] = FL_BENCH_IOCTL,
-	[0x6] = FL_MAP_IOCTL,
+/**
+ * struct fl_ioctl_desc - one command of the ioctl table.
+ * @cmd: the full command (type, number, direction, size).
+ * @min_size: the smallest argument size accepted (an older, shorter
+ *            struct, zero-extended to _IOC_SIZE(@cmd)); equal to the
+ *            size for every command so far.
+ * @flags: FL_IOC_*.
+ * @func: the handler.
+ */
+struct fl_ioctl_desc {
+	unsigned int cmd;
+	unsigned int min_size;
+	unsigned int flags;
+	fl_ioctl_t *func;
 };
+
+#define FL_IOCTL_DEF(ioctl, _func, _flags)				\
+	[_IOC_NR(ioctl)] = {						\
+		.cmd = ioctl, .min_size = _IOC_SIZE(ioctl),		\
+		.flags = _flags, .func = _func,				\
+	}
+
+/*
+ * Who may call what (README: "Who may call what").  Module-wide knobs and
+ * whole-arena work need CAP_SYS_ADMIN, like the kernel's own: vm.*
+ * sysctls are root-only, /proc/sys/vm/compact_memory is 0200 and
+ * /proc/pagetypeinfo 0400 (6.12).  Work on the caller's own allocations,
+ * caches and pools (a pool's compaction moves only that fd's blocks) is
+ * open to whoever may open the device.  PROBE_SYSTEM's trials check the
+ * capability in the handler: only its flags make it privileged.
+ */
+static const struct fl_ioctl_desc fl_ioctls[] = {
+	FL_IOCTL_DEF(FRAGLAB_IOC_VERSION, fl_ioc_version, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_ALLOC, fl_ioc_alloc, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_FREE, fl_ioc_free, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_QUERY, fl_ioc_query, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_BATCH, fl_ioc_batch, FL_IOC_OUT_ALWAYS),
+	FL_IOCTL_DEF(FRAGLAB_IOC_SET, fl_ioc_set, FL_IOC_ADMIN),
+	FL_IOCTL_DEF(FRAGLAB_IOC_GET, fl_ioc_get, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CHECK, fl_ioc_check, FL_IOC_ADMIN | FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_STATS, fl_ioc_stats, 0),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_ALLOC, fl_ioc_obj_alloc, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_FREE, fl_ioc_obj_free, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_BATCH, fl_ioc_obj_batch, FL_IOC_OUT_ALWAYS),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_INFO, fl_ioc_cache_info, FL_IOC_LOCKED),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_CREATE, fl_ioc_pool_create, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_DESTROY, fl_ioc_pool_destroy, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_SET_STRATEGY, fl_ioc_pool_set_strategy, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_ALLOC, fl_ioc_pool_alloc, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_FREE, fl_ioc_pool_free, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_BATCH, fl_ioc_pool_batch, FL_IOC_OUT_ALWAYS),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_INFO, fl_ioc_pool_info, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_COMPACT, fl_ioc_pool_compact, FL_IOC_LOCKED),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_COMPACT, fl_ioc_compact, FL_IOC_ADMIN),
+	FL_IOCTL_DEF(FRAGLAB_IOC_HUGEPAGES_ARENA, fl_ioc_hugepages_arena, FL_IOC_ADMIN),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_PROBE_SYSTEM, fl_ioc_probe_system, 0),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_BENCH, fl_ioc_bench, FL_IOC_ADMIN),
+
+	FL_IOCTL_DEF(FRAGLAB_IOC_PAGE_INFO, fl_ioc_page_info, 0),
+};
+
+/* Arguments up to this size live on the stack (drm_ioctl() uses 128). */
+#define FL_IOC_STACK_ARG	128
+
+/* The table entry for @cmd, or NULL (-ENOTTY). */
+static const struct fl_ioctl_desc *fl_ioctl_lookup(unsigned int cmd)
+{
+	unsigned int nr = _IOC_NR(cmd), usize = _IOC_SIZE(cmd);
+	const struct fl_ioctl_desc *d;
+
+	if (_IOC_TYPE(cmd) != FRAGLAB_IOC_MAGIC || nr >= ARRAY_SIZE(fl_ioctls))
+		return NULL;
+	nr = array_index_nospec(nr, ARRAY_SIZE(fl_ioctls));
+	d = &fl_ioctls[nr];
+	if (!d->func || _IOC_DIR(cmd) != _IOC_DIR(d->cmd) ||
+	    usize < d->min_size || usize > _IOC_SIZE(d->cmd))
+		return NULL;
+	return d;
+}
+
+/*
+ * Copy-out failed after the handler made @made: nobody learned its
+ * handle, so the allocation goes again (fl_obj_undo()).
+ */
+static long fl_ioctl_copy_out(void __user *uarg, const void *karg,
+			      unsigned int usize, struct fl_obj *made)
+{
+	if (!copy_to_user(uarg, karg, usize)) {
+		if (made)
+			fl_obj_unpin(made);
+		return 0;
+	}
+	if (made)
+		fl_obj_undo(&made, 1);
+	return -EFAULT;
+}
 
 static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	unsigned int range = _IOC_NR(cmd) >> 4;
-	fl_ioctl_fn fn;
+	void __user *uarg = (void __user *)arg;
+	const struct fl_ioctl_desc *d;
+	u8 stack_karg[FL_IOC_STACK_ARG];
+	struct fl_obj *made = NULL;
+	unsigned int usize, ksize;
+	void *karg = stack_karg;
+	long ret, out;
 
-	if (_IOC_TYPE(cmd) != FRAGLAB_IOC_MAGIC ||
-	    range >= ARRAY_SIZE(fl_ioctl_table))
+	d = fl_ioctl_lookup(cmd);
+	if (!d)
 		return -ENOTTY;
-	fn = fl_ioctl_table[range];
-	if (!fn)
-		return -ENOTTY;
-	return fn(file->private_data, cmd, (void __user *)arg);
+	if ((d->flags & FL_IOC_ADMIN) && !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	usize = _IOC_SIZE(cmd);
+	ksize = _IOC_SIZE(d->cmd);
+	if (ksize > sizeof(stack_karg)) {
+		karg = kmalloc(ksize, GFP_KERNEL_ACCOUNT);
+		if (!karg)
+			return -ENOMEM;
+	}
+	if (copy_from_user(karg, uarg, usize)) {
+		ret = -EFAULT;
+		goto free_karg;
+	}
+	memset(karg + usize, 0, ksize - usize);	/* an older, shorter struct */
+
+	if (d->flags & FL_IOC_LOCKED) {
+		mutex_lock(&fl_dev.lock);
+		ret = d->func(file->private_data, karg, &made);
+		mutex_unlock(&fl_dev.lock);
+	} else {
+		ret = d->func(file->private_data, karg, &made);
+	}
+	if (WARN_ON_ONCE(made && ret)) {
+		fl_obj_undo(&made, 1);
+		made = NULL;
+	}
+	if (!ret || (d->flags & FL_IOC_OUT_ALWAYS)) {
+		out = fl_ioctl_copy_out(uarg, karg, usize, made);
+		if (!ret)
+			ret = out;
+	}
+free_karg:
+	if (karg != stack_karg)
+		kfree(karg);
+	return ret;
 }
 
 /*

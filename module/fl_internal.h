@@ -24,8 +24,10 @@
  * So: never touch user memory (copy_{to,from}_user, get/put_user) while
  * holding fl_dev.lock.  A fault there takes mmap_lock inside the mutex
  * (lockdep: circular dependency), and a fault on a fraglab mapping would
- * take the mutex again (self-deadlock).  Copy in before locking, copy out
- * after unlocking (fl_batch.c does it chunk by chunk).
+ * take the mutex again (self-deadlock).  The ioctl dispatcher (fl_ioctl()
+ * in fl_dev.c) enforces it: handlers get a kernel copy of their argument,
+ * the dispatcher copies in before and out after the lock, and batch
+ * element arrays go through fl_batch.c chunk by chunk.
  */
 #ifndef FL_INTERNAL_H
 #define FL_INTERNAL_H
@@ -39,6 +41,7 @@
 #include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/lockdep.h>
+#include <linux/refcount.h>
 #include <linux/string.h>
 
 #include <linux/fraglab.h>
@@ -106,11 +109,20 @@ struct fl_dev {
  * struct fl_file - per-open-file state: what this fd owns.
  * @objs: every struct fl_obj this fd owns (under fl_dev.lock).
  * @mapping: the file's address_space, to zap user mappings.
+ * @nr_handles: entries of @objs (at most fl_param_max_handles).
+ * @nr_caches: slab caches this fd created (at most fl_param_max_caches).
+ * @nr_pools: fit pools this fd created (at most fl_param_max_pools).
+ *
+ * The counters are under fl_dev.lock; they bound the kernel memory one
+ * opener can pin (handle objects, id slots, cache arrays, pool trees),
+ * all of which is also charged to the opener's memory cgroup.
  */
 struct fl_file {
 	struct list_head objs;
 	struct address_space *mapping;
-	struct list_head extra;		/* caches, pools owned by this fd */
+	u32 nr_handles;
+	u32 nr_caches;
+	u32 nr_pools;
 };
 
 /**
@@ -128,10 +140,18 @@ struct fl_file {
  * @moves: times compaction moved it.
  * @priv: kind-specific (slab cache, pool).
  * @flags: FL_OBJ_* (pages kind; under fl_dev.lock).
+ * @ref: one reference for the handle table, one more while an ioctl that
+ *       created the object copies its handle out (fl_obj_pin()); the
+ *       memory is freed when the last one goes (fl_obj_put()).
+ *
+ * @owner is NULL once the object was removed (fl_obj_remove()): an ioctl
+ * holding a pin tells by it, under fl_dev.lock, whether another thread
+ * freed the handle meanwhile.
  */
 struct fl_obj {
 	u64 id;
 	u32 kind;
+	refcount_t ref;
 	struct fl_file *owner;
 	struct list_head node;
 	u32 idx;
@@ -164,6 +184,10 @@ extern struct fl_dev fl_dev;
 extern unsigned int fl_param_arena_mb;
 extern unsigned int fl_param_max_order;
 extern bool fl_param_group_by_mobility;
+/* Per-fd limits (fl_dev.c); past one, -ENOSPC. */
+extern unsigned int fl_param_max_handles;
+extern unsigned int fl_param_max_caches;
+extern unsigned int fl_param_max_pools;
 
 /* fl_arena.c */
 int fl_arena_reserve(struct fl_arena *a, unsigned int mb);
@@ -183,8 +207,11 @@ void fl_dev_unregister(void);
  *      fl_obj_new() takes them first.
  * @nr_dead: objects in @dead, freed in bulk after fl_dev.lock is dropped;
  *           fl_obj_put() fills it.
+ * @nr_made: objects in @made.
  * @objs: preallocated objects (contents undefined).
  * @dead: released objects.
+ * @made: the objects the chunk's elements created, in element order, each
+ *        pinned until its element is written back (fl_batch.c).
  *
  * A chunk of 64 elements costs one kmem_cache_alloc_bulk() and one
  * kmem_cache_free_bulk() instead of up to 64 allocations and frees.
@@ -192,8 +219,10 @@ void fl_dev_unregister(void);
 struct fl_obj_stash {
 	u32 nr;
 	u32 nr_dead;
+	u32 nr_made;
 	struct fl_obj *objs[FL_BATCH_CHUNK];
 	struct fl_obj *dead[FL_BATCH_CHUNK];
+	struct fl_obj *made[FL_BATCH_CHUNK];
 };
 
 int fl_obj_cache_init(void);
@@ -203,6 +232,9 @@ void fl_obj_free(struct fl_obj *obj);
 void fl_obj_stash_fill(struct fl_obj_stash *st, u32 n);
 void fl_obj_stash_drain(struct fl_obj_stash *st);
 void __fl_obj_zap(struct fl_obj *obj);
+void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
+void fl_obj_unpin(struct fl_obj *obj);
+void fl_obj_undo(struct fl_obj **objs, u32 n);
 
 /*
  * The helpers below run once or more per element of a batch ioctl and
@@ -220,27 +252,52 @@ static inline struct fl_obj *fl_obj_new(struct fl_obj_stash *st)
 {
 	struct fl_obj *obj;
 
-	if (!st || !st->nr)
-		return fl_obj_alloc();
-	obj = st->objs[--st->nr];
-	memset(obj, 0, sizeof(*obj));
+	if (!st || !st->nr) {
+		obj = fl_obj_alloc();
+		if (!obj)
+			return NULL;
+	} else {
+		obj = st->objs[--st->nr];
+		memset(obj, 0, sizeof(*obj));
+	}
+	refcount_set(&obj->ref, 1);
 	return obj;
 }
 
 /**
- * fl_obj_put() - free a handle object that is no longer reachable.
+ * fl_obj_put() - drop a reference; free the object with the last one.
  * @st: a batch chunk's stash to queue it on (freed in bulk by
  *      fl_obj_stash_drain()), or NULL to free it now.
- * @obj: removed from the handle table and its fd's list.
+ * @obj: removed from the handle table and its fd's list (or never in it).
  *
  * Context: any context that may call kmem_cache_free().
  */
 static inline void fl_obj_put(struct fl_obj_stash *st, struct fl_obj *obj)
 {
+	if (!refcount_dec_and_test(&obj->ref))
+		return;	/* an ioctl still copying its handle out holds it */
 	if (st && st->nr_dead < ARRAY_SIZE(st->dead))
 		st->dead[st->nr_dead++] = obj;
 	else
 		fl_obj_free(obj);
+}
+
+/**
+ * fl_obj_pin() - hand a new object to the ioctl that created it.
+ * @made: where the dispatcher (or the batch chunk) finds it.
+ * @obj: just inserted; its handle is in the ioctl's result.
+ *
+ * The reference keeps @obj's memory until the result is written back:
+ * if that fails, fl_obj_undo() frees the object unless another thread
+ * freed its handle meanwhile, which it tells by @obj itself, not by
+ * looking the handle up again.
+ *
+ * Context: fl_dev.lock held.
+ */
+static inline void fl_obj_pin(struct fl_obj **made, struct fl_obj *obj)
+{
+	refcount_inc(&obj->ref);
+	*made = obj;
 }
 
 /**
@@ -309,17 +366,21 @@ static inline void fl_obj_zap(struct fl_obj *obj)
  * @obj: object with @kind set.
  *
  * Context: fl_dev.lock held; may sleep.
- * Return: 0, or -ENOMEM / -EBUSY when no id is left.
+ * Return: 0, -ENOSPC past the fd's handle limit, or -ENOMEM / -EBUSY
+ * when no id is left.
  */
 static inline int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
 {
 	int ret;
 
 	lockdep_assert_held(&fl_dev.lock);
-	obj->owner = ff;
+	if (ff->nr_handles >= READ_ONCE(fl_param_max_handles))
+		return -ENOSPC;
 	ret = fl_idtab_alloc(&fl_dev.handles, obj, &obj->id);
 	if (ret)
 		return ret;
+	obj->owner = ff;
+	ff->nr_handles++;
 	list_add_tail(&obj->node, &ff->objs);
 	return 0;
 }
@@ -336,13 +397,14 @@ static inline void fl_obj_remove(struct fl_obj *obj)
 	fl_obj_zap(obj);
 	WARN_ON_ONCE(fl_idtab_remove(&fl_dev.handles, obj->id) != obj);
 	list_del(&obj->node);
+	obj->owner->nr_handles--;
+	obj->owner = NULL;
 }
 
 /*
  * Subsystems (fl_subsys.c): each allocator's glue plugs in here.
  * init/exit run at load/unload; release_file when an fd is closed, after
- * its buddy allocations and with fl_dev.lock held; ioctl handles one
- * _IOC_NR range (see the table in fl_dev.c) with fl_dev.lock NOT held.
+ * its buddy allocations and with fl_dev.lock held.
  * debugfs_init/exit add and remove the subsystems' debugfs files: after
  * every init, before any exit (fl_main.c says why).
  */
@@ -357,10 +419,21 @@ int fl_check_all(char *msg, size_t len);
 void fl_fill_stats(struct fraglab_stats *out);
 void fl_fail_meta_set(unsigned int n);
 
-/* fl_buddy_dev.c: buddy ioctls (0x00-0x0f) */
-long fl_buddy_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+/*
+ * ioctl handlers (the table is fl_ioctls[] in fl_dev.c).  Each gets the
+ * kernel copy of its argument, never a __user pointer (batch element
+ * arrays excepted: fl_batch_ioctl() copies them chunk by chunk), and runs
+ * under fl_dev.lock when its table entry has FL_IOC_LOCKED.  A handler
+ * that creates an object whose handle is in its result pins it in *@made
+ * (fl_obj_pin()): the dispatcher undoes it if the result cannot be
+ * written back.  Return: 0 or a negative errno.
+ */
+typedef long fl_ioctl_t(struct fl_file *ff, void *karg, struct fl_obj **made);
+
+/* fl_buddy_dev.c: buddy (0x00-0x0f) */
+fl_ioctl_t fl_ioc_version, fl_ioc_alloc, fl_ioc_free, fl_ioc_query,
+	fl_ioc_batch, fl_ioc_set, fl_ioc_get, fl_ioc_check, fl_ioc_stats;
 void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
-int fl_copy_in(void *karg, const void __user *uarg, size_t size);
 
 /**
  * fl_mem_is_zero() - are all @size bytes at @p zero (reserved fields)?
@@ -392,14 +465,15 @@ static inline bool fl_mem_is_zero(const void *p, size_t size)
  * @elem_size: bytes of one user array element.
  * @result_off: offset of the element's __s32 result field.
  * @new_objs: each element may create one struct fl_obj (allocations):
- *            the chunk's objects are allocated in bulk beforehand.
+ *            the chunk's objects are allocated in bulk beforehand, and
+ *            each element that succeeds pins its object in the stash's
+ *            @made array (fl_obj_pin()), so one whose result cannot be
+ *            written back is undone by fl_obj_undo().
  * @run_chunk: process up to @n elements of @buf in place (fl_dev.lock
  *             held), stopping after the first failure; a wrapper around
  *             fl_batch_loop().  Return: how many ran, the failed one
  *             included; *@err is 0 or its errno.  Objects come from and go
  *             to @st (fl_obj_new(), fl_obj_put()).
- * @undo: undo a successful element whose result could not be written
- *        back, or NULL when there is nothing to undo (frees).
  */
 struct fl_batch_op {
 	size_t elem_size;
@@ -407,7 +481,6 @@ struct fl_batch_op {
 	bool new_objs;
 	u32 (*run_chunk)(struct fl_file *ff, void *buf, u32 n,
 			 struct fl_obj_stash *st, int *err);
-	void (*undo)(struct fl_file *ff, void *elem);
 };
 
 /**
@@ -449,8 +522,9 @@ fl_batch_loop(struct fl_file *ff, void *buf, u32 n, size_t elem_size,
 	return i;
 }
 
-long fl_batch_ioctl(struct fl_file *ff, void __user *uarg,
+long fl_batch_ioctl(struct fl_file *ff, struct fraglab_batch *b,
 		    const struct fl_batch_op ops[2]);
+u32 fl_copy_elems_out(u64 uptr, const void *buf, u32 n, size_t elem_size);
 
 /**
  * fl_xa_has_entries() - does @xa hold any entry?
@@ -470,18 +544,7 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 	return xa_find(xa, &index, ULONG_MAX, XA_PRESENT) != NULL;
 }
 
-/*
- * Each later allocator's ioctl handler goes into fl_dev.c's table through
- * one of these; NULL means its command range answers -ENOTTY.
- */
-#define FL_SLAB_IOCTL		fl_slab_ioctl
-#define FL_POOL_IOCTL		fl_pool_ioctl
-#define FL_COMPACT_IOCTL	fl_compact_ioctl
-#define FL_PROBE_IOCTL		fl_probe_ioctl
-#define FL_BENCH_IOCTL		fl_bench_ioctl
-#define FL_MAP_IOCTL		fl_map_ioctl
-
-/* What FRAGLAB_IOC_VERSION reports; grows with the table above. */
+/* What FRAGLAB_IOC_VERSION reports. */
 #define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
 			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
 			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
@@ -490,7 +553,9 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 			 FRAGLAB_FEAT_COMPACT_POLICY)
 
 /* fl_slab_dev.c: slab caches (0x10-0x1f) */
-long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+fl_ioctl_t fl_ioc_cache_create, fl_ioc_cache_destroy, fl_ioc_cache_shrink,
+	fl_ioc_obj_alloc, fl_ioc_obj_free, fl_ioc_obj_batch, fl_ioc_cache_info;
+void fl_slab_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
 int fl_slab_dev_init(struct fl_dev *d);
 void fl_slab_dev_exit(struct fl_dev *d);
 void fl_slab_dev_debugfs_init(struct dentry *dir);
@@ -499,7 +564,10 @@ void fl_slab_dev_release_file(struct fl_file *ff);
 int fl_slab_dev_check(char *msg, size_t len);
 
 /* fl_pool_dev.c: fit pools (0x20-0x2f), debugfs "pools/<id>/" */
-long fl_pool_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+fl_ioctl_t fl_ioc_pool_create, fl_ioc_pool_destroy, fl_ioc_pool_set_strategy,
+	fl_ioc_pool_alloc, fl_ioc_pool_free, fl_ioc_pool_batch,
+	fl_ioc_pool_info, fl_ioc_pool_compact;
+void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
 int fl_pool_dev_init(struct fl_dev *d);
 void fl_pool_dev_exit(struct fl_dev *d);
 void fl_pool_dev_debugfs_init(struct dentry *dir);
@@ -507,13 +575,8 @@ void fl_pool_dev_debugfs_exit(void);
 void fl_pool_dev_release_file(struct fl_file *ff);
 int fl_pool_dev_check(char *msg, size_t len);
 
-/* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
-long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
-void fl_probe_debugfs_init(struct dentry *dir);
-void fl_probe_debugfs_exit(void);
-
 /* fl_compact_dev.c: compaction (0x30-0x3f), debugfs "compaction", proactive */
-long fl_compact_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+fl_ioctl_t fl_ioc_compact, fl_ioc_hugepages_arena;
 int fl_compact_dev_init(struct fl_dev *d);
 void fl_compact_dev_exit(struct fl_dev *d);
 void fl_compact_dev_debugfs_init(struct dentry *dir);
@@ -522,11 +585,16 @@ int fl_compact_set_proactive(u64 value);
 u64 fl_compact_get_proactive(void);
 int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out);
 
+/* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
+fl_ioctl_t fl_ioc_probe_system;
+void fl_probe_debugfs_init(struct dentry *dir);
+void fl_probe_debugfs_exit(void);
+
 /* fl_bench.c: in-kernel benchmarks (0x50-0x5f) */
-long fl_bench_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+fl_ioctl_t fl_ioc_bench;
 
 /* fl_map_dev.c: arena map, page by page (0x60-0x6f) */
-long fl_map_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg);
+fl_ioctl_t fl_ioc_page_info;
 
 /* fl_debugfs.c */
 void fl_debugfs_init(void);

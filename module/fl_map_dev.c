@@ -24,7 +24,6 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "fl_internal.h"
 #include "fl_page_uapi.h"
@@ -71,65 +70,48 @@ static int fl_map_fill(struct fraglab_page *out, u32 first, u32 count)
 	return 0;
 }
 
-static long fl_ioc_page_info(void __user *uarg)
+/**
+ * fl_ioc_page_info() - FRAGLAB_IOC_PAGE_INFO.
+ * @ff: the calling file (unused: the map shows every fd's allocations,
+ *      as offsets and kinds only).
+ * @karg: struct fraglab_page_info.
+ * @made: unused.
+ *
+ * The pages go out through fl_copy_elems_out() after fl_dev.lock is
+ * dropped; the header through the dispatcher.
+ *
+ * Context: process context, fl_dev.lock not held (taken for the snapshot).
+ * Return: 0, -EINVAL, -ENOMEM or -EFAULT.
+ */
+long fl_ioc_page_info(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_page_info q;
+	struct fraglab_page_info *q = karg;
 	struct fraglab_page *buf;
-	size_t bytes;
 	u32 index_pages;
 	int ret;
 
-	ret = fl_copy_in(&q, uarg, sizeof(q));
-	if (ret)
-		return ret;
-	if (q.flags || q.index_pages || q.arena_pages ||
-	    !fl_mem_is_zero(q.reserved, sizeof(q.reserved)))
+	if (q->flags || q->index_pages || q->arena_pages ||
+	    !fl_mem_is_zero(q->reserved, sizeof(q->reserved)))
 		return -EINVAL;
-	if (!q.count || q.count > FRAGLAB_PAGE_INFO_MAX)
+	if (!q->count || q->count > FRAGLAB_PAGE_INFO_MAX)
 		return -EINVAL;
 	index_pages = fl_buddy_nr_pages(fl_dev.buddy);
-	if (q.first >= index_pages || q.count > index_pages - q.first)
+	if (q->first >= index_pages || q->count > index_pages - q->first)
 		return -EINVAL;
 
-	bytes = (size_t)q.count * sizeof(*buf);
-	buf = kvzalloc(bytes, GFP_KERNEL);
+	buf = kvcalloc(q->count, sizeof(*buf), GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	mutex_lock(&fl_dev.lock);
-	ret = fl_map_fill(buf, (u32)q.first, q.count);
+	ret = fl_map_fill(buf, (u32)q->first, q->count);
 	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		goto out;
-
-	if (copy_to_user(u64_to_user_ptr(q.ptr), buf, bytes)) {
+	if (!ret && fl_copy_elems_out(q->ptr, buf, q->count, sizeof(*buf)) !=
+		    q->count)
 		ret = -EFAULT;
-		goto out;
+	if (!ret) {
+		q->index_pages = index_pages;
+		q->arena_pages = fl_dev.arena.nr_pages;
 	}
-	q.index_pages = index_pages;
-	q.arena_pages = fl_dev.arena.nr_pages;
-	if (copy_to_user(uarg, &q, sizeof(q)))
-		ret = -EFAULT;
-out:
 	kvfree(buf);
 	return ret;
-}
-
-/**
- * fl_map_ioctl() - handle one command of the 0x60-0x6f range.
- * @ff: the calling file (unused: the map shows every fd's allocations,
- *      as offsets and kinds only).
- * @cmd: ioctl command.
- * @arg: user argument.
- *
- * Context: process context; takes fl_dev.lock.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
- */
-long fl_map_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
-{
-	switch (cmd) {
-	case FRAGLAB_IOC_PAGE_INFO:
-		return fl_ioc_page_info(arg);
-	default:
-		return -ENOTTY;
-	}
 }

@@ -25,7 +25,8 @@
  * covers each), then the fl_obj's offset follows.  Allocations without
  * FRAGLAB_POOL_ALLOC_MOVABLE are pinned and stay.
  *
- * Locking: every ioctl runs under fl_dev.lock, which also keeps other
+ * Locking: every ioctl runs under fl_dev.lock (the dispatcher takes it:
+ * FL_IOC_LOCKED; a batch takes it per chunk), which also keeps other
  * users of a pool out while fl_fit_compact() drops the pool's own lock
  * around the move callback.  The debugfs files do NOT take fl_dev.lock:
  * destroying a pool removes its directory under fl_dev.lock and
@@ -38,7 +39,6 @@
 #include <linux/ktime.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "fl_internal.h"
 #include "fl_fit.h"
@@ -158,14 +158,16 @@ static int fl_pool_create(struct fl_file *ff, struct fraglab_pool_create *pc)
 	u32 i;
 	int ret;
 
-	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+	if (ff->nr_pools >= READ_ONCE(fl_param_max_pools))
+		return -ENOSPC;
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
 	if (!ref)
 		return -ENOMEM;
 	xa_init(&ref->objs);
 	ref->owner = ff;
 	ret = xa_alloc_cyclic(&fl_pool_dev.pools, &ref->id, ref,
 			      XA_LIMIT(1, INT_MAX), &fl_pool_dev.next_id,
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto free_ref;
 	ret = fl_fit_pool_create_from_buddy(fl_dev.buddy, pc->size, gran,
@@ -181,6 +183,7 @@ static int fl_pool_create(struct fl_file *ff, struct fraglab_pool_create *pc)
 		pc->pool_bytes += seg.len;
 	}
 	fl_pool_debugfs_add(ref);
+	ff->nr_pools++;
 	return 0;
 
 erase_id:
@@ -193,6 +196,7 @@ free_ref:
 /* Forget @ref: debugfs first (waits for readers), then the pool. */
 static void fl_pool_ref_free(struct fl_pool_ref *ref)
 {
+	ref->owner->nr_pools--;
 	debugfs_remove_recursive(ref->dir);
 	xa_erase(&fl_pool_dev.pools, ref->id);
 	WARN_ON_ONCE(fl_xa_has_entries(&ref->objs));
@@ -201,24 +205,24 @@ static void fl_pool_ref_free(struct fl_pool_ref *ref)
 	kfree(ref);
 }
 
-static long fl_ioc_pool_create(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_pool_create() - FRAGLAB_IOC_POOL_CREATE.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_create.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOSPC past max_pools_per_fd, or the core's errno.
+ */
+long fl_ioc_pool_create(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_pool_create pc;
-	int ret;
+	struct fraglab_pool_create *pc = karg;
 
-	ret = fl_copy_in(&pc, uarg, sizeof(pc));
-	if (ret)
-		return ret;
-	if (pc.pool_id || pc.flags || pc.pool_bytes || pc.base ||
-	    pc.nr_segments || pc.pad ||
-	    !fl_mem_is_zero(pc.reserved, sizeof(pc.reserved)))
+	if (pc->pool_id || pc->flags || pc->pool_bytes || pc->base ||
+	    pc->nr_segments || pc->pad ||
+	    !fl_mem_is_zero(pc->reserved, sizeof(pc->reserved)))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_pool_create(ff, &pc);
-	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &pc, sizeof(pc)) ? -EFAULT : 0;
+	return fl_pool_create(ff, pc);
 }
 
 static int fl_pool_destroy(struct fl_pool_ref *ref)
@@ -232,29 +236,49 @@ static int fl_pool_destroy(struct fl_pool_ref *ref)
 	return 0;
 }
 
-static long fl_ioc_pool_op(struct fl_file *ff, unsigned int cmd,
-			   void __user *uarg)
+static long fl_ioc_pool_op(struct fl_file *ff, struct fraglab_pool_op *op,
+			   bool destroy)
 {
-	struct fraglab_pool_op op;
 	struct fl_pool_ref *ref;
-	int ret;
 
-	ret = fl_copy_in(&op, uarg, sizeof(op));
-	if (ret)
-		return ret;
-	if (!fl_mem_is_zero(op.reserved, sizeof(op.reserved)) ||
-	    (cmd == FRAGLAB_IOC_POOL_DESTROY && op.value))
+	if (!fl_mem_is_zero(op->reserved, sizeof(op->reserved)) ||
+	    (destroy && op->value))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ref = fl_pool_lookup(ff, op.pool_id);
+	ref = fl_pool_lookup(ff, op->pool_id);
 	if (!ref)
-		ret = -ENOENT;
-	else if (cmd == FRAGLAB_IOC_POOL_DESTROY)
-		ret = fl_pool_destroy(ref);
-	else
-		ret = fl_fit_set_strategy(ref->pool, op.value);
-	mutex_unlock(&fl_dev.lock);
-	return ret;
+		return -ENOENT;
+	if (destroy)
+		return fl_pool_destroy(ref);
+	return fl_fit_set_strategy(ref->pool, op->value);
+}
+
+/**
+ * fl_ioc_pool_destroy() - FRAGLAB_IOC_POOL_DESTROY.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_op.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOENT or -EBUSY.
+ */
+long fl_ioc_pool_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_pool_op(ff, karg, true);
+}
+
+/**
+ * fl_ioc_pool_set_strategy() - FRAGLAB_IOC_POOL_SET_STRATEGY.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_op.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_pool_set_strategy(struct fl_file *ff, void *karg,
+			      struct fl_obj **made)
+{
+	return fl_ioc_pool_op(ff, karg, false);
 }
 
 /* ---- allocations -------------------------------------------------- */
@@ -265,7 +289,7 @@ static unsigned long fl_pool_key(u64 offset)
 }
 
 static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
-			     struct fl_obj_stash *st)
+			     struct fl_obj_stash *st, struct fl_obj **made)
 {
 	struct fl_pool_ref *ref;
 	struct fl_obj *obj;
@@ -301,7 +325,8 @@ static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
 	obj->granted = granted;
 	obj->mt = (a->flags & FRAGLAB_POOL_ALLOC_MOVABLE) ?
 		  FRAGLAB_MT_MOVABLE : FRAGLAB_MT_UNMOVABLE;
-	ret = xa_insert(&ref->objs, fl_pool_key(offset), obj, GFP_KERNEL);
+	ret = xa_insert(&ref->objs, fl_pool_key(offset), obj,
+			GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto free_range;
 	ret = fl_obj_insert(ff, obj);
@@ -311,6 +336,7 @@ static int fl_pool_alloc_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
 	a->handle = fl_handle_of(obj);
 	a->offset = offset;
 	a->granted = granted;
+	fl_obj_pin(made, obj);
 	return 0;
 
 erase_key:
@@ -322,7 +348,14 @@ free_obj:
 	return ret;
 }
 
-static void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
+/**
+ * fl_pool_obj_release() - free a pool allocation and its handle object.
+ * @obj: a live object of kind FRAGLAB_KIND_POOL.
+ * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
+ *
+ * Context: fl_dev.lock held.
+ */
+void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_pool_ref *ref = obj->priv;
 
@@ -354,40 +387,50 @@ static int fl_pool_free_one(struct fl_file *ff, struct fraglab_pool_alloc *a,
 	return 0;
 }
 
-static long fl_ioc_pool_alloc(struct fl_file *ff, unsigned int cmd,
-			      void __user *uarg)
+/**
+ * fl_ioc_pool_alloc() - FRAGLAB_IOC_POOL_ALLOC.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_alloc.
+ * @made: the new object, pinned for the dispatcher's undo.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 or a negative errno.
+ */
+long fl_ioc_pool_alloc(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_pool_alloc a;
-	int ret;
+	struct fraglab_pool_alloc *a = karg;
 
-	ret = fl_copy_in(&a, uarg, sizeof(a));
-	if (ret)
-		return ret;
-	if (a.result)
-		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	if (cmd == FRAGLAB_IOC_POOL_ALLOC)
-		ret = fl_pool_alloc_one(ff, &a, NULL);
-	else
-		ret = fl_pool_free_one(ff, &a, NULL);
-	mutex_unlock(&fl_dev.lock);
-	if (ret || cmd != FRAGLAB_IOC_POOL_ALLOC)
-		return ret;
-	if (copy_to_user(uarg, &a, sizeof(a))) {
-		mutex_lock(&fl_dev.lock);
-		fl_pool_obj_release(fl_obj_lookup(ff, a.handle), NULL);
-		mutex_unlock(&fl_dev.lock);
-		return -EFAULT;
-	}
-	return 0;
+	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a, NULL, made);
+}
+
+/**
+ * fl_ioc_pool_free() - FRAGLAB_IOC_POOL_FREE.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_alloc.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_pool_free(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	struct fraglab_pool_alloc *a = karg;
+
+	return a->result ? -EINVAL : fl_pool_free_one(ff, a, NULL);
 }
 
 static int fl_pool_batch_alloc(struct fl_file *ff, void *elem,
 			       struct fl_obj_stash *st)
 {
 	struct fraglab_pool_alloc *a = elem;
+	int ret;
 
-	return a->result ? -EINVAL : fl_pool_alloc_one(ff, a, st);
+	if (a->result)
+		return -EINVAL;
+	ret = fl_pool_alloc_one(ff, a, st, &st->made[st->nr_made]);
+	if (!ret)
+		st->nr_made++;
+	return ret;
 }
 
 static u32 fl_pool_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
@@ -396,13 +439,6 @@ static u32 fl_pool_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
 	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_pool_alloc),
 			     offsetof(struct fraglab_pool_alloc, result),
 			     fl_pool_batch_alloc, st, err);
-}
-
-static void fl_pool_batch_undo(struct fl_file *ff, void *elem)
-{
-	const struct fraglab_pool_alloc *a = elem;
-
-	fl_pool_obj_release(fl_obj_lookup(ff, a->handle), NULL);
 }
 
 static int fl_pool_batch_free(struct fl_file *ff, void *elem,
@@ -427,13 +463,26 @@ static const struct fl_batch_op fl_pool_batch_ops[2] = {
 		.result_off = offsetof(struct fraglab_pool_alloc, result),
 		.new_objs = true,
 		.run_chunk = fl_pool_batch_alloc_chunk,
-		.undo = fl_pool_batch_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_pool_alloc),
 		.result_off = offsetof(struct fraglab_pool_alloc, result),
 		.run_chunk = fl_pool_batch_free_chunk,
 	},
 };
+
+/**
+ * fl_ioc_pool_batch() - FRAGLAB_IOC_POOL_BATCH.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_batch.
+ * @made: unused (the batch undoes its own elements).
+ *
+ * Context: process context, fl_dev.lock not held (taken per chunk).
+ * Return: see fl_batch_ioctl().
+ */
+long fl_ioc_pool_batch(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_batch_ioctl(ff, karg, fl_pool_batch_ops);
+}
 
 /* ---- info --------------------------------------------------------- */
 
@@ -471,28 +520,30 @@ static void fl_pool_fill_info(struct fl_pool_ref *ref,
 	memcpy(pi->hist, st.hist, sizeof(pi->hist));
 }
 
-static long fl_ioc_pool_info(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_pool_info() - FRAGLAB_IOC_POOL_INFO.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_info, all zero but ->pool_id.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_pool_info(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_pool_info pi;
+	struct fraglab_pool_info *pi = karg;
 	struct fl_pool_ref *ref;
 	u32 id;
-	int ret;
 
-	ret = fl_copy_in(&pi, uarg, sizeof(pi));
-	if (ret)
-		return ret;
-	id = pi.pool_id;
-	pi.pool_id = 0;
-	if (!fl_mem_is_zero(&pi, sizeof(pi)))
+	id = pi->pool_id;
+	pi->pool_id = 0;
+	if (!fl_mem_is_zero(pi, sizeof(*pi)))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
 	ref = fl_pool_lookup(ff, id);
-	if (ref)
-		fl_pool_fill_info(ref, &pi);
-	mutex_unlock(&fl_dev.lock);
 	if (!ref)
 		return -ENOENT;
-	return copy_to_user(uarg, &pi, sizeof(pi)) ? -EFAULT : 0;
+	fl_pool_fill_info(ref, pi);
+	return 0;
 }
 
 /* ---- compaction --------------------------------------------------- */
@@ -542,59 +593,29 @@ static int fl_pool_compact(struct fl_pool_ref *ref,
 	return ret < 0 ? ret : 0;
 }
 
-static long fl_ioc_pool_compact(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_pool_compact() - FRAGLAB_IOC_POOL_COMPACT: moves only blocks of
+ * the caller's own pool, so it needs no privilege.
+ * @ff: the calling file.
+ * @karg: struct fraglab_pool_compact, all zero but ->pool_id.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOENT or the core's errno.
+ */
+long fl_ioc_pool_compact(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_pool_compact pc;
+	struct fraglab_pool_compact *pc = karg;
 	struct fl_pool_ref *ref;
 	u32 id;
-	int ret;
 
-	ret = fl_copy_in(&pc, uarg, sizeof(pc));
-	if (ret)
-		return ret;
-	id = pc.pool_id;
-	pc.pool_id = 0;
-	if (!fl_mem_is_zero(&pc, sizeof(pc)))
+	id = pc->pool_id;
+	pc->pool_id = 0;
+	if (!fl_mem_is_zero(pc, sizeof(*pc)))
 		return -EINVAL;
-	pc.pool_id = id;
-	mutex_lock(&fl_dev.lock);
+	pc->pool_id = id;
 	ref = fl_pool_lookup(ff, id);
-	ret = ref ? fl_pool_compact(ref, &pc) : -ENOENT;
-	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &pc, sizeof(pc)) ? -EFAULT : 0;
-}
-
-/**
- * fl_pool_ioctl() - handle one command of the 0x20-0x2f range.
- * @ff: the calling file.
- * @cmd: ioctl command.
- * @arg: user argument.
- *
- * Context: process context; takes fl_dev.lock.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
- */
-long fl_pool_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
-{
-	switch (cmd) {
-	case FRAGLAB_IOC_POOL_CREATE:
-		return fl_ioc_pool_create(ff, arg);
-	case FRAGLAB_IOC_POOL_DESTROY:
-	case FRAGLAB_IOC_POOL_SET_STRATEGY:
-		return fl_ioc_pool_op(ff, cmd, arg);
-	case FRAGLAB_IOC_POOL_ALLOC:
-	case FRAGLAB_IOC_POOL_FREE:
-		return fl_ioc_pool_alloc(ff, cmd, arg);
-	case FRAGLAB_IOC_POOL_BATCH:
-		return fl_batch_ioctl(ff, arg, fl_pool_batch_ops);
-	case FRAGLAB_IOC_POOL_INFO:
-		return fl_ioc_pool_info(ff, arg);
-	case FRAGLAB_IOC_POOL_COMPACT:
-		return fl_ioc_pool_compact(ff, arg);
-	default:
-		return -ENOTTY;
-	}
+	return ref ? fl_pool_compact(ref, pc) : -ENOENT;
 }
 
 /**

@@ -63,7 +63,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/vmstat.h>
 
 #include "fl_compat.h"
@@ -351,20 +350,27 @@ static int fl_probe_check_request(const struct fraglab_probe_system *p)
 	return 0;
 }
 
-static long fl_probe_ioc_system(void __user *uarg)
+/**
+ * fl_ioc_probe_system() - FRAGLAB_IOC_PROBE_SYSTEM.
+ * @ff: the calling file (unused: probes own nothing).
+ * @karg: struct fraglab_probe_system.
+ * @made: unused.
+ *
+ * Reading the machine's state is open (like /proc/buddyinfo); trials
+ * (->flags) allocate real memory and need CAP_SYS_ADMIN.
+ *
+ * Context: process context, fl_dev.lock not held.
+ * Return: 0, -EINVAL, -EPERM or a trial's errno.
+ */
+long fl_ioc_probe_system(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_probe_system *p;
+	struct fraglab_probe_system *p = karg;
 	u32 flags, try_count;
 	long ret;
 
-	p = kmalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	ret = fl_copy_in(p, uarg, sizeof(*p));
-	if (!ret)
-		ret = fl_probe_check_request(p);
+	ret = fl_probe_check_request(p);
 	if (ret)
-		goto out;
+		return ret;
 	flags = p->flags;
 	try_count = p->try_count;
 	memset(p, 0, sizeof(*p));
@@ -375,34 +381,9 @@ static long fl_probe_ioc_system(void __user *uarg)
 	p->nr_zones = fl_probe_zones(p->zones, FRAGLAB_PROBE_MAX_ZONES);
 	p->free_pages = global_zone_page_state(NR_FREE_PAGES);
 	p->try_cap = fl_probe_cap(p->free_pages);
-	if (flags) {
-		ret = fl_probe_run_trials(p);
-		if (ret)
-			goto out;
-	}
-	ret = copy_to_user(uarg, p, sizeof(*p)) ? -EFAULT : 0;
-out:
-	kfree(p);
-	return ret;
-}
-
-/**
- * fl_probe_ioctl() - handle one command of the 0x40-0x4f range.
- * @ff: the calling file (unused: probes own nothing).
- * @cmd: ioctl command.
- * @arg: user argument.
- *
- * Context: process context, fl_dev.lock not held.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
- */
-long fl_probe_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
-{
-	switch (cmd) {
-	case FRAGLAB_IOC_PROBE_SYSTEM:
-		return fl_probe_ioc_system(arg);
-	default:
-		return -ENOTTY;
-	}
+	if (flags)
+		return fl_probe_run_trials(p);
+	return 0;
 }
 
 /* debugfs "hugepages" ------------------------------------------------------ */

@@ -25,7 +25,6 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include "fl_internal.h"
 #include "fl_kapi.h"
@@ -148,7 +147,9 @@ static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc)
 
 	if (!fl_cache_name_ok(cc->name))
 		return -EINVAL;
-	ref = kzalloc(sizeof(*ref), GFP_KERNEL);
+	if (ff->nr_caches >= READ_ONCE(fl_param_max_caches))
+		return -ENOSPC;
+	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
 	if (!ref)
 		return -ENOMEM;
 	ret = fl_slab_cache_create(fl_slab_dev.root, cc->name, cc->object_size,
@@ -161,12 +162,13 @@ static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc)
 	ref->owner = ff;
 	ret = xa_alloc_cyclic(&fl_slab_dev.caches, &ref->id, ref,
 			      XA_LIMIT(1, INT_MAX), &fl_slab_dev.next_id,
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto destroy_cache;
 	ref->dentry = debugfs_create_file(cc->name, 0400, fl_slab_dev.dir, ref,
 					  &fl_slab_detail_fops);
 	cc->cache_id = ref->id;
+	ff->nr_caches++;
 	return 0;
 
 destroy_cache:
@@ -179,6 +181,7 @@ free_ref:
 /* Forget @ref: its debugfs file first (waits for readers), then the cache. */
 static void fl_cache_ref_free(struct fl_cache_ref *ref, bool force)
 {
+	ref->owner->nr_caches--;
 	debugfs_remove(ref->dentry);
 	xa_erase(&fl_slab_dev.caches, ref->id);
 	if (force)
@@ -188,66 +191,82 @@ static void fl_cache_ref_free(struct fl_cache_ref *ref, bool force)
 	kfree(ref);
 }
 
-static long fl_ioc_cache_create(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_cache_create() - FRAGLAB_IOC_CACHE_CREATE.
+ * @ff: the calling file.
+ * @karg: struct fraglab_cache_create.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOSPC past max_caches_per_fd, or the core's errno.
+ */
+long fl_ioc_cache_create(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_cache_create cc;
-	int ret;
+	struct fraglab_cache_create *cc = karg;
 
-	ret = fl_copy_in(&cc, uarg, sizeof(cc));
-	if (ret)
-		return ret;
-	if (cc.cache_id || !fl_mem_is_zero(cc.reserved, sizeof(cc.reserved)) ||
-	    (cc.flags & ~FRAGLAB_CACHE_FLAGS))
+	if (cc->cache_id || !fl_mem_is_zero(cc->reserved, sizeof(cc->reserved)) ||
+	    (cc->flags & ~FRAGLAB_CACHE_FLAGS))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	ret = fl_cache_create(ff, &cc);
-	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &cc, sizeof(cc)) ? -EFAULT : 0;
+	return fl_cache_create(ff, cc);
 }
 
-static long fl_ioc_cache_op(struct fl_file *ff, unsigned int cmd,
-			    void __user *uarg)
+static long fl_ioc_cache_op(struct fl_file *ff, struct fraglab_cache_op *op,
+			    bool shrink)
 {
-	struct fraglab_cache_op op;
 	struct fl_cache_ref *ref;
 	struct fl_slab_stats st;
-	int ret = 0;
+	long pages;
 
-	ret = fl_copy_in(&op, uarg, sizeof(op));
-	if (ret)
-		return ret;
-	if (op.flags || op.pages ||
-	    !fl_mem_is_zero(op.reserved, sizeof(op.reserved)))
+	if (op->flags || op->pages ||
+	    !fl_mem_is_zero(op->reserved, sizeof(op->reserved)))
 		return -EINVAL;
-
-	mutex_lock(&fl_dev.lock);
-	ref = fl_cache_lookup(ff, op.cache_id);
-	if (!ref) {
-		ret = -ENOENT;
-	} else if (cmd == FRAGLAB_IOC_CACHE_SHRINK) {
-		long pages = fl_slab_cache_shrink(ref->cache, FL_SLAB_SHRINK_ALL);
-
+	ref = fl_cache_lookup(ff, op->cache_id);
+	if (!ref)
+		return -ENOENT;
+	if (shrink) {
+		pages = fl_slab_cache_shrink(ref->cache, FL_SLAB_SHRINK_ALL);
 		if (pages < 0)
-			ret = pages;
-		else
-			op.pages = pages;
-	} else {
-		fl_slab_cache_get_stats(ref->cache, &st);
-		if (st.live_objs)
-			ret = -EBUSY;	/* nothing is freed */
-		else
-			fl_cache_ref_free(ref, false);
+			return pages;
+		op->pages = pages;
+		return 0;
 	}
-	mutex_unlock(&fl_dev.lock);
-	if (ret)
-		return ret;
-	return copy_to_user(uarg, &op, sizeof(op)) ? -EFAULT : 0;
+	fl_slab_cache_get_stats(ref->cache, &st);
+	if (st.live_objs)
+		return -EBUSY;	/* nothing is freed */
+	fl_cache_ref_free(ref, false);
+	return 0;
+}
+
+/**
+ * fl_ioc_cache_destroy() - FRAGLAB_IOC_CACHE_DESTROY.
+ * @ff: the calling file.
+ * @karg: struct fraglab_cache_op.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOENT or -EBUSY.
+ */
+long fl_ioc_cache_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_cache_op(ff, karg, false);
+}
+
+/**
+ * fl_ioc_cache_shrink() - FRAGLAB_IOC_CACHE_SHRINK.
+ * @ff: the calling file.
+ * @karg: struct fraglab_cache_op.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL, -ENOENT or the core's errno.
+ */
+long fl_ioc_cache_shrink(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_cache_op(ff, karg, true);
 }
 
 static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o,
-			    struct fl_obj_stash *st)
+			    struct fl_obj_stash *st, struct fl_obj **made)
 {
 	struct fl_cache_ref *ref;
 	struct fl_obj *obj;
@@ -279,6 +298,7 @@ static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o,
 	o->handle = fl_handle_of(obj);
 	o->offset = offset;
 	o->constructed = ptr && fl_is_constructed(ptr, obj->requested);
+	fl_obj_pin(made, obj);
 	return 0;
 
 free_object:
@@ -288,7 +308,14 @@ free_obj:
 	return ret;
 }
 
-static void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
+/**
+ * fl_slab_obj_release() - free a slab object and its handle object.
+ * @obj: a live object of kind FRAGLAB_KIND_OBJECT.
+ * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
+ *
+ * Context: fl_dev.lock held.
+ */
+void fl_slab_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_cache_ref *ref = obj->priv;
 
@@ -311,43 +338,54 @@ static int fl_obj_free_one(struct fl_file *ff, struct fraglab_obj *o,
 	ref = obj->priv;
 	if (ref->id != o->cache_id)
 		return -EINVAL;	/* freeing to the wrong cache */
-	fl_obj_release(obj, st);
+	fl_slab_obj_release(obj, st);
 	return 0;
 }
 
-static long fl_ioc_obj(struct fl_file *ff, unsigned int cmd, void __user *uarg)
+/**
+ * fl_ioc_obj_alloc() - FRAGLAB_IOC_OBJ_ALLOC.
+ * @ff: the calling file.
+ * @karg: struct fraglab_obj.
+ * @made: the new object, pinned for the dispatcher's undo.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0 or a negative errno.
+ */
+long fl_ioc_obj_alloc(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_obj o;
-	int ret;
+	struct fraglab_obj *o = karg;
 
-	ret = fl_copy_in(&o, uarg, sizeof(o));
-	if (ret)
-		return ret;
-	if (o.result)
-		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
-	if (cmd == FRAGLAB_IOC_OBJ_ALLOC)
-		ret = fl_obj_alloc_one(ff, &o, NULL);
-	else
-		ret = fl_obj_free_one(ff, &o, NULL);
-	mutex_unlock(&fl_dev.lock);
-	if (ret || cmd != FRAGLAB_IOC_OBJ_ALLOC)
-		return ret;
-	if (copy_to_user(uarg, &o, sizeof(o))) {
-		mutex_lock(&fl_dev.lock);
-		fl_obj_release(fl_obj_lookup(ff, o.handle), NULL);
-		mutex_unlock(&fl_dev.lock);
-		return -EFAULT;
-	}
-	return 0;
+	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o, NULL, made);
+}
+
+/**
+ * fl_ioc_obj_free() - FRAGLAB_IOC_OBJ_FREE.
+ * @ff: the calling file.
+ * @karg: struct fraglab_obj.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_obj_free(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	struct fraglab_obj *o = karg;
+
+	return o->result ? -EINVAL : fl_obj_free_one(ff, o, NULL);
 }
 
 static int fl_obj_batch_alloc(struct fl_file *ff, void *elem,
 			      struct fl_obj_stash *st)
 {
 	struct fraglab_obj *o = elem;
+	int ret;
 
-	return o->result ? -EINVAL : fl_obj_alloc_one(ff, o, st);
+	if (o->result)
+		return -EINVAL;
+	ret = fl_obj_alloc_one(ff, o, st, &st->made[st->nr_made]);
+	if (!ret)
+		st->nr_made++;
+	return ret;
 }
 
 static u32 fl_obj_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
@@ -356,13 +394,6 @@ static u32 fl_obj_batch_alloc_chunk(struct fl_file *ff, void *buf, u32 n,
 	return fl_batch_loop(ff, buf, n, sizeof(struct fraglab_obj),
 			     offsetof(struct fraglab_obj, result),
 			     fl_obj_batch_alloc, st, err);
-}
-
-static void fl_obj_batch_undo(struct fl_file *ff, void *elem)
-{
-	const struct fraglab_obj *o = elem;
-
-	fl_obj_release(fl_obj_lookup(ff, o->handle), NULL);
 }
 
 static int fl_obj_batch_free(struct fl_file *ff, void *elem,
@@ -387,13 +418,26 @@ static const struct fl_batch_op fl_obj_batch_ops[2] = {
 		.result_off = offsetof(struct fraglab_obj, result),
 		.new_objs = true,
 		.run_chunk = fl_obj_batch_alloc_chunk,
-		.undo = fl_obj_batch_undo,
 	}, {
 		.elem_size = sizeof(struct fraglab_obj),
 		.result_off = offsetof(struct fraglab_obj, result),
 		.run_chunk = fl_obj_batch_free_chunk,
 	},
 };
+
+/**
+ * fl_ioc_obj_batch() - FRAGLAB_IOC_OBJ_BATCH.
+ * @ff: the calling file.
+ * @karg: struct fraglab_obj_batch.
+ * @made: unused (the batch undoes its own elements).
+ *
+ * Context: process context, fl_dev.lock not held (taken per chunk).
+ * Return: see fl_batch_ioctl().
+ */
+long fl_ioc_obj_batch(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_batch_ioctl(ff, karg, fl_obj_batch_ops);
+}
 
 static void fl_fill_cache_info(struct fl_cache_ref *ref,
 			       struct fraglab_cache_info *ci)
@@ -427,57 +471,30 @@ static void fl_fill_cache_info(struct fl_cache_ref *ref,
 	ci->cpu_misses = st.alloc_misses + st.free_misses;
 }
 
-static long fl_ioc_cache_info(struct fl_file *ff, void __user *uarg)
+/**
+ * fl_ioc_cache_info() - FRAGLAB_IOC_CACHE_INFO.
+ * @ff: the calling file.
+ * @karg: struct fraglab_cache_info, all zero but ->cache_id.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held.
+ * Return: 0, -EINVAL or -ENOENT.
+ */
+long fl_ioc_cache_info(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	struct fraglab_cache_info ci;
+	struct fraglab_cache_info *ci = karg;
 	struct fl_cache_ref *ref;
 	u32 id;
-	int ret;
 
-	ret = fl_copy_in(&ci, uarg, sizeof(ci));
-	if (ret)
-		return ret;
-	id = ci.cache_id;
-	ci.cache_id = 0;
-	if (!fl_mem_is_zero(&ci, sizeof(ci)))
+	id = ci->cache_id;
+	ci->cache_id = 0;
+	if (!fl_mem_is_zero(ci, sizeof(*ci)))
 		return -EINVAL;
-	mutex_lock(&fl_dev.lock);
 	ref = fl_cache_lookup(ff, id);
-	if (ref)
-		fl_fill_cache_info(ref, &ci);
-	mutex_unlock(&fl_dev.lock);
 	if (!ref)
 		return -ENOENT;
-	return copy_to_user(uarg, &ci, sizeof(ci)) ? -EFAULT : 0;
-}
-
-/**
- * fl_slab_ioctl() - handle one command of the 0x10-0x1f range.
- * @ff: the calling file.
- * @cmd: ioctl command.
- * @arg: user argument.
- *
- * Context: process context; takes fl_dev.lock.
- * Return: 0 or a negative errno; -ENOTTY for unknown commands.
- */
-long fl_slab_ioctl(struct fl_file *ff, unsigned int cmd, void __user *arg)
-{
-	switch (cmd) {
-	case FRAGLAB_IOC_CACHE_CREATE:
-		return fl_ioc_cache_create(ff, arg);
-	case FRAGLAB_IOC_CACHE_DESTROY:
-	case FRAGLAB_IOC_CACHE_SHRINK:
-		return fl_ioc_cache_op(ff, cmd, arg);
-	case FRAGLAB_IOC_OBJ_ALLOC:
-	case FRAGLAB_IOC_OBJ_FREE:
-		return fl_ioc_obj(ff, cmd, arg);
-	case FRAGLAB_IOC_OBJ_BATCH:
-		return fl_batch_ioctl(ff, arg, fl_obj_batch_ops);
-	case FRAGLAB_IOC_CACHE_INFO:
-		return fl_ioc_cache_info(ff, arg);
-	default:
-		return -ENOTTY;
-	}
+	fl_fill_cache_info(ref, ci);
+	return 0;
 }
 
 /**
@@ -494,7 +511,7 @@ void fl_slab_dev_release_file(struct fl_file *ff)
 
 	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
 		if (obj->kind == FRAGLAB_KIND_OBJECT)
-			fl_obj_release(obj, NULL);
+			fl_slab_obj_release(obj, NULL);
 	xa_for_each(&fl_slab_dev.caches, id, ref)
 		if (ref->owner == ff)
 			fl_cache_ref_free(ref, false);

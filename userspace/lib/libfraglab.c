@@ -517,8 +517,11 @@ const char *fraglab_strerror(int err)
 	case EPROTO:
 		return "fraglab.ko speaks an incompatible ABI version";
 	case EACCES:
-	case EPERM:
 		return "permission denied: /dev/fraglab is root-only by default (run as root)";
+	case EPERM:
+		return "operation not permitted: module-wide settings, whole-arena compaction and checks need CAP_SYS_ADMIN (run as root)";
+	case ENOSPC:
+		return "limit reached: this open file holds as many allocations, caches or pools as the module allows (see the max_*_per_fd module parameters)";
 	case ENODEV:
 	case ENXIO:
 		return "fraglab.ko is not loaded (no /dev/fraglab)";

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_limits - per-fd limits on kernel metadata, its memcg charge, and
+ * that close gives all of it back.
+ *
+ * max_caches_per_fd, max_pools_per_fd and max_handles_per_fd (module
+ * parameters, writable at run time) bound what one open file can make
+ * the kernel allocate; past one the call fails with -ENOSPC and
+ * libfraglab says so in a sentence.  The limits are per file: a second
+ * fd starts from zero.
+ *
+ * Then, with the defaults, one fd in its own memory cgroup creates 64
+ * caches and 50 000 slab objects: the cgroup's slab_unreclaimable grows
+ * (the metadata is charged to it: SLAB_ACCOUNT, GFP_KERNEL_ACCOUNT),
+ * after close the fl_obj cache holds as many objects as before, a second
+ * identical round leaves nothing more behind (only the device-wide id
+ * table keeps its high-water mark), and rmmod returns the rest, in
+ * SUnreclaim and in the cgroup.  The numbers are printed.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "fl_box.h"
+
+#define CG	"/tmp/fl-cg"
+#define NOBJ	50000
+
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static int cache_create(int fd, const char *name, uint32_t *id)
+{
+	struct fraglab_cache_create cc = { .object_size = 8 };
+	int ret;
+
+	snprintf(cc.name, sizeof(cc.name), "%s", name);
+	ret = xioctl(fd, FRAGLAB_IOC_CACHE_CREATE, &cc);
+	if (!ret && id)
+		*id = cc.cache_id;
+	return ret;
+}
+
+static int pool_create(int fd)
+{
+	struct fraglab_pool_create pc = { .size = 16 * 1024 };
+
+	return xioctl(fd, FRAGLAB_IOC_POOL_CREATE, &pc);
+}
+
+static int page_alloc(int fd)
+{
+	struct fraglab_alloc a = { .flags = FRAGLAB_ALLOC_BY_ORDER };
+
+	return xioctl(fd, FRAGLAB_IOC_ALLOC, &a);
+}
+
+static int obj_batch(int fd, uint32_t cache, struct fraglab_obj *o, uint32_t n,
+		     uint32_t *done)
+{
+	struct fraglab_obj_batch b = {
+		.ptr = (uintptr_t)o, .count = n, .op = FRAGLAB_OBJ_BATCH_ALLOC,
+	};
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		memset(&o[i], 0, sizeof(o[i]));
+		o[i].cache_id = cache;
+	}
+	ret = xioctl(fd, FRAGLAB_IOC_OBJ_BATCH, &b);
+	*done = b.done;
+	return ret;
+}
+
+static long read_long(const char *path, const char *key)
+{
+	char buf[8192], *p;
+	long v = -1;
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (!key)
+		return strtol(buf, NULL, 10);
+	for (p = buf; p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ' ') {
+			v = strtol(p + strlen(key) + 1, NULL, 10);
+			break;
+		}
+		if (!strncmp(p, key, strlen(key)) && p[strlen(key)] == ':') {
+			v = strtol(p + strlen(key) + 1, NULL, 10);
+			break;
+		}
+	}
+	return v;
+}
+
+static void limits(void)
+{
+	struct fraglab_obj o[10];
+	char name[32];
+	uint32_t id = 0, done = 0;
+	int fd, fd2, i, ret;
+
+	if (fl_box_load("arena_mb=16 max_caches_per_fd=4 max_pools_per_fd=3 max_handles_per_fd=100"))
+		tap_bail("insmod with lowered limits failed");
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	fd2 = open(FRAGLAB_DEVICE, O_RDWR);
+	tap_ok(fd >= 0 && fd2 >= 0, "open twice");
+
+	for (i = 0, ret = 0; i < 4 && !ret; i++) {
+		snprintf(name, sizeof(name), "lim-%d", i);
+		ret = cache_create(fd, name, &id);
+	}
+	tap_is_int(ret, 0, "4 caches on one fd");
+	tap_is_int(cache_create(fd, "lim-4", NULL), -ENOSPC, "the 5th cache: ENOSPC");
+	tap_is_int(cache_create(fd2, "lim2-0", NULL), 0, "another fd may create its own");
+	{
+		struct fraglab_cache_op op = { .cache_id = id };
+
+		tap_is_int(xioctl(fd, FRAGLAB_IOC_CACHE_DESTROY, &op), 0, "destroy one");
+	}
+	tap_is_int(cache_create(fd, "lim-5", &id), 0, "then one more fits again");
+	tap_ok(strstr(fraglab_strerror(-ENOSPC), "limit") != NULL,
+	       "libfraglab explains ENOSPC: \"%s\"", fraglab_strerror(-ENOSPC));
+	tap_ok(fl_box_write("/sys/module/fraglab/parameters/max_caches_per_fd", "5") == 0,
+	       "max_caches_per_fd is writable");
+	tap_is_int(cache_create(fd, "lim-6", NULL), 0, "raised to 5: the 5th cache fits");
+	fl_box_write("/sys/module/fraglab/parameters/max_caches_per_fd", "64");
+
+	for (i = 0, ret = 0; i < 3 && !ret; i++)
+		ret = pool_create(fd);
+	tap_is_int(ret, 0, "3 pools on one fd");
+	tap_is_int(pool_create(fd), -ENOSPC, "the 4th pool: ENOSPC");
+	tap_is_int(pool_create(fd2), 0, "another fd may create its own pool");
+
+	/* handles of every kind count: 45 pages + 50 objects, then a batch */
+	for (i = 0, ret = 0; i < 45 && !ret; i++)
+		ret = page_alloc(fd);
+	tap_is_int(ret, 0, "45 page allocations");
+	ret = obj_batch(fd, id, o, 10, &done);
+	tap_is_int(ret, 0, "10 objects");
+	for (i = 0; i < 4; i++)
+		obj_batch(fd, id, o, 10, &done);
+	tap_is_int(done, 10, "50 objects");
+	ret = obj_batch(fd, id, o, 10, &done);
+	tap_is_int(ret, -ENOSPC, "a batch crossing 100 handles stops with ENOSPC");
+	tap_is_int(done, 5, "after the 5 elements that fit");
+	tap_is_int(o[5].result, -ENOSPC, "the 6th element says ENOSPC");
+	tap_is_int(page_alloc(fd), -ENOSPC, "the 101st handle: ENOSPC");
+	tap_is_int(page_alloc(fd2), 0, "another fd still allocates");
+	tap_ok(fl_box_write("/sys/module/fraglab/parameters/max_handles_per_fd", "101") == 0,
+	       "max_handles_per_fd is writable");
+	tap_is_int(page_alloc(fd), 0, "raised to 101: one more fits");
+	close(fd);
+	close(fd2);
+	tap_ok(!fl_box_unload(), "rmmod");
+}
+
+static int cg_setup(void)
+{
+	char pid[32];
+
+	mkdir(CG, 0755);
+	if (mount("none", CG, "cgroup2", 0, NULL) && errno != EBUSY)
+		return -errno;
+	if (fl_box_write(CG "/cgroup.subtree_control", "+memory"))
+		return -EIO;
+	mkdir(CG "/t_limits", 0755);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	return fl_box_write(CG "/t_limits/cgroup.procs", pid);
+}
+
+static void cg_teardown(void)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	fl_box_write(CG "/cgroup.procs", pid);
+	rmdir(CG "/t_limits");
+	umount(CG);
+	rmdir(CG);
+}
+
+static long fl_obj_count(void)
+{
+	return read_long("/sys/kernel/slab/fl_obj/objects", NULL);
+}
+
+struct acct {
+	long sunr, objs, cg;
+};
+
+static void acct_read(struct acct *a, int cg)
+{
+	fl_box_write("/sys/kernel/slab/fl_obj/shrink", "1");
+	a->sunr = read_long("/proc/meminfo", "SUnreclaim");
+	a->objs = fl_obj_count();
+	a->cg = cg ? 0 : read_long(CG "/t_limits/memory.stat", "slab_unreclaimable");
+}
+
+/* One opener: 64 caches, NOBJ handles, close.  @peak, @after measured. */
+static void acct_cycle(int round, int cg, struct fraglab_obj *o,
+		       struct acct *before, struct acct *peak,
+		       struct acct *after)
+{
+	uint32_t id = 0, done = 0;
+	char name[32];
+	int fd, i, ret;
+
+	acct_read(before, cg);
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	for (i = 0, ret = 0; i < 64 && !ret; i++) {
+		snprintf(name, sizeof(name), "acct-%d", i);
+		ret = cache_create(fd, name, &id);
+	}
+	tap_is_int(ret, 0, "round %d: 64 caches (the default max_caches_per_fd)", round);
+	tap_is_int(cache_create(fd, "acct-64", NULL), -ENOSPC,
+		   "round %d: the 65th: ENOSPC", round);
+	for (i = 0, ret = 0; i < 2 && !ret; i++)
+		ret = obj_batch(fd, id, o, NOBJ / 2, &done);
+	tap_is_int(ret, 0, "round %d: %d 8-byte objects", round, NOBJ);
+	acct_read(peak, cg);
+	close(fd);
+	acct_read(after, cg);
+	tap_diag("round %d: SUnreclaim %ld -> %ld -> %ld kB (open, 64 caches + %d handles, closed); fl_obj objects %ld -> %ld -> %ld",
+		 round, before->sunr, peak->sunr, after->sunr, NOBJ,
+		 before->objs, peak->objs, after->objs);
+	if (!cg)
+		tap_diag("round %d: memcg slab_unreclaimable %ld -> %ld -> %ld kB",
+			 round, before->cg / 1024, peak->cg / 1024,
+			 after->cg / 1024);
+	tap_ok(peak->objs - before->objs >= NOBJ,
+	       "round %d: every handle is an fl_obj (%ld more)", round,
+	       peak->objs - before->objs);
+	tap_is_int(after->objs, before->objs,
+		   "round %d: close frees every handle object", round);
+	if (!cg)
+		/* at least the handle objects themselves: 64 bytes or more each */
+		tap_ok(peak->cg - before->cg >= (long)NOBJ * 64,
+		       "round %d: the fd's metadata is charged to its memory cgroup (+%ld kB)",
+		       round, (peak->cg - before->cg) / 1024);
+}
+
+/*
+ * What a close does not give back is the device-wide id table's growth
+ * (fl_idtab never shrinks, like a task's fd table; it goes at rmmod): a
+ * second identical round must not take any more, and rmmod must return
+ * the rest.
+ */
+static void accounting(void)
+{
+	struct fraglab_obj *o = calloc(NOBJ / 2, sizeof(*o));
+	struct acct b1, p1, a1, b2, p2, a2, gone;
+	long tol;
+	int cg;
+
+	if (fl_box_load("arena_mb=16"))
+		tap_bail("insmod failed");
+	cg = cg_setup();
+	if (cg)
+		tap_diag("no memory cgroup (%d): memcg charge not checked", cg);
+	acct_cycle(1, cg, o, &b1, &p1, &a1);
+	acct_cycle(2, cg, o, &b2, &p2, &a2);
+	/* per-CPU slabs and partial lists keep a few pages: 5% or 256 kB */
+	tol = (p1.sunr - b1.sunr) / 20 + 256;
+	tap_ok(a2.sunr - a1.sunr <= tol,
+	       "a second open/close round leaves no more (%+ld kB, tolerance %ld)",
+	       a2.sunr - a1.sunr, tol);
+	if (!cg)
+		tap_ok(a2.cg - a1.cg <= tol * 1024,
+		       "nor in the memory cgroup (%+ld kB)", (a2.cg - a1.cg) / 1024);
+	tap_diag("kept after close (the id table's high-water mark): %+ld kB",
+		 a2.sunr - b1.sunr);
+	tap_ok(!fl_box_unload(), "rmmod");
+	acct_read(&gone, cg);
+	tap_diag("after rmmod: SUnreclaim %ld kB, memcg slab_unreclaimable %ld kB",
+		 gone.sunr, gone.cg / 1024);
+	tap_ok(gone.sunr - b1.sunr <= tol,
+	       "rmmod returns the rest (%+ld kB against before round 1)",
+	       gone.sunr - b1.sunr);
+	if (!cg) {
+		tap_ok(gone.cg - b1.cg <= tol * 1024,
+		       "and uncharges the memory cgroup (%+ld kB)",
+		       (gone.cg - b1.cg) / 1024);
+		cg_teardown();
+	}
+	free(o);
+}
+
+int main(void)
+{
+	limits();
+	accounting();
+	return tap_done();
+}
