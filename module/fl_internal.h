@@ -114,8 +114,9 @@ struct fl_dev {
  * @nr_pools: fit pools this fd created (at most fl_param_max_pools).
  *
  * The counters are under fl_dev.lock; they bound the kernel memory one
- * opener can pin (handle objects, id slots, cache arrays, pool trees),
- * all of which is also charged to the opener's memory cgroup.
+ * opener can pin (handle objects, id slots, cache arrays, pool trees).
+ * The handle objects and the per-fd records are also charged to the
+ * opener's memory cgroup.
  */
 struct fl_file {
 	struct list_head objs;

@@ -60,14 +60,8 @@ static inline void *fl_zalloc(size_t bytes)
 {
 	if (fl_should_fail_alloc())
 		return NULL;
-	/*
-	 * A failure is -ENOMEM to the caller, not a splat in the log.
-	 * Charged to the memory cgroup of the task that allocates: most
-	 * metadata is made by an opener's ioctl (cache arrays, pool trees,
-	 * id slots) and must count against its limits, as the kernel's own
-	 * per-process objects do (GFP_KERNEL_ACCOUNT, e.g. alloc_fdtable()).
-	 */
-	return kvzalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	/* a failure is -ENOMEM to the caller, not a splat in the log */
+	return kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
 }
 
 static inline void fl_free(void *p)
