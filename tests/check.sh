@@ -23,6 +23,7 @@
 #               and cached in /var/cache/fraglab (its own "N passed, N failed")
 #   dkms        tests/dkms-test.sh
 #   checkpatch  tests/checkpatch.sh
+#   kerneldoc   tests/kerneldoc.sh: scripts/kernel-doc -Wall, no warning
 #
 # The last line is "N passed, N failed" summing every stage: unit and box
 # count what their runners report, the others 1 pass or 1 fail (build: one
@@ -196,6 +197,12 @@ stage_checkpatch() {
 	run_single checkpatch bash "$FL_ROOT/tests/checkpatch.sh"
 }
 
+stage_kerneldoc() {
+	banner "kernel-doc -Wall"
+	skipped kerneldoc && return
+	run_single kerneldoc bash "$FL_ROOT/tests/kerneldoc.sh"
+}
+
 # failures: what failed, repeated from each failed stage's log just above the
 # summary, so that the tail of the output (all a CI report may keep) says
 # why and not only how many.
@@ -237,6 +244,7 @@ main() {
 	stage_debug
 	stage_dkms
 	stage_checkpatch
+	stage_kerneldoc
 
 	failures
 	banner "summary ($((SECONDS - t0))s, logs in ${LOGDIR#$FL_ROOT/}/)"

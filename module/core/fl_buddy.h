@@ -80,6 +80,7 @@ struct fl_chunk {
  * @requested: bytes the caller asked for (for internal fragmentation
  *             accounting); 0 means the whole block.
  * @owner: opaque cookie kept with the block, handed back by compaction.
+ * @__pad: must be zero
  */
 struct fl_buddy_req {
 	u32 order;
@@ -92,40 +93,67 @@ struct fl_buddy_req {
 
 /**
  * struct fl_page_info - a snapshot of one page's metadata.
+ * @state: enum fl_page_state
+ * @order: order of the block this page heads (heads only)
+ * @mt: allocation's migrate type (allocated heads only)
+ * @owner_kind: allocated heads only
+ * @head: index of the head page of the block holding it
+ * @requested: allocated heads only
+ * @owner: allocated heads only
  */
 struct fl_page_info {
-	u8 state;	/* enum fl_page_state */
-	u8 order;	/* order of the block this page heads (heads only) */
-	u8 mt;		/* allocation's migrate type (allocated heads only) */
-	u8 owner_kind;	/* allocated heads only */
-	u32 head;	/* index of the head page of the block holding it */
-	u32 requested;	/* allocated heads only */
-	u64 owner;	/* allocated heads only */
+	u8 state;
+	u8 order;
+	u8 mt;
+	u8 owner_kind;
+	u32 head;
+	u32 requested;
+	u64 owner;
 };
 
 /**
  * struct fl_buddy_stats - counters; "live" ones describe the current state.
+ * @total_pages: pages in chunks (holes excluded)
+ * @free_pages: live
+ * @nr_free: live: free blocks per order
+ * @alloc_ok: cumulative
+ * @alloc_fail: cumulative
+ * @fail_fragmented: cumulative: enough free pages, no block
+ * @fail_nomem: cumulative: not enough free pages
+ * @frees: cumulative
+ * @splits: cumulative
+ * @merges: cumulative
+ * @fallbacks: cumulative: served from another mt list
+ * @steals: cumulative: pageblocks converted
+ * @nr_allocated: live: allocated blocks
+ * @requested_bytes: live: sum of requested bytes
+ * @granted_bytes: live: sum of block sizes
+ * @largest_free_order: live; FL_NR_ORDERS if nothing free
+ * @max_order: largest order handed out
+ * @pcp_pages: live: pages parked on per-CPU lists
+ * @pcp_high: per-CPU lists: 0 = off
+ * @pcp_batch: per-CPU lists: pages moved per refill or bulk free
  */
 struct fl_buddy_stats {
-	u64 total_pages;		/* pages in chunks (holes excluded) */
-	u64 free_pages;			/* live */
-	u64 nr_free[FL_NR_ORDERS];	/* live: free blocks per order */
-	u64 alloc_ok[FL_NR_ORDERS];	/* cumulative */
-	u64 alloc_fail[FL_NR_ORDERS];	/* cumulative */
-	u64 fail_fragmented;	/* cumulative: enough free pages, no block */
-	u64 fail_nomem;		/* cumulative: not enough free pages */
-	u64 frees;		/* cumulative */
-	u64 splits;		/* cumulative */
-	u64 merges;		/* cumulative */
-	u64 fallbacks;		/* cumulative: served from another mt list */
-	u64 steals;		/* cumulative: pageblocks converted */
-	u64 nr_allocated;	/* live: allocated blocks */
-	u64 requested_bytes;	/* live: sum of requested bytes */
-	u64 granted_bytes;	/* live: sum of block sizes */
-	u32 largest_free_order;	/* live; FL_NR_ORDERS if nothing free */
+	u64 total_pages;
+	u64 free_pages;
+	u64 nr_free[FL_NR_ORDERS];
+	u64 alloc_ok[FL_NR_ORDERS];
+	u64 alloc_fail[FL_NR_ORDERS];
+	u64 fail_fragmented;
+	u64 fail_nomem;
+	u64 frees;
+	u64 splits;
+	u64 merges;
+	u64 fallbacks;
+	u64 steals;
+	u64 nr_allocated;
+	u64 requested_bytes;
+	u64 granted_bytes;
+	u32 largest_free_order;
 	u32 max_order;
-	u64 pcp_pages;		/* live: pages parked on per-CPU lists */
-	u32 pcp_high;		/* per-CPU lists: 0 = off */
+	u64 pcp_pages;
+	u32 pcp_high;
 	u32 pcp_batch;
 };
 

@@ -60,18 +60,30 @@
 
 /**
  * struct fraglab_version - FRAGLAB_IOC_VERSION (out only; in must be zero).
+ * @api_major: out: ABI major version; changes only with an incompatible ABI
+ * @api_minor: out: ABI minor version; grows with every addition
+ * @features: FRAGLAB_FEAT_*
+ * @page_size: out: PAGE_SIZE in bytes
+ * @max_order: largest order the arena hands out
+ * @kernel_max_order: MAX_ORDER / MAX_PAGE_ORDER of the kernel
+ * @block_order: pageblock order: 9
+ * @arena_pages: pages in the arena
+ * @arena_bytes: out: the arena in bytes
+ * @nr_chunks: physically contiguous ranges
+ * @group_by_mobility: out: 1 if pageblocks are grouped by migrate type
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_version {
 	__u32 api_major;
 	__u32 api_minor;
-	__u64 features;		/* FRAGLAB_FEAT_* */
+	__u64 features;
 	__u32 page_size;
-	__u32 max_order;	/* largest order the arena hands out */
-	__u32 kernel_max_order;	/* MAX_ORDER / MAX_PAGE_ORDER of the kernel */
-	__u32 block_order;	/* pageblock order: 9 */
-	__u64 arena_pages;	/* pages in the arena */
+	__u32 max_order;
+	__u32 kernel_max_order;
+	__u32 block_order;
+	__u64 arena_pages;
 	__u64 arena_bytes;
-	__u32 nr_chunks;	/* physically contiguous ranges */
+	__u32 nr_chunks;
 	__u32 group_by_mobility;
 	__u64 reserved[4];
 };
@@ -92,6 +104,7 @@ struct fraglab_version {
  * @handle: out: opaque handle.
  * @offset: out: byte offset of the block in the arena.
  * @granted: out: bytes granted (PAGE_SIZE << order).
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_alloc {
 	__u64 size;
@@ -107,10 +120,13 @@ struct fraglab_alloc {
 
 /**
  * struct fraglab_handle - FRAGLAB_IOC_FREE, and the element of a free batch.
+ * @handle: in: an allocation handle of this fd
+ * @result: out (batches)
+ * @pad: must be zero
  */
 struct fraglab_handle {
 	__u64 handle;
-	__s32 result;		/* out (batches) */
+	__s32 result;
 	__u32 pad;
 };
 
@@ -131,6 +147,8 @@ struct fraglab_handle {
  * @mmap_offset: out: the offset to pass to mmap() to map this allocation
  *               (pages kind; 0 otherwise).
  * @moves: out: how many times compaction moved it.
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_query {
 	__u64 handle;
@@ -158,6 +176,8 @@ struct fraglab_query {
  * @op: in: FRAGLAB_BATCH_*.
  * @done: out: elements processed; each element's .result says how it went.
  *        Processing stops at the first failure.
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_batch {
 	__u64 ptr;
@@ -182,6 +202,10 @@ struct fraglab_batch {
 
 /**
  * struct fraglab_setting - FRAGLAB_IOC_SET / FRAGLAB_IOC_GET.
+ * @key: in: FRAGLAB_SET_*
+ * @pad: must be zero
+ * @value: in (SET) or out (GET): the value
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_setting {
 	__u32 key;
@@ -194,6 +218,8 @@ struct fraglab_setting {
  * struct fraglab_check - FRAGLAB_IOC_CHECK: run every invariant checker.
  * @result: out: 0 if consistent, else a negative errno (-EUCLEAN).
  * @message: out: NUL-terminated description of the first violation.
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_check {
 	__s32 result;
@@ -215,6 +241,27 @@ struct fraglab_check {
  *	pages.  (Before @unusable_index_9 existed the cap was missing, so a
  *	fresh arena read 937 for 64 MiB.)
  * @unusable_index_9: the kernel's unusable free space index at order 9
+ * @total_pages: pages in the arena (holes excluded)
+ * @free_pages: free pages now
+ * @nr_free: free blocks per order now
+ * @alloc_ok: successful allocations per order (cumulative)
+ * @alloc_fail: failed allocations per order (cumulative)
+ * @fail_fragmented: failures with enough free pages but no block (cumulative)
+ * @fail_nomem: failures with not enough free pages (cumulative)
+ * @frees: frees (cumulative)
+ * @splits: block splits (cumulative)
+ * @merges: buddy merges (cumulative)
+ * @fallbacks: allocations served from another migrate type (cumulative)
+ * @steals: pageblocks converted to another migrate type (cumulative)
+ * @nr_allocated: allocated blocks now
+ * @requested_bytes: bytes asked for by the live allocations
+ * @granted_bytes: bytes of the blocks they got
+ * @largest_free_order: FRAGLAB_NR_ORDERS if none
+ * @max_order: largest order the arena hands out
+ * @internal_frag_permille: 1000 * (granted - requested) / granted
+ * @pcp_pages: parked on per-CPU lists: neither free nor allocated
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  *	(mm/vmstat.c unusable_free_index()): the share of free pages not in
  *	order->=9 blocks; 1000 when nothing is free, and always 1000 when
  *	@max_order < 9.
@@ -235,11 +282,11 @@ struct fraglab_stats {
 	__u64 nr_allocated;
 	__u64 requested_bytes;
 	__u64 granted_bytes;
-	__u32 largest_free_order;	/* FRAGLAB_NR_ORDERS if none */
+	__u32 largest_free_order;
 	__u32 max_order;
-	__u32 internal_frag_permille;	/* 1000 * (granted - requested) / granted */
+	__u32 internal_frag_permille;
 	__u32 external_frag_permille;	/* see below */
-	__u64 pcp_pages;	/* parked on per-CPU lists: neither free nor allocated */
+	__u64 pcp_pages;
 	__s32 unusable_index_9;	/* see below */
 	__u32 pad;
 	__u64 reserved[2];
@@ -277,6 +324,7 @@ struct fraglab_stats {
  * @align: in: 0 (default 8) or a power of two.
  * @flags: in: FRAGLAB_CACHE_*.
  * @cache_id: out: id for the other slab commands (valid on this fd).
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_cache_create {
 	char name[FRAGLAB_CACHE_NAME_LEN];
@@ -292,6 +340,7 @@ struct fraglab_cache_create {
  * @cache_id: in.
  * @flags: in: must be 0.
  * @pages: out (shrink): pages given back to the buddy.
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_cache_op {
 	__u32 cache_id;
@@ -329,6 +378,8 @@ struct fraglab_obj {
  * @count: in: 1..FRAGLAB_BATCH_MAX.
  * @op: in: FRAGLAB_OBJ_BATCH_*.
  * @done: out: elements processed (stops at the first failure).
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_obj_batch {
 	__u64 ptr;
@@ -342,6 +393,30 @@ struct fraglab_obj_batch {
 /**
  * struct fraglab_cache_info - FRAGLAB_IOC_CACHE_INFO.
  * @cache_id: in.
+ * @flags: out: FRAGLAB_CACHE_* the cache was created with
+ * @name: out: the cache name
+ * @object_size: out: object size asked for
+ * @size: stride
+ * @align: out: object alignment
+ * @order: out: slab order
+ * @objs_per_slab: out: objects per slab
+ * @pages_per_slab: out: pages per slab
+ * @limit: per-CPU array size
+ * @batchcount: out: per-CPU refill/flush batch
+ * @active_objs: out: objects in use
+ * @num_objs: out: objects in all slabs
+ * @active_slabs: out: slabs with an object in use
+ * @num_slabs: out: slabs
+ * @pages: out: pages in slabs
+ * @padding_bytes: internal fragmentation: object padding
+ * @leftover_bytes: internal fragmentation: slab leftovers
+ * @ctor_calls: out: constructor calls (cumulative)
+ * @allocs: out: allocations (cumulative)
+ * @frees: out: frees (cumulative)
+ * @cpu_hits: alloc + free on the per-CPU fast path
+ * @cpu_misses: out: alloc + free that missed the per-CPU array
+ * @reserved: must be zero (room for later fields)
+ *
  * Everything else out; see /sys/kernel/debug/fraglab/slabinfo.
  */
 struct fraglab_cache_info {
@@ -349,24 +424,24 @@ struct fraglab_cache_info {
 	__u32 flags;
 	char name[FRAGLAB_CACHE_NAME_LEN];
 	__u32 object_size;
-	__u32 size;		/* stride */
+	__u32 size;
 	__u32 align;
 	__u32 order;
 	__u32 objs_per_slab;
 	__u32 pages_per_slab;
-	__u32 limit;		/* per-CPU array size */
+	__u32 limit;
 	__u32 batchcount;
 	__u64 active_objs;
 	__u64 num_objs;
 	__u64 active_slabs;
 	__u64 num_slabs;
 	__u64 pages;
-	__u64 padding_bytes;	/* internal fragmentation: object padding */
-	__u64 leftover_bytes;	/* internal fragmentation: slab leftovers */
+	__u64 padding_bytes;
+	__u64 leftover_bytes;
 	__u64 ctor_calls;
 	__u64 allocs;
 	__u64 frees;
-	__u64 cpu_hits;		/* alloc + free on the per-CPU fast path */
+	__u64 cpu_hits;
 	__u64 cpu_misses;
 	__u64 reserved[4];
 };
@@ -412,6 +487,8 @@ struct fraglab_cache_info {
  * @pool_bytes: out: bytes in the pool.
  * @base: out: arena byte offset of the pool's first segment.
  * @nr_segments: out: physically contiguous segments.
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_pool_create {
 	__u64 size;
@@ -430,6 +507,7 @@ struct fraglab_pool_create {
  * struct fraglab_pool_op - FRAGLAB_IOC_POOL_DESTROY / _SET_STRATEGY.
  * @pool_id: in.
  * @value: in: the strategy (SET_STRATEGY), 0 for DESTROY.
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_pool_op {
 	__u32 pool_id;
@@ -450,6 +528,8 @@ struct fraglab_pool_op {
  *          it).  Pool allocations cannot be mmap()ed.
  * @offset: out (alloc): arena byte offset.
  * @granted: out (alloc): bytes granted (size rounded up to the granularity).
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  *
  * The memory handed out is zeroed.
  */
@@ -477,6 +557,8 @@ struct fraglab_pool_alloc {
  * @op: in: FRAGLAB_POOL_BATCH_*.
  * @done: out: elements processed (stops at the first failure; that
  *        element's .result says why).
+ * @pad: must be zero
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_pool_batch {
 	__u64 ptr;
@@ -496,6 +578,24 @@ struct fraglab_pool_batch {
  * @fail_nomem: failed allocations with not enough free bytes at all.
  * @rover: next-fit roving pointer (arena byte offset).
  * @hist: holes per size bucket (FRAGLAB_POOL_HIST_BUCKETS).
+ * @strategy: FRAGLAB_POOL_* fit strategy
+ * @granularity: allocation unit in bytes
+ * @nr_segments: contiguous segments of the pool
+ * @pool_bytes: pool size in bytes
+ * @base: arena byte offset of the first segment
+ * @free_bytes: free bytes now
+ * @nr_holes: holes now
+ * @largest_hole: largest hole in bytes
+ * @pad: must be zero
+ * @nr_allocated: live allocations
+ * @nr_movable: live allocations that compaction may move
+ * @allocated_bytes: bytes granted to live allocations
+ * @requested_bytes: bytes asked for by live allocations
+ * @allocs: allocations (cumulative)
+ * @frees: frees (cumulative)
+ * @moves: allocations moved by compaction (cumulative)
+ * @moved_bytes: bytes moved by compaction (cumulative)
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_pool_info {
 	__u32 pool_id;
@@ -538,6 +638,7 @@ struct fraglab_pool_info {
  * @largest_after: out: largest hole after.
  * @free_bytes: out: free bytes (unchanged by compaction).
  * @time_ns: out: duration.
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_pool_compact {
 	__u32 pool_id;
@@ -755,6 +856,7 @@ struct fraglab_hugepages_arena {
  *                    in thousandths.
  * @extfrag_index_9: the kernel's fragmentation index for order 9, in
  *                   thousandths; -1000 means a suitable block exists.
+ * @reserved: must be zero (room for later fields)
  */
 struct fraglab_zone_probe {
 	__s32 node;
@@ -793,6 +895,7 @@ struct fraglab_zone_probe {
  * @max_ns_nocompact: out: slowest single attempt without compaction.
  * @max_ns_compact: out: slowest single attempt with compaction.
  * @zones: out: the zones, snapshot taken before any trial.
+ * @reserved: must be zero (room for later fields)
  *
  * Each trial stops at its first failure and frees every block it got
  * before the next step; the compaction trial starts from scratch.
