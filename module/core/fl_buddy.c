@@ -2084,3 +2084,167 @@ int fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
 	fl_unlock(&b->lock);
 	return ret;
 }
+/* ------------------------------------------------------------- seeding */
+
+/**
+ * fl_buddy_free_list() - the blocks on one free list, head first.
+ * @b: the buddy.
+ * @order: list order.
+ * @mt: list migrate type.
+ * @idx: out: up to @max head page indices, in list order.
+ * @max: size of @idx.
+ *
+ * Context: takes the buddy lock; walks the list.
+ * Return: number of blocks on the list (may exceed @max), 0 for a bad
+ * @order or @mt.
+ */
+u32 fl_buddy_free_list(struct fl_buddy *b, u32 order, u32 mt, u32 *idx,
+		       u32 max)
+{
+	u32 i, n = 0;
+
+	if (order > b->max_order || mt >= FL_MT_TYPES)
+		return 0;
+	fl_lock(&b->lock);
+	for (i = b->free_head[order][mt]; i != FL_NIL; i = b->pages[i].next, n++)
+		if (n < max)
+			idx[n] = i;
+	fl_unlock(&b->lock);
+	return n;
+}
+
+/* Every block inside a chunk, aligned, of a valid order and type, no two
+ * overlapping, every chunk page covered: @seen is a zeroed scratch map.
+ */
+static bool fl_seed_valid(const struct fl_buddy *b, const u8 *pb_mt,
+			  const struct fl_seed_block *blk, u32 nr, u8 *seen)
+{
+	u32 i, k;
+
+	for (i = 0; i < b->nr_pageblocks; i++)
+		if (b->pb_mt[i] != FL_PB_ABSENT && pb_mt[i] >= FL_MT_TYPES)
+			return false;
+	for (i = 0; i < nr; i++) {
+		u32 idx = blk[i].idx, n;
+
+		if (blk[i].order > b->max_order || blk[i].mt >= FL_MT_TYPES ||
+		    blk[i].free > 1 || (idx & ((1U << blk[i].order) - 1)) ||
+		    idx >= b->nr_pages ||
+		    b->nr_pages - idx < (1U << blk[i].order))
+			return false;
+		for (n = 1U << blk[i].order, k = idx; k < idx + n; k++) {
+			if (seen[k] || b->pages[k].state == FL_BP_HOLE)
+				return false;
+			seen[k] = 1;
+		}
+	}
+	for (k = 0; k < b->nr_pages; k++)
+		if (!seen[k] && b->pages[k].state != FL_BP_HOLE)
+			return false;
+	return true;
+}
+
+static void fl_seed_apply(struct fl_buddy *b, const u8 *pb_mt,
+			  const struct fl_seed_block *blk, u32 nr)
+{
+	u32 i, o, mt;
+
+	for (i = 0; i < b->nr_pageblocks; i++)
+		if (b->pb_mt[i] != FL_PB_ABSENT)
+			b->pb_mt[i] = pb_mt[i];
+	for (i = 0; i < b->nr_pages; i++) {
+		if (b->pages[i].state == FL_BP_HOLE)
+			continue;
+		fl_memset(&b->pages[i], 0, sizeof(b->pages[i]));
+		b->pages[i].state = FL_BP_TAIL;
+	}
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		b->nr_free[o] = 0;
+		b->alloc_ok[o] = 0;
+		b->alloc_fail[o] = 0;
+		for (mt = 0; mt < FL_MT_TYPES; mt++) {
+			b->free_head[o][mt] = FL_NIL;
+			b->free_tail[o][mt] = FL_NIL;
+			b->nr_free_mt[o][mt] = 0;
+		}
+	}
+	b->free_pages = 0;
+	b->fail_fragmented = 0;
+	b->fail_nomem = 0;
+	b->frees = 0;
+	b->splits = 0;
+	b->merges = 0;
+	b->fallbacks = 0;
+	b->steals = 0;
+	b->nr_allocated = 0;
+	b->requested_bytes = 0;
+	b->granted_bytes = 0;
+	for (i = nr; i--; ) {
+		const struct fl_seed_block *s = &blk[i];
+		struct fl_bpage *p = &b->pages[s->idx];
+		u64 size = FL_PAGE_SIZE << s->order;
+
+		if (s->free) {	/* at the head: the array's order is kept */
+			fl_list_add(b, s->idx, s->order, s->mt);
+			continue;
+		}
+		p->state = FL_BP_ALLOC;
+		p->order = s->order;
+		p->mt = s->mt;
+		p->owner_kind = FL_OWN_KERNEL;
+		p->requested = (u32)size;
+		p->prev = FL_NIL;
+		p->next = FL_NIL;
+		b->nr_allocated++;
+		b->requested_bytes += size;
+		b->granted_bytes += size;
+	}
+}
+
+/**
+ * fl_buddy_seed() - replace the whole state by a given one (tests).
+ * @b: the buddy; its per-CPU lists must be off.
+ * @pb_mt: migrate type of every pageblock (fl_buddy_nr_pageblocks()
+ *         entries; those entirely in a hole are ignored).
+ * @blk: blocks tiling every chunk exactly: free blocks go on their lists
+ *       in array order (the first is the head), allocated ones become
+ *       FL_OWN_KERNEL allocations of their type.
+ * @nr: number of blocks.
+ * @msg: out (may be NULL): why the state was refused.
+ * @len: size of @msg.
+ *
+ * This is how 01-kdiff starts fraglab from the state a kernel zone had
+ * (free lists in the kernel's order, pageblock types, which pages are in
+ * use and which of them count as movable), to run the same step in both.
+ * Every counter starts from zero.
+ *
+ * Context: process context (allocates a scratch map); takes the buddy
+ * lock.
+ * Return: 0; -EINVAL (nothing changed) for blocks that overlap, leave a
+ * page uncovered, or are out of range, or with the per-CPU lists on;
+ * -ENOMEM; -EUCLEAN when the state was applied but breaks one of
+ * fraglab's invariants (@msg says which: e.g. a free block on a list
+ * other than its pageblock's type, which 6.1 allows): then only another
+ * fl_buddy_seed() or fl_buddy_destroy() may follow.
+ */
+int fl_buddy_seed(struct fl_buddy *b, const u8 *pb_mt,
+		  const struct fl_seed_block *blk, u32 nr, char *msg,
+		  size_t len)
+{
+	u8 *seen = fl_zalloc(b->nr_pages);
+	int ret = -EINVAL;
+
+	if (msg && len)
+		msg[0] = 0;
+	if (!seen)
+		return -ENOMEM;
+	fl_lock(&b->lock);
+	if (!b->pcp_high && !b->pcp_pages &&
+	    fl_seed_valid(b, pb_mt, blk, nr, seen)) {
+		fl_seed_apply(b, pb_mt, blk, nr);
+		ret = __fl_buddy_check(b, msg, len);
+	}
+	fl_unlock(&b->lock);
+	fl_free(seen);
+	return ret;
+}

@@ -171,6 +171,23 @@ struct fl_pcp_info {
 	u32 nr[FL_PCP_ORDERS][FL_MT_TYPES];
 };
 
+/**
+ * struct fl_seed_block - one block of a state given to fl_buddy_seed().
+ * @idx: head page index, aligned to 2^@order.
+ * @order: block order, 0..max_order.
+ * @mt: free block: the free list it goes on; allocated block: the
+ *      allocation's migrate type.
+ * @free: 1 for a free block, 0 for an allocated one.
+ * @__pad: zero.
+ */
+struct fl_seed_block {
+	u32 idx;
+	u8 order;
+	u8 mt;
+	u8 free;
+	u8 __pad;
+};
+
 struct fl_buddy;
 
 struct fl_buddy *fl_buddy_create(const struct fl_chunk *chunks, u32 nr_chunks,
@@ -201,5 +218,10 @@ int fl_buddy_pageblock_mt(struct fl_buddy *b, u32 pageblock);
 int fl_buddy_page_info(struct fl_buddy *b, u32 idx, struct fl_page_info *pi);
 void *fl_buddy_page_addr(const struct fl_buddy *b, u32 idx);
 int fl_buddy_check(struct fl_buddy *b, char *msg, size_t len);
+u32 fl_buddy_free_list(struct fl_buddy *b, u32 order, u32 mt, u32 *idx,
+			u32 max);
+int fl_buddy_seed(struct fl_buddy *b, const u8 *pb_mt,
+		  const struct fl_seed_block *blk, u32 nr, char *msg,
+		  size_t len);
 
 #endif /* FL_BUDDY_H */

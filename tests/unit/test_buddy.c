@@ -1459,3 +1459,65 @@ TEST(pcp_parked_counts_as_neither_in_claim)
 	CHECK_INV(b);
 	fl_buddy_destroy(b);
 }
+
+/*
+ * fl_buddy_seed() keeps the given list order and refuses bad states; a
+ * claim then takes the lowest of the claimed pageblock's free blocks:
+ * __move_freepages_block() moves them with move_to_free_list(), i.e.
+ * list_move_tail() (mm/page_alloc.c, 6.1 and 6.12), in pfn order, and
+ * __rmqueue_smallest() takes the new list's head.
+ */
+TEST(seed_state_and_claim_order)
+{
+	struct fl_buddy *b = one_chunk(1024, FL_MAX_ORDER, true);
+	static const u8 pb[2] = { FL_MT_MOVABLE, FL_MT_MOVABLE };
+	/* pageblock 0: 256 unmovable, two free order-6 blocks (list order
+	 * 384 first), two movable order-6; pageblock 1: one movable block
+	 */
+	struct fl_seed_block blk[] = {
+		{ .idx = 384, .order = 6, .mt = FL_MT_MOVABLE, .free = 1 },
+		{ .idx = 256, .order = 6, .mt = FL_MT_MOVABLE, .free = 1 },
+		{ .idx = 0, .order = 8, .mt = FL_MT_UNMOVABLE },
+		{ .idx = 320, .order = 6, .mt = FL_MT_MOVABLE },
+		{ .idx = 448, .order = 6, .mt = FL_MT_MOVABLE },
+		{ .idx = 512, .order = 9, .mt = FL_MT_MOVABLE },
+	};
+	struct fl_seed_block bad[6];
+	struct fl_buddy_stats st;
+	u32 list[4];
+
+	REQUIRE(b);
+	/* overlap, a page left out: refused, nothing changed */
+	memcpy(bad, blk, sizeof(blk));
+	bad[3].idx = 256;
+	CHECK_EQ(fl_buddy_seed(b, pb, bad, 6, check_msg, sizeof(check_msg)), -EINVAL);
+	CHECK_EQ(fl_buddy_seed(b, pb, blk, 5, check_msg, sizeof(check_msg)), -EINVAL);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.free_pages, 1024);
+	/* a free block on a list other than its pageblock's: not fraglab's */
+	memcpy(bad, blk, sizeof(blk));
+	bad[0].mt = FL_MT_UNMOVABLE;
+	CHECK_EQ(fl_buddy_seed(b, pb, bad, 6, check_msg, sizeof(check_msg)), -EUCLEAN);
+
+	CHECK_EQ(fl_buddy_seed(b, pb, blk, 6, check_msg, sizeof(check_msg)), 0);
+	CHECK_INV(b);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.free_pages, 128);
+	CHECK_EQ(st.nr_allocated, 4);
+	CHECK_EQ(fl_buddy_free_list(b, 6, FL_MT_MOVABLE, list, 4), 2);
+	CHECK_EQ(list[0], 384);
+	CHECK_EQ(list[1], 256);
+
+	/* free 128 + alike 512 - (128 + 128 movable) >= 256: claimed; the
+	 * kernel's lists are then 256, 384 and the head is split
+	 */
+	CHECK_EQ(must_alloc(b, 0, FL_MT_UNMOVABLE), 256);
+	CHECK_EQ(fl_buddy_pageblock_mt(b, 0), FL_MT_UNMOVABLE);
+	CHECK_EQ(fl_buddy_free_list(b, 6, FL_MT_UNMOVABLE, list, 4), 1);
+	CHECK_EQ(list[0], 384);
+	fl_buddy_get_stats(b, &st);
+	CHECK_EQ(st.fallbacks, 1);
+	CHECK_EQ(st.steals, 1);
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}

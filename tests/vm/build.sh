@@ -4,6 +4,7 @@
 #
 #   build/kmod/<kver>/fraglab.ko     module, built with W=1 in its own copy
 #                                    of the sources (log: build.log there)
+#   build/kdiff/<kver>/fl_kdiff.ko   01-kdiff's test module (W=1)
 #   build/userspace-static/          fragctl + libfraglab.a (static), if
 #                                    userspace/Makefile exists
 #   build/box/t_*                    static C box tests (tests/box/Makefile)
@@ -75,6 +76,8 @@ build_rootfs() {
 	for f in "$BOX_OUT"/t_*; do
 		[[ -x $f ]] && install -m 0755 "$f" "$COMMON/tests/"
 	done
+	# the differential test's program, run by tests/box/01-kdiff.sh
+	[[ -x $BOX_OUT/kdiff ]] && install -m 0755 "$BOX_OUT/kdiff" "$COMMON/tests/"
 	for f in $BOX_TRACES; do
 		install -m 0644 "$FL_ROOT/tests/data/$f.trace" "$COMMON/data/"
 	done
@@ -93,13 +96,16 @@ build_initramfs() {
 	mkdir -p "$dir"
 	cp -a "$COMMON" "$dir/root"
 	install -m 0644 "$FL_BUILD/kmod/$kver/fraglab.ko" "$dir/root/fraglab.ko"
+	if [[ -f $FL_BUILD/kdiff/$kver/fl_kdiff.ko ]]; then
+		install -m 0644 "$FL_BUILD/kdiff/$kver/fl_kdiff.ko" "$dir/root/fl_kdiff.ko"
+	fi
 	(cd "$dir/root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -1) \
 		>"$dir/initramfs.cpio.gz"
 	rm -rf "$dir/root"
 }
 
 main() {
-	local kvers=("$@") kver pids=() rc=0 i ok=()
+	local kvers=("$@") kver pids=() kpids=() rc=0 i ok=()
 	fl_lock
 	if ((${#kvers[@]} == 0)); then
 		mapfile -t kvers < <(fl_kernels)
@@ -114,6 +120,8 @@ main() {
 		fl_log "fraglab.ko for $kver (W=1) -> build/kmod/$kver"
 		fl_kmod_build "$kver" W=1 &
 		pids+=($!)
+		fl_kdiff_build "$kver" &
+		kpids+=($!)
 	done
 	build_userspace || rc=1
 	build_box_tests || rc=1
@@ -125,6 +133,11 @@ main() {
 			fl_warn "fraglab.ko build failed for ${kvers[$i]}:"
 			grep -iE 'error' "$FL_BUILD/kmod/${kvers[$i]}/build.log" | head -n 30 >&2 || true
 			fl_warn "full log: $FL_BUILD/kmod/${kvers[$i]}/build.log"
+		fi
+		if ! wait "${kpids[$i]}"; then
+			rc=1
+			fl_warn "fl_kdiff.ko (01-kdiff) build failed or warned for ${kvers[$i]}:"
+			grep -iE 'error|warning' "$FL_BUILD/kdiff/${kvers[$i]}/build.log" | head -n 30 >&2 || true
 		fi
 	done
 

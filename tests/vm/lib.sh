@@ -77,6 +77,20 @@ fl_kmod_build() {
 	return 1
 }
 
+# fl_kdiff_build KVER: build the differential test's kernel module
+# (tests/box/kdiff/fl_kdiff.ko, for 01-kdiff) with W=1 into
+# build/kdiff/KVER; log: build.log there.  Warnings fail it: it is
+# test code, but it runs in the same kernels as fraglab.ko.
+fl_kdiff_build() {
+	local kver=$1 dir=$FL_BUILD/kdiff/$1
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp -a "$FL_ROOT"/tests/box/kdiff/{Kbuild,fl_kdiff.c,fl_kdiff.h} "$dir/"
+	make -C "$FL_MODDIR/$kver/build" M="$dir" -j"$(nproc)" W=1 modules \
+		>"$dir/build.log" 2>&1 && [[ -f $dir/fl_kdiff.ko ]] &&
+		! grep -qi 'warning' "$dir/build.log"
+}
+
 # fl_kmod_warnings KVER: print the warning lines of the last build (compiler
 # "warning:" and modpost "WARNING:").
 fl_kmod_warnings() {

@@ -10,7 +10,7 @@
 #
 # Options: --no-build (reuse build/), --kernel KVER (demo/shell, or restrict
 # the test matrix to one kernel).  Environment: see docs/TESTING.md
-# (FRAGLAB_KERNELS, FRAGLAB_VM_TIMEOUT, FRAGLAB_VM_MEM, FRAGLAB_VM_SMP, FRAGLAB_VM_CPU,
+# (FRAGLAB_KERNELS, FRAGLAB_VM_TIMEOUT, FRAGLAB_VM_MEM, FRAGLAB_VM_NODE1, FRAGLAB_VM_SMP, FRAGLAB_VM_CPU,
 # FRAGLAB_VM_JOBS, FRAGLAB_BOX_TESTS, FRAGLAB_TEST_TIMEOUT, FRAGLAB_VM_APPEND,
 # FRAGLAB_VM_SLUB_DEBUG, FRAGLAB_VM_ACCEL, FRAGLAB_VM_QEMU_ARGS,
 # FRAGLAB_INSMOD_ARGS).
@@ -21,6 +21,10 @@ MODE=test
 BUILD=1
 KERNEL=
 VM_MEM=${FRAGLAB_VM_MEM:-1G}
+# A second NUMA node with memory and no CPU: its one zone is quiet, so
+# 01-kdiff can run the kernel's buddy there step by step (fl_kdiff.ko).
+# Empty or 0: one node.
+VM_NODE1=${FRAGLAB_VM_NODE1-64M}
 VM_SMP=${FRAGLAB_VM_SMP:-2}
 VM_CPU=${FRAGLAB_VM_CPU:-max}
 # make bench: "tcg,thread=single" and "-icount shift=0,sleep=off" (guest
@@ -94,12 +98,31 @@ single_kernel() {
 	printf '%s\n' "$k"
 }
 
+# mib SIZE: a qemu -m size (N, NM or NG) in MiB.
+mib() {
+	case $1 in
+	*[gG]) echo $((${1%[gG]} * 1024)) ;;
+	*[mM]) echo "${1%[mM]}" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# Memory: VM_MEM on node 0 (with the CPUs), VM_NODE1 on a CPU-less node 1.
+NUMA=(-m "$VM_MEM")
+if [[ -n $VM_NODE1 && $VM_NODE1 != 0 ]]; then
+	NUMA=(-m "$(($(mib "$VM_MEM") + $(mib "$VM_NODE1")))M"
+	      -object "memory-backend-ram,id=m0,size=$(mib "$VM_MEM")M"
+	      -object "memory-backend-ram,id=m1,size=$(mib "$VM_NODE1")M"
+	      -numa "node,nodeid=0,cpus=0-$((VM_SMP - 1)),memdev=m0"
+	      -numa "node,nodeid=1,memdev=m1")
+fi
+
 # qemu_cmd KVER APPEND: the common qemu command line (serial ports added by
 # the caller).
 qemu_cmd() {
 	local kver=$1 append=$2
 	QEMU=(qemu-system-x86_64 -accel "$VM_ACCEL" "${VM_QEMU_ARGS[@]}"
-		-cpu "$VM_CPU" -m "$VM_MEM" -smp "$VM_SMP"
+		-cpu "$VM_CPU" -smp "$VM_SMP" "${NUMA[@]}"
 		-kernel "$FL_BOOT/vmlinuz-$kver"
 		-initrd "$FL_BUILD/vm/$kver/initramfs.cpio.gz"
 		-append "console=ttyS0 panic=-1 oops=panic${SLUB_DEBUG:+ slub_debug=$SLUB_DEBUG} $append $APPEND_EXTRA"
