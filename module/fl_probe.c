@@ -281,6 +281,8 @@ static void fl_probe_trial(gfp_t gfp, u32 n, struct page **pages,
 	}
 	for (i = 0; i < t->ok; i++)
 		__free_pages(pages[i], FL_PROBE_ORDER);
+	trace_fl_probe_trial(FL_PROBE_ORDER, gfp == FL_PROBE_GFP_COMPACT,
+			     t->tried, t->ok, t->ns);
 }
 
 /**

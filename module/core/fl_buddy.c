@@ -539,8 +539,11 @@ static u32 fl_rmqueue_claim(struct fl_buddy *b, u32 order, u8 start_mt)
 			break;
 		idx = fl_try_to_steal_block(b, b->free_head[o][fmt], o, order,
 					    start_mt);
-		if (idx != FL_NIL)
+		if (idx != FL_NIL) {
+			fl_trace(fl_page_alloc_extfrag, idx, order, o, start_mt,
+				 fmt, b->pb_mt[fl_pb(idx)] == start_mt);
 			return idx;
+		}
 	}
 	return FL_NIL;
 }
@@ -560,6 +563,8 @@ static u32 fl_rmqueue_steal(struct fl_buddy *b, u32 order, u8 start_mt)
 		idx = b->free_head[o][fmt];
 		fl_list_del(b, idx);
 		fl_expand(b, idx, order, o, fmt);
+		fl_trace(fl_page_alloc_extfrag, idx, order, o, start_mt, fmt,
+			 b->pb_mt[fl_pb(idx)] == start_mt);
 		return idx;
 	}
 	return FL_NIL;
@@ -833,6 +838,7 @@ static fl_always_inline int fl_alloc_block(struct fl_buddy *b,
 	}
 	fl_take(b, i, req);
 	b->alloc_ok[req->order]++;
+	fl_trace(fl_page_alloc, i, req->order, req->mt);
 	*idx = i;
 	return 0;
 }
@@ -963,6 +969,7 @@ static fl_always_inline int fl_free_block(struct fl_buddy *b, u32 idx)
 	p = &b->pages[idx];
 	if (p->state != FL_BP_ALLOC || p->owner_kind == FL_OWN_PCP)
 		return -EINVAL;
+	fl_trace(fl_page_free, idx, p->order);
 	if (p->order <= FL_PCP_MAX_ORDER && b->pcp_high)
 		fl_pcp_free(b, idx);
 	else
@@ -1012,8 +1019,9 @@ static u32 fl_find_head(const struct fl_buddy *b, u32 idx)
 	return FL_NIL;
 }
 
-int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
-			const struct fl_buddy_req *req)
+/* __fl_buddy_alloc_at() without the accounting: also a move's target. */
+static int fl_alloc_at_block(struct fl_buddy *b, u32 target,
+			     const struct fl_buddy_req *req)
 {
 	u32 head, cur, o;
 	u8 mt;
@@ -1051,7 +1059,18 @@ int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
 		b->splits++;
 	}
 	fl_take(b, cur, req);
+	return 0;
+}
+
+int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
+			const struct fl_buddy_req *req)
+{
+	int ret = fl_alloc_at_block(b, target, req);
+
+	if (ret)
+		return ret;
 	b->alloc_ok[req->order]++;
+	fl_trace(fl_page_alloc, target, req->order, req->mt);
 	return 0;
 }
 
@@ -1080,10 +1099,10 @@ int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx)
 			return -ENOMEM;
 		fl_take(b, dst, &req);
 	} else {
-		ret = __fl_buddy_alloc_at(b, target, &req);
+		/* a move is not an allocation: no count, no event */
+		ret = fl_alloc_at_block(b, target, &req);
 		if (ret)
 			return ret;
-		b->alloc_ok[req.order]--;	/* a move is not an allocation */
 		dst = target;
 	}
 

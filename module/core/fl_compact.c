@@ -613,10 +613,27 @@ static void fl_compact_order(struct fl_compact_ctl *cc, u32 *key, u32 *bucket)
 }
 
 /* The two scanners until they meet.  Lock held. */
+/*
+ * mm_compaction_migratepages: one event per migration batch (a
+ * pageblock's movable blocks), with what moved and what was isolated and
+ * did not.  @moved0, @isolated0: the result's counters before the batch.
+ */
+static void fl_compact_trace_batch(struct fl_compact_ctl *cc, u64 moved0,
+				   u64 isolated0)
+{
+	u64 moved = cc->res->moved - moved0;
+	u64 isolated = cc->res->isolated - isolated0;
+
+	fl_trace(fl_compaction_migratepages, moved,
+		 isolated > moved ? isolated - moved : 0);
+}
+
 static void fl_compact_scan(struct fl_compact_ctl *cc)
 {
 	struct fl_compact_result *res = cc->res;
 	struct fl_compact_pbinfo in;
+	u64 moved0, isolated0;
+	bool stop;
 
 	for (cc->migrate_r = 0; cc->migrate_r < cc->free_r &&
 	     cc->migrate_r < cc->nr_src; cc->migrate_r++) {
@@ -628,7 +645,11 @@ static void fl_compact_scan(struct fl_compact_ctl *cc)
 			continue;
 		if (fl_compact_room(cc) < in.movable_pages)
 			continue;
-		if (fl_compact_migrate_pb(cc))
+		moved0 = res->moved;
+		isolated0 = res->isolated;
+		stop = fl_compact_migrate_pb(cc);
+		fl_compact_trace_batch(cc, moved0, isolated0);
+		if (stop)
 			return;
 	}
 }
@@ -938,7 +959,8 @@ static void fl_kc_scan(struct fl_compact_ctl *cc)
 {
 	u32 nr_pages = fl_buddy_nr_pages(cc->b), o;
 	u32 last_pb = FL_BUDDY_NONE;	/* last_migrated_pfn's pageblock */
-	bool finish;
+	u64 moved0, isolated0;
+	bool finish, stop;
 
 	for (o = 0; o < FL_NR_ORDERS; o++) {
 		cc->fhead[o] = FL_BUDDY_NONE;
@@ -957,10 +979,14 @@ static void fl_kc_scan(struct fl_compact_ctl *cc)
 		if (fl_compact_should_stop(cc))
 			break;
 		finish = last_pb == cc->migrate_pfn >> FL_PAGEBLOCK_ORDER;
+		moved0 = cc->res->moved;
+		isolated0 = cc->res->isolated;
 		if (!fl_kc_isolate_migrate(cc, finish))
 			continue;
 		last_pb = (cc->migrate_pfn - 1) >> FL_PAGEBLOCK_ORDER;
-		if (fl_kc_migrate_batch(cc))
+		stop = fl_kc_migrate_batch(cc);
+		fl_compact_trace_batch(cc, moved0, isolated0);
+		if (stop)
 			break;
 	}
 }
@@ -1133,7 +1159,7 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		.b = b, .p = p, .ops = ops, .priv = priv, .res = res,
 	};
 	u64 t0 = fl_ns();
-	int ret;
+	int order, ret;
 
 	ret = fl_compact_check_params(b, p);
 	if (ret || !res)
@@ -1143,6 +1169,9 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 	fl_memset(res, 0, sizeof(*res));
 	res->hugepages_before = fl_compact_hugepages(b);
 	res->status = fl_compact_suitable(b, p, res);
+	/* a full compaction is the kernel's cc->order == -1 */
+	order = p->mode == FL_COMPACT_ORDER ? (int)p->order : -1;
+	fl_trace(fl_compaction_suitable, order, res->status);
 	if (res->status != FL_COMPACT_SUCCESS) {
 		fl_memcpy(res->nr_free_after, res->nr_free_before,
 			  sizeof(res->nr_free_after));
@@ -1151,6 +1180,8 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		return 0;
 	}
 	cc.nr_pb = fl_buddy_nr_pageblocks(b);
+	fl_trace(fl_compaction_begin, 0, fl_buddy_nr_pages(b),
+		 fl_buddy_nr_pages(b), order, res->status);
 	if (p->policy == FL_COMPACT_POLICY_KERNEL) {
 		cc.next = fl_zalloc(sizeof(*cc.next) * (fl_buddy_nr_pages(b) + 1));
 		/* a finished pageblock: at most one allocation per page */
@@ -1182,6 +1213,8 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 	res->status = fl_compact_status(&cc);
 	res->hugepages_after = fl_compact_hugepages(b);
 	res->time_ns = fl_ns() - t0;
+	fl_trace(fl_compaction_end, cc.migrate_pfn, cc.free_pfn,
+		 fl_buddy_nr_pages(b), order, res->status);
 out_free:
 	fl_free(cc.pbc);
 	fl_free(cc.perm);

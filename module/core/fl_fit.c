@@ -989,6 +989,7 @@ static int __fl_fit_alloc(struct fl_fit_pool *p, u64 size, u64 n, u64 a,
 			  u32 flags, u64 *offset)
 {
 	struct fl_fit_node *h = fl_fit_find(p, n, a);
+	u64 nr_holes = p->nr_holes;
 	struct fl_fit_node *an;
 	u64 off;
 	u32 seg;
@@ -1016,6 +1017,7 @@ static int __fl_fit_alloc(struct fl_fit_pool *p, u64 size, u64 n, u64 a,
 	fl_fit_account_alloc(p, an, 1);
 	p->allocs_ok++;
 	p->rover = off + n;
+	fl_trace(fl_pool_alloc, p->strategy, size, n, off, nr_holes);
 	*offset = off;
 	return 0;
 }
@@ -1088,6 +1090,7 @@ int fl_fit_free(struct fl_fit_pool *p, u64 offset)
 	fl_fit_tree_erase(&p->allocs, &an->a);
 	fl_fit_account_alloc(p, an, -1);
 	p->frees++;
+	fl_trace(fl_pool_free, offset, fl_fit_size(an));
 	/* The node goes back first: release() may reuse it for the hole. */
 	fl_fit_node_put(p, an);
 	fl_fit_release(p, offset, fl_fit_size(an), an->seg);

@@ -26,6 +26,8 @@
  *   fl_snprintf                         for text output of metrics
  *   fl_should_fail_alloc()              fault injection for metadata allocs
  *   fl_ns()                             monotonic nanoseconds
+ *   fl_trace(event, args...)            a tracepoint of fl_trace.h (nothing
+ *   fl_trace_enabled(event)             in userspace; arguments unevaluated)
  *   FL_EXPORT(sym)                      EXPORT_SYMBOL_GPL in the module
  *   errno values (ENOMEM, EINVAL, ...) as negative returns
  */
@@ -50,8 +52,13 @@
 #include <linux/cpu.h>
 #include <linux/workqueue.h>
 
+#include "fl_trace.h"
+
 #define FL_PAGE_SHIFT	PAGE_SHIFT
 #define FL_PAGE_SIZE	PAGE_SIZE
+
+#define fl_trace(event, ...)		trace_##event(__VA_ARGS__)
+#define fl_trace_enabled(event)		trace_##event##_enabled()
 
 /* Fault injection for the module: see fl_main.c (debugfs fail_meta_alloc). */
 bool fl_should_fail_alloc(void);
@@ -309,6 +316,14 @@ static inline u64 fl_ns(void)
 }
 
 #define fl_cond_resched()	do { } while (0)
+
+/* No tracepoints: the arguments are type-checked, never evaluated. */
+static inline void fl_trace_args(int unused, ...)
+{
+	(void)unused;
+}
+#define fl_trace(event, ...)	do { if (0) fl_trace_args(0, __VA_ARGS__); } while (0)
+#define fl_trace_enabled(event)	false
 #define FL_EXPORT(sym)
 
 #ifndef ARRAY_SIZE

@@ -747,6 +747,22 @@ static fl_always_inline u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
 	       (u64)idx * c->geo.size;
 }
 
+/*
+ * The fl_slab_alloc / fl_slab_free events (kmem_cache_alloc/free): the
+ * object's arena offset, its size and the stride it takes.
+ */
+static fl_always_inline void fl_slab_trace_alloc(const struct fl_slab_cache *c,
+						 u64 offset)
+{
+	fl_trace(fl_slab_alloc, c->name, offset, c->object_size, c->geo.size);
+}
+
+static fl_always_inline void fl_slab_trace_free(const struct fl_slab_cache *c,
+						u64 offset)
+{
+	fl_trace(fl_slab_free, c->name, offset, c->object_size, c->geo.size);
+}
+
 static fl_always_inline void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
 					       const struct fl_slab *s, u32 idx)
 {
@@ -1356,13 +1372,20 @@ static fl_always_inline int fl_slab_alloc_ref(struct fl_slab_cache *c,
 					      struct fl_slab_ref *ref)
 {
 	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
+	int ret;
 
-	if (unlikely(!pc->avail))
-		return fl_slab_alloc_slow(c, pc, req_bytes, ref);
+	if (unlikely(!pc->avail)) {
+		ret = fl_slab_alloc_slow(c, pc, req_bytes, ref);
+		if (!ret)
+			fl_slab_trace_alloc(c, fl_slab_obj_offset(c, ref->slab,
+								  ref->idx));
+		return ret;
+	}
 	*ref = pc->entry[--pc->avail];
 	fl_slab_state_set(ref->slab, ref->idx, FL_OBJ_LIVE);
 	pc->alloc_hits++;
 	fl_slab_alloc_done(pc, req_bytes, ref);
+	fl_slab_trace_alloc(c, fl_slab_obj_offset(c, ref->slab, ref->idx));
 	return 0;
 }
 
@@ -1493,10 +1516,12 @@ static fl_always_inline void fl_slab_free_one(struct fl_slab_cache *c,
 static fl_always_inline int fl_slab_free_ref(struct fl_slab_cache *c,
 					     const struct fl_slab_ref *ref)
 {
-	struct fl_slab_cpu *pc = fl_slab_cpu_get(c);
+	struct fl_slab_cpu *pc;
 	struct fl_slab *dead = NULL;
 	bool locked = false;
 
+	fl_slab_trace_free(c, fl_slab_obj_offset(c, ref->slab, ref->idx));
+	pc = fl_slab_cpu_get(c);
 	fl_slab_free_one(c, pc, ref, true, &locked);
 	if (likely(!locked)) {
 		fl_slab_cpu_put(pc);
@@ -1745,6 +1770,24 @@ static fl_always_inline void fl_slab_bulk_hits(struct fl_slab_cache *c,
 	}
 }
 
+/* One fl_slab_alloc event per object of a bulk allocation. */
+static void fl_slab_trace_bulk_alloc(struct fl_slab_cache *c, u32 n,
+				     const u64 *offsets, void * const *ptrs)
+{
+	u64 off;
+	u32 i;
+
+	if (!fl_trace_enabled(fl_slab_alloc))
+		return;
+	for (i = 0; i < n; i++) {
+		if (offsets)
+			off = offsets[i];
+		else if (fl_slab_ptr_to_offset(c->root, ptrs[i], &off))
+			continue;
+		fl_slab_trace_alloc(c, off);
+	}
+}
+
 /**
  * fl_slab_cache_alloc_bulk() - allocate @n objects in one call.
  * @c: the cache.
@@ -1809,9 +1852,11 @@ int fl_slab_cache_alloc_bulk(struct fl_slab_cache *c, u32 n, u64 *offsets,
 		fl_slab_cpu_put(pc);
 		fl_slab_bulk_out(c, &ref, done++, offsets, ptrs);
 	}
+	fl_slab_trace_bulk_alloc(c, n, offsets, ptrs);
 	return 0;
 fail:
-	/* give back what we took */
+	/* give back what we took: allocated, then freed, events included */
+	fl_slab_trace_bulk_alloc(c, done, offsets, ptrs);
 	if (done)
 		fl_warn_once(fl_slab_cache_free_bulk(c, done, offsets, ptrs));
 	return ret;
@@ -1906,6 +1951,7 @@ static fl_always_inline u32 fl_slab_free_bulk_loop(struct fl_slab_cache *c,
 				*first = ret;
 			continue;
 		}
+		fl_slab_trace_free(c, off);
 		/* fl_slab_free_one()'s fast path, the array index in a register */
 		if (likely(avail < limit)) {
 			pc->entry[avail++] = ref;
