@@ -584,6 +584,7 @@ static int fl_bench_compact_setup(struct fl_bench_ctx *ctx)
  * @may_sleep: a side may sleep: both run with preemption enabled.
  * @whole: the fraglab side is one call timed whole (compaction); the
  *         kernel side then does as many ops as it moved pages.
+ * @per_page: @chunk_ops counts pages: a pair of order o is 2^o of them.
  * @per_call: ops per call (bulk): the iterations are rounded up to it.
  */
 struct fl_bench_kind {
@@ -594,6 +595,7 @@ struct fl_bench_kind {
 	u32 chunk_ops;
 	bool may_sleep;
 	bool whole;
+	bool per_page;
 	u32 per_call;
 };
 
@@ -603,6 +605,7 @@ struct fl_bench_kind {
 	.fl = fl_bench_buddy_fl,			\
 	.kernel = fl_bench_buddy_kernel,		\
 	.chunk_ops = FL_BENCH_CHUNK,			\
+	.per_page = true,				\
 }
 
 static const struct fl_bench_kind fl_bench_kinds[] = {
@@ -804,6 +807,14 @@ static int fl_bench_pair(struct fraglab_bench *b)
 	if (b->which == FRAGLAB_BENCH_FIT)
 		sides[1].chunk_ops = clamp_t(u32, FL_BENCH_FIT_VISITS / (b->param + 1),
 					     1, FL_BENCH_CHUNK);
+	/*
+	 * A buddy pair of order o touches 2^o pages (and zeroes them when
+	 * init_on_alloc is on): a preemption-off chunk holds at most
+	 * FL_BENCH_CHUNK pages of work, one pair at order 9 and above.
+	 */
+	if (k->per_page)
+		sides[0].chunk_ops = sides[1].chunk_ops =
+			max_t(u32, FL_BENCH_CHUNK >> ctx->order, 1);
 	if (k->per_call)
 		iters = roundup(iters, k->per_call);
 	atomic = !k->may_sleep && !k->whole && !IS_ENABLED(CONFIG_PREEMPT_RT);
