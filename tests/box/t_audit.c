@@ -13,6 +13,7 @@
  * No module needed.
  */
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ int main(void)
 	char cmd[256];
 	size_t len, off;
 	int rc, tries;
+	bool hp_warn;
 	char *p;
 
 	if (system("command -v fragctl >/dev/null 2>&1")) {
@@ -150,16 +152,25 @@ int main(void)
 	tap_diag("after compaction: %ld free 2 MiB blocks, %ld asked", after,
 		 ask);
 	snprintf(cmd, sizeof(cmd),
-		 "fragctl audit --hugepages %ld --fail-on warn >/dev/null", ask);
-	rc = run(cmd);
+		 "fragctl --json audit --hugepages %ld >/tmp/audit4.json", ask);
+	run(cmd);
+	run("grep '\"area\": \"\\(hugepages\\|buddy\\)\"' /tmp/audit4.json");
+	tap_is_int(run("grep -q '\"area\": \"hugepages\"' /tmp/audit4.json"), 0,
+		   "after compaction the audit has a HugePage verdict");
+	/*
+	 * The HugePage verdict only: other findings (the unmovable
+	 * pageblocks of the box's CPU-less node 1, say) are not compaction's
+	 * to clear, and --fail-on would count them.
+	 */
+	hp_warn = run("grep -q '\"level\": \"\\(warn\\|crit\\)\", \"area\": \"hugepages\"' /tmp/audit4.json") == 0;
 	if (after >= ask)
-		tap_is_int(rc, 0,
-			   "compaction made %ld >= %ld blocks: the warning is gone (exit 0)",
-			   after, ask);
+		tap_ok(!hp_warn,
+		       "compaction made %ld >= %ld blocks: the HugePage warning is gone",
+		       after, ask);
 	else
-		tap_ok(rc == 3 || rc == 4,
-		       "compaction made only %ld of %ld blocks: still a warning (exit %d)",
-		       after, ask, rc);
+		tap_ok(hp_warn,
+		       "compaction made only %ld of %ld blocks: still a HugePage warning",
+		       after, ask);
 	munmap(p, len);
 	return tap_done();
 }
