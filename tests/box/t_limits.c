@@ -242,7 +242,14 @@ static void acct_cycle(int round, int cg, struct fraglab_obj *o,
 		tap_diag("round %d: memcg slab_unreclaimable %ld -> %ld -> %ld kB",
 			 round, before->cg / 1024, peak->cg / 1024,
 			 after->cg / 1024);
-	tap_ok(peak->objs - before->objs >= NOBJ,
+	/*
+	 * One fl_obj per handle.  The slab's object count is read around the
+	 * allocations, and on a KASAN kernel freed objects sit in the
+	 * quarantine, still counted, until it drains (mm/kasan/quarantine.c):
+	 * the debug kernel counted 19 of 50 000 fewer.  1% slack; without
+	 * handle objects the difference would be about 0.
+	 */
+	tap_ok(peak->objs - before->objs >= NOBJ - NOBJ / 100,
 	       "round %d: every handle is an fl_obj (%ld more)", round,
 	       peak->objs - before->objs);
 	tap_is_int(after->objs, before->objs,
