@@ -1067,8 +1067,8 @@ static u32 fl_compact_suitable_kernel(struct fl_buddy *b,
 	fl_compact_watermarks(st.total_pages, &w);
 	if (have && free_pages - ((1ULL << p->order) - 1) > w.min)
 		return FL_COMPACT_NOT_NEEDED;
-	res->suitable_min = (p->order > FL_COSTLY_ORDER ? w.low : w.min) +
-			    (2ULL << p->order);
+	res->suitable_min = fl_compact_suitable_min(p->order > FL_COSTLY_ORDER ?
+						    w.low : w.min, p->order);
 	return free_pages > res->suitable_min ? FL_COMPACT_SUCCESS :
 						FL_COMPACT_NOT_SUITABLE;
 }

@@ -192,6 +192,25 @@ struct fl_compact_wmarks {
 };
 
 void fl_compact_watermarks(u64 managed_pages, struct fl_compact_wmarks *w);
+
+/**
+ * fl_compact_suitable_min() - free pages a zone must have more than for
+ * compaction at @order to run.
+ * @wmark: the zone's watermark (low above PAGE_ALLOC_COSTLY_ORDER, else min).
+ * @order: the order asked for.
+ *
+ * __compaction_suitable() (mm/compaction.c, 6.12): __zone_watermark_ok()
+ * at order 0 against @wmark + compact_gap(@order), which holds when the
+ * free pages are *above* it.  The arena's compaction and fragctl audit's
+ * reading of the real zones both use this one rule.
+ *
+ * Context: any.
+ * Return: @wmark + 2^(@order + 1).
+ */
+static inline u64 fl_compact_suitable_min(u64 wmark, u32 order)
+{
+	return wmark + (2ULL << order);
+}
 int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		   const struct fl_compact_ops *ops, void *priv,
 		   struct fl_compact_result *res);

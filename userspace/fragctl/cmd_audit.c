@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fl_compact.h"
 #include "fl_metrics.h"
 #include "fragctl.h"
 #include "replay.h"
@@ -180,7 +181,7 @@ static int au_extfrag_after(const struct fc_zone *z)
 static bool au_compaction_suitable(const struct fc_zone *z, int idx,
 				   int threshold)
 {
-	if (z->free_pages < z->low_wmark + (2ULL << AU_HUGE_ORDER))
+	if (z->free_pages <= fl_compact_suitable_min(z->low_wmark, AU_HUGE_ORDER))
 		return false;
 	return !(idx >= 0 && idx <= threshold);
 }
