@@ -696,9 +696,12 @@ static int free_run(struct krun *k, struct fl_buddy *b, const struct totals *t,
 
 	for (i = 0; i < FL_KDIFF_MAX_SLOTS; i++)
 		lv[i].idx = -1;
-	if (parse_state(k, 0, &st) ||
-	    seed_state(b, &st, lv, k->init_cls, why, sizeof(why)))
+	if (parse_state(k, 0, &st))
 		return -1;
+	if (seed_state(b, &st, lv, k->init_cls, why, sizeof(why))) {
+		tap_diag("free-running: the first state is not a fraglab state: %s", why);
+		return -2;
+	}
 	for (i = 0; i < NR_OPS; i++) {
 		const struct kop *o = &k->op[i];
 
@@ -899,7 +902,12 @@ int main(void)
 			tap_diag("first: %s", t.first[i]);
 
 	ret = free_run(&k, b, &t, &f_free);
-	kdiff_is(report, ret, 0, "free-running fraglab: the same allocations succeed");
+	/* as the lockstep skips: a state only 6.1 reaches has no fraglab twin */
+	if (ret == -2 && !rules612)
+		tap_skip("6.1's first state is not a fraglab state (counted above)",
+			 "free-running fraglab: the same allocations succeed");
+	else
+		kdiff_is(report, ret, 0, "free-running fraglab: the same allocations succeed");
 	fl_buddy_destroy(b);
 	free(cover);
 	free(mark);
