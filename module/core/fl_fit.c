@@ -69,6 +69,7 @@
 #include "fl_buddy.h"
 #include "fl_fit.h"
 #include "fl_fit_tree.h"
+#include "fl_metrics.h"
 
 #define FL_FIT_OP_NODES		2	/* new nodes one operation may need */
 #define FL_FIT_BATCH_BYTES	16384
@@ -1321,6 +1322,21 @@ FL_EXPORT(fl_fit_compact);
 
 /* ---------------------------------------------------------- statistics */
 
+/*
+ * No allocation can span two segments, so the largest request a pool can
+ * ever grant is its largest segment: the cap of fl_metrics_external_frag().
+ */
+static u64 fl_fit_largest_segment(const struct fl_fit_pool *p)
+{
+	u64 max = 0;
+	u32 i;
+
+	for (i = 0; i < p->nr_segs; i++)
+		if (p->segs[i].len > max)
+			max = p->segs[i].len;
+	return max;
+}
+
 static void __fl_fit_get_stats(struct fl_fit_pool *p, struct fl_fit_stats *st)
 {
 	u64 largest = fl_fit_largest(p);
@@ -1333,9 +1349,8 @@ static void __fl_fit_get_stats(struct fl_fit_pool *p, struct fl_fit_stats *st)
 	st->nr_holes = p->nr_holes;
 	st->free_bytes = p->free_bytes;
 	st->largest_hole = largest;
-	if (p->free_bytes)
-		st->ext_frag_permille =
-			(u32)(1000 * (p->free_bytes - largest) / p->free_bytes);
+	st->ext_frag_permille = fl_metrics_external_frag(p->free_bytes, largest,
+							 fl_fit_largest_segment(p));
 	st->nr_allocated = p->nr_allocated;
 	st->nr_movable = p->nr_movable;
 	st->allocated_bytes = p->allocated_bytes;

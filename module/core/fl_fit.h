@@ -95,7 +95,8 @@ struct fl_fit_alloc_info {
  * @nr_segments: number of segments.
  * @granularity: bytes.
  * @strategy: enum fl_fit_strategy.
- * @ext_frag_permille: live: 1000 * (1 - largest_hole / free_bytes).
+ * @ext_frag_permille: live: 1000 * (1 - largest_hole / min(free_bytes,
+ *	largest segment)), fl_metrics_external_frag(); 0 when nothing is free.
  * @nr_holes: live: number of holes.
  * @free_bytes: live: sum of the hole sizes.
  * @largest_hole: live: bytes.

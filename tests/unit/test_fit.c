@@ -767,13 +767,54 @@ TEST(segments_do_not_coalesce)
 	CHECK_EQ(fl_fit_free(p, b), 0);
 	fl_fit_get_stats(p, &st);
 	CHECK_EQ(st.nr_holes, 2);
-	CHECK_EQ(st.ext_frag_permille, 500);
+	/*
+	 * Both segments wholly free: no request the pool can ever grant
+	 * (at most one segment, 4096) fails, so 1 - 4096 / min(8192, 4096)
+	 * = 0, not the uncapped 1 - 4096 / 8192.
+	 */
+	CHECK_EQ(st.ext_frag_permille, 0);
 	CHECK_EQ(fl_fit_alloc(p, 8192, 0, 0, &o), -ENOMEM);
 	fl_fit_get_stats(p, &st);
 	CHECK_EQ(st.fail_fragmented, 1);
 	CHECK_EQ(fl_fit_nr_segments(p), 2);
 	CHECK_POOL(p);
 	fl_fit_destroy(p, false);
+}
+
+/*
+ * External fragmentation of a two-segment pool, by its definition
+ * (fl_metrics_external_frag(): 1000 * (1 - largest / min(free, largest
+ * segment)), rounded down), computed here from the hole sizes.
+ */
+TEST(ext_frag_capped_by_largest_segment)
+{
+	struct fl_fit_segment segs[] = { { 0, MiB }, { 2 * MiB, MiB } };
+	struct fl_fit_pool *p = NULL;
+	struct fl_fit_stats st;
+	u64 off[4], big;
+	int i;
+
+	REQUIRE(!fl_fit_create(segs, 2, 4096, FL_FIT_FIRST, &p));
+	fl_fit_get_stats(p, &st);
+	CHECK_EQ(st.ext_frag_permille, 0);		/* fresh */
+	for (i = 0; i < 4; i++)
+		off[i] = must_alloc(p, MiB / 4, 0, 0);	/* fills segment 0 */
+	CHECK_EQ(fl_fit_free(p, off[0]), 0);
+	CHECK_EQ(fl_fit_free(p, off[2]), 0);
+	fl_fit_get_stats(p, &st);
+	/* free 1.5 MiB, largest 1 MiB = the cap: every grantable size fits */
+	CHECK_EQ(st.free_bytes, 3 * MiB / 2);
+	CHECK_EQ(st.ext_frag_permille, 0);
+	big = must_alloc(p, 3 * MiB / 4, 0, 0);		/* only segment 1 fits */
+	CHECK_EQ(big, 2 * MiB);
+	fl_fit_get_stats(p, &st);
+	/* holes 256K, 256K, 256K: 1000 * (768K - 256K) / 768K = 666 */
+	CHECK_EQ(st.free_bytes, 3 * MiB / 4);
+	CHECK_EQ(st.largest_hole, MiB / 4);
+	CHECK_EQ(st.ext_frag_permille, 1000 * (3 * MiB / 4 - MiB / 4) / (3 * MiB / 4));
+	CHECK_EQ(st.ext_frag_permille, 666);
+	CHECK_POOL(p);
+	fl_fit_destroy(p, true);
 }
 
 /* ------------------------------------------------------------- errors */
@@ -1286,7 +1327,8 @@ TEST(text_output)
 	CHECK(strstr(buf, "strategy worst-fit\n"));
 	CHECK(strstr(buf, "holes 2\n"));
 	CHECK(strstr(buf, "largest_hole 3584\n"));
-	CHECK(strstr(buf, "external_frag_permille 500\n"));
+	/* free 7168, largest 3584, cap one segment: 1000 * 512 / 4096 */
+	CHECK(strstr(buf, "external_frag_permille 125\n"));
 	CHECK(strstr(buf, "hole_hist 2048:2\n"));
 	n = fl_fit_show_stats(p, small, sizeof(small));
 	CHECK(n > 0 && n < (int)sizeof(small));

@@ -572,7 +572,8 @@ struct fraglab_pool_batch {
 /**
  * struct fraglab_pool_info - FRAGLAB_IOC_POOL_INFO.
  * @pool_id: in; everything else out (in: zero).
- * @ext_frag_permille: 1000 * (1 - largest_hole / free_bytes).
+ * @ext_frag_permille: 1000 * (1 - largest_hole / min(free_bytes, pool size)),
+ *                     rounded down; 0 when nothing is free.
  * @fail_fragmented: failed allocations although free_bytes was enough
  *                   (no single hole was): external fragmentation.
  * @fail_nomem: failed allocations with not enough free bytes at all.
