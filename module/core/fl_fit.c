@@ -70,6 +70,7 @@
 #include "fl_fit.h"
 #include "fl_fit_tree.h"
 #include "fl_metrics.h"
+#include "fl_util.h"
 
 #define FL_FIT_OP_NODES		2	/* new nodes one operation may need */
 #define FL_FIT_BATCH_BYTES	16384
@@ -154,16 +155,6 @@ const char * const fl_fit_strategy_names[FL_FIT_NR_STRATEGIES] = {
 FL_EXPORT(fl_fit_strategy_names);
 
 /* ------------------------------------------------------------ helpers */
-
-static inline bool fl_fit_is_pow2(u64 x)
-{
-	return x && !(x & (x - 1));
-}
-
-static inline u64 fl_fit_align_up(u64 x, u64 a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
 
 static inline unsigned int fl_fit_bucket(u64 size)
 {
@@ -394,7 +385,7 @@ static void fl_fit_release(struct fl_fit_pool *p, u64 off, u64 len, u32 seg)
 
 static inline bool fl_fit_fits(const struct fl_fit_node *h, u64 n, u64 a)
 {
-	return fl_fit_align_up(fl_fit_start(h), a) + n <= fl_fit_end(h);
+	return fl_align_up(fl_fit_start(h), a) + n <= fl_fit_end(h);
 }
 
 /*
@@ -517,7 +508,7 @@ static struct fl_fit_node *fl_fit_find(struct fl_fit_pool *p, u64 n, u64 a)
 
 static int fl_fit_check_params(u32 granularity, u32 strategy)
 {
-	if (!fl_fit_is_pow2(granularity) || granularity < FL_FIT_MIN_GRAN ||
+	if (!fl_is_pow2(granularity) || granularity < FL_FIT_MIN_GRAN ||
 	    granularity > FL_FIT_MAX_GRAN)
 		return -EINVAL;
 	if (strategy >= FL_FIT_NR_STRATEGIES)
@@ -978,7 +969,7 @@ static int fl_fit_check_request(struct fl_fit_pool *p, u64 size, u64 align,
 {
 	if (!size || size > p->pool_bytes)
 		return -EINVAL;
-	if (align && (!fl_fit_is_pow2(align) || align > FL_FIT_MAX_ALIGN))
+	if (align && (!fl_is_pow2(align) || align > FL_FIT_MAX_ALIGN))
 		return -EINVAL;
 	if (flags & ~FL_FIT_ALLOC_FLAGS)
 		return -EINVAL;
@@ -1002,7 +993,7 @@ static int __fl_fit_alloc(struct fl_fit_pool *p, u64 size, u64 n, u64 a,
 			p->fail_nomem++;
 		return -ENOMEM;
 	}
-	off = fl_fit_align_up(fl_fit_start(h), a);
+	off = fl_align_up(fl_fit_start(h), a);
 	seg = h->seg;
 	an = fl_fit_node_get(p);
 	if (!an)
@@ -1053,7 +1044,7 @@ int fl_fit_alloc(struct fl_fit_pool *p, u64 size, u64 align, u32 flags,
 	ret = fl_fit_check_request(p, size, align, flags);
 	if (ret)
 		return ret;
-	n = fl_fit_align_up(size, p->gran);
+	n = fl_align_up(size, p->gran);
 	a = align > p->gran ? align : p->gran;
 	fl_lock(&p->lock);
 	ret = fl_fit_reserve(p, FL_FIT_OP_NODES);
@@ -1245,7 +1236,7 @@ static struct fl_fit_node *fl_fit_compact_next(struct fl_fit_pool *p,
 			*seg = an->seg;
 			*cursor = p->segs[an->seg].start;
 		}
-		*target = fl_fit_align_up(*cursor, an->align);
+		*target = fl_align_up(*cursor, an->align);
 		if ((an->flags & FL_FIT_MOVABLE) &&
 		    *target < fl_fit_start(an))
 			return an;
@@ -1424,7 +1415,7 @@ static int fl_fit_check_alloc(struct fl_fit_pool *p, struct fl_fit_node *an,
 				  (unsigned long long)off,
 				  (unsigned long long)size,
 				  (unsigned long long)an->requested);
-	if (!fl_fit_is_pow2(an->align) || an->align < p->gran ||
+	if (!fl_is_pow2(an->align) || an->align < p->gran ||
 	    (off & (an->align - 1)) || (an->flags & ~FL_FIT_ALLOC_FLAGS))
 		return fl_fit_bad(msg, len, "alloc 0x%llx: bad align/flags",
 				  (unsigned long long)off);

@@ -1,81 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fl_kmalloc.c - generic size classes over fl_slab caches (portable core).
+ * fl_kmalloc.c - fl_kmalloc()/fl_kfree()/fl_ksize() (portable core).
  *
  * Byte-sized requests are served from one of 13 caches named like the
- * kernel's: kmalloc-8 ... kmalloc-8k, powers of two plus 96 and 192.  The
- * size -> class mapping is the kernel's kmalloc_index() / size_index[]
- * with KMALLOC_MIN_SIZE 8: 1-8 -> 8, 9-16 -> 16, 17-32 -> 32, 33-64 -> 64,
- * 65-96 -> 96, 97-128 -> 128, 129-192 -> 192, then the next power of two
- * up to 8192.  Each object remembers the bytes asked for, so a cache's
- * requested_bytes against live_objs * object_size is its internal
- * fragmentation at the size-class level (on top of slab padding and
- * leftover).  The caches belong to the root: fl_slab_cache_destroy()
+ * kernel's: kmalloc-8 ... kmalloc-8k (the size-class table is in
+ * fl_slab_common.c, as the kernel's is in mm/slab_common.c).  This file
+ * reaches the allocator only through fl_slab_internal.h.  Each object
+ * remembers the bytes asked for, so a cache's requested_bytes against
+ * live_objs * object_size is its internal fragmentation at the size-class
+ * level (on top of slab padding and leftover).  The caches belong to the root: fl_slab_cache_destroy()
  * refuses them and fl_slab_root_destroy() frees them.
  */
 #include "fl_port.h"
 #include "fl_slab.h"
-
-static const u32 fl_kmalloc_sizes[FL_KMALLOC_NR_CLASSES] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-
-static const char * const fl_kmalloc_names[FL_KMALLOC_NR_CLASSES] = {
-	"kmalloc-8", "kmalloc-16", "kmalloc-32", "kmalloc-64", "kmalloc-96",
-	"kmalloc-128", "kmalloc-192", "kmalloc-256", "kmalloc-512",
-	"kmalloc-1k", "kmalloc-2k", "kmalloc-4k", "kmalloc-8k",
-};
-
-/* size_index[] of mm/slab_common.c for 8-byte steps up to 192, as indices
- * into fl_kmalloc_sizes[].
- */
-static const u8 fl_kmalloc_small[24] = {
-	0,		/* 8 */
-	1,		/* 16 */
-	2, 2,		/* 24, 32 */
-	3, 3, 3, 3,	/* 40..64 */
-	4, 4, 4, 4,	/* 72..96 */
-	5, 5, 5, 5,	/* 104..128 */
-	6, 6, 6, 6, 6, 6, 6, 6,	/* 136..192 */
-};
-
-/**
- * fl_kmalloc_index() - size class of a request.
- * @bytes: requested bytes.
- *
- * Context: any.
- * Return: the class index (0..FL_KMALLOC_NR_CLASSES-1), or -EINVAL for 0
- * bytes or more than FL_KMALLOC_MAX_SIZE.
- */
-int fl_kmalloc_index(size_t bytes)
-{
-	int i;
-
-	if (!bytes || bytes > FL_KMALLOC_MAX_SIZE)
-		return -EINVAL;
-	if (bytes <= 192)
-		return fl_kmalloc_small[(bytes - 1) / 8];
-	for (i = 7; i < FL_KMALLOC_NR_CLASSES; i++)
-		if (bytes <= fl_kmalloc_sizes[i])
-			return i;
-	return -EINVAL;
-}
-FL_EXPORT(fl_kmalloc_index);
-
-/**
- * fl_kmalloc_class_size() - object size of a class.
- * @index: class index.
- *
- * Context: any.
- * Return: the size in bytes, or 0 for a bad index.
- */
-u32 fl_kmalloc_class_size(unsigned int index)
-{
-	if (index >= FL_KMALLOC_NR_CLASSES)
-		return 0;
-	return fl_kmalloc_sizes[index];
-}
-FL_EXPORT(fl_kmalloc_class_size);
+#include "fl_slab_internal.h"
 
 /**
  * fl_kmalloc_init() - create the size-class caches of a root.
@@ -99,8 +37,8 @@ int fl_kmalloc_init(struct fl_slab_root *r)
 	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++) {
 		if (fl_kmalloc_get_class(r, i))
 			continue;
-		ret = fl_kmalloc_create_class(r, fl_kmalloc_names[i],
-					      fl_kmalloc_sizes[i], &c);
+		ret = fl_kmalloc_create_class(r, fl_kmalloc_class_name(i),
+					      fl_kmalloc_class_size(i), &c);
 		if (ret)
 			return ret;
 		ret = fl_kmalloc_set_class(r, i, c);
@@ -174,7 +112,12 @@ FL_EXPORT(fl_kfree);
  * @r: the root.
  * @offset: the object's offset.
  *
- * Context: takes the buddy lock.
+ * The lookup takes no lock (see "Lookup" at the top of fl_slab.c): the
+ * caller must own the object, as for ksize().  Only an offset inside a
+ * slab of a non-kmalloc cache takes a lock: that cache's lock, to count
+ * the miss in its bad_frees.
+ *
+ * Context: process context.
  * Return: the class size, or 0 if @offset is not a live kmalloc object.
  */
 u32 fl_ksize(struct fl_slab_root *r, u64 offset)

@@ -4,6 +4,10 @@
  *
  * Compiled into fraglab.ko and into userspace (tests/unit, fragctl --sim,
  * benchmarks); it includes nothing but fl_port.h and fraglab's headers.
+ * The allocator and its checker live here (mm/slub.c); the kmalloc size
+ * classes and the slabinfo text in fl_slab_common.c (mm/slab_common.c);
+ * fl_kmalloc() in fl_kmalloc.c, which reaches this file through the hooks
+ * of fl_slab_internal.h.
  *
  * Overview
  * --------
@@ -141,6 +145,8 @@
 #include "fl_buddy.h"
 #include "fl_buddy_internal.h"
 #include "fl_slab.h"
+#include "fl_slab_internal.h"
+#include "fl_util.h"
 
 #define FL_SLAB_MAGIC		0x51ab51abU
 #define FL_SLAB_CACHE_MAGIC	0xcac4e51bU
@@ -356,36 +362,6 @@ static struct fl_slab_cache *fl_cache_of(struct fl_slab_link *l)
 
 /* ------------------------------------------------------------ geometry */
 
-static u32 fl_slab_fls(u32 x)
-{
-	u32 r = 0;
-
-	while (x) {
-		r++;
-		x >>= 1;
-	}
-	return r;
-}
-
-static u32 fl_slab_ilog2(u32 x)
-{
-	return x ? fl_slab_fls(x) - 1 : 0;
-}
-
-static bool fl_slab_is_pow2(u32 x)
-{
-	return x && !(x & (x - 1));
-}
-
-static u32 fl_slab_get_order(u64 bytes)
-{
-	u32 order = 0;
-
-	while (((u64)FL_PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
 static u32 fl_slab_order_objects(u32 order, u32 size)
 {
 	return (u32)((FL_PAGE_SIZE << order) / size);
@@ -419,7 +395,7 @@ u32 fl_slab_default_min_objects(u32 nr_cpus)
 {
 	if (!nr_cpus)
 		nr_cpus = 1;
-	return 4 * (fl_slab_fls(nr_cpus) + 1);
+	return 4 * (fl_fls(nr_cpus) + 1);
 }
 FL_EXPORT(fl_slab_default_min_objects);
 
@@ -457,7 +433,7 @@ static u32 fl_slab_min_objects_here(void)
  */
 u32 fl_slab_min_partial(u32 size)
 {
-	u32 mp = fl_slab_ilog2(size) / 2;
+	u32 mp = fl_ilog2(size) / 2;
 
 	if (mp > FL_SLAB_MAX_PARTIAL)
 		mp = FL_SLAB_MAX_PARTIAL;
@@ -466,11 +442,6 @@ u32 fl_slab_min_partial(u32 size)
 	return mp;
 }
 FL_EXPORT(fl_slab_min_partial);
-
-static u32 fl_slab_round_up(u32 x, u32 a)
-{
-	return (x + a - 1) & ~(a - 1);
-}
 
 /**
  * fl_slab_calc_geometry() - stride, order and objects per slab.
@@ -496,11 +467,11 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 
 	if (!g || !object_size || object_size > FL_SLAB_MAX_SIZE)
 		return -EINVAL;
-	if (align && (!fl_slab_is_pow2(align) || align > FL_PAGE_SIZE))
+	if (align && (!fl_is_pow2(align) || align > FL_PAGE_SIZE))
 		return -EINVAL;
 	if (align < FL_SLAB_MIN_ALIGN)
 		align = FL_SLAB_MIN_ALIGN;
-	size = fl_slab_round_up(object_size, FL_SLAB_MIN_ALIGN);
+	size = (u32)fl_align_up(object_size, FL_SLAB_MIN_ALIGN);
 	/*
 	 * calculate_sizes() (6.12 and 6.1): a constructed object must keep
 	 * its contents while free, so SLUB puts the free pointer behind it
@@ -508,7 +479,7 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 	 */
 	if (ctor)
 		size += FL_SLAB_MIN_ALIGN;
-	size = fl_slab_round_up(size, align);
+	size = (u32)fl_align_up(size, align);
 	if (size > FL_SLAB_MAX_SIZE)
 		return -EINVAL;
 
@@ -519,10 +490,10 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 		max_objects = 1;
 	if (min_objects > max_objects)
 		min_objects = max_objects;
-	min_order = fl_slab_get_order((u64)min_objects * size);
+	min_order = fl_get_order((u64)min_objects * size);
 	order = FL_SLAB_MAX_ORDER + 1;
 	if (fl_slab_order_objects(min_order, size) > FL_SLAB_MAX_OBJS) {
-		order = fl_slab_get_order((u64)size * FL_SLAB_MAX_OBJS) - 1;
+		order = fl_get_order((u64)size * FL_SLAB_MAX_OBJS) - 1;
 	} else {
 		for (fraction = FL_SLAB_FRACT_LEFTOVER; fraction > 1;
 		     fraction /= 2) {
@@ -2646,17 +2617,10 @@ int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
 }
 FL_EXPORT(fl_slab_check);
 
-/* ------------------------------------------------------------ kmalloc hook */
+/* ------------------------------------------------------------ kmalloc hooks */
 
-/**
- * fl_kmalloc_set_class() - install a size-class cache (fl_kmalloc.c).
- * @r: the root.
- * @index: class index.
- * @c: the cache.
- *
- * Context: takes the root lock.
- * Return: 0, or -EEXIST if the class already has a cache.
- */
+/* The hooks of fl_kmalloc.c; documented in fl_slab_internal.h. */
+
 int fl_kmalloc_set_class(struct fl_slab_root *r, unsigned int index,
 			 struct fl_slab_cache *c)
 {
@@ -2671,14 +2635,6 @@ int fl_kmalloc_set_class(struct fl_slab_root *r, unsigned int index,
 	return ret;
 }
 
-/**
- * fl_kmalloc_get_class() - the cache of a size class, or NULL.
- * @r: the root.
- * @index: class index < FL_KMALLOC_NR_CLASSES.
- *
- * Context: takes the root lock.
- * Return: the cache, or NULL before fl_kmalloc_init().
- */
 struct fl_slab_cache *fl_kmalloc_get_class(struct fl_slab_root *r,
 					   unsigned int index)
 {
@@ -2690,16 +2646,6 @@ struct fl_slab_cache *fl_kmalloc_get_class(struct fl_slab_root *r,
 	return c;
 }
 
-/**
- * fl_kmalloc_create_class() - create a kmalloc cache (no user flags).
- * @r: the root.
- * @name: its name.
- * @size: object size.
- * @out: out: the cache.
- *
- * Context: process context, may sleep.
- * Return: as fl_slab_cache_create().
- */
 int fl_kmalloc_create_class(struct fl_slab_root *r, const char *name,
 			    u32 size, struct fl_slab_cache **out)
 {
@@ -2707,12 +2653,6 @@ int fl_kmalloc_create_class(struct fl_slab_root *r, const char *name,
 				      NULL, NULL, out);
 }
 
-/**
- * fl_kmalloc_destroy_class() - undo fl_kmalloc_create_class() on failure.
- * @c: a kmalloc cache with no live objects.
- *
- * Context: process context.
- */
 void fl_kmalloc_destroy_class(struct fl_slab_cache *c)
 {
 	struct fl_slab_root *r = c->root;
@@ -2723,16 +2663,6 @@ void fl_kmalloc_destroy_class(struct fl_slab_cache *c)
 	fl_slab_cache_free_all(c);
 }
 
-/**
- * fl_kmalloc_alloc_in() - allocate from a kmalloc cache.
- * @c: the size-class cache.
- * @bytes: requested bytes (for accounting).
- * @offset: out (may be NULL).
- * @ptr: out (may be NULL).
- *
- * Context: process context.
- * Return: as fl_slab_cache_alloc().
- */
 int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
 			void **ptr)
 {
@@ -2749,17 +2679,6 @@ int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
 	return 0;
 }
 
-/**
- * fl_kmalloc_free_at() - free a kmalloc object by offset.
- * @r: the root.
- * @offset: the object's offset.
- * @size: out (may be NULL): the size of its class (for fl_ksize()).
- * @dry_run: only look the object up.
- *
- * Context: process context.
- * Return: 0; -ENOENT if no live object starts at @offset; -EINVAL if it
- * belongs to a cache that is not a size class.
- */
 int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,
 		       bool dry_run)
 {
@@ -2781,231 +2700,3 @@ int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,
 		return 0;
 	return fl_slab_free_ref(c, &ref);
 }
-
-/* ------------------------------------------------------------ text output */
-
-#define FL_SLABINFO_LINE1	"slabinfo - version: 2.1"
-
-/**
- * fl_slab_format_header() - the two header lines of /proc/slabinfo 2.1.
- * @buf: out.
- * @len: size of @buf (at least 200 bytes for the whole header).
- *
- * Same text as print_slabinfo_header() in mm/slab_common.c.
- *
- * Context: any.
- * Return: bytes written, excluding the NUL.
- */
-int fl_slab_format_header(char *buf, size_t len)
-{
-	return fl_snprintf(buf, len, "%s\n%s%s%s\n", FL_SLABINFO_LINE1,
-			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>",
-			   " : tunables <limit> <batchcount> <sharedfactor>",
-			   " : slabdata <active_slabs> <num_slabs> <sharedavail>");
-}
-FL_EXPORT(fl_slab_format_header);
-
-/**
- * fl_slab_format_line() - one cache as a /proc/slabinfo 2.1 line.
- * @st: a snapshot from fl_slab_cache_get_stats().
- * @buf: out.
- * @len: size of @buf.
- *
- * Formats of cache_show() in mm/slab_common.c, with the values SLUB's
- * get_slabinfo() (mm/slub.c, 6.12 and 6.1) gives them: tunables are
- * "0 0 0" (SLUB has no limit, batchcount or shared array) and
- * active_slabs == num_slabs, sharedavail 0.  active_objs counts objects
- * held by callers (objects in per-CPU arrays are free); objsize is the
- * stride.  The per-CPU array's limit and batchcount and the full /
- * partial / empty split are in the per-cache file (fl_slab_cache_detail()).
- *
- * Context: any.
- * Return: bytes written including the trailing newline, excluding NUL.
- */
-int fl_slab_format_line(const struct fl_slab_stats *st, char *buf, size_t len)
-{
-	unsigned long active = (unsigned long)st->live_objs;
-
-	if (active > st->num_objs)
-		active = (unsigned long)st->num_objs;
-	return fl_snprintf(buf, len,
-			   "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
-			   st->name, active, (unsigned long)st->num_objs,
-			   st->size, st->objs_per_slab, (int)st->pages_per_slab,
-			   0U, 0U, 0U, (unsigned long)st->nr_slabs,
-			   (unsigned long)st->nr_slabs, 0UL);
-}
-FL_EXPORT(fl_slab_format_line);
-
-struct fl_slab_emit_ctx {
-	fl_slab_emit_t emit;
-	void *arg;
-};
-
-static int fl_slab_emit_one(struct fl_slab_cache *c, void *arg)
-{
-	struct fl_slab_emit_ctx *ctx = arg;
-	struct fl_slab_stats st;
-	char line[160];
-
-	fl_slab_cache_get_stats(c, &st);
-	fl_slab_format_line(&st, line, sizeof(line));
-	ctx->emit(ctx->arg, line);
-	return 0;
-}
-
-/**
- * fl_slab_slabinfo_emit() - /proc/slabinfo 2.1 text, line by line.
- * @r: the root.
- * @emit: called once per line (each ends with a newline): the two header
- *        lines, then one line per cache in creation order.  Called with
- *        the root lock held (a spinlock in the kernel): it must not sleep
- *        (seq_puts() is fine).
- * @arg: passed to @emit.
- *
- * Context: takes the root lock and, in turn, each cache's locks.
- */
-void fl_slab_slabinfo_emit(struct fl_slab_root *r, fl_slab_emit_t emit,
-			   void *arg)
-{
-	struct fl_slab_emit_ctx ctx = { .emit = emit, .arg = arg };
-	char hdr[256];
-
-	fl_slab_format_header(hdr, sizeof(hdr));
-	emit(arg, FL_SLABINFO_LINE1 "\n");
-	emit(arg, hdr + sizeof(FL_SLABINFO_LINE1));	/* after its '\n' */
-	fl_slab_root_for_each(r, fl_slab_emit_one, &ctx);
-}
-FL_EXPORT(fl_slab_slabinfo_emit);
-
-struct fl_slab_buf {
-	char *buf;
-	size_t len;
-	size_t used;
-	bool full;
-};
-
-static void fl_slab_buf_emit(void *arg, const char *line)
-{
-	struct fl_slab_buf *b = arg;
-	size_t n = fl_strlen(line);
-
-	if (b->full || b->used + n + 1 > b->len) {
-		b->full = true;
-		return;
-	}
-	fl_memcpy(b->buf + b->used, line, n + 1);
-	b->used += n;
-}
-
-/**
- * fl_slab_slabinfo() - /proc/slabinfo 2.1 text into a buffer.
- * @r: the root.
- * @buf: out, NUL-terminated.
- * @len: size of @buf; about 110 bytes per cache plus 200.
- *
- * Same text as fl_slab_slabinfo_emit().  If @buf is too small, the text
- * stops at the end of the last line that fits.
- *
- * Context: takes the root lock and each cache's locks.
- * Return: bytes written, excluding the NUL.
- */
-size_t fl_slab_slabinfo(struct fl_slab_root *r, char *buf, size_t len)
-{
-	struct fl_slab_buf b = { .buf = buf, .len = len };
-
-	if (!buf || !len)
-		return 0;
-	buf[0] = '\0';
-	fl_slab_slabinfo_emit(r, fl_slab_buf_emit, &b);
-	return b.used;
-}
-FL_EXPORT(fl_slab_slabinfo);
-
-/* "12.3" from a ratio, integer arithmetic only. */
-static void fl_slab_permille(u64 num, u64 den, u64 *whole, u64 *tenth)
-{
-	u64 pm = den ? num * 1000 / den : 0;
-
-	*whole = pm / 10;
-	*tenth = pm % 10;
-}
-
-/**
- * fl_slab_cache_detail() - a human-readable page about one cache.
- * @c: the cache.
- * @buf: out, NUL-terminated.
- * @len: size of @buf (1024 is plenty).
- *
- * Geometry, lists, object placement, internal fragmentation (padding and
- * leftover bytes, as a share of the slab memory), per-CPU fast-path hit
- * rates, constructor calls and the cumulative counters.
- *
- * Context: takes the per-CPU locks in turn and the cache lock.
- * Return: bytes written, excluding the NUL.
- */
-size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
-{
-	struct fl_slab_stats st;
-	u64 bytes, waste, w, t, aw, at, fw, ft;
-	size_t n = 0;
-
-	if (!buf || !len)
-		return 0;
-	fl_slab_cache_get_stats(c, &st);
-	bytes = st.pages << FL_PAGE_SHIFT;
-	waste = st.padding_bytes + st.leftover_bytes;
-	fl_slab_permille(waste, bytes, &w, &t);
-	fl_slab_permille(st.alloc_hits, st.alloc_hits + st.alloc_misses,
-			 &aw, &at);
-	fl_slab_permille(st.free_hits, st.free_hits + st.free_misses, &fw, &ft);
-	n += fl_snprintf(buf + n, len - n,
-			 "cache %s\n  object_size %u align %u size %u order %u objs_per_slab %u leftover %u colours %u flags 0x%x\n",
-			 st.name, st.object_size, st.align, st.size, st.order,
-			 st.objs_per_slab, st.leftover, st.colours, st.flags);
-	n += fl_snprintf(buf + n, len - n,
-			 "  slabs %llu full %llu partial %llu empty %llu pages %llu min_partial %u\n",
-			 (unsigned long long)st.nr_slabs,
-			 (unsigned long long)st.nr_full,
-			 (unsigned long long)st.nr_partial,
-			 (unsigned long long)st.nr_empty,
-			 (unsigned long long)st.pages, st.min_partial);
-	n += fl_snprintf(buf + n, len - n,
-			 "  objects total %llu live %llu cpu_cached %llu free_in_slabs %llu\n",
-			 (unsigned long long)st.num_objs,
-			 (unsigned long long)st.live_objs,
-			 (unsigned long long)st.cpu_cached,
-			 (unsigned long long)st.free_in_slabs);
-	n += fl_snprintf(buf + n, len - n,
-			 "  waste padding %llu B leftover %llu B total %llu B of %llu B (%llu.%llu%%)\n",
-			 (unsigned long long)st.padding_bytes,
-			 (unsigned long long)st.leftover_bytes,
-			 (unsigned long long)waste, (unsigned long long)bytes,
-			 (unsigned long long)w, (unsigned long long)t);
-	if (st.flags & FL_SLAB_KMALLOC)
-		n += fl_snprintf(buf + n, len - n,
-				 "  kmalloc requested %llu B of %llu B live\n",
-				 (unsigned long long)st.requested_bytes,
-				 (unsigned long long)(st.live_objs *
-						      st.object_size));
-	n += fl_snprintf(buf + n, len - n,
-			 "  percpu limit %u batchcount %u alloc hits %llu misses %llu (%llu.%llu%% hit) free hits %llu misses %llu (%llu.%llu%% hit)\n",
-			 st.limit, st.batchcount,
-			 (unsigned long long)st.alloc_hits,
-			 (unsigned long long)st.alloc_misses,
-			 (unsigned long long)aw, (unsigned long long)at,
-			 (unsigned long long)st.free_hits,
-			 (unsigned long long)st.free_misses,
-			 (unsigned long long)fw, (unsigned long long)ft);
-	n += fl_snprintf(buf + n, len - n,
-			 "  ctor_calls %llu allocs %llu frees %llu alloc_fail %llu bad_frees %llu slabs_created %llu slabs_released %llu\n",
-			 (unsigned long long)st.ctor_calls,
-			 (unsigned long long)st.allocs,
-			 (unsigned long long)st.frees,
-			 (unsigned long long)st.alloc_fail,
-			 (unsigned long long)st.bad_frees,
-			 (unsigned long long)st.slabs_allocated,
-			 (unsigned long long)st.slabs_freed);
-	return n;
-}
-FL_EXPORT(fl_slab_cache_detail);

@@ -7,7 +7,9 @@
  * SLUB's slab geometry (calculate_order(), min_partial).  Every slab page
  * comes from fraglab's own buddy (owner_kind FL_OWN_SLAB, owner cookie =
  * the slab's metadata), all metadata lives outside the arena.  See the
- * design comment at the top of fl_slab.c and docs/SLAB.md.
+ * design comment at the top of fl_slab.c and docs/SLAB.md.  The size
+ * classes and the slabinfo text are in fl_slab_common.c, fl_kmalloc() in
+ * fl_kmalloc.c; the hooks between them are in fl_slab_internal.h.
  *
  * Objects are named by their arena byte offset (page index << PAGE_SHIFT
  * plus the offset inside the page); that is what the glue hands to
@@ -208,19 +210,6 @@ struct fl_slab_cache *fl_kmalloc_cache(struct fl_slab_root *r, size_t bytes);
 int fl_kmalloc(struct fl_slab_root *r, size_t bytes, u64 *offset, void **ptr);
 int fl_kfree(struct fl_slab_root *r, u64 offset);
 u32 fl_ksize(struct fl_slab_root *r, u64 offset);
-
-/* Core-internal: the size-class layer (fl_kmalloc.c) over fl_slab.c. */
-int fl_kmalloc_set_class(struct fl_slab_root *r, unsigned int index,
-			 struct fl_slab_cache *c);
-struct fl_slab_cache *fl_kmalloc_get_class(struct fl_slab_root *r,
-					   unsigned int index);
-int fl_kmalloc_create_class(struct fl_slab_root *r, const char *name,
-			    u32 size, struct fl_slab_cache **out);
-void fl_kmalloc_destroy_class(struct fl_slab_cache *c);
-int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
-			void **ptr);
-int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,
-		       bool dry_run);
 
 /* Invariants. */
 int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len);
