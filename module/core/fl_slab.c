@@ -720,18 +720,36 @@ static fl_always_inline u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
 
 /*
  * The fl_slab_alloc / fl_slab_free events (kmem_cache_alloc/free): the
- * object's arena offset, its size and the stride it takes.
+ * object's arena offset, its size and the stride it takes.  The event is
+ * fired from an out-of-line function behind the enabled test (the
+ * tracepoint_enabled() pattern of include/linux/tracepoint-defs.h): with
+ * the event off, the fast path keeps only the static-key branch, not the
+ * argument set-up and register pressure of an inlined event call.
  */
+static fl_noinline void fl_slab_trace_alloc_event(const struct fl_slab_cache *c,
+						  u64 offset)
+{
+	fl_trace(fl_slab_alloc, c->name, offset, c->object_size, c->geo.size);
+}
+
+static fl_noinline void fl_slab_trace_free_event(const struct fl_slab_cache *c,
+						 u64 offset)
+{
+	fl_trace(fl_slab_free, c->name, offset, c->object_size, c->geo.size);
+}
+
 static fl_always_inline void fl_slab_trace_alloc(const struct fl_slab_cache *c,
 						 u64 offset)
 {
-	fl_trace(fl_slab_alloc, c->name, offset, c->object_size, c->geo.size);
+	if (fl_trace_enabled(fl_slab_alloc))
+		fl_slab_trace_alloc_event(c, offset);
 }
 
 static fl_always_inline void fl_slab_trace_free(const struct fl_slab_cache *c,
 						u64 offset)
 {
-	fl_trace(fl_slab_free, c->name, offset, c->object_size, c->geo.size);
+	if (fl_trace_enabled(fl_slab_free))
+		fl_slab_trace_free_event(c, offset);
 }
 
 static fl_always_inline void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
