@@ -27,7 +27,8 @@
  *  - each side runs once untimed (warm-up: per-CPU caches filled, slabs
  *    allocated), then @runs runs in ABBA order (fraglab first in even
  *    runs, the kernel first in odd ones); each side reports the median
- *    over the runs of its time per op;
+ *    and the minimum over the runs of its time per op (the minimum is
+ *    what make bench reads under -icount: interference only adds there);
  *  - a side that needs more than FL_BENCH_BUDGET_NS in one run stops early
  *    (the genalloc best fit scans all holes: O(n) per op), and reports how
  *    many ops it timed.
@@ -708,6 +709,7 @@ static int fl_bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts @v: v[0] is then the minimum, v[n / 2] the median. */
 static u64 fl_bench_median(u64 *v, unsigned int n)
 {
 	sort(v, n, sizeof(*v), fl_bench_cmp_u64, NULL);
@@ -826,9 +828,11 @@ static int fl_bench_pair(struct fraglab_bench *b)
 	}
 
 	b->fl_ps = fl_bench_median(sides[0].ps, b->runs);
+	b->fl_min_ps = sides[0].ps[0];
 	b->fl_ops = sides[0].ops;
 	if (sides[1].chunk) {
 		b->kernel_ps = fl_bench_median(sides[1].ps, b->runs);
+		b->kernel_min_ps = sides[1].ps[0];
 		b->kernel_ops = sides[1].ops;
 	} else {
 		b->flags |= FRAGLAB_BENCH_NO_KERNEL;
@@ -866,7 +870,7 @@ long fl_ioc_bench(struct fl_file *ff, void *karg, struct fl_obj **made)
 	struct fraglab_bench *b = karg;
 	int ret;
 
-	if (b->flags || b->pad ||
+	if (b->flags || b->pad || b->fl_min_ps || b->kernel_min_ps ||
 	    !fl_mem_is_zero(b->reserved, sizeof(b->reserved)) ||
 	    b->runs > FRAGLAB_BENCH_MAX_RUNS ||
 	    b->iterations > FRAGLAB_BENCH_MAX_ITERS)

@@ -975,7 +975,14 @@ struct fraglab_probe_system {
  * @fl_ops: out: fraglab ops timed in the last run.
  * @kernel_ops: out: kernel ops timed in the last run.
  * @bytes: out: compaction: bytes moved per run.
+ * @fl_min_ps: out (in: zero): fraglab, the smallest per-op time of the runs.
+ * @kernel_min_ps: out (in: zero): kernel side, likewise (0: none).
  * @reserved: zero.
+ *
+ * Under qemu -icount, where the clock counts instructions, what interferes
+ * with a run (an interrupt, a timer tick) only adds to it, so the minimum
+ * is the count of the work itself and repeats; on a real machine the
+ * median is the figure to read.
  */
 struct fraglab_bench {
 	__u32 which;
@@ -992,7 +999,9 @@ struct fraglab_bench {
 	__u64 fl_ops;
 	__u64 kernel_ops;
 	__u64 bytes;
-	__u64 reserved[4];
+	__u64 fl_min_ps;
+	__u64 kernel_min_ps;
+	__u64 reserved[2];
 };
 
 #define FRAGLAB_IOC_BENCH		_IOWR(FRAGLAB_IOC_MAGIC, 0x50, struct fraglab_bench)
