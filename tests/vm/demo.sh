@@ -183,8 +183,9 @@ if have fragctl; then
 	say "fragctl replay runs a heap trace (recorded from a real program with \
 libfragtrace.so, docs/WORKLOADS.md) through fraglab's buddy, slab and four fit \
 pools. This one is generated here: 2000 mixed-size blocks, a third freed at \
-random. --sim uses the core built into fragctl; without it the same requests go \
-through /dev/fraglab and give the same numbers."
+random, about 7 MiB live at its peak. --sim uses the core built into fragctl, \
+here in a 16 MiB arena; without it the same requests go through /dev/fraglab \
+(its 64 MiB arena) and give the same numbers as --sim with that arena."
 	awk 'BEGIN { s = 7; n = 0; live = 0
 		for (i = 0; i < 3000; i++) {
 			s = (s * 1103515245 + 12345) % 2147483648
@@ -194,7 +195,7 @@ through /dev/fraglab and give the same numbers."
 				sz = (s % 10 < 8) ? 16 + s % 500 : 4096 + s % 60000
 				printf "%d m 1 0 %x %d 0 0\n", n++, id, sz }
 		} }' > /tmp/demo.trace
-	show fragctl replay /tmp/demo.trace --sim --arena 4M
+	show fragctl replay /tmp/demo.trace --sim --arena 16M
 	show fragctl replay /tmp/demo.trace --strategy buddy
 	heading "The seed's audit, on this (virtual) machine"
 	show fragctl audit
