@@ -184,6 +184,11 @@ struct fl_slab_link {
  * @cache: owning cache (immutable).
  * @base: virtual address of the first page, NULL in simulations.
  * @page: buddy head index of the slab.
+ * @order: buddy order of this slab: the cache's preferred order, or its
+ *         minimum order when the preferred one could not be allocated
+ *         (SLUB's allocate_slab() fallback to s->min; struct slab records
+ *         slab->objects for the same reason).
+ * @objs: objects in this slab.
  * @colour: byte offset of object 0 from the slab start.
  * @nr_free: entries on @free_idx.
  * @free_idx: stack of free object indices.
@@ -198,6 +203,8 @@ struct fl_slab {
 	struct fl_slab_cache *cache;
 	u8 *base;
 	u32 page;
+	u32 order;
+	u32 objs;
 	u32 colour;
 	u32 nr_free;
 	u16 *free_idx;
@@ -274,6 +281,9 @@ struct fl_slab_cache {
 	fl_lock_t lock;
 	struct fl_slab_list lists[3];
 	u64 free_in_slabs;
+	u64 nr_objs;		/* sum of slab->objs (SLUB's node_nr_objs) */
+	u64 nr_pages;		/* sum of 1 << slab->order */
+	u64 order_fallback;	/* slabs made at the minimum order */
 	u64 ctor_calls;
 	u64 alloc_fail;
 	u64 bad_frees;
@@ -317,6 +327,7 @@ struct fl_slab_root {
 	struct fl_slab_win *win;	/* 1 << win_bits slots */
 	struct fl_slab **page_slab;	/* per arena page; see "Lookup" */
 	struct fl_slab_cache *kmalloc[FL_KMALLOC_NR_CLASSES];
+	struct fl_kmalloc_large_stats large;	/* under @lock */
 };
 
 /* ------------------------------------------------------------ lists */
@@ -509,6 +520,9 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 	g->order = order;
 	g->objs = fl_slab_order_objects(order, size);
 	g->leftover = ((u32)FL_PAGE_SIZE << order) - g->objs * size;
+	/* calculate_sizes(): s->min = oo_make(get_order(size), size) */
+	g->min_order = fl_get_order(size);
+	g->min_objs = fl_slab_order_objects(g->min_order, size);
 	return 0;
 }
 FL_EXPORT(fl_slab_calc_geometry);
@@ -781,7 +795,7 @@ static void fl_slab_set_pages(struct fl_slab_cache *c, struct fl_slab *s,
 	struct fl_slab **ps = c->root->page_slab + s->page;
 	u32 i;
 
-	for (i = 0; i < (1U << c->geo.order); i++)
+	for (i = 0; i < (1U << s->order); i++)
 		fl_write_once(ps[i], to);
 }
 
@@ -793,12 +807,11 @@ static struct fl_slab *fl_slab_page_slab(const struct fl_slab_root *r,
 
 /* ------------------------------------------------------------ slab lists */
 
-static u32 fl_slab_list_for(const struct fl_slab_cache *c,
-			    const struct fl_slab *s)
+static u32 fl_slab_list_for(const struct fl_slab *s)
 {
 	if (!s->nr_free)
 		return FL_LIST_FULL;
-	if (s->nr_free == c->geo.objs)
+	if (s->nr_free == s->objs)
 		return FL_LIST_EMPTY;
 	return FL_LIST_PARTIAL;
 }
@@ -806,7 +819,7 @@ static u32 fl_slab_list_for(const struct fl_slab_cache *c,
 /* Move @s to the list matching its nr_free.  Cache lock held. */
 static void fl_slab_relist(struct fl_slab_cache *c, struct fl_slab *s)
 {
-	u32 id = fl_slab_list_for(c, s);
+	u32 id = fl_slab_list_for(s);
 
 	if (id == s->list_id)
 		return;
@@ -852,6 +865,8 @@ static void fl_slab_release(struct fl_slab_cache *c, struct fl_slab *s,
 	c->lists[s->list_id].nr--;
 	s->list_id = FL_LIST_NONE;
 	c->free_in_slabs -= s->nr_free;
+	c->nr_objs -= s->objs;
+	c->nr_pages -= 1U << s->order;
 	fl_slab_set_pages(c, s, NULL);
 	ret = fl_buddy_free(c->root->buddy, s->page);
 	fl_warn_once(ret);
@@ -880,14 +895,17 @@ static u64 fl_slab_trim_empty(struct fl_slab_cache *c, u64 keep,
 
 	while (l->nr > keep) {
 		/* the oldest empty slab: at the tail */
-		fl_slab_release(c, fl_slab_of(l->head.prev), dead);
-		pages += 1U << c->geo.order;
+		struct fl_slab *s = fl_slab_of(l->head.prev);
+
+		pages += 1U << s->order;
+		fl_slab_release(c, s, dead);
 	}
 	return pages;
 }
 
 /* ------------------------------------------------------------ growing */
 
+/* Metadata for a slab of the preferred order (the minimum one has fewer). */
 static struct fl_slab *fl_slab_new_meta(struct fl_slab_cache *c)
 {
 	u32 objs = c->geo.objs;
@@ -944,9 +962,49 @@ static u64 fl_slab_construct(struct fl_slab_cache *c, struct fl_slab *s)
 
 	if (!c->ctor || !s->base)
 		return 0;
-	for (i = 0; i < c->geo.objs; i++)
+	for (i = 0; i < s->objs; i++)
 		c->ctor(fl_slab_obj_ptr(c, s, i), c->ctor_arg);
-	return c->geo.objs;
+	return s->objs;
+}
+
+/*
+ * Take the block of a new slab from the buddy: the preferred order first,
+ * then the minimum order that holds one object, as SLUB's allocate_slab()
+ * (mm/slub.c, 6.12 and 6.1) retries at s->min when alloc_slab_page() at
+ * s->oo fails ("Allocation may have failed due to fragmentation") and
+ * counts ORDER_FALLBACK.  The kernel's second try may repeat the same
+ * order with reclaim allowed; fraglab's buddy does not reclaim, so it
+ * retries only at a smaller order.  Sets @s's order and object count.
+ * No lock held.
+ */
+static int fl_slab_alloc_block(struct fl_slab_cache *c, struct fl_slab *s,
+			       bool *fallback)
+{
+	struct fl_buddy_req req = { 0 };
+	u32 idx;
+	int ret;
+
+	req.order = c->geo.order;
+	req.mt = c->mt;
+	req.owner_kind = FL_OWN_SLAB;
+	req.requested = c->geo.objs * c->object_size;
+	req.owner = 0;		/* published later, once initialised */
+	ret = fl_buddy_alloc(c->root->buddy, &req, &idx);
+	s->order = c->geo.order;
+	s->objs = c->geo.objs;
+	*fallback = false;
+	if (ret && c->geo.min_order < c->geo.order) {
+		req.order = c->geo.min_order;
+		req.requested = c->geo.min_objs * c->object_size;
+		ret = fl_buddy_alloc(c->root->buddy, &req, &idx);
+		s->order = c->geo.min_order;
+		s->objs = c->geo.min_objs;
+		*fallback = true;
+	}
+	if (ret)
+		return -ENOMEM;
+	s->page = idx;
+	return 0;
 }
 
 /*
@@ -955,10 +1013,10 @@ static u64 fl_slab_construct(struct fl_slab_cache *c, struct fl_slab *s)
  */
 static int fl_slab_grow(struct fl_slab_cache *c, struct fl_slab_ref *ref)
 {
-	struct fl_buddy_req req = { 0 };
 	struct fl_slab *s;
+	bool fallback;
 	u64 ctors;
-	u32 i, idx;
+	u32 i;
 	int ret;
 
 	s = fl_slab_new_meta(c);
@@ -966,24 +1024,15 @@ static int fl_slab_grow(struct fl_slab_cache *c, struct fl_slab_ref *ref)
 		ret = -ENOMEM;
 		goto fail;
 	}
-	for (i = 0; i < c->geo.objs; i++)
-		s->free_idx[i] = (u16)(c->geo.objs - 1 - i);
-	s->nr_free = c->geo.objs;
-	s->colour = fl_slab_next_colour(c);
-
-	req.order = c->geo.order;
-	req.mt = c->mt;
-	req.owner_kind = FL_OWN_SLAB;
-	req.requested = c->geo.objs * c->object_size;
-	req.owner = 0;		/* published below, once initialised */
-	ret = fl_buddy_alloc(c->root->buddy, &req, &idx);
-	if (ret) {
-		fl_free(s);
-		ret = -ENOMEM;
-		goto fail;
-	}
-	s->page = idx;
-	s->base = fl_buddy_page_addr(c->root->buddy, idx);
+	ret = fl_slab_alloc_block(c, s, &fallback);
+	if (ret)
+		goto free_meta;
+	for (i = 0; i < s->objs; i++)
+		s->free_idx[i] = (u16)(s->objs - 1 - i);
+	s->nr_free = s->objs;
+	/* the colours are cut from the preferred order's leftover */
+	s->colour = fallback ? 0 : fl_slab_next_colour(c);
+	s->base = fl_buddy_page_addr(c->root->buddy, s->page);
 	s->magic = FL_SLAB_MAGIC;
 	fl_slab_publish(c, s);
 	ctors = fl_slab_construct(c, s);
@@ -991,12 +1040,17 @@ static int fl_slab_grow(struct fl_slab_cache *c, struct fl_slab_ref *ref)
 	fl_lock(&c->lock);
 	c->ctor_calls += ctors;
 	c->slabs_allocated++;
+	c->order_fallback += fallback;
+	c->nr_objs += s->objs;
+	c->nr_pages += 1U << s->order;
 	c->free_in_slabs += s->nr_free;
 	ref->slab = s;
 	ref->idx = fl_slab_pop(c, s, FL_OBJ_LIVE);
 	fl_slab_relist(c, s);
 	fl_unlock(&c->lock);
 	return 0;
+free_meta:
+	fl_free(s);
 fail:
 	fl_lock(&c->lock);
 	c->alloc_fail++;
@@ -1429,7 +1483,7 @@ static fl_always_inline int fl_slab_index(const struct fl_slab_cache *owner,
 
 	/* rel * size < 2^32, so the reciprocal gives the exact quotient */
 	i = (u32)(((u64)rel * owner->recip) >> 32);
-	if (i >= owner->geo.objs || i * owner->geo.size != rel)
+	if (i >= s->objs || i * owner->geo.size != rel)
 		return -ENOENT;
 	if (fl_slab_state_get(s, i) != FL_OBJ_LIVE)
 		return -ENOENT;
@@ -1904,7 +1958,7 @@ static fl_always_inline int fl_slab_bulk_lookup(struct fl_slab_cache *c,
 	if (!ret) {
 		h->slab = ref->slab;
 		h->slab_start = (u64)ref->slab->page << FL_PAGE_SHIFT;
-		h->slab_bytes = FL_PAGE_SIZE << c->geo.order;
+		h->slab_bytes = FL_PAGE_SIZE << ref->slab->order;
 	}
 	return ret;
 }
@@ -2115,8 +2169,8 @@ static void fl_slab_cache_free_all(struct fl_slab_cache *c)
 			struct fl_slab *s = fl_slab_of(l->head.next);
 
 			/* objects still live are dropped with their slab */
-			c->free_in_slabs += c->geo.objs - s->nr_free;
-			s->nr_free = c->geo.objs;
+			c->free_in_slabs += s->objs - s->nr_free;
+			s->nr_free = s->objs;
 			fl_slab_release(c, s, &dead);
 		}
 	}
@@ -2202,11 +2256,41 @@ long fl_slab_cache_destroy_force(struct fl_slab_cache *c)
 }
 FL_EXPORT(fl_slab_cache_destroy_force);
 
+/*
+ * Give the buddy back the kmalloc_large blocks still held: find each by
+ * its owner cookie (fl_kmalloc_large_owner()).  Only at root destroy,
+ * when nothing else uses the root.
+ */
+static void fl_slab_root_free_large(struct fl_slab_root *r)
+{
+	u64 cookie = fl_kmalloc_large_owner(r);
+	struct fl_buddy *b = r->buddy;
+	struct fl_page_info pi;
+	u32 i = 0;
+
+	while (r->large.live) {
+		fl_lock(__fl_buddy_lock(b));
+		for (i = __fl_buddy_next_block(b, i, &pi); i != FL_BUDDY_NONE;
+		     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi))
+			if (pi.state == FL_PAGE_ALLOC_HEAD &&
+			    pi.owner_kind == FL_OWN_KERNEL && pi.owner == cookie)
+				break;
+		fl_unlock(__fl_buddy_lock(b));
+		if (fl_warn_once(i == FL_BUDDY_NONE))
+			break;
+		fl_warn_once(fl_buddy_free(b, i));
+		r->large.live--;
+		r->large.pages -= 1U << pi.order;
+		fl_cond_resched();
+	}
+}
+
 /**
  * fl_slab_root_destroy() - destroy every cache and the root.
  * @r: the root (NULL is a no-op); nothing may use it concurrently.
  *
- * Every slab page, live objects included, goes back to the buddy.
+ * Every slab page, live objects included, and every block of a live
+ * fl_kmalloc() above FL_KMALLOC_MAX_CACHE_SIZE goes back to the buddy.
  *
  * Context: process context.
  */
@@ -2228,6 +2312,7 @@ void fl_slab_root_destroy(struct fl_slab_root *r)
 		fl_slab_cache_free_all(c);
 		fl_cond_resched();
 	}
+	fl_slab_root_free_large(r);
 	fl_lock_destroy(&r->lock);
 	fl_free(r->page_slab);
 	fl_free(r->sections);
@@ -2305,6 +2390,8 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 	st->objs_per_slab = c->geo.objs;
 	st->pages_per_slab = 1U << c->geo.order;
 	st->leftover = c->geo.leftover;
+	st->min_order = c->geo.min_order;
+	st->min_objs = c->geo.min_objs;
 	st->colours = c->colours;
 	st->flags = c->flags;
 	st->limit = c->limit;
@@ -2316,6 +2403,9 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 	st->nr_partial = c->lists[FL_LIST_PARTIAL].nr;
 	st->nr_empty = c->lists[FL_LIST_EMPTY].nr;
 	st->free_in_slabs = c->free_in_slabs;
+	st->num_objs = c->nr_objs;
+	st->pages = c->nr_pages;
+	st->order_fallback = c->order_fallback;
 	st->ctor_calls = c->ctor_calls;
 	st->alloc_fail = c->alloc_fail;
 	st->bad_frees = c->bad_frees;
@@ -2324,11 +2414,11 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 	fl_unlock(&c->lock);
 
 	st->nr_slabs = st->nr_full + st->nr_partial + st->nr_empty;
-	st->num_objs = st->nr_slabs * c->geo.objs;
-	st->pages = st->nr_slabs << c->geo.order;
 	st->live_objs = st->allocs - st->frees;
 	st->padding_bytes = (u64)(c->geo.size - c->object_size) * st->num_objs;
-	st->leftover_bytes = (u64)c->geo.leftover * st->nr_slabs;
+	/* every slab's bytes not covered by its objects (colour included) */
+	st->leftover_bytes = (st->pages << FL_PAGE_SHIFT) -
+			     st->num_objs * c->geo.size;
 }
 FL_EXPORT(fl_slab_cache_get_stats);
 
@@ -2361,16 +2451,22 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 			    s->page);
 		return;
 	}
-	if (fl_slab_list_for(c, s) != list_id) {
+	if (!(s->order == c->geo.order && s->objs == c->geo.objs) &&
+	    !(s->order == c->geo.min_order && s->objs == c->geo.min_objs)) {
+		fl_slab_bad(ck, "slab at page %u: order %u with %u objects is neither the preferred nor the minimum geometry",
+			    s->page, s->order, s->objs);
+		return;
+	}
+	if (fl_slab_list_for(s) != list_id) {
 		fl_slab_bad(ck, "slab at page %u has %u free of %u but is on the %s list",
-			    s->page, s->nr_free, c->geo.objs,
+			    s->page, s->nr_free, s->objs,
 			    fl_slab_list_names[list_id]);
 		return;
 	}
 	for (i = 0; i < s->nr_free; i++) {
 		u32 idx = s->free_idx[i];
 
-		if (idx >= c->geo.objs) {
+		if (idx >= s->objs) {
 			fl_slab_bad(ck, "slab at page %u: free index %u out of range",
 				    s->page, idx);
 			break;
@@ -2384,12 +2480,12 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 		fl_slab_state_set(s, idx, FL_OBJ_MARK);
 	}
 	for (i = 0; i < s->nr_free; i++)
-		if (s->free_idx[i] < c->geo.objs &&
+		if (s->free_idx[i] < s->objs &&
 		    fl_slab_state_get(s, s->free_idx[i]) == FL_OBJ_MARK)
 			fl_slab_state_set(s, s->free_idx[i], FL_OBJ_FREE);
 	if (ck->ret)
 		return;
-	for (i = 0; i < c->geo.objs; i++) {
+	for (i = 0; i < s->objs; i++) {
 		u8 st = fl_slab_state_get(s, i);
 
 		if (st == FL_OBJ_FREE)
@@ -2407,18 +2503,18 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 			    s->page, nfree, s->nr_free);
 	if (fl_buddy_page_info(c->root->buddy, s->page, &pi) ||
 	    pi.state != FL_PAGE_ALLOC_HEAD || pi.owner_kind != FL_OWN_SLAB ||
-	    pi.owner != (u64)(uintptr_t)s || pi.order != c->geo.order ||
+	    pi.owner != (u64)(uintptr_t)s || pi.order != s->order ||
 	    pi.mt != c->mt)
 		fl_slab_bad(ck, "slab at page %u is not owned by it in the buddy (state %u kind %u order %u mt %u)",
 			    s->page, pi.state, pi.owner_kind, pi.order, pi.mt);
 	if (s->base != fl_buddy_page_addr(c->root->buddy, s->page))
 		fl_slab_bad(ck, "slab at page %u: wrong base address", s->page);
-	for (i = 0; i < (1U << c->geo.order); i++)
+	for (i = 0; i < (1U << s->order); i++)
 		if (fl_slab_page_slab(c->root, s->page + i) != s)
 			fl_slab_bad(ck, "slab at page %u: page_slab[%u] is not this slab",
 				    s->page, s->page + i);
-	if (s->colour + (u64)c->geo.objs * c->geo.size >
-	    ((u64)FL_PAGE_SIZE << c->geo.order) ||
+	if (s->colour + (u64)s->objs * c->geo.size >
+	    ((u64)FL_PAGE_SIZE << s->order) ||
 	    (c->colours > 1 && s->colour % c->colour_off))
 		fl_slab_bad(ck, "slab at page %u: bad colour %u", s->page,
 			    s->colour);
@@ -2428,7 +2524,7 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 {
 	struct fl_slab_cache *c = ck->c;
-	u64 cached_live = 0, nfree = 0;
+	u64 cached_live = 0, nfree = 0, objs = 0, pages = 0;
 	u32 id;
 
 	for (id = 0; id < 3 && !ck->ret; id++) {
@@ -2445,6 +2541,8 @@ static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 			else
 				fl_slab_check_slab(ck, s, id, &cached_live);
 			nfree += s->nr_free;
+			objs += s->objs;
+			pages += 1U << s->order;
 			if (++n > l->nr)
 				break;
 		}
@@ -2458,6 +2556,11 @@ static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 		fl_slab_bad(ck, "%llu objects free in slabs, counter says %llu",
 			    (unsigned long long)nfree,
 			    (unsigned long long)c->free_in_slabs);
+	if (!ck->ret && (objs != c->nr_objs || pages != c->nr_pages))
+		fl_slab_bad(ck, "slabs hold %llu objects in %llu pages, counters say %llu in %llu",
+			    (unsigned long long)objs, (unsigned long long)pages,
+			    (unsigned long long)c->nr_objs,
+			    (unsigned long long)c->nr_pages);
 	return cached_live;
 }
 
@@ -2487,7 +2590,7 @@ static void fl_slab_check_cpu(struct fl_slab_checker *ck,
 		u32 idx = pc->entry[i].idx;
 
 		if (!s || s->magic != FL_SLAB_MAGIC || s->cache != c ||
-		    s->list_id == FL_LIST_NONE || idx >= c->geo.objs) {
+		    s->list_id == FL_LIST_NONE || idx >= s->objs) {
 			fl_slab_bad(ck, "cpu %u entry %u: not an object of this cache",
 				    cpu, i);
 			break;
@@ -2556,7 +2659,7 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 			    (unsigned long long)cached_live,
 			    (unsigned long long)(allocs - frees),
 			    (unsigned long long)cached);
-	if (!ck.ret && nslabs * c->geo.objs != cached_live + c->free_in_slabs)
+	if (!ck.ret && c->nr_objs != cached_live + c->free_in_slabs)
 		fl_slab_bad(&ck, "objects do not add up");
 	if (!ck.ret && nslabs != c->slabs_allocated - c->slabs_freed)
 		fl_slab_bad(&ck, "%llu slabs, but %llu created - %llu released",
@@ -2695,6 +2798,36 @@ int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
 	if (ptr)
 		*ptr = fl_slab_obj_ptr(c, ref.slab, ref.idx);
 	return 0;
+}
+
+void fl_kmalloc_large_account(struct fl_slab_root *r, u32 order, bool alloc)
+{
+	fl_lock(&r->lock);
+	if (alloc) {
+		r->large.allocs++;
+		r->large.live++;
+		r->large.pages += 1U << order;
+	} else {
+		r->large.frees++;
+		r->large.live--;
+		r->large.pages -= 1U << order;
+	}
+	fl_unlock(&r->lock);
+}
+
+/**
+ * fl_kmalloc_large_get_stats() - the kmalloc_large counters of a root.
+ * @r: the root.
+ * @st: out.
+ *
+ * Context: takes the root lock.
+ */
+void fl_kmalloc_large_get_stats(struct fl_slab_root *r,
+				struct fl_kmalloc_large_stats *st)
+{
+	fl_lock(&r->lock);
+	*st = r->large;
+	fl_unlock(&r->lock);
 }
 
 int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,

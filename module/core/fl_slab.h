@@ -53,10 +53,26 @@
 /* fl_slab_cache_shrink() flags */
 #define FL_SLAB_SHRINK_ALL	(1U << 0)	/* do not keep min_partial empties */
 
-/* Generic size classes: 8 B ... 8 KiB, powers of two plus 96 and 192. */
-#define FL_KMALLOC_MIN_SIZE	8
-#define FL_KMALLOC_MAX_SIZE	8192
-#define FL_KMALLOC_NR_CLASSES	13
+/*
+ * Generic size classes: 8 B ... 8 KiB, powers of two plus 96 and 192
+ * (KMALLOC_MIN_SIZE 8, KMALLOC_MAX_CACHE_SIZE = 1 << KMALLOC_SHIFT_HIGH =
+ * 2 pages on x86-64, include/linux/slab.h 6.12 and 6.1).  Larger requests
+ * go to the buddy at get_order(size) (kmalloc_large), up to
+ * FL_KMALLOC_MAX_SIZE = the largest buddy block (KMALLOC_MAX_SIZE =
+ * 1 << (MAX_PAGE_ORDER + PAGE_SHIFT), 4 MiB on x86-64).
+ */
+#define FL_KMALLOC_MIN_SIZE		8
+#define FL_KMALLOC_MAX_CACHE_SIZE	8192
+#define FL_KMALLOC_MAX_SIZE		(FL_PAGE_SIZE << FL_MAX_ORDER)
+#define FL_KMALLOC_NR_CLASSES		13
+
+/*
+ * fl_kmalloc(0) succeeds with ZERO_SIZE_PTR (include/linux/slab.h: the
+ * address 16, which faults when used) as its pointer and an offset that no
+ * arena has; fl_kfree() of it does nothing and fl_ksize() says 0.
+ */
+#define FL_ZERO_SIZE_PTR	((void *)16)
+#define FL_ZERO_SIZE_OFFSET	(~0ULL - 15)
 
 struct fl_slab_root;
 struct fl_slab_cache;
@@ -69,12 +85,18 @@ typedef void (*fl_slab_ctor_t)(void *obj, void *arg);
  * @order: buddy order of one slab (0..FL_SLAB_MAX_ORDER).
  * @objs: objects per slab.
  * @leftover: bytes of a slab not covered by objects.
+ * @min_order: order of a slab when @order cannot be allocated: the
+ *             smallest that holds one object (SLUB's s->min, get_order()
+ *             of the stride; mm/slub.c calculate_sizes()).
+ * @min_objs: objects in a slab of @min_order.
  */
 struct fl_slab_geometry {
 	u32 size;
 	u32 order;
 	u32 objs;
 	u32 leftover;
+	u32 min_order;
+	u32 min_objs;
 };
 
 /**
@@ -88,26 +110,28 @@ struct fl_slab_geometry {
  * @object_size: object size as created.
  * @align: effective alignment
  * @size: stride (object size rounded to the alignment).
- * @order: buddy order of a slab.
- * @objs_per_slab: objects per slab.
+ * @order: buddy order of a slab (the preferred one, SLUB's s->oo).
+ * @objs_per_slab: objects per slab of @order.
  * @pages_per_slab: 1 << @order.
- * @leftover: bytes per slab not covered by objects.
+ * @leftover: bytes per slab of @order not covered by objects.
+ * @min_order: the fallback order (SLUB's s->min).
+ * @min_objs: objects per slab of @min_order.
  * @colours: colour offsets cycled (1: no colouring)
  * @flags: FL_SLAB_* creation flags.
  * @limit: per-CPU array size
  * @batchcount: refill/flush batch
  * @min_partial: empty slabs kept on free/shrink.
  * @live_objs: objects held by callers (slabinfo's active_objs).
- * @num_objs: in all slabs
+ * @num_objs: in all slabs (each slab counts its own object count)
  * @free_in_slabs: objects free in their slabs.
  * @cpu_cached: objects in per-CPU arrays.
  * @nr_slabs: slabs.
  * @nr_full: slabs with no free object.
  * @nr_partial: slabs with some free objects.
  * @nr_empty: slabs with no object in use.
- * @pages: @nr_slabs << @order.
+ * @pages: pages of all slabs (each slab counts its own order).
  * @padding_bytes: (@size - @object_size) * @num_objs.
- * @leftover_bytes: @leftover * @nr_slabs.
+ * @leftover_bytes: bytes of all slabs not covered by objects.
  * @requested_bytes: kmalloc caches: live bytes asked for
  * @ctor_calls: constructor calls (cumulative).
  * @allocs: successful allocations (cumulative)
@@ -120,6 +144,8 @@ struct fl_slab_geometry {
  * @bad_frees: -EINVAL/-ENOENT returned by free
  * @slabs_allocated: cumulative slab creations
  * @slabs_freed: cumulative slab releases to the buddy
+ * @order_fallback: slabs made at @min_order because @order could not be
+ *                  allocated (SLUB's ORDER_FALLBACK stat)
  */
 struct fl_slab_stats {
 	char name[FL_SLAB_NAME_LEN];
@@ -130,6 +156,8 @@ struct fl_slab_stats {
 	u32 objs_per_slab;
 	u32 pages_per_slab;
 	u32 leftover;
+	u32 min_order;
+	u32 min_objs;
 	u32 colours;
 	u32 flags;
 	u32 limit;
@@ -158,6 +186,27 @@ struct fl_slab_stats {
 	u64 bad_frees;
 	u64 slabs_allocated;
 	u64 slabs_freed;
+	u64 order_fallback;
+};
+
+/**
+ * struct fl_kmalloc_large_stats - fl_kmalloc() requests above
+ * FL_KMALLOC_MAX_CACHE_SIZE, served by the buddy.
+ *
+ * The kernel counts these pages in NR_SLAB_UNRECLAIMABLE_B (meminfo's
+ * SUnreclaim, ___kmalloc_large_node()) and in no kmalloc-* line of
+ * /proc/slabinfo; fraglab keeps them here, outside every cache.
+ *
+ * @allocs: successful allocations (cumulative).
+ * @frees: frees (cumulative).
+ * @live: blocks held now.
+ * @pages: pages held now (each block PAGE_SIZE << get_order(size)).
+ */
+struct fl_kmalloc_large_stats {
+	u64 allocs;
+	u64 frees;
+	u64 live;
+	u64 pages;
 };
 
 /* Registry (one per arena). */
@@ -210,6 +259,8 @@ struct fl_slab_cache *fl_kmalloc_cache(struct fl_slab_root *r, size_t bytes);
 int fl_kmalloc(struct fl_slab_root *r, size_t bytes, u64 *offset, void **ptr);
 int fl_kfree(struct fl_slab_root *r, u64 offset);
 u32 fl_ksize(struct fl_slab_root *r, u64 offset);
+void fl_kmalloc_large_get_stats(struct fl_slab_root *r,
+				struct fl_kmalloc_large_stats *st);
 
 /* Invariants. */
 int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len);

@@ -47,13 +47,13 @@ static const u8 fl_kmalloc_small[24] = {
  *
  * Context: any.
  * Return: the class index (0..FL_KMALLOC_NR_CLASSES-1), or -EINVAL for 0
- * bytes or more than FL_KMALLOC_MAX_SIZE.
+ * bytes or more than FL_KMALLOC_MAX_CACHE_SIZE.
  */
 int fl_kmalloc_index(size_t bytes)
 {
 	int i;
 
-	if (!bytes || bytes > FL_KMALLOC_MAX_SIZE)
+	if (!bytes || bytes > FL_KMALLOC_MAX_CACHE_SIZE)
 		return -EINVAL;
 	if (bytes <= 192)
 		return fl_kmalloc_small[(bytes - 1) / 8];
@@ -118,7 +118,10 @@ FL_EXPORT(fl_slab_format_header);
  * Formats of cache_show() in mm/slab_common.c, with the values SLUB's
  * get_slabinfo() (mm/slub.c, 6.12 and 6.1) gives them: tunables are
  * "0 0 0" (SLUB has no limit, batchcount or shared array) and
- * active_slabs == num_slabs, sharedavail 0.  active_objs counts objects
+ * active_slabs == num_slabs, sharedavail 0; num_objs is the sum of every
+ * slab's own object count (node_nr_objs: a slab made at the fallback
+ * order holds fewer) while objperslab and pagesperslab are those of the
+ * preferred order s->oo.  active_objs counts objects
  * held by callers (objects in per-CPU arrays are free); objsize is the
  * stride.  The per-CPU array's limit and batchcount and the full /
  * partial / empty split are in the per-cache file (fl_slab_cache_detail()).
@@ -264,9 +267,10 @@ size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
 			 &aw, &at);
 	fl_slab_permille(st.free_hits, st.free_hits + st.free_misses, &fw, &ft);
 	n += fl_snprintf(buf + n, len - n,
-			 "cache %s\n  object_size %u align %u size %u order %u objs_per_slab %u leftover %u colours %u flags 0x%x\n",
+			 "cache %s\n  object_size %u align %u size %u order %u objs_per_slab %u leftover %u colours %u flags 0x%x min_order %u min_objs %u\n",
 			 st.name, st.object_size, st.align, st.size, st.order,
-			 st.objs_per_slab, st.leftover, st.colours, st.flags);
+			 st.objs_per_slab, st.leftover, st.colours, st.flags,
+			 st.min_order, st.min_objs);
 	n += fl_snprintf(buf + n, len - n,
 			 "  slabs %llu full %llu partial %llu empty %llu pages %llu min_partial %u\n",
 			 (unsigned long long)st.nr_slabs,
@@ -302,14 +306,15 @@ size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
 			 (unsigned long long)st.free_misses,
 			 (unsigned long long)fw, (unsigned long long)ft);
 	n += fl_snprintf(buf + n, len - n,
-			 "  ctor_calls %llu allocs %llu frees %llu alloc_fail %llu bad_frees %llu slabs_created %llu slabs_released %llu\n",
+			 "  ctor_calls %llu allocs %llu frees %llu alloc_fail %llu bad_frees %llu slabs_created %llu slabs_released %llu order_fallback %llu\n",
 			 (unsigned long long)st.ctor_calls,
 			 (unsigned long long)st.allocs,
 			 (unsigned long long)st.frees,
 			 (unsigned long long)st.alloc_fail,
 			 (unsigned long long)st.bad_frees,
 			 (unsigned long long)st.slabs_allocated,
-			 (unsigned long long)st.slabs_freed);
+			 (unsigned long long)st.slabs_freed,
+			 (unsigned long long)st.order_fallback);
 	return n;
 }
 FL_EXPORT(fl_slab_cache_detail);

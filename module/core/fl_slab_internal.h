@@ -112,4 +112,32 @@ int fl_kmalloc_alloc_in(struct fl_slab_cache *c, u32 bytes, u64 *offset,
 int fl_kmalloc_free_at(struct fl_slab_root *r, u64 offset, u32 *size,
 		       bool dry_run);
 
+/**
+ * fl_kmalloc_large_owner() - owner cookie of a root's kmalloc_large blocks.
+ * @r: the root.
+ *
+ * A block fl_kmalloc() takes from the buddy for a request above
+ * FL_KMALLOC_MAX_CACHE_SIZE is an FL_OWN_KERNEL block with this cookie:
+ * the root's address + 1, which no pointer cookie can equal (the root is
+ * aligned).  It plays the part of the kernel's "not a slab folio" test in
+ * kfree().
+ *
+ * Context: any.
+ * Return: the cookie.
+ */
+static inline u64 fl_kmalloc_large_owner(const struct fl_slab_root *r)
+{
+	return (u64)(uintptr_t)r + 1;
+}
+
+/**
+ * fl_kmalloc_large_account() - count a kmalloc_large block in the root.
+ * @r: the root.
+ * @order: the block's order.
+ * @alloc: true when it was allocated, false when freed.
+ *
+ * Context: takes the root lock.
+ */
+void fl_kmalloc_large_account(struct fl_slab_root *r, u32 order, bool alloc);
+
 #endif /* FL_SLAB_INTERNAL_H */

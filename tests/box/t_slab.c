@@ -5,7 +5,8 @@
  * The in-kernel API self-test at load, object caching (constructor calls
  * counted across free/alloc), every error case of the slab ioctls,
  * slabinfo parsed by the same parser as /proc/slabinfo, shrink returning
- * pages to the buddy, buddy exhaustion, and close destroying caches.
+ * pages to the buddy, buddy exhaustion, SLUB's fallback to the minimum
+ * slab order on a fragmented arena, and close destroying caches.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -212,6 +213,98 @@ static void test_exhaustion(void)
 	tap_is_int(st.free_pages, st.total_pages, "every page back in the buddy");
 }
 
+/*
+ * mm/slub.c allocate_slab() (6.12, 6.1): when no block of the preferred
+ * order s->oo is free, the slab is made at s->min = get_order(size),
+ * holding (PAGE_SIZE << min_order) / size objects; /proc/slabinfo's
+ * num_objs counts each slab's own objects while objperslab and
+ * pagesperslab stay those of s->oo (get_slabinfo()).  The arena is filled
+ * with single pages and every other one given back, so only order-0
+ * blocks are free.
+ */
+static struct fraglab_alloc pg[20000];
+static struct fraglab_handle pgh[20000];
+
+static void test_order_fallback(void)
+{
+	const uint32_t size = 2048, n = 3;
+	/* the rule, not fraglab: get_order(2048) = 0, 4096 / 2048 = 2 */
+	const uint32_t min_order = 0, min_objs = 2;
+	const uint32_t slabs = (n + min_objs - 1) / min_objs;
+	struct fl_slabinfo_row rows[64];
+	struct fraglab_cache_info ci;
+	struct fraglab_alloc one;
+	struct fraglab_stats st;
+	struct fraglab_obj o[3];
+	uint32_t id, done, total = 0, nfree = 0, i;
+	char msg[128], *text;
+	int rows_n, found = 0, ret;
+
+	if (!tap_is_int(fraglab_cache_create(&fl, "t-fallback", size, 0, 0, &id), 0,
+			"create t-fallback (2048 B)"))
+		return;
+	fraglab_cache_info(&fl, id, &ci);
+	tap_ok(ci.order > min_order, "preferred slab order %u is above the minimum order %u",
+	       ci.order, min_order);
+	do {
+		uint32_t chunk = 2048;
+
+		if (total + chunk > sizeof(pg) / sizeof(pg[0]))
+			break;
+		for (i = 0; i < chunk; i++) {
+			memset(&pg[total + i], 0, sizeof(pg[0]));
+			pg[total + i].flags = FRAGLAB_ALLOC_BY_ORDER;
+			pg[total + i].migratetype = FRAGLAB_MT_UNMOVABLE;
+		}
+		ret = fraglab_alloc_batch(&fl, &pg[total], chunk, &done);
+		total += done;
+	} while (!ret);
+	tap_is_int(ret, -ENOMEM, "arena filled with %u single pages", total);
+	for (i = 0; i < total; i++)
+		if (!((pg[i].offset >> 12) & 1))
+			pgh[nfree++].handle = pg[i].handle;
+	tap_is_int(fraglab_free_batch(&fl, pgh, nfree, &done), 0,
+		   "every other page given back (%u)", nfree);
+	tap_is_int(fraglab_alloc(&fl, 0, 1, FRAGLAB_MT_UNMOVABLE, &one), -ENOMEM,
+		   "no free block of order 1 is left");
+
+	for (i = 0; i < n; i++)
+		tap_is_int(fraglab_obj_alloc(&fl, id, &o[i]), 0,
+			   "object %u of 2048 B allocated at the minimum order", i);
+	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.num_slabs, slabs, "%u slabs", slabs);
+	tap_is_int(ci.num_objs, slabs * min_objs, "num_objs = slabs * %u objects", min_objs);
+	tap_is_int(ci.pages, slabs << min_order, "pages = slabs << min_order");
+	tap_is_int(ci.objs_per_slab, (4096u << ci.order) / size, "objperslab stays that of s->oo");
+	if (tap_is_int(fraglab_read_debugfs("slabinfo", &text), 0, "read debugfs slabinfo")) {
+		rows_n = fl_parse_slabinfo(text, rows, 64);
+		free(text);
+		for (i = 0; rows_n > 0 && i < (uint32_t)rows_n; i++)
+			if (!strcmp(rows[i].name, "t-fallback"))
+				found = rows[i].active_objs == n &&
+					rows[i].num_objs == slabs * min_objs &&
+					rows[i].objperslab == (4096u << ci.order) / size &&
+					rows[i].pagesperslab == 1u << ci.order &&
+					rows[i].num_slabs == slabs &&
+					rows[i].active_slabs == slabs;
+		tap_ok(found, "slabinfo line: SLUB's values after the fallback");
+	}
+	tap_is_int(fraglab_check(&fl, msg, sizeof(msg)), 0,
+		   "invariants hold after the fallback");
+	for (i = 0; i < n; i++)
+		tap_is_int(fraglab_obj_free(&fl, id, o[i].handle), 0, "free object %u", i);
+	fraglab_cache_shrink(&fl, id, NULL);
+	tap_is_int(fraglab_cache_destroy(&fl, id), 0, "destroy t-fallback");
+	nfree = 0;
+	for (i = 0; i < total; i++)
+		if ((pg[i].offset >> 12) & 1)
+			pgh[nfree++].handle = pg[i].handle;
+	tap_is_int(fraglab_free_batch(&fl, pgh, nfree, &done), 0, "free the other pages");
+	fraglab_stats(&fl, &st);
+	tap_is_int(st.free_pages, st.total_pages, "every page back in the buddy");
+	tap_is_int(fraglab_check(&fl, msg, sizeof(msg)), 0, "invariants hold at the end");
+}
+
 static void test_close(void)
 {
 	struct fraglab other;
@@ -242,6 +335,7 @@ int main(void)
 		test_errors();
 		test_slabinfo_and_shrink();
 		test_exhaustion();
+		test_order_fallback();
 		test_close();
 		tap_is_int(fraglab_check(&fl, msg, sizeof(msg)), 0, "invariant checker: consistent");
 		fraglab_close(&fl);

@@ -146,6 +146,16 @@ static u32 ref_size(u32 object_size, u32 align, bool ctor)
 	return (s + a - 1) / a * a;
 }
 
+/* get_order(): the smallest order whose block holds @bytes */
+static u32 ref_get_order(u32 bytes)
+{
+	u32 o = 0;
+
+	while ((4096u << o) < bytes)
+		o++;
+	return o;
+}
+
 TEST(geometry_matches_slub_rule)
 {
 	static const u32 mins[] = { 1, 8, 12, 16, 24, 32 };
@@ -169,7 +179,9 @@ TEST(geometry_matches_slub_rule)
 				if (ret || g.size != rs ||
 				    g.order != ref_order(rs, mins[m]) ||
 				    g.objs != (4096u << g.order) / rs ||
-				    g.leftover != (4096u << g.order) % rs) {
+				    g.leftover != (4096u << g.order) % rs ||
+				    g.min_order != ref_get_order(rs) ||
+				    g.min_objs != (4096u << g.min_order) / rs) {
 					if (!bad)
 						FL_TEST_FAIL("size %u align %u min %u: ret %d size %u order %u (ref %u) objs %u",
 							     size, aligns[a], mins[m], ret,
@@ -459,8 +471,9 @@ TEST(free_and_destroy_errors)
 	CHECK(fl_slab_cache_find(a.r, "c1") == NULL);
 	CHECK_EQ(fl_slab_cache_destroy_force(c2), 1);	/* o2 dropped */
 	CHECK_SLAB(a.r);
-	CHECK_EQ(fl_kmalloc(a.r, 0, &ok, NULL), -EINVAL);
-	CHECK_EQ(fl_kmalloc(a.r, 8193, &ok, NULL), -EINVAL);
+	/* above the largest buddy block: the kernel's page allocator fails */
+	CHECK_EQ(fl_kmalloc(a.r, (4096u << 10) + 1, &ok, NULL), -EINVAL);
+	CHECK_EQ(fl_kmalloc(a.r, (size_t)-1, &ok, NULL), -EINVAL);
 	arena_fini(&a);
 }
 
@@ -508,6 +521,135 @@ TEST(kmalloc_classes)
 	arena_fini(&a);
 }
 
+/* Every kmalloc-* cache: no object, no slab (the counters, not the text). */
+static u64 kmalloc_slab_objs(struct fl_slab_root *r)
+{
+	u64 n = 0;
+	u32 i;
+
+	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++) {
+		struct fl_slab_cache *c;
+
+		c = fl_kmalloc_cache(r, fl_kmalloc_class_size(i));
+		if (c)
+			n += stats_of(c).num_objs + stats_of(c).live_objs;
+	}
+	return n;
+}
+
+/*
+ * kmalloc(0): __do_kmalloc_node() (mm/slub.c 6.12) returns ZERO_SIZE_PTR,
+ * ((void *)16, include/linux/slab.h) without touching a cache; kfree()
+ * of it is a no-op (ZERO_OR_NULL_PTR()), __ksize() of it is 0.
+ */
+TEST(kmalloc_zero_size)
+{
+	struct arena a;
+	u64 off, free0;
+	void *p = NULL;
+
+	REQUIRE(arena_init(&a, 64, false));
+	free0 = buddy_free_pages(a.b);
+	/* no cache needed: it works before fl_kmalloc_init() too */
+	CHECK_EQ(fl_kmalloc(a.r, 0, &off, &p), 0);
+	CHECK(p == (void *)16);
+	CHECK(off == FL_ZERO_SIZE_OFFSET);
+	CHECK(off >= (u64)a.nr_pages << 12);	/* never an arena offset */
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	CHECK_EQ(fl_kmalloc(a.r, 0, &off, &p), 0);
+	CHECK(p == (void *)16);
+	CHECK_EQ(fl_ksize(a.r, off), 0);
+	CHECK_EQ(fl_kfree(a.r, off), 0);
+	CHECK_EQ(fl_kfree(a.r, off), 0);	/* always a no-op */
+	CHECK_EQ(kmalloc_slab_objs(a.r), 0);
+	CHECK_EQ(buddy_free_pages(a.b), free0);
+	CHECK_SLAB(a.r);
+	arena_fini(&a);
+}
+
+/*
+ * Above KMALLOC_MAX_CACHE_SIZE (2 pages on x86-64, 6.12 and 6.1)
+ * __do_kmalloc_node() calls ___kmalloc_large_node(): a compound page of
+ * get_order(size), __ksize() = folio_size() = PAGE_SIZE << order, counted
+ * in NR_SLAB_UNRECLAIMABLE_B and in no /proc/slabinfo line; kfree() of it
+ * is free_large_kmalloc().  Up to KMALLOC_MAX_SIZE = PAGE_SIZE <<
+ * MAX_PAGE_ORDER; above that the page allocator fails.
+ */
+TEST(kmalloc_large)
+{
+	static const size_t sz[] = {
+		8193, 12288, 16384, 16385, 65536, 100000, 4096u << 10,
+	};
+	enum { N = ARRAY_SIZE(sz) };
+	struct fl_kmalloc_large_stats ls;
+	struct fl_page_info pi;
+	u64 off[N], free0, pages = 0, x;
+	static char before[4096], after[4096];
+	u32 i, order;
+	void *p;
+
+	struct arena a;
+
+	REQUIRE(arena_init(&a, 4096, false));	/* two 4 MiB blocks and more */
+	free0 = buddy_free_pages(a.b);
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	REQUIRE(fl_kmalloc(a.r, 100, &x, NULL) == 0);	/* a slab line */
+	fl_slab_slabinfo(a.r, before, sizeof(before));
+	for (i = 0; i < N; i++) {
+		/* get_order(): smallest order whose block holds the bytes */
+		for (order = 0; ((size_t)4096 << order) < sz[i]; order++)
+			;
+		REQUIRE(fl_kmalloc(a.r, sz[i], &off[i], &p) == 0);
+		CHECK_EQ(off[i] % ((u64)4096 << order), 0);
+		CHECK_EQ(fl_ksize(a.r, off[i]), 4096u << order);
+		REQUIRE(fl_buddy_page_info(a.b, (u32)(off[i] >> 12), &pi) == 0);
+		CHECK_EQ(pi.order, order);
+		CHECK_EQ(pi.requested, sz[i]);
+		CHECK_EQ(pi.mt, FL_MT_UNMOVABLE);
+		REQUIRE(p != NULL);
+		memset(p, 0x3c, (size_t)4096 << order);	/* all of ksize */
+		pages += 1u << order;
+		CHECK_EQ(fl_ksize(a.r, off[i] + 4096), 0);	/* not a start */
+		CHECK_EQ(fl_kfree(a.r, off[i] + 4096), -ENOENT);
+	}
+	fl_kmalloc_large_get_stats(a.r, &ls);
+	CHECK_EQ(ls.allocs, N);
+	CHECK_EQ(ls.live, N);
+	CHECK_EQ(ls.pages, pages);
+	CHECK_EQ(buddy_free_pages(a.b) + pages +
+		 stats_of(fl_kmalloc_cache(a.r, 100)).pages, free0);
+	fl_slab_slabinfo(a.r, after, sizeof(after));
+	CHECK_STR(after, before);	/* in no kmalloc-* line */
+	CHECK_SLAB(a.r);
+	CHECK_BUDDY(a.b);
+
+	for (i = 0; i < N; i++) {
+		CHECK_EQ(fl_kfree(a.r, off[i]), 0);
+		CHECK_EQ(fl_kfree(a.r, off[i]), -ENOENT);	/* double free */
+		CHECK_EQ(fl_ksize(a.r, off[i]), 0);
+	}
+	fl_kmalloc_large_get_stats(a.r, &ls);
+	CHECK_EQ(ls.frees, N);
+	CHECK_EQ(ls.live, 0);
+	CHECK_EQ(ls.pages, 0);
+	CHECK_EQ(fl_kfree(a.r, x), 0);
+	CHECK_SLAB(a.r);
+
+	/* a cache object is not a kmalloc_large block, nor the reverse */
+	REQUIRE(fl_kmalloc(a.r, 8192 + 1, &off[0], NULL) == 0);
+	CHECK_EQ(fl_kfree(a.r, off[0] + 1), -ENOENT);
+	/* the arena runs out: -ENOMEM, counters untouched */
+	for (i = 1; i < N; i++)
+		if (fl_kmalloc(a.r, 4096u << 10, &off[i], NULL))
+			break;
+	CHECK(i < N);
+	CHECK_EQ(fl_kmalloc(a.r, 4096u << 10, &x, NULL), -ENOMEM);
+	fl_kmalloc_large_get_stats(a.r, &ls);
+	CHECK_EQ(ls.live, i);
+	/* left live: root destroy gives them back (arena_fini checks) */
+	arena_fini(&a);
+}
+
 TEST(enomem_leaves_cache_consistent)
 {
 	struct arena a;
@@ -534,6 +676,119 @@ TEST(enomem_leaves_cache_consistent)
 	CHECK_EQ(fl_slab_cache_alloc(c, &off[0], NULL), 0);
 	CHECK_EQ(fl_slab_cache_free(c, off[0]), 0);
 	CHECK_EQ(fl_slab_cache_destroy(c), 0);
+	arena_fini(&a);
+}
+
+/*
+ * mm/slub.c allocate_slab() (6.12, 6.1): when the slab of the preferred
+ * order s->oo cannot be allocated, retry at s->min = get_order(size),
+ * whose slab holds (PAGE_SIZE << min_order) / size objects
+ * (calculate_sizes()), and count ORDER_FALLBACK.  /proc/slabinfo then
+ * shows num_objs = the sum of every slab's own object count, objperslab
+ * and pagesperslab of s->oo (get_slabinfo()).
+ */
+TEST(slab_order_fallback)
+{
+	enum { PAGES = 64, N = 3 };
+	struct fl_buddy_req req = { .order = 0, .mt = FL_MT_UNMOVABLE,
+				    .owner_kind = FL_OWN_KERNEL };
+	struct fl_slab_cache *km, *c;
+	struct fl_slab_stats st;
+	struct fl_page_info pi;
+	u32 page[PAGES], i, idx, pref, min_order, min_objs;
+	u64 off[N], coff, pages0;
+	char line[160], want[160];
+	struct arena a;
+	void *p;
+
+	REQUIRE(arena_init(&a, PAGES, false));
+	REQUIRE(fl_kmalloc_init(a.r) == 0);
+	REQUIRE(fl_slab_cache_create(a.r, "frag-2k", 2048, 0, 0, NULL, NULL,
+				     &c) == 0);
+	km = fl_kmalloc_cache(a.r, 2048);
+	REQUIRE(km != NULL);
+	/* the rule: preferred order from calculate_order(), minimum order */
+	pref = ref_order(2048, fl_slab_default_min_objects(
+		fl_slab_min_objects_cpus(fl_nr_present_cpus(), fl_nr_cpus())));
+	min_order = ref_get_order(2048);
+	min_objs = (4096u << min_order) / 2048;
+	REQUIRE(pref > 0);			/* else nothing to fall back from */
+	CHECK_EQ(min_order, 0);
+	CHECK_EQ(min_objs, 2);
+
+	/* every page taken, every other one given back: only order-0 free */
+	for (i = 0; i < PAGES; i++)
+		REQUIRE(fl_buddy_alloc(a.b, &req, &page[i]) == 0);
+	for (i = 0; i < PAGES; i++)
+		if (!(page[i] & 1))
+			REQUIRE(fl_buddy_free(a.b, page[i]) == 0);
+	req.order = 1;
+	CHECK_EQ(fl_buddy_alloc(a.b, &req, &idx), -ENOMEM);
+	pages0 = buddy_free_pages(a.b);
+	CHECK_EQ(pages0, PAGES / 2);
+
+	for (i = 0; i < N; i++) {
+		REQUIRE(fl_kmalloc(a.r, 2048, &off[i], &p) == 0);
+		CHECK_EQ(fl_ksize(a.r, off[i]), 2048);
+		if (p)
+			memset(p, 0x5a, 2048);
+	}
+	CHECK_EQ(fl_slab_cache_alloc(c, &coff, NULL), 0);
+	CHECK_SLAB(a.r);
+	CHECK_BUDDY(a.b);
+
+	st = stats_of(km);
+	CHECK_EQ(st.order, pref);		/* s->oo does not change */
+	CHECK_EQ(st.objs_per_slab, (4096u << pref) / 2048);
+	CHECK_EQ(st.min_order, min_order);
+	CHECK_EQ(st.min_objs, min_objs);
+	CHECK_EQ(st.nr_slabs, (N + min_objs - 1) / min_objs);
+	CHECK_EQ(st.num_objs, st.nr_slabs * min_objs);
+	CHECK_EQ(st.pages, st.nr_slabs << min_order);
+	CHECK_EQ(st.order_fallback, st.nr_slabs);
+	CHECK_EQ(st.live_objs, N);
+	CHECK_EQ(st.leftover_bytes, 0);
+	CHECK_EQ(stats_of(c).num_objs, min_objs);
+	CHECK_EQ(buddy_free_pages(a.b),
+		 pages0 - st.pages - stats_of(c).pages);
+	/* each slab is an order-0 block of the buddy */
+	for (i = 0; i < N; i++) {
+		REQUIRE(fl_buddy_page_info(a.b, (u32)(off[i] >> 12), &pi) == 0);
+		CHECK_EQ(pi.order, min_order);
+		CHECK_EQ(pi.owner_kind, FL_OWN_SLAB);
+	}
+	/* slabinfo: SLUB's get_slabinfo() values */
+	fl_slab_format_line(&st, line, sizeof(line));
+	snprintf(want, sizeof(want),
+		 "%-17s %6u %6u %6u %4u %4d : tunables %4u %4u %4u : slabdata %6u %6u %6u\n",
+		 "kmalloc-2k", N, (N + min_objs - 1) / min_objs * min_objs,
+		 2048, (4096u << pref) / 2048, 1 << pref, 0, 0, 0,
+		 (N + min_objs - 1) / min_objs,
+		 (N + min_objs - 1) / min_objs, 0);
+	CHECK_STR(line, want);
+
+	for (i = 0; i < N; i++)
+		CHECK_EQ(fl_kfree(a.r, off[i]), 0);
+	CHECK_EQ(fl_slab_cache_free(c, coff), 0);
+	CHECK_SLAB(a.r);
+	CHECK(fl_slab_cache_shrink(km, FL_SLAB_SHRINK_ALL) >= 0);
+	CHECK(fl_slab_cache_shrink(c, FL_SLAB_SHRINK_ALL) >= 0);
+	CHECK_EQ(stats_of(km).num_objs, 0);
+	CHECK_EQ(stats_of(km).pages, 0);
+	CHECK_EQ(buddy_free_pages(a.b), pages0);
+	CHECK_SLAB(a.r);
+
+	/* fragmentation gone: the next slab has the preferred order again */
+	for (i = 0; i < PAGES; i++)
+		if (page[i] & 1)
+			REQUIRE(fl_buddy_free(a.b, page[i]) == 0);
+	CHECK_EQ(fl_kmalloc(a.r, 2048, &off[0], NULL), 0);
+	st = stats_of(km);
+	CHECK_EQ(st.pages, 1u << pref);
+	CHECK_EQ(st.num_objs, (4096u << pref) / 2048);
+	CHECK_EQ(st.order_fallback, (N + min_objs - 1) / min_objs);
+	CHECK_EQ(fl_kfree(a.r, off[0]), 0);
+	CHECK_SLAB(a.r);
 	arena_fini(&a);
 }
 
@@ -728,6 +983,8 @@ static u32 nlive[MODEL_CACHES + 1];
 
 static void stamp(void *p, u32 bytes, u64 off)
 {
+	if (!bytes)		/* ZERO_SIZE_PTR: nothing behind it */
+		return;
 	if (p && bytes >= 8)
 		memcpy(p, &off, 8);
 	else if (p)
@@ -738,7 +995,7 @@ static bool stamped(const void *p, u32 bytes, u64 off)
 {
 	u8 want[8];
 
-	if (!p)
+	if (!p || !bytes)
 		return true;
 	if (bytes >= 8)
 		return !memcmp(p, &off, 8);
@@ -756,9 +1013,12 @@ TEST(randomized_model)
 		{ "m-page", 3000, 0, 0 },
 		{ "m-big", 9000, 0, FL_SLAB_RECLAIMABLE },
 	};
+	struct fl_buddy_req req = { .order = 0, .mt = FL_MT_UNMOVABLE,
+				    .owner_kind = FL_OWN_KERNEL };
 	struct fl_slab_cache *c[MODEL_CACHES];
+	static u32 held[1200];
+	u32 step, k, i, bad = 0, nheld = 0;
 	struct arena a;
-	u32 step, k, i, bad = 0;
 
 	rnd_seed();
 	REQUIRE(arena_init(&a, 1200, false));
@@ -773,10 +1033,42 @@ TEST(randomized_model)
 		struct model_obj *m;
 		int ret;
 
+		/*
+		 * Single pages held and given back at random fragment the
+		 * arena; halfway, every free page is taken and every other
+		 * one given back, so only order-0 blocks are free and slabs
+		 * must fall back to their minimum order.
+		 */
+		if (step == 2000) {
+			u32 j = nheld;
+
+			while (nheld < ARRAY_SIZE(held) &&
+			       !fl_buddy_alloc(a.b, &req, &held[nheld]))
+				nheld++;
+			while (j < nheld) {
+				if (held[j] & 1) {
+					j++;
+					continue;
+				}
+				CHECK_EQ(fl_buddy_free(a.b, held[j]), 0);
+				held[j] = held[--nheld];
+			}
+		} else if (rnd() % 2 == 0) {
+			if (nheld < ARRAY_SIZE(held) && rnd() % 4 &&
+			    !fl_buddy_alloc(a.b, &req, &held[nheld]))
+				nheld++;
+			else if (nheld) {
+				i = rnd() % nheld;
+				CHECK_EQ(fl_buddy_free(a.b, held[i]), 0);
+				held[i] = held[--nheld];
+			}
+		}
 		if (op < 55 && nlive[ck] < MODEL_MAX) {
 			m = &live[ck][nlive[ck]];
 			if (ck == MODEL_CACHES) {
-				m->bytes = 1 + rnd() % 8192;
+				/* kmalloc: 0, the classes, kmalloc_large */
+				m->bytes = rnd() % 16 ? rnd() % 8193 :
+					   8193 + rnd() % 40000;
 				ret = fl_kmalloc(a.r, m->bytes, &m->off, &m->p);
 			} else {
 				m->bytes = d[ck].size;
@@ -822,12 +1114,23 @@ TEST(randomized_model)
 			CHECK_BUDDY(a.b);
 	}
 	CHECK_EQ(bad, 0);
+	for (k = 0, i = 0; k < MODEL_CACHES; k++)
+		i += !!stats_of(c[k]).order_fallback;
+	for (k = 0; k < FL_KMALLOC_NR_CLASSES; k++)
+		i += !!stats_of(fl_kmalloc_cache(a.r,
+				fl_kmalloc_class_size(k))).order_fallback;
+	CHECK(i > 0);	/* the model did reach the fallback */
 	for (k = 0; k < MODEL_CACHES; k++)
 		CHECK_EQ(stats_of(c[k]).live_objs, nlive[k]);
 	/* every live object distinct: sort-free O(n^2) over a few thousand */
 	for (k = 0; k <= MODEL_CACHES; k++)
 		for (i = 0; i < nlive[k]; i++)
-			CHECK(fl_slab_cache_of(a.r, live[k][i].off) != NULL);
+			if (k < MODEL_CACHES || (live[k][i].bytes &&
+						 live[k][i].bytes <= 8192))
+				CHECK(fl_slab_cache_of(a.r, live[k][i].off) !=
+				      NULL);
+	for (i = 0; i < nheld; i++)
+		CHECK_EQ(fl_buddy_free(a.b, held[i]), 0);
 	arena_fini(&a);			/* root destroy drops live objects */
 }
 
