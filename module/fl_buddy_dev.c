@@ -52,7 +52,7 @@ long fl_ioc_version(struct fl_file *ff, void *karg, struct fl_obj **made)
 static __always_inline int fl_alloc_prepare(const struct fraglab_alloc *a,
 					    struct fl_buddy_req *req)
 {
-	u32 max_order = fl_param_max_order;	/* the buddy's, fixed at load */
+	u32 max_order = fl_buddy_max_order(fl_dev.buddy);
 	int order;
 
 	if (!fl_mem_is_zero(a->reserved, sizeof(a->reserved)))
@@ -168,8 +168,9 @@ void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 		__fl_buddy_release_obj(obj, st);
 }
 
-static __always_inline int fl_free_one(struct fl_file *ff, u64 handle,
-				       struct fl_obj_stash *st)
+static __always_inline int fl_buddy_free_handle(struct fl_file *ff,
+						u64 handle,
+						struct fl_obj_stash *st)
 {
 	struct fl_obj *obj = fl_obj_lookup(ff, handle);
 
@@ -194,7 +195,7 @@ long fl_ioc_free(struct fl_file *ff, void *karg, struct fl_obj **made)
 
 	if (h->pad)
 		return -EINVAL;
-	return fl_free_one(ff, h->handle, NULL);
+	return fl_buddy_free_handle(ff, h->handle, NULL);
 }
 
 /**
@@ -255,7 +256,7 @@ static int fl_batch_free_one(struct fl_file *ff, void *elem,
 {
 	const struct fraglab_handle *h = elem;
 
-	return h->pad ? -EINVAL : fl_free_one(ff, h->handle, st);
+	return h->pad ? -EINVAL : fl_buddy_free_handle(ff, h->handle, st);
 }
 
 static u32 fl_batch_free_chunk(struct fl_file *ff, void *buf, u32 n,
@@ -438,30 +439,17 @@ long fl_ioc_check(struct fl_file *ff, void *karg, struct fl_obj **made)
 void fl_fill_stats(struct fraglab_stats *out)
 {
 	struct fl_buddy_stats st;
-	unsigned int o;
 
 	fl_buddy_get_stats(fl_dev.buddy, &st);
 	memset(out, 0, sizeof(*out));
-	out->total_pages = st.total_pages;
-	out->free_pages = st.free_pages;
-	for (o = 0; o < FL_NR_ORDERS; o++) {
-		out->nr_free[o] = st.nr_free[o];
-		out->alloc_ok[o] = st.alloc_ok[o];
-		out->alloc_fail[o] = st.alloc_fail[o];
-	}
-	out->fail_fragmented = st.fail_fragmented;
-	out->fail_nomem = st.fail_nomem;
-	out->frees = st.frees;
-	out->splits = st.splits;
-	out->merges = st.merges;
-	out->fallbacks = st.fallbacks;
-	out->steals = st.steals;
-	out->nr_allocated = st.nr_allocated;
-	out->requested_bytes = st.requested_bytes;
-	out->granted_bytes = st.granted_bytes;
+	BUILD_BUG_ON(sizeof(out->nr_free) != sizeof(st.nr_free));
+#define FL_COPY(f)		(out->f = st.f)
+#define FL_COPY_ORDERS(f)	memcpy(out->f, st.f, sizeof(out->f))
+	FL_BUDDY_STATS_SCALARS(FL_COPY);
+	FL_BUDDY_STATS_ORDERS(FL_COPY_ORDERS);
+#undef FL_COPY_ORDERS
+#undef FL_COPY
 	out->largest_free_order = st.largest_free_order;
-	out->max_order = st.max_order;
-	out->pcp_pages = st.pcp_pages;
 	out->internal_frag_permille =
 		fl_metrics_internal_permille(st.requested_bytes,
 					     st.granted_bytes);

@@ -120,7 +120,8 @@ static const struct fl_compact_ops fl_compact_glue_ops = {
 
 /* ------------------------------------------------------------------ run */
 
-static void fl_compact_account(const struct fl_compact_result *r, bool daemon)
+/* Add one run to the counters of debugfs "compaction" (the vmstat compact_* events). */
+static void fl_compact_dev_count(const struct fl_compact_result *r, bool daemon)
 {
 	struct fl_compact_stats *s = &fl_cstats;
 
@@ -166,7 +167,7 @@ static int fl_compact_locked(const struct fl_compact_params *p,
 	ret = fl_compact_run(fl_dev.buddy, p, &fl_compact_glue_ops,
 			     daemon ? NULL : (void *)1UL, r);
 	if (!ret)
-		fl_compact_account(r, daemon);
+		fl_compact_dev_count(r, daemon);
 	return ret;
 }
 

@@ -3,7 +3,8 @@
  * fl_debugfs.c - /sys/kernel/debug/fraglab/: fraglab's state in the
  * kernel's own formats.
  *
- *   arena           chunks, PFN ranges, sizes, contiguity (root only: PFNs)
+ *   arena           alloc_pages blocks, PFN ranges, sizes, contiguity
+ *                   (root only: PFNs)
  *   buddyinfo       /proc/buddyinfo line for zone "fraglab"
  *   pagetypeinfo    /proc/pagetypeinfo layout (fraglab's three types)
  *   unusable_index  /sys/kernel/debug/extfrag/unusable_index layout
@@ -43,7 +44,7 @@ static int arena_show(struct seq_file *m, void *v)
 	seq_printf(m, "arena_mb: %u\n", fl_param_arena_mb);
 	seq_printf(m, "block order: %u (%lu KiB per alloc_pages block)\n",
 		   a->order, (PAGE_SIZE << a->order) >> 10);
-	seq_printf(m, "chunks: %u\n", a->nr_blocks);
+	seq_printf(m, "blocks: %u\n", a->nr_blocks);
 	seq_printf(m, "pages: %lu (%lu MiB)\n", a->nr_pages,
 		   a->nr_pages >> (20 - PAGE_SHIFT));
 	seq_printf(m, "contiguous ranges: %u\n", a->nr_ranges);

@@ -243,7 +243,7 @@ static int fl_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static int fl_release(struct inode *inode, struct file *file)
+static int fl_dev_release(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff = file->private_data;
 	struct fl_obj *obj, *tmp;
@@ -500,7 +500,7 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 static const struct file_operations fl_fops = {
 	.owner = THIS_MODULE,
 	.open = fl_open,
-	.release = fl_release,
+	.release = fl_dev_release,
 	.unlocked_ioctl = fl_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = fl_mmap,

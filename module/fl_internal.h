@@ -48,8 +48,6 @@
 #include "fl_buddy.h"
 #include "fl_idtab.h"
 
-#define FL_MAX_CHUNKS		4096	/* 16 GiB of order-10 chunks */
-
 /* mmap offsets: handle id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT) */
 #define FL_MMAP_ID_SHIFT	(FL_MAX_ORDER + 1)
 #define FL_HANDLE_TAG		0xf7a9ULL	/* top 16 bits of every handle */
@@ -95,14 +93,12 @@ struct fl_arena {
  * @buddy: the buddy allocator over @arena.
  * @handles: every live allocation of every fd, by id (core/fl_idtab.c);
  *           see struct fl_obj.
- * @slab_root: slab registry (NULL until the slab layer is wired).
  */
 struct fl_dev {
 	struct mutex lock;
 	struct fl_arena arena;
 	struct fl_buddy *buddy;
 	struct fl_idtab handles;
-	void *slab_root;
 };
 
 /**

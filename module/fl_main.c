@@ -16,12 +16,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 
 #include "fl_compat.h"
+#include "fl_fault.h"
 #include "fl_internal.h"
 
 #define FL_ARENA_MB_MAX		16384	/* 16 GiB */
@@ -40,31 +40,19 @@ MODULE_PARM_DESC(group_by_mobility, "Group pageblocks by migrate type like Linux
 
 struct fl_dev fl_dev;
 
-static atomic_t fl_fail_meta = ATOMIC_INIT(0);
-
-/**
- * fl_should_fail_alloc() - fault injection for the core's metadata allocs.
- *
- * debugfs "fail_meta_alloc" sets how many of the next metadata allocations
- * fail (0 = none).
- *
- * Context: any.
- * Return: true if this allocation must fail.
- */
-bool fl_should_fail_alloc(void)
-{
-	return atomic_add_unless(&fl_fail_meta, -1, 0);
-}
-
 /**
  * fl_fail_meta_set() - arm metadata-allocation fault injection.
- * @n: number of upcoming metadata allocations that fail.
+ * @n: number of upcoming metadata allocations that fail (0: none).
  *
- * Context: any.
+ * The core's fl_fail_meta attribute (core/fl_fault.c) in the one setting
+ * the module offers: debugfs "fail_meta_alloc" and slab_selftest_fail_meta
+ * write N, and the next N metadata allocations fail.
+ *
+ * Context: any context that may take a spinlock.
  */
 void fl_fail_meta_set(unsigned int n)
 {
-	atomic_set(&fl_fail_meta, n);
+	fl_fault_set(&fl_fail_meta, 0, 1, n);
 }
 
 static int fl_check_params(void)

@@ -809,7 +809,7 @@ static inline u32 fl_pcp_alloc(struct fl_buddy *b, u32 order, u8 mt)
 	return idx;
 }
 
-/* The allocation itself, inlined into both entry points below. */
+/* The allocation itself, under the lock (fl_buddy_alloc()). */
 static fl_always_inline int fl_alloc_block(struct fl_buddy *b,
 					   const struct fl_buddy_req *req,
 					   u32 *idx)
@@ -841,12 +841,6 @@ static fl_always_inline int fl_alloc_block(struct fl_buddy *b,
 	fl_trace(fl_page_alloc, i, req->order, req->mt);
 	*idx = i;
 	return 0;
-}
-
-int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
-		     u32 *idx)
-{
-	return fl_alloc_block(b, req, idx);
 }
 
 /**
@@ -959,7 +953,7 @@ static inline void fl_pcp_free(struct fl_buddy *b, u32 idx)
 					     pcp->count - b->pcp_high + 1));
 }
 
-/* The free itself, inlined into both entry points below. */
+/* The free itself, under the lock (fl_buddy_free()). */
 static fl_always_inline int fl_free_block(struct fl_buddy *b, u32 idx)
 {
 	const struct fl_bpage *p;
@@ -976,11 +970,6 @@ static fl_always_inline int fl_free_block(struct fl_buddy *b, u32 idx)
 		fl_release(b, idx);
 	b->frees++;
 	return 0;
-}
-
-int __fl_buddy_free(struct fl_buddy *b, u32 idx)
-{
-	return fl_free_block(b, idx);
 }
 
 /**
@@ -1629,25 +1618,12 @@ void fl_buddy_get_stats(struct fl_buddy *b, struct fl_buddy_stats *st)
 
 	fl_memset(st, 0, sizeof(*st));
 	fl_lock(&b->lock);
-	st->total_pages = b->total_pages;
-	st->free_pages = b->free_pages;
-	for (o = 0; o < FL_NR_ORDERS; o++) {
-		st->nr_free[o] = b->nr_free[o];
-		st->alloc_ok[o] = b->alloc_ok[o];
-		st->alloc_fail[o] = b->alloc_fail[o];
-	}
-	st->fail_fragmented = b->fail_fragmented;
-	st->fail_nomem = b->fail_nomem;
-	st->frees = b->frees;
-	st->splits = b->splits;
-	st->merges = b->merges;
-	st->fallbacks = b->fallbacks;
-	st->steals = b->steals;
-	st->nr_allocated = b->nr_allocated;
-	st->requested_bytes = b->requested_bytes;
-	st->granted_bytes = b->granted_bytes;
-	st->max_order = b->max_order;
-	st->pcp_pages = b->pcp_pages;
+#define FL_COPY(f)		(st->f = b->f)
+#define FL_COPY_ORDERS(f)	fl_memcpy(st->f, b->f, sizeof(st->f))
+	FL_BUDDY_STATS_SCALARS(FL_COPY);
+	FL_BUDDY_STATS_ORDERS(FL_COPY_ORDERS);
+#undef FL_COPY_ORDERS
+#undef FL_COPY
 	st->pcp_high = b->pcp_high;
 	st->pcp_batch = b->pcp_batch;
 	fl_unlock(&b->lock);
@@ -1765,7 +1741,7 @@ int __fl_buddy_set_pageblock_mt(struct fl_buddy *b, u32 pageblock, u8 mt)
 #define FL_CHECK(cond, fmt, ...) do {					\
 	if (unlikely(!(cond))) {					\
 		if (msg && len)						\
-			fl_snprintf(msg, len, fmt, ##__VA_ARGS__);	\
+			fl_scnprintf(msg, len, fmt, ##__VA_ARGS__);	\
 		return -EUCLEAN;					\
 	}								\
 } while (0)

@@ -157,6 +157,19 @@ struct fl_buddy_stats {
 	u32 pcp_batch;
 };
 
+/*
+ * The counters struct fl_buddy keeps and struct fl_buddy_stats reports,
+ * by name, for the copies between the two and into the UAPI's struct
+ * fraglab_stats (same names): one comma expression of X(field) for each
+ * scalar, of X(array) for each per-order array.  Written here once.
+ */
+#define FL_BUDDY_STATS_SCALARS(X)					\
+	(X(total_pages), X(free_pages), X(fail_fragmented),		\
+	 X(fail_nomem), X(frees), X(splits), X(merges), X(fallbacks),	\
+	 X(steals), X(nr_allocated), X(requested_bytes),		\
+	 X(granted_bytes), X(max_order), X(pcp_pages))
+#define FL_BUDDY_STATS_ORDERS(X)	(X(nr_free), X(alloc_ok), X(alloc_fail))
+
 /**
  * struct fl_pcp_info - one CPU's page lists (/proc/zoneinfo "pagesets").
  * @count: pages parked on this CPU's lists.

@@ -29,28 +29,6 @@
 fl_lock_t *__fl_buddy_lock(struct fl_buddy *b);
 
 /**
- * __fl_buddy_alloc() - fl_buddy_alloc() with the lock already held.
- * @b: the buddy.
- * @req: the request (order, migrate type, owner, requested bytes).
- * @idx: out: head page index of the block.
- *
- * Context: lock held.
- * Return: 0, -EINVAL for a bad request, -ENOMEM if no block is free.
- */
-int __fl_buddy_alloc(struct fl_buddy *b, const struct fl_buddy_req *req,
-		     u32 *idx);
-
-/**
- * __fl_buddy_free() - fl_buddy_free() with the lock already held.
- * @b: the buddy.
- * @idx: head page index of an allocated block.
- *
- * Context: lock held.
- * Return: 0, or -EINVAL if @idx is not the head of an allocated block.
- */
-int __fl_buddy_free(struct fl_buddy *b, u32 idx);
-
-/**
  * __fl_buddy_page_info() - fl_buddy_page_info() with the lock held.
  * @b: the buddy.
  * @idx: any page index.

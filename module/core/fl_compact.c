@@ -1041,7 +1041,6 @@ void fl_compact_watermarks(u64 managed_pages, struct fl_compact_wmarks *w)
 	gap = managed_pages * 10 / 10000;	/* mult_frac() */
 	w->low = w->min + (w->min / 4 > gap ? w->min / 4 : gap);
 }
-FL_EXPORT(fl_compact_watermarks);
 
 /*
  * The kernel policy's gate for ORDER mode, compaction_suit_allocation_order()
@@ -1222,7 +1221,6 @@ out_free:
 	fl_free(cc.batch);
 	return ret;
 }
-FL_EXPORT(fl_compact_run);
 
 /* Entirely free complete pageblocks.  Context: lock held. */
 static u64 __fl_compact_hugepages(struct fl_buddy *b)
@@ -1258,7 +1256,6 @@ u64 fl_compact_hugepages(struct fl_buddy *b)
 	fl_unlock(__fl_buddy_lock(b));
 	return hp;
 }
-FL_EXPORT(fl_compact_hugepages);
 
 /**
  * fl_compact_score() - the fragmentation score of the arena at @order.
@@ -1279,7 +1276,6 @@ unsigned int fl_compact_score(struct fl_buddy *b, unsigned int order)
 	return fl_metrics_extfrag_for_order(st.nr_free,
 					    order > FL_MAX_ORDER ? FL_MAX_ORDER : order);
 }
-FL_EXPORT(fl_compact_score);
 
 /* ------------------------------------------------------------ prediction */
 
@@ -1517,4 +1513,3 @@ int fl_compact_predict(struct fl_buddy *b, u32 policy,
 	fl_compact_clone_free(&c);
 	return ret;
 }
-FL_EXPORT(fl_compact_predict);

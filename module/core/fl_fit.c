@@ -152,7 +152,6 @@ const char * const fl_fit_strategy_names[FL_FIT_NR_STRATEGIES] = {
 	[FL_FIT_BEST] = "best-fit",
 	[FL_FIT_WORST] = "worst-fit",
 };
-FL_EXPORT(fl_fit_strategy_names);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -611,7 +610,6 @@ int fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
 	*out = p;
 	return 0;
 }
-FL_EXPORT(fl_fit_create);
 
 /* Heap sort of the backing blocks by index (no libc sort in the core). */
 static void fl_fit_sift(struct fl_fit_block *v, u32 i, u32 n)
@@ -795,7 +793,6 @@ out_free:
 	fl_free(blk);
 	return ret;
 }
-FL_EXPORT(fl_fit_pool_create_from_buddy);
 
 /**
  * fl_fit_destroy() - destroy a pool.
@@ -825,7 +822,6 @@ int fl_fit_destroy(struct fl_fit_pool *p, bool force)
 	fl_fit_free_meta(p);
 	return 0;
 }
-FL_EXPORT(fl_fit_destroy);
 
 /* ------------------------------------------------------------ settings */
 
@@ -846,7 +842,6 @@ int fl_fit_set_strategy(struct fl_fit_pool *p, u32 strategy)
 	fl_unlock(&p->lock);
 	return 0;
 }
-FL_EXPORT(fl_fit_set_strategy);
 
 /**
  * fl_fit_get_strategy() - the current placement strategy.
@@ -864,7 +859,6 @@ u32 fl_fit_get_strategy(struct fl_fit_pool *p)
 	fl_unlock(&p->lock);
 	return s;
 }
-FL_EXPORT(fl_fit_get_strategy);
 
 /**
  * fl_fit_strategy_from_name() - parse a strategy name.
@@ -897,7 +891,6 @@ int fl_fit_strategy_from_name(const char *name)
 	}
 	return -EINVAL;
 }
-FL_EXPORT(fl_fit_strategy_from_name);
 
 /**
  * fl_fit_granularity() - the pool's granularity.
@@ -910,7 +903,6 @@ u32 fl_fit_granularity(const struct fl_fit_pool *p)
 {
 	return p->gran;
 }
-FL_EXPORT(fl_fit_granularity);
 
 /**
  * fl_fit_nr_segments() - number of segments.
@@ -923,7 +915,6 @@ u32 fl_fit_nr_segments(const struct fl_fit_pool *p)
 {
 	return p->nr_segs;
 }
-FL_EXPORT(fl_fit_nr_segments);
 
 /**
  * fl_fit_get_segment() - one segment of the pool.
@@ -942,7 +933,6 @@ int fl_fit_get_segment(const struct fl_fit_pool *p, u32 i,
 	*seg = p->segs[i];
 	return 0;
 }
-FL_EXPORT(fl_fit_get_segment);
 
 /* ------------------------------------------------------- alloc / free */
 
@@ -1053,7 +1043,6 @@ int fl_fit_alloc(struct fl_fit_pool *p, u64 size, u64 align, u32 flags,
 	fl_unlock(&p->lock);
 	return ret;
 }
-FL_EXPORT(fl_fit_alloc);
 
 /**
  * fl_fit_free() - free an allocation.
@@ -1089,7 +1078,6 @@ int fl_fit_free(struct fl_fit_pool *p, u64 offset)
 	fl_unlock(&p->lock);
 	return 0;
 }
-FL_EXPORT(fl_fit_free);
 
 static void fl_fit_fill_info(const struct fl_fit_node *an,
 			     struct fl_fit_alloc_info *ai)
@@ -1123,7 +1111,6 @@ int fl_fit_lookup(struct fl_fit_pool *p, u64 offset,
 	fl_unlock(&p->lock);
 	return an ? 0 : -ENOENT;
 }
-FL_EXPORT(fl_fit_lookup);
 
 /**
  * fl_fit_next_alloc() - iterate allocations in address order.
@@ -1150,7 +1137,6 @@ int fl_fit_next_alloc(struct fl_fit_pool *p, u64 from,
 	fl_unlock(&p->lock);
 	return an ? 0 : -ENOENT;
 }
-FL_EXPORT(fl_fit_next_alloc);
 
 /* ---------------------------------------------------- move / compact */
 
@@ -1219,7 +1205,6 @@ int fl_fit_move(struct fl_fit_pool *p, u64 old_off, u64 new_off)
 	fl_unlock(&p->lock);
 	return ret;
 }
-FL_EXPORT(fl_fit_move);
 
 /*
  * Next compaction step from (@from, @seg, @cursor): find the first
@@ -1309,7 +1294,6 @@ int fl_fit_compact(struct fl_fit_pool *p, fl_fit_move_fn move, void *priv)
 	fl_unlock(&p->lock);
 	return ret ? ret : moved;
 }
-FL_EXPORT(fl_fit_compact);
 
 /* ---------------------------------------------------------- statistics */
 
@@ -1369,7 +1353,6 @@ void fl_fit_get_stats(struct fl_fit_pool *p, struct fl_fit_stats *st)
 	__fl_fit_get_stats(p, st);
 	fl_unlock(&p->lock);
 }
-FL_EXPORT(fl_fit_get_stats);
 
 /* ------------------------------------------------------------- checker */
 
@@ -1380,7 +1363,7 @@ struct fl_fit_sums {
 
 #define fl_fit_bad(msg, len, ...) ({					\
 	if (msg)							\
-		fl_snprintf(msg, len, __VA_ARGS__);			\
+		fl_scnprintf(msg, len, __VA_ARGS__);			\
 	-EUCLEAN;							\
 })
 
@@ -1549,7 +1532,6 @@ int fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len)
 	fl_unlock(&p->lock);
 	return ret;
 }
-FL_EXPORT(fl_fit_check);
 
 /* --------------------------------------------------------- text output */
 
@@ -1564,7 +1546,7 @@ struct fl_fit_out {
 
 /* Append a formatted line if it fits whole (NUL included). */
 #define fl_fit_emit(o, ...) ({						\
-	int __n = fl_snprintf((o)->line, sizeof((o)->line), __VA_ARGS__); \
+	int __n = fl_scnprintf((o)->line, sizeof((o)->line), __VA_ARGS__); \
 	if (!(o)->full && (size_t)(o)->used + __n < (o)->len) {	\
 		fl_memcpy((o)->buf + (o)->used, (o)->line, __n + 1);	\
 		(o)->used += __n;					\
@@ -1641,7 +1623,6 @@ int fl_fit_show_stats(struct fl_fit_pool *p, char *buf, size_t len)
 	fl_fit_emit(&o, "\n");
 	return o.used;
 }
-FL_EXPORT(fl_fit_show_stats);
 
 /**
  * fl_fit_show_holes() - list holes as text, resumable.
@@ -1679,7 +1660,6 @@ int fl_fit_show_holes(struct fl_fit_pool *p, u64 *pos, char *buf,
 	fl_unlock(&p->lock);
 	return o.used;
 }
-FL_EXPORT(fl_fit_show_holes);
 
 /* Index of the segment holding @pos or the first one after it. */
 static u32 fl_fit_seg_of(const struct fl_fit_pool *p, u64 pos)
@@ -1707,7 +1687,7 @@ static u64 fl_fit_map_run(struct fl_fit_pool *p, u32 si, u64 pos,
 	u64 nr = 0, pinned = 0;
 
 	if (h && fl_fit_start(h) == pos) {
-		fl_snprintf(line, len, "free 0x%llx %llu\n",
+		fl_scnprintf(line, len, "free 0x%llx %llu\n",
 			    (unsigned long long)pos,
 			    (unsigned long long)fl_fit_size(h));
 		return fl_fit_end(h);
@@ -1719,7 +1699,7 @@ static u64 fl_fit_map_run(struct fl_fit_pool *p, u32 si, u64 pos,
 		nr++;
 		pinned += !(fl_fit_by_a(t)->flags & FL_FIT_MOVABLE);
 	}
-	fl_snprintf(line, len, "used 0x%llx %llu allocs=%llu pinned=%llu\n",
+	fl_scnprintf(line, len, "used 0x%llx %llu allocs=%llu pinned=%llu\n",
 		    (unsigned long long)pos, (unsigned long long)(end - pos),
 		    (unsigned long long)nr, (unsigned long long)pinned);
 	return end;
@@ -1760,7 +1740,7 @@ int fl_fit_show_map(struct fl_fit_pool *p, u64 *pos, char *buf, size_t len)
 
 		if (at <= s->start) {
 			at = s->start;
-			hn = fl_snprintf(head, sizeof(head),
+			hn = fl_scnprintf(head, sizeof(head),
 					 "segment %u 0x%llx %llu\n", si,
 					 (unsigned long long)s->start,
 					 (unsigned long long)s->len);
@@ -1783,4 +1763,3 @@ int fl_fit_show_map(struct fl_fit_pool *p, u64 *pos, char *buf, size_t len)
 	fl_unlock(&p->lock);
 	return out;
 }
-FL_EXPORT(fl_fit_show_map);

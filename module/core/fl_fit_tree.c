@@ -433,7 +433,7 @@ static int fl_fit_tree_bad(struct fl_fit_tree_walk *w, const char *what,
 			   const struct fl_fit_tnode *n)
 {
 	if (w->msg)
-		fl_snprintf(w->msg, w->len, "tree: %s at key %llu/%llu", what,
+		fl_scnprintf(w->msg, w->len, "tree: %s at key %llu/%llu", what,
 			    (unsigned long long)n->key,
 			    (unsigned long long)n->key2);
 	return -EUCLEAN;

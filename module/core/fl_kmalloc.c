@@ -50,7 +50,6 @@ int fl_kmalloc_init(struct fl_slab_root *r)
 	}
 	return 0;
 }
-FL_EXPORT(fl_kmalloc_init);
 
 /**
  * fl_kmalloc_cache() - the cache serving a request size.
@@ -68,7 +67,6 @@ struct fl_slab_cache *fl_kmalloc_cache(struct fl_slab_root *r, size_t bytes)
 		return NULL;
 	return fl_kmalloc_get_class(r, i);
 }
-FL_EXPORT(fl_kmalloc_cache);
 
 /*
  * A request above FL_KMALLOC_MAX_CACHE_SIZE: a buddy block of
@@ -168,7 +166,6 @@ int fl_kmalloc(struct fl_slab_root *r, size_t bytes, u64 *offset, void **ptr)
 		return -EINVAL;
 	return fl_kmalloc_alloc_in(c, (u32)bytes, offset, ptr);
 }
-FL_EXPORT(fl_kmalloc);
 
 /**
  * fl_kfree() - free what fl_kmalloc() returned, as kfree() does.
@@ -203,7 +200,6 @@ int fl_kfree(struct fl_slab_root *r, u64 offset)
 	fl_kmalloc_large_account(r, order, false);
 	return 0;
 }
-FL_EXPORT(fl_kfree);
 
 /**
  * fl_ksize() - usable size of what fl_kmalloc() returned.
@@ -236,4 +232,3 @@ u32 fl_ksize(struct fl_slab_root *r, u64 offset)
 		return (u32)FL_PAGE_SIZE << order;
 	return 0;
 }
-FL_EXPORT(fl_ksize);

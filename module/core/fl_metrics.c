@@ -260,7 +260,7 @@ u32 fl_metrics_internal_permille(u64 requested, u64 granted)
 
 static int fl_metrics_prefix(char *buf, size_t len, int node, const char *zone)
 {
-	return fl_snprintf(buf, len, "Node %d, zone %8s ", node, zone);
+	return fl_scnprintf(buf, len, "Node %d, zone %8s ", node, zone);
 }
 
 /**
@@ -284,9 +284,9 @@ int fl_metrics_format_buddyinfo(char *buf, size_t len, int node,
 	unsigned int o;
 
 	for (o = 0; o < FL_NR_ORDERS; o++)
-		n += fl_snprintf(buf + n, len - n, "%6llu ",
+		n += fl_scnprintf(buf + n, len - n, "%6llu ",
 				 (unsigned long long)nr_free[o]);
-	n += fl_snprintf(buf + n, len - n, "\n");
+	n += fl_scnprintf(buf + n, len - n, "\n");
 	return n;
 }
 
@@ -312,10 +312,10 @@ int fl_metrics_format_unusable(char *buf, size_t len, int node,
 	for (o = 0; o < FL_NR_ORDERS; o++) {
 		int index = fl_metrics_unusable_index(nr_free, o);
 
-		n += fl_snprintf(buf + n, len - n, "%d.%03d ", index / 1000,
+		n += fl_scnprintf(buf + n, len - n, "%d.%03d ", index / 1000,
 				 index % 1000);
 	}
-	n += fl_snprintf(buf + n, len - n, "\n");
+	n += fl_scnprintf(buf + n, len - n, "\n");
 	return n;
 }
 
@@ -343,9 +343,9 @@ int fl_metrics_format_extfrag(char *buf, size_t len, int node,
 	for (o = 0; o < FL_NR_ORDERS; o++) {
 		int index = fl_metrics_fragmentation_index(nr_free, o);
 
-		n += fl_snprintf(buf + n, len - n, "%2d.%03d ", index / 1000,
+		n += fl_scnprintf(buf + n, len - n, "%2d.%03d ", index / 1000,
 				 index % 1000);
 	}
-	n += fl_snprintf(buf + n, len - n, "\n");
+	n += fl_scnprintf(buf + n, len - n, "\n");
 	return n;
 }

@@ -13,7 +13,8 @@
  *   u8/u16/u32/u64/s32/s64, bool, size_t, NULL
  *   FL_PAGE_SHIFT / FL_PAGE_SIZE
  *   fl_zalloc(bytes) / fl_free(ptr)     metadata allocation (never the arena)
- *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy
+ *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy,
+ *   FL_LOCK_INITIALIZER(lock)           a statically initialised fl_lock_t
  *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
  *   fl_read_once(x)/fl_write_once(x, v) READ_ONCE/WRITE_ONCE
  *   fl_always_inline, fl_noinline       fast/slow path split
@@ -23,12 +24,15 @@
  *   fl_cpu_remote_lock/unlock, fl_cpu_for_each
  *                                       per-CPU data with local_lock semantics
  *   fl_memcpy/fl_memset/fl_memcmp/fl_strlen/fl_strscpy
- *   fl_snprintf                         for text output of metrics
+ *   fl_scnprintf                        text output; scnprintf() semantics:
+ *                                       returns what was written, not what
+ *                                       would have been
  *   fl_should_fail_alloc()              fault injection for metadata allocs
+ *                                       (core/fl_fault.c; the embedder
+ *                                       configures struct fl_fault_attr)
  *   fl_ns()                             monotonic nanoseconds
  *   fl_trace(event, args...)            a tracepoint of fl_trace.h (nothing
  *   fl_trace_enabled(event)             in userspace; arguments unevaluated)
- *   FL_EXPORT(sym)                      EXPORT_SYMBOL_GPL in the module
  *   errno values (ENOMEM, EINVAL, ...) as negative returns
  */
 #ifndef FL_PORT_H
@@ -46,7 +50,6 @@
 #include <linux/smp.h>
 #include <linux/timekeeping.h>
 #include <linux/bug.h>
-#include <linux/export.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/cpu.h>
@@ -60,7 +63,7 @@
 #define fl_trace(event, ...)		trace_##event(__VA_ARGS__)
 #define fl_trace_enabled(event)		trace_##event##_enabled()
 
-/* Fault injection for the module: see fl_main.c (debugfs fail_meta_alloc). */
+/* Fault injection (fl_fault.c): the module configures it from debugfs. */
 bool fl_should_fail_alloc(void);
 
 static inline void *fl_zalloc(size_t bytes)
@@ -77,6 +80,7 @@ static inline void fl_free(void *p)
 }
 
 typedef spinlock_t fl_lock_t;
+#define FL_LOCK_INITIALIZER(l)	__SPIN_LOCK_UNLOCKED(l)
 #define fl_lock_init(l)		spin_lock_init(l)
 #define fl_lock(l)		spin_lock(l)
 #define fl_unlock(l)		spin_unlock(l)
@@ -178,10 +182,9 @@ static inline void fl_cpu_for_each(unsigned int nr,
 #define fl_memcmp		memcmp
 #define fl_strlen		strlen
 #define fl_strscpy(d, s, n)	strscpy(d, s, n)
-#define fl_snprintf		scnprintf
+#define fl_scnprintf		scnprintf
 #define fl_ns()			ktime_get_ns()
 #define fl_cond_resched()	cond_resched()
-#define FL_EXPORT(sym)		EXPORT_SYMBOL_GPL(sym)
 
 #else /* userspace: tests/unit, fragctl --sim, bench */
 
@@ -205,7 +208,7 @@ typedef int64_t s64;
 #define FL_PAGE_SHIFT	12
 #define FL_PAGE_SIZE	(1UL << FL_PAGE_SHIFT)
 
-bool fl_should_fail_alloc(void);	/* fl_port_user.c */
+bool fl_should_fail_alloc(void);	/* fl_fault.c, set by fl_port_user.c */
 extern unsigned long fl_warn_count;	/* fl_port_user.c: tests assert 0 */
 unsigned int fl_nr_cpus(void);
 #define fl_nr_present_cpus()	fl_nr_cpus()	/* no hotplug in userspace */
@@ -224,6 +227,7 @@ static inline void fl_free(void *p)
 }
 
 typedef pthread_mutex_t fl_lock_t;
+#define FL_LOCK_INITIALIZER(l)	PTHREAD_MUTEX_INITIALIZER
 #define fl_lock_init(l)		pthread_mutex_init(l, NULL)
 #define fl_lock(l)		pthread_mutex_lock(l)
 #define fl_unlock(l)		pthread_mutex_unlock(l)
@@ -289,10 +293,11 @@ static inline long fl_strscpy(char *d, const char *s, size_t n)
 	return (long)len;
 }
 
-static inline int fl_snprintf(char *buf, size_t size, const char *fmt, ...)
+/* scnprintf(): the length written (without the NUL), never more than size - 1. */
+static inline int fl_scnprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #include <stdarg.h>
-static inline int fl_snprintf(char *buf, size_t size, const char *fmt, ...)
+static inline int fl_scnprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -324,7 +329,6 @@ static inline void fl_trace_args(int unused, ...)
 }
 #define fl_trace(event, ...)	do { if (0) fl_trace_args(0, __VA_ARGS__); } while (0)
 #define fl_trace_enabled(event)	false
-#define FL_EXPORT(sym)
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -408,7 +408,6 @@ u32 fl_slab_default_min_objects(u32 nr_cpus)
 		nr_cpus = 1;
 	return 4 * (fl_fls(nr_cpus) + 1);
 }
-FL_EXPORT(fl_slab_default_min_objects);
 
 /**
  * fl_slab_min_objects_cpus() - the CPU count SLUB's min_objects uses.
@@ -426,7 +425,6 @@ u32 fl_slab_min_objects_cpus(u32 present, u32 possible)
 {
 	return present <= 1 ? possible : present;
 }
-FL_EXPORT(fl_slab_min_objects_cpus);
 
 static u32 fl_slab_min_objects_here(void)
 {
@@ -452,7 +450,6 @@ u32 fl_slab_min_partial(u32 size)
 		mp = FL_SLAB_MIN_PARTIAL;
 	return mp;
 }
-FL_EXPORT(fl_slab_min_partial);
 
 /**
  * fl_slab_calc_geometry() - stride, order and objects per slab.
@@ -525,7 +522,6 @@ int fl_slab_calc_geometry(u32 object_size, u32 align, u32 min_objects,
 	g->min_objs = fl_slab_order_objects(g->min_order, size);
 	return 0;
 }
-FL_EXPORT(fl_slab_calc_geometry);
 
 /* mm/slab.c enable_cpucache() */
 static void fl_slab_tunables(u32 size, u32 *limit, u32 *batch)
@@ -691,7 +687,6 @@ int fl_slab_root_create(struct fl_buddy *b, struct fl_slab_root **out)
 	*out = r;
 	return 0;
 }
-FL_EXPORT(fl_slab_root_create);
 
 /**
  * fl_slab_root_buddy() - the buddy a root allocates from.
@@ -704,7 +699,6 @@ struct fl_buddy *fl_slab_root_buddy(const struct fl_slab_root *r)
 {
 	return r->buddy;
 }
-FL_EXPORT(fl_slab_root_buddy);
 
 /**
  * fl_slab_root_set_min_objects() - override SLUB's min_objects.
@@ -721,7 +715,6 @@ void fl_slab_root_set_min_objects(struct fl_slab_root *r, u32 min_objects)
 	r->min_objects = min_objects ? min_objects : fl_slab_min_objects_here();
 	fl_unlock(&r->lock);
 }
-FL_EXPORT(fl_slab_root_set_min_objects);
 
 /* ------------------------------------------------------------ objects */
 
@@ -1290,7 +1283,6 @@ int fl_slab_cache_create(struct fl_slab_root *r, const char *name,
 	return __fl_slab_cache_create(r, name, object_size, align, flags,
 				      ctor, ctor_arg, out);
 }
-FL_EXPORT(fl_slab_cache_create);
 
 /**
  * fl_slab_cache_find() - look a cache up by name.
@@ -1313,7 +1305,6 @@ struct fl_slab_cache *fl_slab_cache_find(struct fl_slab_root *r,
 	fl_unlock(&r->lock);
 	return c;
 }
-FL_EXPORT(fl_slab_cache_find);
 
 /**
  * fl_slab_cache_name() - a cache's name.
@@ -1326,7 +1317,6 @@ const char *fl_slab_cache_name(const struct fl_slab_cache *c)
 {
 	return c->name;
 }
-FL_EXPORT(fl_slab_cache_name);
 
 /**
  * fl_slab_cache_object_size() - a cache's object size as created.
@@ -1339,7 +1329,6 @@ u32 fl_slab_cache_object_size(const struct fl_slab_cache *c)
 {
 	return c->object_size;
 }
-FL_EXPORT(fl_slab_cache_object_size);
 
 /* ------------------------------------------------------------ alloc */
 
@@ -1461,7 +1450,6 @@ int fl_slab_cache_alloc(struct fl_slab_cache *c, u64 *offset, void **ptr)
 		*ptr = fl_slab_obj_ptr(c, ref.slab, ref.idx);
 	return 0;
 }
-FL_EXPORT(fl_slab_cache_alloc);
 
 /* ------------------------------------------------------------ free */
 
@@ -1596,7 +1584,6 @@ int fl_slab_cache_free(struct fl_slab_cache *c, u64 offset)
 		return -EINVAL;
 	return fl_slab_free_off(c, offset);
 }
-FL_EXPORT(fl_slab_cache_free);
 
 /* fl_slab_cache_free() once @c is known to be a cache. */
 static fl_always_inline int fl_slab_free_off(struct fl_slab_cache *c,
@@ -1637,7 +1624,6 @@ int fl_slab_ptr_to_offset(struct fl_slab_root *r, const void *ptr,
 {
 	return __fl_slab_ptr_to_offset(r, ptr, offset);
 }
-FL_EXPORT(fl_slab_ptr_to_offset);
 
 /* Does section @sec hold address @p?  (p below base wraps to a huge value) */
 static fl_always_inline bool fl_slab_sec_has(const struct fl_slab_section *sec,
@@ -1750,7 +1736,6 @@ int fl_slab_cache_free_ptr(struct fl_slab_cache *c, const void *ptr)
 	}
 	return fl_slab_free_off(c, off);
 }
-FL_EXPORT(fl_slab_cache_free_ptr);
 
 /* One bulk-allocated object to the caller's arrays. */
 static fl_always_inline void fl_slab_bulk_out(struct fl_slab_cache *c,
@@ -1904,7 +1889,6 @@ fail:
 		fl_warn_once(fl_slab_cache_free_bulk(c, done, offsets, ptrs));
 	return ret;
 }
-FL_EXPORT(fl_slab_cache_alloc_bulk);
 
 /*
  * The objects of one bulk free usually share their section and often
@@ -2059,7 +2043,6 @@ int fl_slab_cache_free_bulk(struct fl_slab_cache *c, u32 n,
 	fl_slab_free_dead(dead);
 	return first;
 }
-FL_EXPORT(fl_slab_cache_free_bulk);
 
 /**
  * fl_slab_cache_of() - the cache an allocated object belongs to.
@@ -2077,7 +2060,6 @@ struct fl_slab_cache *fl_slab_cache_of(struct fl_slab_root *r, u64 offset)
 		return NULL;
 	return ref.slab->cache;
 }
-FL_EXPORT(fl_slab_cache_of);
 
 /* ------------------------------------------------------------ shrink */
 
@@ -2134,7 +2116,6 @@ long fl_slab_cache_shrink(struct fl_slab_cache *c, unsigned int flags)
 	fl_slab_free_dead(dead);
 	return (long)pages;
 }
-FL_EXPORT(fl_slab_cache_shrink);
 
 /* ------------------------------------------------------------ destroy */
 
@@ -2224,7 +2205,6 @@ int fl_slab_cache_destroy(struct fl_slab_cache *c)
 	fl_slab_cache_free_all(c);
 	return 0;
 }
-FL_EXPORT(fl_slab_cache_destroy);
 
 /**
  * fl_slab_cache_destroy_force() - destroy a cache and its live objects.
@@ -2254,7 +2234,6 @@ long fl_slab_cache_destroy_force(struct fl_slab_cache *c)
 	fl_slab_cache_free_all(c);
 	return (long)live;
 }
-FL_EXPORT(fl_slab_cache_destroy_force);
 
 /*
  * Give the buddy back the kmalloc_large blocks still held: find each by
@@ -2318,7 +2297,6 @@ void fl_slab_root_destroy(struct fl_slab_root *r)
 	fl_free(r->sections);
 	fl_free(r);
 }
-FL_EXPORT(fl_slab_root_destroy);
 
 /**
  * fl_slab_root_for_each() - call @fn for every cache, in creation order.
@@ -2344,7 +2322,6 @@ int fl_slab_root_for_each(struct fl_slab_root *r,
 	fl_unlock(&r->lock);
 	return ret;
 }
-FL_EXPORT(fl_slab_root_for_each);
 
 /* ------------------------------------------------------------ stats */
 
@@ -2420,7 +2397,6 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 	st->leftover_bytes = (st->pages << FL_PAGE_SHIFT) -
 			     st->num_objs * c->geo.size;
 }
-FL_EXPORT(fl_slab_cache_get_stats);
 
 /* ------------------------------------------------------------ checker */
 
@@ -2433,7 +2409,7 @@ struct fl_slab_checker {
 
 #define fl_slab_bad(ck, fmt, ...) do {					\
 	if (!(ck)->ret && (ck)->msg && (ck)->len)			\
-		fl_snprintf((ck)->msg, (ck)->len, "slab %s: " fmt,	\
+		fl_scnprintf((ck)->msg, (ck)->len, "slab %s: " fmt,	\
 			    (ck)->c->name, ##__VA_ARGS__);		\
 	(ck)->ret = -EUCLEAN;						\
 } while (0)
@@ -2634,7 +2610,7 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 
 	if (!c || c->magic != FL_SLAB_CACHE_MAGIC) {
 		if (msg && len)
-			fl_snprintf(msg, len, "slab: not a cache");
+			fl_scnprintf(msg, len, "slab: not a cache");
 		return -EUCLEAN;
 	}
 	for (i = 0; i < c->nr_cpus && !ck.ret; i++) {
@@ -2669,7 +2645,6 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 	fl_unlock(&c->lock);
 	return ck.ret;
 }
-FL_EXPORT(fl_slab_cache_check);
 
 struct fl_slab_check_arg {
 	char *msg;
@@ -2683,7 +2658,7 @@ static int fl_slab_check_one(struct fl_slab_cache *c, void *arg)
 
 	if (c->root != a->r) {
 		if (a->msg && a->len)
-			fl_snprintf(a->msg, a->len, "slab %s: wrong root",
+			fl_scnprintf(a->msg, a->len, "slab %s: wrong root",
 				    c->name);
 		return -EUCLEAN;
 	}
@@ -2733,10 +2708,9 @@ int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
 		ret = -EUCLEAN;
 	fl_unlock(&r->lock);
 	if (ret && msg && len)
-		fl_snprintf(msg, len, "slab root: duplicate names, bad count or size-class table");
+		fl_scnprintf(msg, len, "slab root: duplicate names, bad count or size-class table");
 	return ret;
 }
-FL_EXPORT(fl_slab_check);
 
 /* ------------------------------------------------------------ kmalloc hooks */
 

@@ -62,7 +62,6 @@ int fl_kmalloc_index(size_t bytes)
 			return i;
 	return -EINVAL;
 }
-FL_EXPORT(fl_kmalloc_index);
 
 /**
  * fl_kmalloc_class_size() - object size of a class.
@@ -77,7 +76,6 @@ u32 fl_kmalloc_class_size(unsigned int index)
 		return 0;
 	return fl_kmalloc_sizes[index];
 }
-FL_EXPORT(fl_kmalloc_class_size);
 
 const char *fl_kmalloc_class_name(unsigned int index)
 {
@@ -102,12 +100,11 @@ const char *fl_kmalloc_class_name(unsigned int index)
  */
 int fl_slab_format_header(char *buf, size_t len)
 {
-	return fl_snprintf(buf, len, "%s\n%s%s%s\n", FL_SLABINFO_LINE1,
+	return fl_scnprintf(buf, len, "%s\n%s%s%s\n", FL_SLABINFO_LINE1,
 			   "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab>",
 			   " : tunables <limit> <batchcount> <sharedfactor>",
 			   " : slabdata <active_slabs> <num_slabs> <sharedavail>");
 }
-FL_EXPORT(fl_slab_format_header);
 
 /**
  * fl_slab_format_line() - one cache as a /proc/slabinfo 2.1 line.
@@ -135,14 +132,13 @@ int fl_slab_format_line(const struct fl_slab_stats *st, char *buf, size_t len)
 
 	if (active > st->num_objs)
 		active = (unsigned long)st->num_objs;
-	return fl_snprintf(buf, len,
+	return fl_scnprintf(buf, len,
 			   "%-17s %6lu %6lu %6u %4u %4d : tunables %4u %4u %4u : slabdata %6lu %6lu %6lu\n",
 			   st->name, active, (unsigned long)st->num_objs,
 			   st->size, st->objs_per_slab, (int)st->pages_per_slab,
 			   0U, 0U, 0U, (unsigned long)st->nr_slabs,
 			   (unsigned long)st->nr_slabs, 0UL);
 }
-FL_EXPORT(fl_slab_format_line);
 
 struct fl_slab_emit_ctx {
 	fl_slab_emit_t emit;
@@ -183,7 +179,6 @@ void fl_slab_slabinfo_emit(struct fl_slab_root *r, fl_slab_emit_t emit,
 	emit(arg, hdr + sizeof(FL_SLABINFO_LINE1));	/* after its '\n' */
 	fl_slab_root_for_each(r, fl_slab_emit_one, &ctx);
 }
-FL_EXPORT(fl_slab_slabinfo_emit);
 
 struct fl_slab_buf {
 	char *buf;
@@ -227,7 +222,6 @@ size_t fl_slab_slabinfo(struct fl_slab_root *r, char *buf, size_t len)
 	fl_slab_slabinfo_emit(r, fl_slab_buf_emit, &b);
 	return b.used;
 }
-FL_EXPORT(fl_slab_slabinfo);
 
 /* "12.3" from a ratio, integer arithmetic only. */
 static void fl_slab_permille(u64 num, u64 den, u64 *whole, u64 *tenth)
@@ -266,37 +260,37 @@ size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
 	fl_slab_permille(st.alloc_hits, st.alloc_hits + st.alloc_misses,
 			 &aw, &at);
 	fl_slab_permille(st.free_hits, st.free_hits + st.free_misses, &fw, &ft);
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "cache %s\n  object_size %u align %u size %u order %u objs_per_slab %u leftover %u colours %u flags 0x%x min_order %u min_objs %u\n",
 			 st.name, st.object_size, st.align, st.size, st.order,
 			 st.objs_per_slab, st.leftover, st.colours, st.flags,
 			 st.min_order, st.min_objs);
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "  slabs %llu full %llu partial %llu empty %llu pages %llu min_partial %u\n",
 			 (unsigned long long)st.nr_slabs,
 			 (unsigned long long)st.nr_full,
 			 (unsigned long long)st.nr_partial,
 			 (unsigned long long)st.nr_empty,
 			 (unsigned long long)st.pages, st.min_partial);
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "  objects total %llu live %llu cpu_cached %llu free_in_slabs %llu\n",
 			 (unsigned long long)st.num_objs,
 			 (unsigned long long)st.live_objs,
 			 (unsigned long long)st.cpu_cached,
 			 (unsigned long long)st.free_in_slabs);
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "  waste padding %llu B leftover %llu B total %llu B of %llu B (%llu.%llu%%)\n",
 			 (unsigned long long)st.padding_bytes,
 			 (unsigned long long)st.leftover_bytes,
 			 (unsigned long long)waste, (unsigned long long)bytes,
 			 (unsigned long long)w, (unsigned long long)t);
 	if (st.flags & FL_SLAB_KMALLOC)
-		n += fl_snprintf(buf + n, len - n,
+		n += fl_scnprintf(buf + n, len - n,
 				 "  kmalloc requested %llu B of %llu B live\n",
 				 (unsigned long long)st.requested_bytes,
 				 (unsigned long long)(st.live_objs *
 						      st.object_size));
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "  percpu limit %u batchcount %u alloc hits %llu misses %llu (%llu.%llu%% hit) free hits %llu misses %llu (%llu.%llu%% hit)\n",
 			 st.limit, st.batchcount,
 			 (unsigned long long)st.alloc_hits,
@@ -305,7 +299,7 @@ size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
 			 (unsigned long long)st.free_hits,
 			 (unsigned long long)st.free_misses,
 			 (unsigned long long)fw, (unsigned long long)ft);
-	n += fl_snprintf(buf + n, len - n,
+	n += fl_scnprintf(buf + n, len - n,
 			 "  ctor_calls %llu allocs %llu frees %llu alloc_fail %llu bad_frees %llu slabs_created %llu slabs_released %llu order_fallback %llu\n",
 			 (unsigned long long)st.ctor_calls,
 			 (unsigned long long)st.allocs,
@@ -317,4 +311,3 @@ size_t fl_slab_cache_detail(struct fl_slab_cache *c, char *buf, size_t len)
 			 (unsigned long long)st.order_fallback);
 	return n;
 }
-FL_EXPORT(fl_slab_cache_detail);

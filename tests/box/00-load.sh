@@ -20,20 +20,21 @@ check_arena() {
 	fi
 	ok "arena_mb=$_mb: $ARENA is readable"
 	sed 's/^/#   /' "$ARENA" | head -n 20
-	grep -qi chunk "$ARENA" && grep -qi pfn "$ARENA"
-	is $? 0 "arena_mb=$_mb: arena mentions chunks and PFNs"
+	grep -q '^blocks: ' "$ARENA" && grep -qi pfn "$ARENA"
+	is $? 0 "arena_mb=$_mb: arena mentions alloc_pages blocks and PFNs"
 
 	is "$(arena_field arena_mb)" "$_mb" "arena_mb=$_mb: 'arena_mb:' line"
 	is "$(arena_field pages)" "$((_mb * 256))" "arena_mb=$_mb: 'pages:' is $((_mb * 256))"
 
-	_chunks=$(arena_field chunks)
+	# the ranges are the blocks with physically adjacent ones merged
+	_blocks=$(arena_field blocks)
 	_ranges=$(arena_field 'contiguous ranges')
-	if [ -n "$_chunks" ] && [ -n "$_ranges" ] &&
-	   [ "$_ranges" -ge 1 ] && [ "$_ranges" -le "$_chunks" ]; then
-		ok "arena_mb=$_mb: 1 <= contiguous ranges ($_ranges) <= chunks ($_chunks)"
+	if [ -n "$_blocks" ] && [ -n "$_ranges" ] &&
+	   [ "$_ranges" -ge 1 ] && [ "$_ranges" -le "$_blocks" ]; then
+		ok "arena_mb=$_mb: 1 <= contiguous ranges ($_ranges) <= blocks ($_blocks)"
 	else
-		not_ok "arena_mb=$_mb: 1 <= contiguous ranges <= chunks" \
-			"ranges='$_ranges' chunks='$_chunks'"
+		not_ok "arena_mb=$_mb: 1 <= contiguous ranges <= blocks" \
+			"ranges='$_ranges' blocks='$_blocks'"
 	fi
 
 	# range N: pfn 0xA-0xB (P pages, M MiB) ...

@@ -5,6 +5,7 @@
 #include "fl_test.h"
 #include "fl_buddy.h"
 #include "fl_buddy_internal.h"
+#include "fl_fault.h"
 #include "fl_metrics.h"
 
 static char check_msg[256];
@@ -675,6 +676,38 @@ TEST(create_fault_injection)
 		fl_buddy_destroy(fl_buddy_create(c, 2, FL_MAX_ORDER, true));
 	fl_fail_reset();
 	CHECK(fl_fail_injected() > 0);
+}
+
+/*
+ * The core's fault attribute follows should_fail_ex() (lib/fault-inject.c,
+ * 6.12): @times, then @space, then @interval, then @probability.  With
+ * space 2, interval 3, times 2: calls 0 and 1 are space, the interval
+ * counter then reaches 3 at call 4 and 6 at call 7, and @times is used up.
+ */
+TEST(fault_attr_rules)
+{
+	struct fl_fault_attr a = FL_FAULT_ATTR_INIT(a);
+	unsigned long i, n = 0;
+	char got[13] = "", want[] = "....x..x....";
+
+	for (i = 0; i < 12; i++)
+		got[i] = fl_should_fail(&a) ? 'x' : '.';
+	CHECK(!strcmp(got, "............"));	/* times 0: off */
+	fl_fault_set(&a, 2, 3, 2);
+	for (i = 0; i < 12; i++)
+		got[i] = fl_should_fail(&a) ? 'x' : '.';
+	CHECK(!strcmp(got, want));
+	CHECK_EQ(fl_fault_injected(&a), 2);
+	a.probability = 0;
+	fl_fault_set(&a, 0, 1, -1);
+	for (i = 0; i < 100; i++)
+		n += fl_should_fail(&a);
+	CHECK_EQ(n, 0);
+	a.probability = 50;
+	for (i = 0; i < 1000; i++)
+		n += fl_should_fail(&a);
+	CHECK(n > 400 && n < 600);
+	CHECK_EQ(a.times, -1);			/* -1 is never used up */
 }
 
 /* __fl_buddy_alloc_at / __fl_buddy_move / __fl_buddy_next_block. */

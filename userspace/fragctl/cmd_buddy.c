@@ -481,7 +481,7 @@ static int cmd_arena(struct fc_ctx *c, int argc, char **argv)
 
 const struct fc_cmd fc_cmds_buddy[] = {
 	{ "status", "", "the arena and the buddy allocator in a few lines", cmd_status, true },
-	{ "arena", "", "the arena's chunks and PFN ranges (debugfs, root); --json: sizes and orders from the ioctls, no PFNs", cmd_arena, false },
+	{ "arena", "", "the arena's alloc_pages blocks and PFN ranges (debugfs, root); --json: sizes and orders from the ioctls, no PFNs", cmd_arena, false },
 	{ "alloc", "SIZE [--order N] [--type movable|unmovable|reclaimable] | --order N [--type movable|unmovable|reclaimable]",
 	  "allocate from the buddy (SIZE with K/M/G suffix, rounded up to a power of two)", cmd_alloc, true },
 	{ "free", "HANDLE...", "free allocations (@N = the Nth of this session, or 0x...)", cmd_free, true },

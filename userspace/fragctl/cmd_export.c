@@ -15,7 +15,7 @@
 
 #include "fl_buddy.h"
 #include "fl_metrics.h"
-#include "fl_page_uapi.h"
+#include "../../module/fl_page_uapi.h"	/* glue shared with the module */
 #include "fragctl.h"
 #include "replay_fc.h"
 #include "sysinfo.h"

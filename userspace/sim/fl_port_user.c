@@ -2,8 +2,9 @@
 /*
  * fl_port_user.c - userspace implementation of what fl_port.h declares.
  *
- * Fault injection: a schedule (mode + counter) decides whether each
- * fl_should_fail_alloc() call fails.  Counters are atomics, so the
+ * Fault injection: the tests' schedules configure the core's own
+ * fl_fail_meta attribute (fl_fault.c), which fl_zalloc() consults through
+ * fl_should_fail_alloc() exactly as in the module.  It is locked, so a
  * schedule works across threads (the exact call that fails is then
  * whichever thread gets there first).
  *
@@ -13,86 +14,35 @@
  */
 #include <unistd.h>
 
-#include "fl_port.h"
+#include "fl_fault.h"
 #include "fl_port_user.h"
 
 unsigned long fl_warn_count;
 
-enum fl_fail_mode {
-	FL_FAIL_NEVER = 0,
-	FL_FAIL_AFTER,
-	FL_FAIL_NTH,
-	FL_FAIL_EVERY,
-};
-
-static int fl_fail_mode;
-static unsigned long fl_fail_n;
-static unsigned long fl_fail_seen;	/* calls since the schedule was set */
-static unsigned long fl_fail_total_calls;
-static unsigned long fl_fail_total_injected;
-
-static void fl_fail_set(int mode, unsigned long n)
-{
-	__atomic_store_n(&fl_fail_seen, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&fl_fail_n, n, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&fl_fail_mode, mode, __ATOMIC_SEQ_CST);
-}
-
+/* The schedules below are settings of the core's fl_fail_meta (fl_fault.c). */
 void fl_fail_reset(void)
 {
-	fl_fail_set(FL_FAIL_NEVER, 0);
+	fl_fault_set(&fl_fail_meta, 0, 1, 0);
 }
 
 void fl_fail_after(unsigned long n)
 {
-	fl_fail_set(FL_FAIL_AFTER, n);
+	fl_fault_set(&fl_fail_meta, n, 1, -1);
 }
 
 void fl_fail_nth(unsigned long n)
 {
-	fl_fail_set(FL_FAIL_NTH, n);
+	fl_fault_set(&fl_fail_meta, n, 1, 1);
 }
 
 void fl_fail_every(unsigned long n)
 {
-	fl_fail_set(FL_FAIL_EVERY, n ? n : 1);
-}
-
-unsigned long fl_fail_calls(void)
-{
-	return __atomic_load_n(&fl_fail_total_calls, __ATOMIC_RELAXED);
+	fl_fault_set(&fl_fail_meta, 0, n ? n : 1, -1);
 }
 
 unsigned long fl_fail_injected(void)
 {
-	return __atomic_load_n(&fl_fail_total_injected, __ATOMIC_RELAXED);
-}
-
-bool fl_should_fail_alloc(void)
-{
-	int mode = __atomic_load_n(&fl_fail_mode, __ATOMIC_SEQ_CST);
-	unsigned long n = __atomic_load_n(&fl_fail_n, __ATOMIC_SEQ_CST);
-	unsigned long k;
-	bool fail = false;
-
-	__atomic_add_fetch(&fl_fail_total_calls, 1, __ATOMIC_RELAXED);
-	if (mode == FL_FAIL_NEVER)
-		return false;
-	k = __atomic_fetch_add(&fl_fail_seen, 1, __ATOMIC_SEQ_CST);
-	switch (mode) {
-	case FL_FAIL_AFTER:
-		fail = k >= n;
-		break;
-	case FL_FAIL_NTH:
-		fail = k == n;
-		break;
-	case FL_FAIL_EVERY:
-		fail = (k + 1) % n == 0;
-		break;
-	}
-	if (fail)
-		__atomic_add_fetch(&fl_fail_total_injected, 1, __ATOMIC_RELAXED);
-	return fail;
+	return fl_fault_injected(&fl_fail_meta);
 }
 
 static unsigned int fl_cpus_override;

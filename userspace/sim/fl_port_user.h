@@ -9,14 +9,14 @@
 #include "fl_port.h"
 
 /*
- * Fault injection for fl_zalloc() (through fl_should_fail_alloc()).
- * Only the most recent schedule is active.  Counting starts at the call.
+ * Fault injection for fl_zalloc() (through fl_should_fail_alloc()): each
+ * schedule is a setting of the core's fl_fail_meta (fl_fault.h).  Only the
+ * most recent schedule is active.  Counting starts at the call.
  */
 void fl_fail_reset(void);		/* never fail (the default) */
 void fl_fail_after(unsigned long n);	/* n calls succeed, then all fail */
 void fl_fail_nth(unsigned long n);	/* only call number n (0-based) fails */
 void fl_fail_every(unsigned long n);	/* calls n-1, 2n-1, ... fail (n >= 1) */
-unsigned long fl_fail_calls(void);	/* fl_should_fail_alloc() calls so far */
 unsigned long fl_fail_injected(void);	/* failures injected so far */
 
 /* fl_nr_cpus(): online CPUs unless overridden (0 = back to online CPUs). */

@@ -3,11 +3,11 @@
  * fl_page_uapi.h - one arena page in FRAGLAB_IOC_PAGE_INFO form (struct
  * fraglab_page) from the buddy's struct fl_page_info.
  *
- * Not part of the portable core: no core .c file includes it, and the core
- * knows nothing of the UAPI.  It is the one translation shared by the
- * kernel glue (module/fl_map_dev.c, the live arena) and fragctl's
- * simulated arena (userspace/fragctl/cmd_export.c, map --trace), so a live
- * map and a simulated one cannot disagree on what a page is.
+ * Glue, not core: the core knows nothing of the UAPI.  It is the one
+ * translation shared by the kernel glue (module/fl_map_dev.c, the live
+ * arena) and fragctl's simulated arena (userspace/fragctl/cmd_export.c,
+ * map --trace, which includes it by its path), so a live map and a
+ * simulated one cannot disagree on what a page is.
  */
 #ifndef FL_PAGE_UAPI_H
 #define FL_PAGE_UAPI_H
