@@ -22,7 +22,8 @@
 #include <linux/vmalloc.h>
 
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_arena.h"
+#include "fl_buddy.h"
 
 /*
  * __GFP_NORETRY: a block the kernel can't find cheaply fails at once
@@ -103,6 +104,7 @@ int fl_arena_reserve(struct fl_arena *a, unsigned int mb)
 	int ret;
 
 	a->order = order;
+	a->mb = mb;
 	if (want << order > ram_pages) {
 		pr_err("arena_mb=%u: asked %lu MiB, obtained 0 MiB: the machine has only %lu MiB of RAM\n",
 		       mb, want * block_bytes >> 20, ram_pages >> (20 - PAGE_SHIFT));

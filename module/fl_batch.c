@@ -44,7 +44,7 @@
 #include <linux/stddef.h>
 #include <linux/uaccess.h>
 
-#include "fl_internal.h"
+#include "fl_batch.h"
 
 /* Every batch element the ioctls know, to bound the element size. */
 union fl_batch_elem {

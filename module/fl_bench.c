@@ -76,7 +76,7 @@
 #include <linux/vmalloc.h>
 
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_bench.h"
 #include "fl_kapi.h"
 #include "fl_compact.h"
 #include "fl_fit.h"
@@ -893,3 +893,10 @@ long fl_ioc_bench(struct fl_file *ff, void *karg, struct fl_obj **made)
 	mutex_unlock(&fl_bench_lock);
 	return ret;
 }
+
+const struct fl_subsys fl_bench_subsys = {
+	.name = "bench",
+	.nr_first = 0x50,
+	.nr_last = 0x5f,
+	.features = FRAGLAB_FEAT_BENCH,
+};

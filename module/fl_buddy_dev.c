@@ -1,52 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fl_buddy_dev.c - the buddy allocator's ioctls (command range 0x00-0x0f).
+ * fl_buddy_dev.c - the buddy allocator's glue: the subsystem that builds
+ * the buddy over the arena, its ioctls (ALLOC, FREE, QUERY, BATCH in the
+ * range 0x00-0x0f) and its debugfs files in the kernel's own formats:
+ *
+ *   buddyinfo       /proc/buddyinfo line for zone "fraglab"
+ *   pagetypeinfo    /proc/pagetypeinfo layout (fraglab's three types)
+ *   unusable_index  /sys/kernel/debug/extfrag/unusable_index layout
+ *   extfrag_index   /sys/kernel/debug/extfrag/extfrag_index layout
+ *   stats           counters: allocations, failures, fragmentation
+ *   pcp             per-CPU page lists, /proc/zoneinfo "pagesets" layout
+ *
+ * Readers of buddy counters (buddyinfo, pagetypeinfo, the two indexes,
+ * stats) print snapshots taken under the buddy's own lock, not
+ * fl_dev.lock: each call is consistent in itself, and pagetypeinfo's two
+ * (free counts, then pageblock counts) may be a moment apart, as
+ * /proc/pagetypeinfo's are.  pcp takes fl_dev.lock.
  *
  * Every handler gets the kernel copy of its argument from the dispatcher
  * (fl_ioctl(), fl_dev.c), rejects nonzero reserved fields and unknown
  * flags with -EINVAL and fills in the result, which the dispatcher copies
- * back.  The command table there says which run under fl_dev.lock.  Memory reaches userspace zeroed: the
- * arena is shared by every fd, and the previous owner's data must not
- * leak.  The zeroing happens on the block's first fault (fl_dev.c), the
+ * back.  The command table there says which run under fl_dev.lock.
+ * Memory reaches userspace zeroed: the arena is shared by every fd, and
+ * the previous owner's data must not leak.  The zeroing happens on the block's first fault (fl_dev.c), the
  * only way its contents reach userspace.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "fl_arena.h"
+#include "fl_batch.h"
+#include "fl_buddy_dev.h"
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_main.h"
 #include "fl_metrics.h"
-
-/**
- * fl_ioc_version() - FRAGLAB_IOC_VERSION.
- * @ff: the calling file (unused).
- * @karg: struct fraglab_version, all zero in.
- * @made: unused.
- *
- * Context: process context.
- * Return: 0 or -EINVAL.
- */
-long fl_ioc_version(struct fl_file *ff, void *karg, struct fl_obj **made)
-{
-	struct fraglab_version *v = karg;
-
-	if (!fl_mem_is_zero(v, sizeof(*v)))
-		return -EINVAL;
-	v->api_major = FRAGLAB_API_MAJOR;
-	v->api_minor = FRAGLAB_API_MINOR;
-	v->features = FL_FEATURES;
-	v->page_size = PAGE_SIZE;
-	v->max_order = fl_buddy_max_order(fl_dev.buddy);
-	v->kernel_max_order = FL_KERNEL_MAX_ORDER;
-	v->block_order = FL_PAGEBLOCK_ORDER;
-	v->arena_pages = fl_dev.arena.nr_pages;
-	v->arena_bytes = (u64)fl_dev.arena.nr_pages << PAGE_SHIFT;
-	v->nr_chunks = fl_dev.arena.nr_ranges;
-	v->group_by_mobility = fl_buddy_grouping(fl_dev.buddy);
-	return 0;
-}
 
 /* Validate one alloc request and turn it into a buddy request. */
 static __always_inline int fl_alloc_prepare(const struct fraglab_alloc *a,
@@ -80,7 +71,7 @@ static __always_inline int fl_alloc_prepare(const struct fraglab_alloc *a,
 	return 0;
 }
 
-/* Inline: once per element of a batch (see fl_internal.h on calls). */
+/* Inline: once per element of a batch (see fl_batch_loop() on calls). */
 static __always_inline int fl_alloc_one(struct fl_file *ff,
 					struct fraglab_alloc *a,
 					struct fl_obj_stash *st,
@@ -155,14 +146,8 @@ static __always_inline void __fl_buddy_release_obj(struct fl_obj *obj,
 	fl_obj_put(st, obj);
 }
 
-/**
- * fl_buddy_release_obj() - free a pages-kind object and its block.
- * @obj: object owned by some fd, or NULL (no-op).
- * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
- *
- * Context: fl_dev.lock held; may sleep (zaps user mappings).
- */
-void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
+/* ->release_obj: a pages-kind object and its block (NULL: no-op). */
+static void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	if (obj)
 		__fl_buddy_release_obj(obj, st);
@@ -294,81 +279,8 @@ long fl_ioc_batch(struct fl_file *ff, void *karg, struct fl_obj **made)
 	return fl_batch_ioctl(ff, karg, fl_buddy_batch_ops);
 }
 
-static long fl_ioc_setting(struct fraglab_setting *s, bool set)
-{
-	int ret;
-
-	if (s->pad || !fl_mem_is_zero(s->reserved, sizeof(s->reserved)))
-		return -EINVAL;
-	if (!set && s->value)
-		return -EINVAL;
-
-	switch (s->key) {
-	case FRAGLAB_SET_GROUP_BY_MOBILITY:
-		if (set && s->value > 1)
-			return -EINVAL;
-		mutex_lock(&fl_dev.lock);
-		if (set)
-			fl_buddy_set_grouping(fl_dev.buddy, s->value);
-		s->value = fl_buddy_grouping(fl_dev.buddy);
-		mutex_unlock(&fl_dev.lock);
-		break;
-	case FRAGLAB_SET_PCP_HIGH:
-		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
-		if (set) {
-			if (s->value > FRAGLAB_PCP_HIGH_MAX)
-				return -EINVAL;
-			ret = fl_buddy_set_pcp(fl_dev.buddy, s->value);
-			if (ret)
-				return ret;
-		}
-		s->value = fl_buddy_pcp_high(fl_dev.buddy);
-		break;
-	case FRAGLAB_SET_PROACTIVE:
-		if (set) {
-			ret = fl_compact_set_proactive(s->value);
-			if (ret)
-				return ret;
-		}
-		s->value = fl_compact_get_proactive();
-		break;
-	default:
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/**
- * fl_ioc_set() - FRAGLAB_IOC_SET: change a module-wide setting.
- * @ff: the calling file (unused).
- * @karg: struct fraglab_setting.
- * @made: unused.
- *
- * Context: process context, fl_dev.lock not held; the caller has
- * CAP_SYS_ADMIN (the ioctl table says so).
- * Return: 0 or a negative errno.
- */
-long fl_ioc_set(struct fl_file *ff, void *karg, struct fl_obj **made)
-{
-	return fl_ioc_setting(karg, true);
-}
-
-/**
- * fl_ioc_get() - FRAGLAB_IOC_GET: read a module-wide setting.
- * @ff: the calling file (unused).
- * @karg: struct fraglab_setting.
- * @made: unused.
- *
- * Context: process context, fl_dev.lock not held.
- * Return: 0 or -EINVAL.
- */
-long fl_ioc_get(struct fl_file *ff, void *karg, struct fl_obj **made)
-{
-	return fl_ioc_setting(karg, false);
-}
-
 /* Every pages-kind handle must match an allocated head owned by it. */
-static int fl_check_handles(char *msg, size_t len)
+static int fl_buddy_check_handles(char *msg, size_t len)
 {
 	struct fl_page_info pi;
 	struct fl_obj *obj;
@@ -389,59 +301,12 @@ static int fl_check_handles(char *msg, size_t len)
 	return 0;
 }
 
-/**
- * fl_check_all() - run every invariant checker fraglab has.
- * @msg: where the first violation is described.
- * @len: size of @msg.
- *
- * Context: fl_dev.lock held.
- * Return: 0 if consistent, -EUCLEAN otherwise.
- */
-int fl_check_all(char *msg, size_t len)
-{
-	int ret;
-
-	lockdep_assert_held(&fl_dev.lock);
-	msg[0] = '\0';
-	ret = fl_buddy_check(fl_dev.buddy, msg, len);
-	if (!ret)
-		ret = fl_check_handles(msg, len);
-	if (!ret)
-		ret = fl_subsys_check(msg, len);
-	return ret;
-}
-
-/**
- * fl_ioc_check() - FRAGLAB_IOC_CHECK.
- * @ff: the calling file (unused).
- * @karg: struct fraglab_check, all zero in.
- * @made: unused.
- *
- * Context: fl_dev.lock held; the caller has CAP_SYS_ADMIN.
- * Return: 0 or -EINVAL; the checkers' verdict is in ->result.
- */
-long fl_ioc_check(struct fl_file *ff, void *karg, struct fl_obj **made)
-{
-	struct fraglab_check *c = karg;
-
-	if (!fl_mem_is_zero(c, sizeof(*c)))
-		return -EINVAL;
-	c->result = fl_check_all(c->message, sizeof(c->message));
-	return 0;
-}
-
-/**
- * fl_fill_stats() - the buddy's counters in UAPI form.
- * @out: filled completely (reserved fields zero).
- *
- * Context: any context that may take a spinlock.
- */
-void fl_fill_stats(struct fraglab_stats *out)
+/* ->stats: the buddy's counters in UAPI form (@out is zeroed). */
+static void fl_buddy_dev_stats(struct fraglab_stats *out)
 {
 	struct fl_buddy_stats st;
 
 	fl_buddy_get_stats(fl_dev.buddy, &st);
-	memset(out, 0, sizeof(*out));
 	BUILD_BUG_ON(sizeof(out->nr_free) != sizeof(st.nr_free));
 #define FL_COPY(f)		(out->f = st.f)
 #define FL_COPY_ORDERS(f)	memcpy(out->f, st.f, sizeof(out->f))
@@ -460,19 +325,272 @@ void fl_fill_stats(struct fraglab_stats *out)
 		fl_metrics_unusable_index(st.nr_free, FL_PAGEBLOCK_ORDER);
 }
 
-/**
- * fl_ioc_stats() - FRAGLAB_IOC_STATS.
- * @ff: the calling file (unused).
- * @karg: struct fraglab_stats, all zero in.
- * @made: unused.
- *
- * Context: process context.
- * Return: 0 or -EINVAL.
- */
-long fl_ioc_stats(struct fl_file *ff, void *karg, struct fl_obj **made)
+
+/* ------------------------------------------------------------ debugfs */
+
+#define FL_ZONE_NAME	"fraglab"
+
+static void fl_snapshot_free(u64 nr_free[FL_NR_ORDERS])
 {
-	if (!fl_mem_is_zero(karg, sizeof(struct fraglab_stats)))
-		return -EINVAL;
-	fl_fill_stats(karg);
+	struct fl_buddy_stats st;
+
+	fl_buddy_get_stats(fl_dev.buddy, &st);
+	memcpy(nr_free, st.nr_free, sizeof(st.nr_free));
+}
+
+typedef int (*fl_format_fn)(char *buf, size_t len, int node,
+			    const char *zone, const u64 *nr_free);
+
+/* One line in a kernel format, shared with fragctl --sim (fl_metrics.c). */
+static int fl_show_line(struct seq_file *m, fl_format_fn format)
+{
+	u64 nr_free[FL_NR_ORDERS];
+	char line[FL_METRICS_LINE_MAX];
+
+	fl_snapshot_free(nr_free);
+	format(line, sizeof(line), 0, FL_ZONE_NAME, nr_free);
+	seq_puts(m, line);
 	return 0;
 }
+
+static int buddyinfo_show(struct seq_file *m, void *v)
+{
+	return fl_show_line(m, fl_metrics_format_buddyinfo);
+}
+DEFINE_SHOW_ATTRIBUTE(buddyinfo);
+
+static int pagetypeinfo_show(struct seq_file *m, void *v)
+{
+	u64 nr_free[FL_MT_TYPES][FL_NR_ORDERS];
+	u64 blocks[FL_MT_TYPES];
+	unsigned int o, t;
+
+	fl_buddy_free_counts_mt(fl_dev.buddy, nr_free);
+	fl_buddy_pageblock_counts(fl_dev.buddy, blocks);
+
+	seq_printf(m, "Page block order: %d\n", FL_PAGEBLOCK_ORDER);
+	seq_printf(m, "Pages per block:  %lu\n", 1UL << FL_PAGEBLOCK_ORDER);
+	seq_putc(m, '\n');
+	seq_printf(m, "%-43s ", "Free pages count per migrate type at order");
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		seq_printf(m, "%6d ", o);
+	seq_putc(m, '\n');
+	for (t = 0; t < FL_MT_TYPES; t++) {
+		seq_printf(m, "Node %4d, zone %8s, type %12s ", 0, FL_ZONE_NAME,
+			   fl_migratetype_names[t]);
+		for (o = 0; o < FL_NR_ORDERS; o++)
+			seq_printf(m, "%6llu ", nr_free[t][o]);
+		seq_putc(m, '\n');
+	}
+	seq_printf(m, "\n%-23s", "Number of blocks type ");
+	for (t = 0; t < FL_MT_TYPES; t++)
+		seq_printf(m, "%12s ", fl_migratetype_names[t]);
+	seq_putc(m, '\n');
+	seq_printf(m, "Node %d, zone %8s ", 0, FL_ZONE_NAME);
+	for (t = 0; t < FL_MT_TYPES; t++)
+		seq_printf(m, "%12llu ", blocks[t]);
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pagetypeinfo);
+
+static int unusable_index_show(struct seq_file *m, void *v)
+{
+	return fl_show_line(m, fl_metrics_format_unusable);
+}
+DEFINE_SHOW_ATTRIBUTE(unusable_index);
+
+static int extfrag_index_show(struct seq_file *m, void *v)
+{
+	return fl_show_line(m, fl_metrics_format_extfrag);
+}
+DEFINE_SHOW_ATTRIBUTE(extfrag_index);
+
+static void fl_show_order_row(struct seq_file *m, const char *name,
+			      const u64 *v)
+{
+	unsigned int o;
+
+	seq_printf(m, "%-20s", name);
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		seq_printf(m, " %8llu", v[o]);
+	seq_putc(m, '\n');
+}
+
+static int stats_show(struct seq_file *m, void *v)
+{
+	struct fraglab_stats s;
+	unsigned int o;
+
+	memset(&s, 0, sizeof(s));
+	fl_buddy_dev_stats(&s);
+	seq_printf(m, "total_pages %llu\n", s.total_pages);
+	seq_printf(m, "free_pages %llu\n", s.free_pages);
+	seq_printf(m, "allocated_blocks %llu\n", s.nr_allocated);
+	if (s.largest_free_order < FL_NR_ORDERS)
+		seq_printf(m, "largest_free_block %lu (order %u)\n",
+			   PAGE_SIZE << s.largest_free_order,
+			   s.largest_free_order);
+	else
+		seq_puts(m, "largest_free_block 0 (none)\n");
+	seq_printf(m, "requested_bytes %llu\n", s.requested_bytes);
+	seq_printf(m, "granted_bytes %llu\n", s.granted_bytes);
+	seq_printf(m, "internal_frag_bytes %llu\n",
+		   s.granted_bytes - s.requested_bytes);
+	seq_printf(m, "internal_frag %u.%u%%\n",
+		   s.internal_frag_permille / 10, s.internal_frag_permille % 10);
+	seq_printf(m, "external_frag %u.%u%%\n",
+		   s.external_frag_permille / 10, s.external_frag_permille % 10);
+	seq_printf(m, "unusable_index_9 %d.%03d\n",
+		   s.unusable_index_9 / 1000, s.unusable_index_9 % 1000);
+	seq_printf(m, "fail_fragmented %llu\n", s.fail_fragmented);
+	seq_printf(m, "fail_nomem %llu\n", s.fail_nomem);
+	seq_printf(m, "frees %llu\nsplits %llu\nmerges %llu\n",
+		   s.frees, s.splits, s.merges);
+	seq_printf(m, "fallbacks %llu\nsteals %llu\n", s.fallbacks, s.steals);
+	seq_printf(m, "group_by_mobility %d\n",
+		   fl_buddy_grouping(fl_dev.buddy));
+	seq_printf(m, "pcp_high %u\npcp_pages %llu\n",
+		   fl_buddy_pcp_high(fl_dev.buddy), s.pcp_pages);
+	seq_printf(m, "%-20s", "order");
+	for (o = 0; o < FL_NR_ORDERS; o++)
+		seq_printf(m, " %8u", o);
+	seq_putc(m, '\n');
+	fl_show_order_row(m, "free_blocks", s.nr_free);
+	fl_show_order_row(m, "alloc_ok", s.alloc_ok);
+	fl_show_order_row(m, "alloc_fail", s.alloc_fail);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+/*
+ * /proc/zoneinfo's "pagesets" block, then what zoneinfo does not show:
+ * the blocks parked per order and migrate type.
+ */
+static int pcp_show(struct seq_file *m, void *v)
+{
+	struct fl_pcp_info pi;
+	unsigned int cpu, o, mt;
+
+	mutex_lock(&fl_dev.lock);
+	seq_printf(m, "Node 0, zone %8s\n  pagesets\n", FL_ZONE_NAME);
+	for (cpu = 0; !fl_buddy_pcp_info(fl_dev.buddy, cpu, &pi); cpu++) {
+		seq_printf(m, "    cpu: %u\n", cpu);
+		seq_printf(m, "              count: %u\n", pi.count);
+		seq_printf(m, "              high:  %u\n", pi.high);
+		seq_printf(m, "              batch: %u\n", pi.batch);
+		for (o = 0; o < FL_PCP_ORDERS; o++) {
+			seq_printf(m, "              order %u:", o);
+			for (mt = 0; mt < FL_MT_TYPES; mt++)
+				seq_printf(m, " %s %u", fl_migratetype_names[mt],
+					   pi.nr[o][mt]);
+			seq_putc(m, '\n');
+		}
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (!cpu)
+		seq_puts(m, "    off: no per-CPU lists (FRAGLAB_SET_PCP_HIGH, fragctl pcp HIGH)\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pcp);
+
+static struct dentry *fl_buddy_dentries[6];
+
+static void fl_buddy_debugfs_init(struct dentry *dir)
+{
+	static const struct {
+		const char *name;
+		const struct file_operations *fops;
+	} files[ARRAY_SIZE(fl_buddy_dentries)] = {
+		{ "buddyinfo", &buddyinfo_fops },
+		{ "pagetypeinfo", &pagetypeinfo_fops },
+		{ "unusable_index", &unusable_index_fops },
+		{ "extfrag_index", &extfrag_index_fops },
+		{ "stats", &stats_fops },
+		{ "pcp", &pcp_fops },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		fl_buddy_dentries[i] = debugfs_create_file(files[i].name, 0400,
+							   dir, NULL,
+							   files[i].fops);
+}
+
+/* ------------------------------------------------------------ subsystem */
+
+/* ->init: the buddy over the whole arena, then its debugfs files. */
+static int fl_buddy_dev_init(struct fl_dev *d, struct dentry *dir)
+{
+	struct fl_chunk *chunks;
+
+	chunks = fl_arena_chunks(&d->arena);
+	if (!chunks)
+		goto nomem;
+	d->buddy = fl_buddy_create(chunks, d->arena.nr_ranges,
+				   fl_param_max_order,
+				   fl_param_group_by_mobility);
+	kfree(chunks);
+	if (!d->buddy)
+		goto nomem;
+	fl_buddy_debugfs_init(dir);
+	return 0;
+
+nomem:
+	pr_err("out of memory for the buddy allocator's metadata\n");
+	return -ENOMEM;
+}
+
+/* ->exit: the files first (debugfs_remove() waits for readers). */
+static void fl_buddy_dev_exit(struct fl_dev *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_buddy_dentries); i++) {
+		debugfs_remove(fl_buddy_dentries[i]);
+		fl_buddy_dentries[i] = NULL;
+	}
+	fl_buddy_destroy(d->buddy);
+	d->buddy = NULL;
+}
+
+/* ->release_file: the fd's pages-kind allocations. */
+static void fl_buddy_dev_release_file(struct fl_file *ff)
+{
+	struct fl_obj *obj, *tmp;
+
+	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
+		if (obj->kind == FRAGLAB_KIND_PAGES)
+			__fl_buddy_release_obj(obj, NULL);
+}
+
+/* ->check: the buddy core, then every pages-kind handle against it. */
+static int fl_buddy_dev_check(char *msg, size_t len)
+{
+	int ret;
+
+	ret = fl_buddy_check(fl_dev.buddy, msg, len);
+	if (!ret)
+		ret = fl_buddy_check_handles(msg, len);
+	return ret;
+}
+
+/*
+ * Commands 0x00-0x0f: the buddy's ALLOC, FREE, QUERY, BATCH and the
+ * device's own VERSION, SET, GET, CHECK, STATS (fl_dev.c), which came
+ * first in the ABI.
+ */
+const struct fl_subsys fl_buddy_subsys = {
+	.name = "buddy",
+	.nr_first = 0x00,
+	.nr_last = 0x0f,
+	.features = FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP |
+		    FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_PCP,
+	.kind = FRAGLAB_KIND_PAGES,
+	.init = fl_buddy_dev_init,
+	.exit = fl_buddy_dev_exit,
+	.release_obj = fl_buddy_release_obj,
+	.release_file = fl_buddy_dev_release_file,
+	.check = fl_buddy_dev_check,
+	.stats = fl_buddy_dev_stats,
+};

@@ -37,7 +37,7 @@
 #include <linux/workqueue.h>
 
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_compact_dev.h"
 #include "fl_compact.h"
 
 #define FL_PROACTIVE_PERIOD_MS	500
@@ -501,7 +501,7 @@ DEFINE_SHOW_ATTRIBUTE(fl_hugepages_arena);
  * Context: module load, after the buddy.
  * Return: 0.
  */
-int fl_compact_dev_init(struct fl_dev *d)
+static int fl_compact_dev_init(struct fl_dev *d)
 {
 	memset(&fl_cstats, 0, sizeof(fl_cstats));
 	fl_proactiveness = 0;
@@ -517,9 +517,9 @@ int fl_compact_dev_init(struct fl_dev *d)
  *
  * debugfs failures are not fatal.
  *
- * Context: module load, from fl_subsys_debugfs_init().
+ * Context: module load, from its subsystem's ->init (fl_subsys.h).
  */
-void fl_compact_dev_debugfs_init(struct dentry *dir)
+static void fl_compact_dev_debugfs_init(struct dentry *dir)
 {
 	fl_compact_dentry = debugfs_create_file("compaction", 0400, dir, NULL,
 						&fl_compaction_fops);
@@ -531,9 +531,9 @@ void fl_compact_dev_debugfs_init(struct dentry *dir)
 /**
  * fl_compact_dev_debugfs_exit() - remove them.
  *
- * Context: module unload or failed load, from fl_subsys_debugfs_exit().
+ * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h).
  */
-void fl_compact_dev_debugfs_exit(void)
+static void fl_compact_dev_debugfs_exit(void)
 {
 	debugfs_remove(fl_hugepages_dentry);
 	debugfs_remove(fl_compact_dentry);
@@ -548,7 +548,7 @@ void fl_compact_dev_debugfs_exit(void)
  * Context: module unload or failed load, after its debugfs files are
  * gone, before the buddy is destroyed; fl_dev.lock NOT held.
  */
-void fl_compact_dev_exit(struct fl_dev *d)
+static void fl_compact_dev_exit(struct fl_dev *d)
 {
 	mutex_lock(&fl_dev.lock);
 	fl_compact_exiting = true;
@@ -556,3 +556,28 @@ void fl_compact_dev_exit(struct fl_dev *d)
 	mutex_unlock(&fl_dev.lock);
 	cancel_delayed_work_sync(&fl_proactive_work);
 }
+
+/* ->init: the registry, then its debugfs files; ->exit: the other way. */
+static int fl_compact_subsys_init(struct fl_dev *d, struct dentry *dir)
+{
+	int ret = fl_compact_dev_init(d);
+
+	if (!ret)
+		fl_compact_dev_debugfs_init(dir);
+	return ret;
+}
+
+static void fl_compact_subsys_exit(struct fl_dev *d)
+{
+	fl_compact_dev_debugfs_exit();
+	fl_compact_dev_exit(d);
+}
+
+const struct fl_subsys fl_compact_subsys = {
+	.name = "compaction",
+	.nr_first = 0x30,
+	.nr_last = 0x3f,
+	.features = FRAGLAB_FEAT_COMPACT | FRAGLAB_FEAT_COMPACT_POLICY,
+	.init = fl_compact_subsys_init,
+	.exit = fl_compact_subsys_exit,
+};

@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fl_dev.c - /dev/fraglab: open/release, ioctl dispatch, handles, mmap.
+ * fl_dev.c - /dev/fraglab: open/release, ioctl dispatch, handles, mmap,
+ * and the device's own commands (VERSION, SET, GET, CHECK, STATS).
+ *
+ * Subsystems.  Everything else is a subsystem's (fl_subsys.h): its
+ * commands in fl_ioctls[] (each inside the number range its descriptor
+ * claims, checked at registration), its handle objects freed through
+ * the table (fl_subsys_release_obj(), fl_subsys_release_file()), its
+ * checker and statistics run by the table's loops, its FRAGLAB_FEAT_*
+ * bits reported by VERSION.
  *
  * ioctls.  fl_ioctl() is the only place that touches an ioctl's argument
  * in user memory (Documentation/process/botching-up-ioctls.rst; modelled
@@ -48,8 +56,16 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "fl_bench.h"
+#include "fl_buddy_dev.h"
+#include "fl_compact_dev.h"
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_dev.h"
+#include "fl_map_dev.h"
+#include "fl_pool_dev.h"
+#include "fl_probe.h"
+#include "fl_slab_dev.h"
+#include "fl_subsys.h"
 
 static unsigned short fl_param_dev_mode = 0600;
 module_param_named(dev_mode, fl_param_dev_mode, ushort, 0444);
@@ -66,6 +82,8 @@ MODULE_PARM_DESC(max_caches_per_fd, "Slab caches one open file may create; more:
 unsigned int fl_param_max_pools = 64;
 module_param_named(max_pools_per_fd, fl_param_max_pools, uint, 0644);
 MODULE_PARM_DESC(max_pools_per_fd, "Fit pools one open file may create; more: ENOSPC (default 64)");
+
+struct fl_dev fl_dev;
 
 /*
  * Every struct fl_obj (handle object) comes from here, charged to the
@@ -170,30 +188,6 @@ void __fl_obj_zap(struct fl_obj *obj)
 }
 
 /**
- * fl_obj_release() - free an object of any kind and what it describes.
- * @obj: a live object.
- * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
- *
- * Context: fl_dev.lock held; may sleep (zaps user mappings).
- */
-void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
-{
-	switch (obj->kind) {
-	case FRAGLAB_KIND_PAGES:
-		fl_buddy_release_obj(obj, st);
-		break;
-	case FRAGLAB_KIND_OBJECT:
-		fl_slab_obj_release(obj, st);
-		break;
-	case FRAGLAB_KIND_POOL:
-		fl_pool_obj_release(obj, st);
-		break;
-	default:
-		WARN_ON_ONCE(1);
-	}
-}
-
-/**
  * fl_obj_unpin() - drop fl_obj_pin()'s reference: the result is out.
  * @obj: a pinned object, live or already freed by its fd.
  *
@@ -223,7 +217,7 @@ void fl_obj_undo(struct fl_obj **objs, u32 n)
 	mutex_lock(&fl_dev.lock);
 	for (i = 0; i < n; i++)
 		if (objs[i]->owner)
-			fl_obj_release(objs[i], NULL);
+			fl_subsys_release_obj(objs[i], NULL);
 	mutex_unlock(&fl_dev.lock);
 	for (i = 0; i < n; i++)
 		fl_obj_unpin(objs[i]);
@@ -246,17 +240,152 @@ static int fl_open(struct inode *inode, struct file *file)
 static int fl_dev_release(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff = file->private_data;
-	struct fl_obj *obj, *tmp;
 
 	mutex_lock(&fl_dev.lock);
-	list_for_each_entry_safe(obj, tmp, &ff->objs, node) {
-		if (obj->kind == FRAGLAB_KIND_PAGES)
-			fl_buddy_release_obj(obj, NULL);
-	}
 	fl_subsys_release_file(ff);
 	WARN_ON_ONCE(!list_empty(&ff->objs));
 	mutex_unlock(&fl_dev.lock);
 	kfree(ff);
+	return 0;
+}
+
+/* ------------------------------------------------ the device's own ioctls */
+
+/**
+ * fl_ioc_version() - FRAGLAB_IOC_VERSION.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_version, all zero in.
+ * @made: unused.
+ *
+ * Context: process context.
+ * Return: 0 or -EINVAL.
+ */
+static long fl_ioc_version(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	struct fraglab_version *v = karg;
+
+	if (!fl_mem_is_zero(v, sizeof(*v)))
+		return -EINVAL;
+	v->api_major = FRAGLAB_API_MAJOR;
+	v->api_minor = FRAGLAB_API_MINOR;
+	v->features = fl_subsys_features();
+	v->page_size = PAGE_SIZE;
+	v->max_order = fl_buddy_max_order(fl_dev.buddy);
+	v->kernel_max_order = FL_KERNEL_MAX_ORDER;
+	v->block_order = FL_PAGEBLOCK_ORDER;
+	v->arena_pages = fl_dev.arena.nr_pages;
+	v->arena_bytes = (u64)fl_dev.arena.nr_pages << PAGE_SHIFT;
+	v->nr_chunks = fl_dev.arena.nr_ranges;
+	v->group_by_mobility = fl_buddy_grouping(fl_dev.buddy);
+	return 0;
+}
+
+static long fl_ioc_setting(struct fraglab_setting *s, bool set)
+{
+	int ret;
+
+	if (s->pad || !fl_mem_is_zero(s->reserved, sizeof(s->reserved)))
+		return -EINVAL;
+	if (!set && s->value)
+		return -EINVAL;
+
+	switch (s->key) {
+	case FRAGLAB_SET_GROUP_BY_MOBILITY:
+		if (set && s->value > 1)
+			return -EINVAL;
+		mutex_lock(&fl_dev.lock);
+		if (set)
+			fl_buddy_set_grouping(fl_dev.buddy, s->value);
+		s->value = fl_buddy_grouping(fl_dev.buddy);
+		mutex_unlock(&fl_dev.lock);
+		break;
+	case FRAGLAB_SET_PCP_HIGH:
+		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
+		if (set) {
+			if (s->value > FRAGLAB_PCP_HIGH_MAX)
+				return -EINVAL;
+			ret = fl_buddy_set_pcp(fl_dev.buddy, s->value);
+			if (ret)
+				return ret;
+		}
+		s->value = fl_buddy_pcp_high(fl_dev.buddy);
+		break;
+	case FRAGLAB_SET_PROACTIVE:
+		if (set) {
+			ret = fl_compact_set_proactive(s->value);
+			if (ret)
+				return ret;
+		}
+		s->value = fl_compact_get_proactive();
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * fl_ioc_set() - FRAGLAB_IOC_SET: change a module-wide setting.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_setting.
+ * @made: unused.
+ *
+ * Context: process context, fl_dev.lock not held; the caller has
+ * CAP_SYS_ADMIN (the ioctl table says so).
+ * Return: 0 or a negative errno.
+ */
+static long fl_ioc_set(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_setting(karg, true);
+}
+
+/**
+ * fl_ioc_get() - FRAGLAB_IOC_GET: read a module-wide setting.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_setting.
+ * @made: unused.
+ *
+ * Context: process context, fl_dev.lock not held.
+ * Return: 0 or -EINVAL.
+ */
+static long fl_ioc_get(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	return fl_ioc_setting(karg, false);
+}
+
+/**
+ * fl_ioc_check() - FRAGLAB_IOC_CHECK.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_check, all zero in.
+ * @made: unused.
+ *
+ * Context: fl_dev.lock held; the caller has CAP_SYS_ADMIN.
+ * Return: 0 or -EINVAL; the checkers' verdict is in ->result.
+ */
+static long fl_ioc_check(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	struct fraglab_check *c = karg;
+
+	if (!fl_mem_is_zero(c, sizeof(*c)))
+		return -EINVAL;
+	c->result = fl_subsys_check(c->message, sizeof(c->message));
+	return 0;
+}
+
+/**
+ * fl_ioc_stats() - FRAGLAB_IOC_STATS.
+ * @ff: the calling file (unused).
+ * @karg: struct fraglab_stats, all zero in.
+ * @made: unused.
+ *
+ * Context: process context.
+ * Return: 0 or -EINVAL.
+ */
+static long fl_ioc_stats(struct fl_file *ff, void *karg, struct fl_obj **made)
+{
+	if (!fl_mem_is_zero(karg, sizeof(struct fraglab_stats)))
+		return -EINVAL;
+	fl_subsys_stats(karg);
 	return 0;
 }
 
@@ -521,8 +650,13 @@ static struct miscdevice fl_misc = {
  */
 int fl_dev_register(void)
 {
+	unsigned int nr;
 	int ret;
 
+	/* every command belongs to a subsystem (fl_subsys.h) */
+	for (nr = 0; nr < ARRAY_SIZE(fl_ioctls); nr++)
+		if (WARN_ON_ONCE(fl_ioctls[nr].func && !fl_subsys_owns_nr(nr)))
+			return -EINVAL;
 	fl_misc.mode = fl_param_dev_mode & 0777;
 	ret = misc_register(&fl_misc);
 	if (ret)

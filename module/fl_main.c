@@ -2,14 +2,16 @@
 /*
  * fl_main.c - fraglab module parameters, load and unload.
  *
- * Load order: validate parameters, reserve the arena, build the buddy
- * allocator over it, set up the subsystems (slab, pools, compaction,
- * including the slab self-test), then debugfs and then /dev/fraglab (last,
- * so no user can reach a half-built instance).  debugfs comes after
- * everything its files read exists and after every step that can fail but
- * the device's registration: a reader never sees a NULL or freed root,
- * and a failed self-test leaves no file behind.  Unload runs the same
- * steps in reverse, so the files go before what they read.  The misc
+ * Load order: validate parameters, reserve the arena, create the (empty)
+ * debugfs directory, set up the subsystems in table order (fl_subsys.c:
+ * the buddy over the arena, slab with its optional self-test, pools,
+ * compaction, probes, ...), each adding its debugfs files once what they
+ * read exists, then the device-wide debugfs files (arena, check: they read
+ * every subsystem), then /dev/fraglab (last, so no user can reach a
+ * half-built instance).  A reader never sees a NULL or freed root, and a
+ * failed load (a self-test that fails) leaves no file behind: each
+ * subsystem's ->exit removes its files before what they read.  Unload
+ * runs the same steps in reverse.  The misc
  * device and every open debugfs file hold a module reference, so rmmod is
  * refused until they are closed, and once the module is going debugfs
  * refuses new opens (-ENXIO, full_proxy_open() in fs/debugfs/file.c).
@@ -21,8 +23,10 @@
 #include <linux/slab.h>
 
 #include "fl_compat.h"
-#include "fl_fault.h"
-#include "fl_internal.h"
+#include "fl_debugfs.h"
+#include "fl_dev.h"
+#include "fl_main.h"
+#include "fl_subsys.h"
 
 #define FL_ARENA_MB_MAX		16384	/* 16 GiB */
 
@@ -37,23 +41,6 @@ MODULE_PARM_DESC(max_order, "Largest order fraglab's buddy hands out, 0..10 and 
 bool fl_param_group_by_mobility = true;
 module_param_named(group_by_mobility, fl_param_group_by_mobility, bool, 0444);
 MODULE_PARM_DESC(group_by_mobility, "Group pageblocks by migrate type like Linux (default Y); runtime switch: FRAGLAB_IOC_SET");
-
-struct fl_dev fl_dev;
-
-/**
- * fl_fail_meta_set() - arm metadata-allocation fault injection.
- * @n: number of upcoming metadata allocations that fail (0: none).
- *
- * The core's fl_fail_meta attribute (core/fl_fault.c) in the one setting
- * the module offers: debugfs "fail_meta_alloc" and slab_selftest_fail_meta
- * write N, and the next N metadata allocations fail.
- *
- * Context: any context that may take a spinlock.
- */
-void fl_fail_meta_set(unsigned int n)
-{
-	fl_fault_set(&fl_fail_meta, 0, 1, n);
-}
 
 static int fl_check_params(void)
 {
@@ -70,20 +57,6 @@ static int fl_check_params(void)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static int fl_build_buddy(struct fl_dev *d)
-{
-	struct fl_chunk *chunks;
-
-	chunks = fl_arena_chunks(&d->arena);
-	if (!chunks)
-		return -ENOMEM;
-	d->buddy = fl_buddy_create(chunks, d->arena.nr_ranges,
-				   fl_param_max_order,
-				   fl_param_group_by_mobility);
-	kfree(chunks);
-	return d->buddy ? 0 : -ENOMEM;
 }
 
 static int __init fl_init(void)
@@ -107,21 +80,14 @@ static int __init fl_init(void)
 	if (ret)
 		goto destroy_handles;
 
-	ret = fl_build_buddy(d);
-	if (ret) {
-		pr_err("out of memory for the buddy allocator's metadata\n");
-		goto release_arena;
-	}
-
-	ret = fl_subsys_init(d);
+	ret = fl_subsys_init(d, fl_debugfs_init());
 	if (ret)
-		goto destroy_buddy;
-
-	fl_debugfs_init();
+		goto exit_debugfs;
+	fl_debugfs_add_files();
 
 	ret = fl_dev_register();
 	if (ret)
-		goto exit_debugfs;
+		goto remove_files;
 
 	pr_info("arena %lu MiB in %u physically contiguous range%s, max order %u, grouping by mobility %s\n",
 		d->arena.nr_pages >> (20 - PAGE_SHIFT), d->arena.nr_ranges,
@@ -129,13 +95,11 @@ static int __init fl_init(void)
 		fl_param_group_by_mobility ? "on" : "off");
 	return 0;
 
+remove_files:
+	fl_debugfs_remove_files();
+	fl_subsys_exit(d);
 exit_debugfs:
 	fl_debugfs_exit();
-	fl_subsys_exit(d);
-destroy_buddy:
-	fl_buddy_destroy(d->buddy);
-	d->buddy = NULL;
-release_arena:
 	fl_arena_release(&d->arena);
 destroy_handles:
 	fl_idtab_destroy(&d->handles);
@@ -149,12 +113,11 @@ static void __exit fl_exit(void)
 	struct fl_dev *d = &fl_dev;
 
 	fl_dev_unregister();
-	fl_debugfs_exit();
+	fl_debugfs_remove_files();
 	fl_subsys_exit(d);
+	fl_debugfs_exit();
 	WARN_ON_ONCE(fl_idtab_count(&d->handles));
 	fl_idtab_destroy(&d->handles);
-	fl_buddy_destroy(d->buddy);
-	d->buddy = NULL;
 	fl_arena_release(&d->arena);
 	fl_obj_cache_exit();
 }

@@ -25,7 +25,8 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
-#include "fl_internal.h"
+#include "fl_batch.h"
+#include "fl_map_dev.h"
 #include "fl_page_uapi.h"
 
 /* Fill @out[0..@count) for pages @first.. ; fl_dev.lock held. */
@@ -115,3 +116,10 @@ long fl_ioc_page_info(struct fl_file *ff, void *karg, struct fl_obj **made)
 	kvfree(buf);
 	return ret;
 }
+
+const struct fl_subsys fl_map_subsys = {
+	.name = "map",
+	.nr_first = 0x60,
+	.nr_last = 0x6f,
+	.features = FRAGLAB_FEAT_MAP,
+};

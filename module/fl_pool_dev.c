@@ -40,7 +40,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "fl_internal.h"
+#include "fl_batch.h"
+#include "fl_pool_dev.h"
 #include "fl_fit.h"
 
 #define FL_POOL_KEY_SHIFT	4	/* ilog2(FL_FIT_MIN_GRAN) */
@@ -355,7 +356,7 @@ free_obj:
  *
  * Context: fl_dev.lock held.
  */
-void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
+static void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_pool_ref *ref = obj->priv;
 
@@ -625,7 +626,7 @@ long fl_ioc_pool_compact(struct fl_file *ff, void *karg, struct fl_obj **made)
  *
  * Context: fl_dev.lock held; may sleep.
  */
-void fl_pool_dev_release_file(struct fl_file *ff)
+static void fl_pool_dev_release_file(struct fl_file *ff)
 {
 	struct fl_obj *obj, *tmp;
 	struct fl_pool_ref *ref;
@@ -675,7 +676,7 @@ static int fl_pool_check_objs(struct fl_pool_ref *ref, char *msg, size_t len)
  * Context: fl_dev.lock held.
  * Return: 0 or -EUCLEAN.
  */
-int fl_pool_dev_check(char *msg, size_t len)
+static int fl_pool_dev_check(char *msg, size_t len)
 {
 	struct fl_pool_ref *ref;
 	unsigned long id;
@@ -698,7 +699,7 @@ int fl_pool_dev_check(char *msg, size_t len)
  * Context: module load.
  * Return: 0.
  */
-int fl_pool_dev_init(struct fl_dev *d)
+static int fl_pool_dev_init(struct fl_dev *d)
 {
 	xa_init_flags(&fl_pool_dev.pools, XA_FLAGS_ALLOC1);
 	fl_pool_dev.next_id = 0;
@@ -710,9 +711,9 @@ int fl_pool_dev_init(struct fl_dev *d)
  * is added when the pool is created: no pool exists yet).
  * @dir: the fraglab debugfs directory.
  *
- * Context: module load, from fl_subsys_debugfs_init().
+ * Context: module load, from its subsystem's ->init (fl_subsys.h).
  */
-void fl_pool_dev_debugfs_init(struct dentry *dir)
+static void fl_pool_dev_debugfs_init(struct dentry *dir)
 {
 	fl_pool_dev.dir = debugfs_create_dir("pools", dir);
 }
@@ -720,9 +721,9 @@ void fl_pool_dev_debugfs_init(struct dentry *dir)
 /**
  * fl_pool_dev_debugfs_exit() - remove "pools/" (every pool is gone).
  *
- * Context: module unload or failed load, from fl_subsys_debugfs_exit().
+ * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h).
  */
-void fl_pool_dev_debugfs_exit(void)
+static void fl_pool_dev_debugfs_exit(void)
 {
 	debugfs_remove_recursive(fl_pool_dev.dir);
 	fl_pool_dev.dir = NULL;
@@ -734,8 +735,37 @@ void fl_pool_dev_debugfs_exit(void)
  *
  * Context: module unload.
  */
-void fl_pool_dev_exit(struct fl_dev *d)
+static void fl_pool_dev_exit(struct fl_dev *d)
 {
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_pool_dev.pools));
 	xa_destroy(&fl_pool_dev.pools);
 }
+
+/* ->init: the registry, then its debugfs files; ->exit: the other way. */
+static int fl_pool_subsys_init(struct fl_dev *d, struct dentry *dir)
+{
+	int ret = fl_pool_dev_init(d);
+
+	if (!ret)
+		fl_pool_dev_debugfs_init(dir);
+	return ret;
+}
+
+static void fl_pool_subsys_exit(struct fl_dev *d)
+{
+	fl_pool_dev_debugfs_exit();
+	fl_pool_dev_exit(d);
+}
+
+const struct fl_subsys fl_pool_subsys = {
+	.name = "pool",
+	.nr_first = 0x20,
+	.nr_last = 0x2f,
+	.features = FRAGLAB_FEAT_POOL,
+	.kind = FRAGLAB_KIND_POOL,
+	.init = fl_pool_subsys_init,
+	.exit = fl_pool_subsys_exit,
+	.release_obj = fl_pool_obj_release,
+	.release_file = fl_pool_dev_release_file,
+	.check = fl_pool_dev_check,
+};

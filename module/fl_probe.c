@@ -43,7 +43,7 @@
  * Locking: fl_probe_lock (mutex) only around trials; zone->lock (spinlock,
  * irqsave) only while copying one zone's free counts.  No fraglab lock is
  * held while the kernel allocates, so the trial may sleep in compaction.
- * The debugfs arena section takes nothing itself: fl_fill_stats() and the
+ * The debugfs arena section takes nothing itself: fl_subsys_stats() and the
  * compaction engine's fl_compact_arena_predict() (which takes fl_dev.lock)
  * do their own locking.
  */
@@ -66,7 +66,8 @@
 #include <linux/vmstat.h>
 
 #include "fl_compat.h"
-#include "fl_internal.h"
+#include "fl_compact_dev.h"
+#include "fl_probe.h"
 #include "fl_metrics.h"
 
 #define FL_PROBE_ORDER		FRAGLAB_PAGEBLOCK_ORDER	/* 2 MiB */
@@ -462,7 +463,7 @@ static void fl_probe_show_arena(struct seq_file *m)
 	u64 now = 0;
 	unsigned int o;
 
-	fl_fill_stats(&s);
+	fl_subsys_stats(&s);
 	for (o = FL_PROBE_ORDER; o < FRAGLAB_NR_ORDERS; o++)
 		now += s.nr_free[o] << (o - FL_PROBE_ORDER);
 	seq_puts(m, "\narena: fraglab's own buddy allocator\n");
@@ -495,9 +496,9 @@ DEFINE_SHOW_ATTRIBUTE(fl_probe_hugepages);
  *
  * debugfs failures are not fatal.
  *
- * Context: module load, from fl_subsys_debugfs_init().
+ * Context: module load, from its subsystem's ->init (fl_subsys.h).
  */
-void fl_probe_debugfs_init(struct dentry *dir)
+static void fl_probe_debugfs_init(struct dentry *dir)
 {
 	fl_probe_dentry = debugfs_create_file("hugepages", 0400, dir, NULL,
 					      &fl_probe_hugepages_fops);
@@ -506,10 +507,31 @@ void fl_probe_debugfs_init(struct dentry *dir)
 /**
  * fl_probe_debugfs_exit() - remove debugfs "hugepages".
  *
- * Context: module unload, from fl_subsys_debugfs_exit().
+ * Context: module unload, from its subsystem's ->exit (fl_subsys.h).
  */
-void fl_probe_debugfs_exit(void)
+static void fl_probe_debugfs_exit(void)
 {
 	debugfs_remove(fl_probe_dentry);
 	fl_probe_dentry = NULL;
 }
+
+/* ->init: its debugfs file only; ->exit: remove it. */
+static int fl_probe_init(struct fl_dev *d, struct dentry *dir)
+{
+	fl_probe_debugfs_init(dir);
+	return 0;
+}
+
+static void fl_probe_exit(struct fl_dev *d)
+{
+	fl_probe_debugfs_exit();
+}
+
+const struct fl_subsys fl_probe_subsys = {
+	.name = "probe",
+	.nr_first = 0x40,
+	.nr_last = 0x4f,
+	.features = FRAGLAB_FEAT_PROBE,
+	.init = fl_probe_init,
+	.exit = fl_probe_exit,
+};

@@ -26,7 +26,9 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "fl_internal.h"
+#include "fl_batch.h"
+#include "fl_fault.h"
+#include "fl_slab_dev.h"
 #include "fl_kapi.h"
 #include "fl_slab.h"
 
@@ -315,7 +317,7 @@ free_obj:
  *
  * Context: fl_dev.lock held.
  */
-void fl_slab_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
+static void fl_slab_obj_release(struct fl_obj *obj, struct fl_obj_stash *st)
 {
 	struct fl_cache_ref *ref = obj->priv;
 
@@ -503,7 +505,7 @@ long fl_ioc_cache_info(struct fl_file *ff, void *karg, struct fl_obj **made)
  *
  * Context: fl_dev.lock held; may sleep.
  */
-void fl_slab_dev_release_file(struct fl_file *ff)
+static void fl_slab_dev_release_file(struct fl_file *ff)
 {
 	struct fl_obj *obj, *tmp;
 	struct fl_cache_ref *ref;
@@ -525,7 +527,7 @@ void fl_slab_dev_release_file(struct fl_file *ff)
  * Context: fl_dev.lock held.
  * Return: 0 or -EUCLEAN.
  */
-int fl_slab_dev_check(char *msg, size_t len)
+static int fl_slab_dev_check(char *msg, size_t len)
 {
 	return fl_slab_check(fl_slab_dev.root, msg, len);
 }
@@ -673,7 +675,7 @@ static int fl_slab_selftest(void)
  * Context: module load.
  * Return: 0 or a negative errno.
  */
-int fl_slab_dev_init(struct fl_dev *d)
+static int fl_slab_dev_init(struct fl_dev *d)
 {
 	int ret;
 
@@ -683,9 +685,9 @@ int fl_slab_dev_init(struct fl_dev *d)
 		return ret;
 	if (fl_param_slab_selftest) {
 		/* fault injection for this test only: armed, run, disarmed */
-		fl_fail_meta_set(fl_param_selftest_fail_meta);
+		fl_fault_set(&fl_fail_meta, 0, 1, fl_param_selftest_fail_meta);
 		ret = fl_slab_selftest();
-		fl_fail_meta_set(0);
+		fl_fault_set(&fl_fail_meta, 0, 1, 0);
 		if (ret) {
 			fl_slab_root_destroy(fl_slab_dev.root);
 			fl_slab_dev.root = NULL;
@@ -699,10 +701,10 @@ int fl_slab_dev_init(struct fl_dev *d)
  * cache is added when the cache is created).
  * @dir: the fraglab debugfs directory.
  *
- * Context: module load, from fl_subsys_debugfs_init(): the slab root
+ * Context: module load, from its subsystem's ->init (fl_subsys.h): the slab root
  * exists and the self-test passed.
  */
-void fl_slab_dev_debugfs_init(struct dentry *dir)
+static void fl_slab_dev_debugfs_init(struct dentry *dir)
 {
 	fl_slab_dev.info = debugfs_create_file("slabinfo", 0400, dir, NULL,
 					       &fl_slabinfo_fops);
@@ -712,10 +714,10 @@ void fl_slab_dev_debugfs_init(struct dentry *dir)
 /**
  * fl_slab_dev_debugfs_exit() - remove them (every user cache is gone).
  *
- * Context: module unload or failed load, from fl_subsys_debugfs_exit(),
+ * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h),
  * before the slab root is destroyed.
  */
-void fl_slab_dev_debugfs_exit(void)
+static void fl_slab_dev_debugfs_exit(void)
 {
 	debugfs_remove_recursive(fl_slab_dev.dir);
 	debugfs_remove(fl_slab_dev.info);
@@ -729,7 +731,7 @@ void fl_slab_dev_debugfs_exit(void)
  *
  * Context: module unload.
  */
-void fl_slab_dev_exit(struct fl_dev *d)
+static void fl_slab_dev_exit(struct fl_dev *d)
 {
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_slab_dev.caches));
 	xa_destroy(&fl_slab_dev.caches);
@@ -737,3 +739,32 @@ void fl_slab_dev_exit(struct fl_dev *d)
 		fl_slab_root_destroy(fl_slab_dev.root);
 	fl_slab_dev.root = NULL;
 }
+
+/* ->init: the registry, then its debugfs files; ->exit: the other way. */
+static int fl_slab_subsys_init(struct fl_dev *d, struct dentry *dir)
+{
+	int ret = fl_slab_dev_init(d);
+
+	if (!ret)
+		fl_slab_dev_debugfs_init(dir);
+	return ret;
+}
+
+static void fl_slab_subsys_exit(struct fl_dev *d)
+{
+	fl_slab_dev_debugfs_exit();
+	fl_slab_dev_exit(d);
+}
+
+const struct fl_subsys fl_slab_subsys = {
+	.name = "slab",
+	.nr_first = 0x10,
+	.nr_last = 0x1f,
+	.features = FRAGLAB_FEAT_SLAB,
+	.kind = FRAGLAB_KIND_OBJECT,
+	.init = fl_slab_subsys_init,
+	.exit = fl_slab_subsys_exit,
+	.release_obj = fl_slab_obj_release,
+	.release_file = fl_slab_dev_release_file,
+	.check = fl_slab_dev_check,
+};

@@ -1,83 +1,118 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fl_subsys.c - where each allocator's kernel glue plugs into the device.
+ * fl_subsys.c - the table of subsystems and the loops over it.
  *
- * The buddy allocator is part of the device itself (fl_main.c,
- * fl_buddy_dev.c).  Allocators built on top of it (slab caches, fit
- * pools) and the engines that work on it (compaction, probes, benchmarks)
- * add one call to each function below, in the order given by the
- * lock-ordering comment in fl_internal.h.
+ * Every allocator's glue (buddy, slab caches, fit pools) and every engine
+ * working on the arena (compaction, probes, benchmarks, the map) is one
+ * struct fl_subsys (fl_subsys.h) defined in its own file.  The order of
+ * fl_subsystems[] is the load order: each entry may use every entry
+ * before it (slab and pools take their pages from the buddy, the probes
+ * ask compaction for predictions, the benchmarks use the slab API).
+ * Unload runs it backwards.  Each ->init creates its debugfs files last,
+ * once what they read exists, and each ->exit removes them first, so a
+ * reader never sees a half-built or freed subsystem (tests/box
+ * t_loadorder).  Model: zpool's driver ops (mm/zpool.c, 6.12).
  */
-#include "fl_internal.h"
+#include <linux/bits.h>
+
+#include "fl_subsys.h"
+#include "fl_bench.h"
+#include "fl_buddy_dev.h"
+#include "fl_compact_dev.h"
+#include "fl_map_dev.h"
+#include "fl_pool_dev.h"
+#include "fl_probe.h"
+#include "fl_slab_dev.h"
+
+static const struct fl_subsys *const fl_subsystems[] = {
+	&fl_buddy_subsys,
+	&fl_slab_subsys,
+	&fl_pool_subsys,
+	&fl_compact_subsys,
+	&fl_probe_subsys,
+	&fl_bench_subsys,
+	&fl_map_subsys,
+};
+
+/* Tear down fl_subsystems[0..@n) in reverse order. */
+static void fl_subsys_exit_first(struct fl_dev *d, unsigned int n)
+{
+	while (n--)
+		if (fl_subsystems[n]->exit)
+			fl_subsystems[n]->exit(d);
+}
+
+/* Ioctl ranges ascend and never overlap: each command has one owner. */
+static bool fl_subsys_table_ok(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
+		const struct fl_subsys *s = fl_subsystems[i];
+
+		if (s->nr_first > s->nr_last ||
+		    (i && s->nr_first <= fl_subsystems[i - 1]->nr_last))
+			return false;
+	}
+	return true;
+}
 
 /**
- * fl_subsys_init() - set up every subsystem after the buddy exists.
- * @d: the device.
+ * fl_subsys_init() - set up every subsystem, in table order.
+ * @d: the device (its arena is reserved).
+ * @dir: the fraglab debugfs directory (may be an error pointer).
  *
  * Context: module load.
  * Return: 0 or a negative errno (everything already set up is undone).
  */
-int fl_subsys_init(struct fl_dev *d)
+int fl_subsys_init(struct fl_dev *d, struct dentry *dir)
 {
+	unsigned int i;
 	int ret;
 
-	ret = fl_slab_dev_init(d);
-	if (ret)
-		return ret;
-	ret = fl_pool_dev_init(d);
-	if (ret)
-		goto slab_exit;
-	ret = fl_compact_dev_init(d);
-	if (ret)
-		goto pool_exit;
+	if (WARN_ON_ONCE(!fl_subsys_table_ok()))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
+		if (!fl_subsystems[i]->init)
+			continue;
+		ret = fl_subsystems[i]->init(d, dir);
+		if (ret) {
+			fl_subsys_exit_first(d, i);
+			return ret;
+		}
+	}
 	return 0;
-
-pool_exit:
-	fl_pool_dev_exit(d);
-slab_exit:
-	fl_slab_dev_exit(d);
-	return ret;
 }
 
 /**
- * fl_subsys_exit() - tear down every subsystem before the buddy goes.
+ * fl_subsys_exit() - tear every subsystem down, in reverse table order.
  * @d: the device.
  *
- * Context: module unload; no file is open.
+ * Context: module unload or failed load; no file is open.
  */
 void fl_subsys_exit(struct fl_dev *d)
 {
-	fl_compact_dev_exit(d);
-	fl_pool_dev_exit(d);
-	fl_slab_dev_exit(d);
+	fl_subsys_exit_first(d, ARRAY_SIZE(fl_subsystems));
 }
 
 /**
- * fl_subsys_debugfs_init() - every subsystem's debugfs files.
- * @dir: /sys/kernel/debug/fraglab (may be an error pointer: debugfs
- * calls accept that).
+ * fl_subsys_release_obj() - free a handle object of any kind.
+ * @obj: a live object.
+ * @st: a batch chunk's stash for the object (see fl_obj_put()), or NULL.
  *
- * Context: module load, after fl_subsys_init() succeeded.
+ * Context: fl_dev.lock held; may sleep (zaps user mappings).
  */
-void fl_subsys_debugfs_init(struct dentry *dir)
+void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 {
-	fl_slab_dev_debugfs_init(dir);
-	fl_pool_dev_debugfs_init(dir);
-	fl_probe_debugfs_init(dir);
-	fl_compact_dev_debugfs_init(dir);
-}
+	unsigned int i;
 
-/**
- * fl_subsys_debugfs_exit() - remove them (waits for running readers).
- *
- * Context: module unload or failed load, before fl_subsys_exit().
- */
-void fl_subsys_debugfs_exit(void)
-{
-	fl_compact_dev_debugfs_exit();
-	fl_probe_debugfs_exit();
-	fl_pool_dev_debugfs_exit();
-	fl_slab_dev_debugfs_exit();
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
+		if (fl_subsystems[i]->kind == obj->kind) {
+			fl_subsystems[i]->release_obj(obj, st);
+			return;
+		}
+	}
+	WARN_ON_ONCE(1);
 }
 
 /**
@@ -88,27 +123,84 @@ void fl_subsys_debugfs_exit(void)
  */
 void fl_subsys_release_file(struct fl_file *ff)
 {
-	fl_pool_dev_release_file(ff);
-	fl_slab_dev_release_file(ff);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		if (fl_subsystems[i]->release_file)
+			fl_subsystems[i]->release_file(ff);
 }
 
 /**
- * fl_subsys_check() - run the subsystems' invariant checkers.
+ * fl_subsys_check() - run every invariant checker fraglab has.
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
  * Context: fl_dev.lock held.
- * Return: 0 or -EUCLEAN.
+ * Return: 0 if consistent, -EUCLEAN otherwise.
  */
 int fl_subsys_check(char *msg, size_t len)
 {
+	unsigned int i;
 	int ret;
 
-	ret = fl_slab_dev_check(msg, len);
-	if (ret)
-		return ret;
-	ret = fl_pool_dev_check(msg, len);
-	if (ret)
-		return ret;
+	lockdep_assert_held(&fl_dev.lock);
+	msg[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
+		if (!fl_subsystems[i]->check)
+			continue;
+		ret = fl_subsystems[i]->check(msg, len);
+		if (ret)
+			return ret;
+	}
 	return 0;
+}
+
+/**
+ * fl_subsys_stats() - FRAGLAB_IOC_STATS' answer.
+ * @out: filled completely (reserved fields zero).
+ *
+ * Context: any context that may take a spinlock.
+ */
+void fl_subsys_stats(struct fraglab_stats *out)
+{
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		if (fl_subsystems[i]->stats)
+			fl_subsystems[i]->stats(out);
+}
+
+/**
+ * fl_subsys_features() - what FRAGLAB_IOC_VERSION reports.
+ *
+ * Context: any.
+ * Return: the FRAGLAB_FEAT_* mask of every subsystem.
+ */
+u64 fl_subsys_features(void)
+{
+	u64 features = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		features |= fl_subsystems[i]->features;
+	return features;
+}
+
+/**
+ * fl_subsys_owns_nr() - does some subsystem own ioctl number @nr?
+ * @nr: _IOC_NR() of a command.
+ *
+ * Context: any.
+ * Return: true if @nr lies in one subsystem's range.
+ */
+bool fl_subsys_owns_nr(unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		if (nr >= fl_subsystems[i]->nr_first &&
+		    nr <= fl_subsystems[i]->nr_last)
+			return true;
+	return false;
 }

@@ -37,6 +37,15 @@ static void test_version(void)
 	tap_is_int(v->max_order, 10, "version: max order 10 by default");
 	tap_is_int(v->arena_bytes, 64ULL << 20, "version: 64 MiB arena");
 	tap_ok(v->features & FRAGLAB_FEAT_BUDDY, "version: buddy feature bit");
+	/* every bit the UAPI defines, no other: the subsystem table's union */
+	tap_ok(v->features == (FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP |
+			       FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB |
+			       FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_COMPACT |
+			       FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_BENCH |
+			       FRAGLAB_FEAT_MAP | FRAGLAB_FEAT_PCP |
+			       FRAGLAB_FEAT_COMPACT_POLICY),
+	       "version: features 0x%llx are every FRAGLAB_FEAT_* bit",
+	       (unsigned long long)v->features);
 	tap_ok(v->nr_chunks >= 1, "version: %u contiguous range(s)", v->nr_chunks);
 }
 

@@ -4,7 +4,7 @@
  *
  * fl_mmap() and the fault handler take the device mutex under mmap_lock,
  * so the module must never touch user memory while it holds the mutex
- * (module/fl_internal.h).  This test passes every batch ioctl an element
+ * (module/fl_dev.h).  This test passes every batch ioctl an element
  * array, and single ioctls their argument, inside a fraglab mapping that
  * has not been faulted in yet: a copy under the mutex faults, the fault
  * handler takes the mutex again and the process hangs in D state (before

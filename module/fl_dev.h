@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * fl_internal.h - state shared by fraglab's kernel glue (module/fl_*.c).
+ * fl_dev.h - the device (fl_dev.c): the one instance, its open files, the
+ * handle objects every allocator's glue hands to userspace, and the type
+ * of an ioctl handler.
  *
  * The glue owns the arena reservation, the misc device, the handle table,
  * mmap and debugfs.  The allocators themselves live in module/core/ and
@@ -29,8 +31,8 @@
  * the dispatcher copies in before and out after the lock, and batch
  * element arrays go through fl_batch.c chunk by chunk.
  */
-#ifndef FL_INTERNAL_H
-#define FL_INTERNAL_H
+#ifndef FL_DEV_H
+#define FL_DEV_H
 
 #include <linux/align.h>
 #include <linux/bug.h>
@@ -45,46 +47,13 @@
 #include <linux/string.h>
 
 #include <linux/fraglab.h>
+#include "fl_arena.h"
 #include "fl_buddy.h"
 #include "fl_idtab.h"
 
 /* mmap offsets: handle id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT) */
 #define FL_MMAP_ID_SHIFT	(FL_MAX_ORDER + 1)
 #define FL_HANDLE_TAG		0xf7a9ULL	/* top 16 bits of every handle */
-
-/**
- * struct fl_range - a physically contiguous range of the arena.
- * @pfn: first page frame number.
- * @nr_pages: length in pages.
- * @index: arena page index of the first page (what the core sees).
- * @vaddr: kernel virtual address of the first page (direct map).
- */
-struct fl_range {
-	unsigned long pfn;
-	unsigned long nr_pages;
-	u32 index;
-	void *vaddr;
-};
-
-/**
- * struct fl_arena - the memory fraglab reserved at load time.
- * @pages: the order-@order blocks as returned by alloc_pages().
- * @nr_blocks: number of entries in @pages.
- * @order: order of each block.
- * @ranges: physically contiguous ranges after merging adjacent blocks.
- * @nr_ranges: number of entries in @ranges.
- * @nr_pages: total pages reserved.
- * @index_pages: size of the core's page-index space (ranges are aligned).
- */
-struct fl_arena {
-	struct page **pages;
-	unsigned int nr_blocks;
-	unsigned int order;
-	struct fl_range *ranges;
-	unsigned int nr_ranges;
-	unsigned long nr_pages;
-	u32 index_pages;
-};
 
 /**
  * struct fl_dev - the one fraglab instance.
@@ -177,24 +146,14 @@ struct fl_obj {
 
 extern struct fl_dev fl_dev;
 
-/* Module parameters (fl_main.c). */
-extern unsigned int fl_param_arena_mb;
-extern unsigned int fl_param_max_order;
-extern bool fl_param_group_by_mobility;
-/* Per-fd limits (fl_dev.c); past one, -ENOSPC. */
+/* Per-fd limits (module parameters of fl_dev.c); past one, -ENOSPC. */
 extern unsigned int fl_param_max_handles;
 extern unsigned int fl_param_max_caches;
 extern unsigned int fl_param_max_pools;
 
-/* fl_arena.c */
-int fl_arena_reserve(struct fl_arena *a, unsigned int mb);
-void fl_arena_release(struct fl_arena *a);
-struct fl_chunk *fl_arena_chunks(const struct fl_arena *a);
-unsigned long fl_arena_index_to_pfn(const struct fl_arena *a, u32 idx);
-
-/* fl_dev.c */
 int fl_dev_register(void);
 void fl_dev_unregister(void);
+
 /* Elements per trip of a batch ioctl through its kernel buffer (fl_batch.c). */
 #define FL_BATCH_CHUNK	64
 
@@ -229,7 +188,6 @@ void fl_obj_free(struct fl_obj *obj);
 void fl_obj_stash_fill(struct fl_obj_stash *st, u32 n);
 void fl_obj_stash_drain(struct fl_obj_stash *st);
 void __fl_obj_zap(struct fl_obj *obj);
-void fl_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
 void fl_obj_unpin(struct fl_obj *obj);
 void fl_obj_undo(struct fl_obj **objs, u32 n);
 
@@ -399,24 +357,6 @@ static inline void fl_obj_remove(struct fl_obj *obj)
 }
 
 /*
- * Subsystems (fl_subsys.c): each allocator's glue plugs in here.
- * init/exit run at load/unload; release_file when an fd is closed, after
- * its buddy allocations and with fl_dev.lock held.
- * debugfs_init/exit add and remove the subsystems' debugfs files: after
- * every init, before any exit (fl_main.c says why).
- */
-struct dentry;
-int fl_subsys_init(struct fl_dev *d);
-void fl_subsys_exit(struct fl_dev *d);
-void fl_subsys_debugfs_init(struct dentry *dir);
-void fl_subsys_debugfs_exit(void);
-void fl_subsys_release_file(struct fl_file *ff);
-int fl_subsys_check(char *msg, size_t len);
-int fl_check_all(char *msg, size_t len);
-void fl_fill_stats(struct fraglab_stats *out);
-void fl_fail_meta_set(unsigned int n);
-
-/*
  * ioctl handlers (the table is fl_ioctls[] in fl_dev.c).  Each gets the
  * kernel copy of its argument, never a __user pointer (batch element
  * arrays excepted: fl_batch_ioctl() copies them chunk by chunk), and runs
@@ -426,11 +366,6 @@ void fl_fail_meta_set(unsigned int n);
  * written back.  Return: 0 or a negative errno.
  */
 typedef long fl_ioctl_t(struct fl_file *ff, void *karg, struct fl_obj **made);
-
-/* fl_buddy_dev.c: buddy (0x00-0x0f) */
-fl_ioctl_t fl_ioc_version, fl_ioc_alloc, fl_ioc_free, fl_ioc_query,
-	fl_ioc_batch, fl_ioc_set, fl_ioc_get, fl_ioc_check, fl_ioc_stats;
-void fl_buddy_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 
 /**
  * fl_mem_is_zero() - are all @size bytes at @p zero (reserved fields)?
@@ -458,72 +393,6 @@ static inline bool fl_mem_is_zero(const void *p, size_t size)
 }
 
 /**
- * struct fl_batch_op - one op (ALLOC or FREE) of a batch ioctl (fl_batch.c).
- * @elem_size: bytes of one user array element.
- * @result_off: offset of the element's __s32 result field.
- * @new_objs: each element may create one struct fl_obj (allocations):
- *            the chunk's objects are allocated in bulk beforehand, and
- *            each element that succeeds pins its object in the stash's
- *            @made array (fl_obj_pin()), so one whose result cannot be
- *            written back is undone by fl_obj_undo().
- * @run_chunk: process up to @n elements of @buf in place (fl_dev.lock
- *             held), stopping after the first failure; a wrapper around
- *             fl_batch_loop().  Return: how many ran, the failed one
- *             included; *@err is 0 or its errno.  Objects come from and go
- *             to @st (fl_obj_new(), fl_obj_put()).
- */
-struct fl_batch_op {
-	size_t elem_size;
-	size_t result_off;
-	bool new_objs;
-	u32 (*run_chunk)(struct fl_file *ff, void *buf, u32 n,
-			 struct fl_obj_stash *st, int *err);
-};
-
-/**
- * fl_batch_loop() - the body of a batch op's chunk runner.
- * @ff: the calling fd.
- * @buf: @n elements of @elem_size bytes.
- * @n: elements to run.
- * @elem_size: bytes of one element.
- * @result_off: offset of the element's __s32 result field.
- * @run: one element, 0 or -errno.
- * @st: the chunk's object stash.
- * @err: out: 0, or the errno of the element that failed.
- *
- * Each op's ->run_chunk is a one-line wrapper around this with constant
- * arguments, so @run becomes a direct call the compiler can inline: an
- * indirect call per element would be a retpoline on the kernels of the
- * test matrix.
- *
- * Context: fl_dev.lock held.
- * Return: how many elements ran, the failed one included.
- */
-static __always_inline u32
-fl_batch_loop(struct fl_file *ff, void *buf, u32 n, size_t elem_size,
-	      size_t result_off,
-	      int (*run)(struct fl_file *ff, void *elem,
-			 struct fl_obj_stash *st),
-	      struct fl_obj_stash *st, int *err)
-{
-	u8 *e = buf;
-	s32 result;
-	u32 i;
-
-	*err = 0;
-	for (i = 0; i < n && !*err; i++, e += elem_size) {
-		*err = run(ff, e, st);
-		result = *err;
-		memcpy(e + result_off, &result, sizeof(result));
-	}
-	return i;
-}
-
-long fl_batch_ioctl(struct fl_file *ff, struct fraglab_batch *b,
-		    const struct fl_batch_op ops[2]);
-u32 fl_copy_elems_out(u64 uptr, const void *buf, u32 n, size_t elem_size);
-
-/**
  * fl_xa_has_entries() - does @xa hold any entry?
  * @xa: the xarray.
  *
@@ -541,60 +410,4 @@ static inline bool fl_xa_has_entries(struct xarray *xa)
 	return xa_find(xa, &index, ULONG_MAX, XA_PRESENT) != NULL;
 }
 
-/* What FRAGLAB_IOC_VERSION reports. */
-#define FL_FEATURES	(FRAGLAB_FEAT_BUDDY | FRAGLAB_FEAT_MMAP | \
-			 FRAGLAB_FEAT_BATCH | FRAGLAB_FEAT_SLAB | \
-			 FRAGLAB_FEAT_PROBE | FRAGLAB_FEAT_COMPACT | \
-			 FRAGLAB_FEAT_POOL | FRAGLAB_FEAT_BENCH | \
-			 FRAGLAB_FEAT_MAP | FRAGLAB_FEAT_PCP | \
-			 FRAGLAB_FEAT_COMPACT_POLICY)
-
-/* fl_slab_dev.c: slab caches (0x10-0x1f) */
-fl_ioctl_t fl_ioc_cache_create, fl_ioc_cache_destroy, fl_ioc_cache_shrink,
-	fl_ioc_obj_alloc, fl_ioc_obj_free, fl_ioc_obj_batch, fl_ioc_cache_info;
-void fl_slab_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
-int fl_slab_dev_init(struct fl_dev *d);
-void fl_slab_dev_exit(struct fl_dev *d);
-void fl_slab_dev_debugfs_init(struct dentry *dir);
-void fl_slab_dev_debugfs_exit(void);
-void fl_slab_dev_release_file(struct fl_file *ff);
-int fl_slab_dev_check(char *msg, size_t len);
-
-/* fl_pool_dev.c: fit pools (0x20-0x2f), debugfs "pools/<id>/" */
-fl_ioctl_t fl_ioc_pool_create, fl_ioc_pool_destroy, fl_ioc_pool_set_strategy,
-	fl_ioc_pool_alloc, fl_ioc_pool_free, fl_ioc_pool_batch,
-	fl_ioc_pool_info, fl_ioc_pool_compact;
-void fl_pool_obj_release(struct fl_obj *obj, struct fl_obj_stash *st);
-int fl_pool_dev_init(struct fl_dev *d);
-void fl_pool_dev_exit(struct fl_dev *d);
-void fl_pool_dev_debugfs_init(struct dentry *dir);
-void fl_pool_dev_debugfs_exit(void);
-void fl_pool_dev_release_file(struct fl_file *ff);
-int fl_pool_dev_check(char *msg, size_t len);
-
-/* fl_compact_dev.c: compaction (0x30-0x3f), debugfs "compaction", proactive */
-fl_ioctl_t fl_ioc_compact, fl_ioc_hugepages_arena;
-int fl_compact_dev_init(struct fl_dev *d);
-void fl_compact_dev_exit(struct fl_dev *d);
-void fl_compact_dev_debugfs_init(struct dentry *dir);
-void fl_compact_dev_debugfs_exit(void);
-int fl_compact_set_proactive(u64 value);
-u64 fl_compact_get_proactive(void);
-int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out);
-
-/* fl_probe.c: HugePage probes (0x40-0x4f), debugfs "hugepages" */
-fl_ioctl_t fl_ioc_probe_system;
-void fl_probe_debugfs_init(struct dentry *dir);
-void fl_probe_debugfs_exit(void);
-
-/* fl_bench.c: in-kernel benchmarks (0x50-0x5f) */
-fl_ioctl_t fl_ioc_bench;
-
-/* fl_map_dev.c: arena map, page by page (0x60-0x6f) */
-fl_ioctl_t fl_ioc_page_info;
-
-/* fl_debugfs.c */
-void fl_debugfs_init(void);
-void fl_debugfs_exit(void);
-
-#endif /* FL_INTERNAL_H */
+#endif /* FL_DEV_H */
