@@ -495,61 +495,42 @@ out:
 DEFINE_SHOW_ATTRIBUTE(fl_hugepages_arena);
 
 /**
- * fl_compact_dev_init() - the (idle) proactive worker.
+ * fl_compact_dev_init() - the (idle) proactive worker, then debugfs
+ * "compaction" and "hugepages_arena" (failures there are not fatal).
  * @d: the device.
+ * @dir: the fraglab debugfs directory.
  *
  * Context: module load, after the buddy.
  * Return: 0.
  */
-static int fl_compact_dev_init(struct fl_dev *d)
+static int fl_compact_dev_init(struct fl_dev *d, struct dentry *dir)
 {
 	memset(&fl_cstats, 0, sizeof(fl_cstats));
 	fl_proactiveness = 0;
 	fl_proactive_defer = 0;
 	fl_compact_exiting = false;
 	INIT_DELAYED_WORK(&fl_proactive_work, fl_proactive_fn);
-	return 0;
-}
-
-/**
- * fl_compact_dev_debugfs_init() - debugfs "compaction", "hugepages_arena".
- * @dir: the fraglab debugfs directory.
- *
- * debugfs failures are not fatal.
- *
- * Context: module load, from its subsystem's ->init (fl_subsys.h).
- */
-static void fl_compact_dev_debugfs_init(struct dentry *dir)
-{
 	fl_compact_dentry = debugfs_create_file("compaction", 0400, dir, NULL,
 						&fl_compaction_fops);
 	fl_hugepages_dentry = debugfs_create_file("hugepages_arena", 0400, dir,
 						  NULL,
 						  &fl_hugepages_arena_fops);
+	return 0;
 }
 
 /**
- * fl_compact_dev_debugfs_exit() - remove them.
+ * fl_compact_dev_exit() - remove the debugfs files, stop the worker.
+ * @d: the device.
  *
- * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h).
+ * Context: module unload or failed load, before the buddy is destroyed;
+ * fl_dev.lock NOT held.
  */
-static void fl_compact_dev_debugfs_exit(void)
+static void fl_compact_dev_exit(struct fl_dev *d)
 {
 	debugfs_remove(fl_hugepages_dentry);
 	debugfs_remove(fl_compact_dentry);
 	fl_hugepages_dentry = NULL;
 	fl_compact_dentry = NULL;
-}
-
-/**
- * fl_compact_dev_exit() - stop the worker.
- * @d: the device.
- *
- * Context: module unload or failed load, after its debugfs files are
- * gone, before the buddy is destroyed; fl_dev.lock NOT held.
- */
-static void fl_compact_dev_exit(struct fl_dev *d)
-{
 	mutex_lock(&fl_dev.lock);
 	fl_compact_exiting = true;
 	fl_proactiveness = 0;
@@ -557,27 +538,11 @@ static void fl_compact_dev_exit(struct fl_dev *d)
 	cancel_delayed_work_sync(&fl_proactive_work);
 }
 
-/* ->init: the registry, then its debugfs files; ->exit: the other way. */
-static int fl_compact_subsys_init(struct fl_dev *d, struct dentry *dir)
-{
-	int ret = fl_compact_dev_init(d);
-
-	if (!ret)
-		fl_compact_dev_debugfs_init(dir);
-	return ret;
-}
-
-static void fl_compact_subsys_exit(struct fl_dev *d)
-{
-	fl_compact_dev_debugfs_exit();
-	fl_compact_dev_exit(d);
-}
-
 const struct fl_subsys fl_compact_subsys = {
 	.name = "compaction",
 	.nr_first = 0x30,
 	.nr_last = 0x3f,
 	.features = FRAGLAB_FEAT_COMPACT | FRAGLAB_FEAT_COMPACT_POLICY,
-	.init = fl_compact_subsys_init,
-	.exit = fl_compact_subsys_exit,
+	.init = fl_compact_dev_init,
+	.exit = fl_compact_dev_exit,
 };

@@ -693,68 +693,35 @@ static int fl_pool_dev_check(char *msg, size_t len)
 }
 
 /**
- * fl_pool_dev_init() - the pool registry.
+ * fl_pool_dev_init() - the pool registry, then debugfs "pools/".
  * @d: the device (its buddy exists).
+ * @dir: the fraglab debugfs directory.
  *
  * Context: module load.
  * Return: 0.
  */
-static int fl_pool_dev_init(struct fl_dev *d)
+static int fl_pool_dev_init(struct fl_dev *d, struct dentry *dir)
 {
 	xa_init_flags(&fl_pool_dev.pools, XA_FLAGS_ALLOC1);
 	fl_pool_dev.next_id = 0;
+	/* one directory per pool is added when the pool is created */
+	fl_pool_dev.dir = debugfs_create_dir("pools", dir);
 	return 0;
 }
 
 /**
- * fl_pool_dev_debugfs_init() - debugfs "pools/" (one directory per pool
- * is added when the pool is created: no pool exists yet).
- * @dir: the fraglab debugfs directory.
- *
- * Context: module load, from its subsystem's ->init (fl_subsys.h).
- */
-static void fl_pool_dev_debugfs_init(struct dentry *dir)
-{
-	fl_pool_dev.dir = debugfs_create_dir("pools", dir);
-}
-
-/**
- * fl_pool_dev_debugfs_exit() - remove "pools/" (every pool is gone).
- *
- * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h).
- */
-static void fl_pool_dev_debugfs_exit(void)
-{
-	debugfs_remove_recursive(fl_pool_dev.dir);
-	fl_pool_dev.dir = NULL;
-}
-
-/**
- * fl_pool_dev_exit() - forget the registry (every fd is closed).
+ * fl_pool_dev_exit() - remove "pools/" (every pool is gone), forget the
+ * registry (every fd is closed).
  * @d: the device.
  *
  * Context: module unload.
  */
 static void fl_pool_dev_exit(struct fl_dev *d)
 {
+	debugfs_remove_recursive(fl_pool_dev.dir);
+	fl_pool_dev.dir = NULL;
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_pool_dev.pools));
 	xa_destroy(&fl_pool_dev.pools);
-}
-
-/* ->init: the registry, then its debugfs files; ->exit: the other way. */
-static int fl_pool_subsys_init(struct fl_dev *d, struct dentry *dir)
-{
-	int ret = fl_pool_dev_init(d);
-
-	if (!ret)
-		fl_pool_dev_debugfs_init(dir);
-	return ret;
-}
-
-static void fl_pool_subsys_exit(struct fl_dev *d)
-{
-	fl_pool_dev_debugfs_exit();
-	fl_pool_dev_exit(d);
 }
 
 const struct fl_subsys fl_pool_subsys = {
@@ -763,8 +730,8 @@ const struct fl_subsys fl_pool_subsys = {
 	.nr_last = 0x2f,
 	.features = FRAGLAB_FEAT_POOL,
 	.kind = FRAGLAB_KIND_POOL,
-	.init = fl_pool_subsys_init,
-	.exit = fl_pool_subsys_exit,
+	.init = fl_pool_dev_init,
+	.exit = fl_pool_dev_exit,
 	.release_obj = fl_pool_obj_release,
 	.release_file = fl_pool_dev_release_file,
 	.check = fl_pool_dev_check,

@@ -491,40 +491,30 @@ static int fl_probe_hugepages_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(fl_probe_hugepages);
 
 /**
- * fl_probe_debugfs_init() - create debugfs "hugepages".
+ * fl_probe_init() - create debugfs "hugepages" (failures are not fatal).
+ * @d: the device (unused).
  * @dir: the fraglab debugfs directory.
  *
- * debugfs failures are not fatal.
- *
- * Context: module load, from its subsystem's ->init (fl_subsys.h).
+ * Context: module load, from the subsystem table (after compaction).
+ * Return: 0.
  */
-static void fl_probe_debugfs_init(struct dentry *dir)
+static int fl_probe_init(struct fl_dev *d, struct dentry *dir)
 {
 	fl_probe_dentry = debugfs_create_file("hugepages", 0400, dir, NULL,
 					      &fl_probe_hugepages_fops);
-}
-
-/**
- * fl_probe_debugfs_exit() - remove debugfs "hugepages".
- *
- * Context: module unload, from its subsystem's ->exit (fl_subsys.h).
- */
-static void fl_probe_debugfs_exit(void)
-{
-	debugfs_remove(fl_probe_dentry);
-	fl_probe_dentry = NULL;
-}
-
-/* ->init: its debugfs file only; ->exit: remove it. */
-static int fl_probe_init(struct fl_dev *d, struct dentry *dir)
-{
-	fl_probe_debugfs_init(dir);
 	return 0;
 }
 
+/**
+ * fl_probe_exit() - remove debugfs "hugepages" (waits for readers).
+ * @d: the device (unused).
+ *
+ * Context: module unload or failed load, from the subsystem table.
+ */
 static void fl_probe_exit(struct fl_dev *d)
 {
-	fl_probe_debugfs_exit();
+	debugfs_remove(fl_probe_dentry);
+	fl_probe_dentry = NULL;
 }
 
 const struct fl_subsys fl_probe_subsys = {

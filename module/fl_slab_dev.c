@@ -669,13 +669,15 @@ static int fl_slab_selftest(void)
 }
 
 /**
- * fl_slab_dev_init() - the slab registry, optional self-test.
+ * fl_slab_dev_init() - the slab registry, optional self-test, then debugfs
+ * "slabinfo" and "slabs/" (a file per cache is added when it is created).
  * @d: the device (its buddy exists).
+ * @dir: the fraglab debugfs directory.
  *
  * Context: module load.
  * Return: 0 or a negative errno.
  */
-static int fl_slab_dev_init(struct fl_dev *d)
+static int fl_slab_dev_init(struct fl_dev *d, struct dentry *dir)
 {
 	int ret;
 
@@ -691,69 +693,35 @@ static int fl_slab_dev_init(struct fl_dev *d)
 		if (ret) {
 			fl_slab_root_destroy(fl_slab_dev.root);
 			fl_slab_dev.root = NULL;
+			return ret;
 		}
 	}
-	return ret;
-}
-
-/**
- * fl_slab_dev_debugfs_init() - debugfs "slabinfo" and "slabs/" (a file per
- * cache is added when the cache is created).
- * @dir: the fraglab debugfs directory.
- *
- * Context: module load, from its subsystem's ->init (fl_subsys.h): the slab root
- * exists and the self-test passed.
- */
-static void fl_slab_dev_debugfs_init(struct dentry *dir)
-{
+	/* the root exists and the self-test passed: the files may read it */
 	fl_slab_dev.info = debugfs_create_file("slabinfo", 0400, dir, NULL,
 					       &fl_slabinfo_fops);
 	fl_slab_dev.dir = debugfs_create_dir("slabs", dir);
+	return 0;
 }
 
 /**
- * fl_slab_dev_debugfs_exit() - remove them (every user cache is gone).
- *
- * Context: module unload or failed load, from its subsystem's ->exit (fl_subsys.h),
- * before the slab root is destroyed.
- */
-static void fl_slab_dev_debugfs_exit(void)
-{
-	debugfs_remove_recursive(fl_slab_dev.dir);
-	debugfs_remove(fl_slab_dev.info);
-	fl_slab_dev.dir = NULL;
-	fl_slab_dev.info = NULL;
-}
-
-/**
- * fl_slab_dev_exit() - destroy the registry (every fd is closed).
+ * fl_slab_dev_exit() - remove the debugfs files, destroy the registry
+ * (every fd is closed).
  * @d: the device.
  *
  * Context: module unload.
  */
 static void fl_slab_dev_exit(struct fl_dev *d)
 {
+	/* the files first: debugfs_remove() waits for their readers */
+	debugfs_remove_recursive(fl_slab_dev.dir);
+	debugfs_remove(fl_slab_dev.info);
+	fl_slab_dev.dir = NULL;
+	fl_slab_dev.info = NULL;
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_slab_dev.caches));
 	xa_destroy(&fl_slab_dev.caches);
 	if (fl_slab_dev.root)
 		fl_slab_root_destroy(fl_slab_dev.root);
 	fl_slab_dev.root = NULL;
-}
-
-/* ->init: the registry, then its debugfs files; ->exit: the other way. */
-static int fl_slab_subsys_init(struct fl_dev *d, struct dentry *dir)
-{
-	int ret = fl_slab_dev_init(d);
-
-	if (!ret)
-		fl_slab_dev_debugfs_init(dir);
-	return ret;
-}
-
-static void fl_slab_subsys_exit(struct fl_dev *d)
-{
-	fl_slab_dev_debugfs_exit();
-	fl_slab_dev_exit(d);
 }
 
 const struct fl_subsys fl_slab_subsys = {
@@ -762,8 +730,8 @@ const struct fl_subsys fl_slab_subsys = {
 	.nr_last = 0x1f,
 	.features = FRAGLAB_FEAT_SLAB,
 	.kind = FRAGLAB_KIND_OBJECT,
-	.init = fl_slab_subsys_init,
-	.exit = fl_slab_subsys_exit,
+	.init = fl_slab_dev_init,
+	.exit = fl_slab_dev_exit,
 	.release_obj = fl_slab_obj_release,
 	.release_file = fl_slab_dev_release_file,
 	.check = fl_slab_dev_check,
