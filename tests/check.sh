@@ -24,6 +24,9 @@
 #   dkms        tests/dkms-test.sh
 #   checkpatch  tests/checkpatch.sh
 #   kerneldoc   tests/kerneldoc.sh: scripts/kernel-doc -Wall, no warning
+#   layering    tests/layering.py: the core includes nothing of the glue, the
+#               glue's headers and calls form no circle (but through
+#               fl_dev.c and fl_subsys.c: docs/DESIGN.md)
 #
 # The last line is "N passed, N failed" summing every stage: unit and box
 # count what their runners report, the others 1 pass or 1 fail (build: one
@@ -203,6 +206,12 @@ stage_kerneldoc() {
 	run_single kerneldoc bash "$FL_ROOT/tests/kerneldoc.sh"
 }
 
+stage_layering() {
+	banner "layering"
+	skipped layering && return
+	run_single layering python3 "$FL_ROOT/tests/layering.py"
+}
+
 # failures: what failed, repeated from each failed stage's log just above the
 # summary, so that the tail of the output (all a CI report may keep) says
 # why and not only how many.
@@ -245,6 +254,7 @@ main() {
 	stage_dkms
 	stage_checkpatch
 	stage_kerneldoc
+	stage_layering
 
 	failures
 	banner "summary ($((SECONDS - t0))s, logs in ${LOGDIR#$FL_ROOT/}/)"
