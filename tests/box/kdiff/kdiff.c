@@ -566,6 +566,34 @@ static void note(char *dst, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Free pages of a state: every block on every list. */
+static long kstate_free_pages(const struct kstate *st)
+{
+	long pages = 0;
+	int o, m;
+
+	for (o = 0; o < NR_ORD; o++)
+		for (m = 0; m < NR_KMT; m++)
+			pages += (long)st->n[o][m] << o;
+	return pages;
+}
+
+/*
+ * What one step does to the zone's free pages: an allocation takes
+ * 2^order (rmqueue_buddy()), a free gives them back (free_one_page()),
+ * a failed allocation or the free of an empty slot nothing.  Any other
+ * change between the two states is someone else's: e.g. another CPU's
+ * per-CPU lists drained into the zone mid-step (seen on PREEMPT_RT).
+ */
+static long step_free_delta(const struct kop *o, const struct live *lv)
+{
+	if (o->off < 0)
+		return 0;
+	if (o->alloc)
+		return -(1L << o->order);
+	return lv[o->slot].idx >= 0 ? 1L << lv[o->slot].order : 0;
+}
+
 /* The lockstep comparison over every step; -EAGAIN for a noisy zone. */
 static int lockstep(struct krun *k, struct fl_buddy *b, struct totals *t)
 {
@@ -589,6 +617,13 @@ static int lockstep(struct krun *k, struct fl_buddy *b, struct totals *t)
 
 		if (parse_state(k, i + 1, &after))
 			return -EIO;
+		if (kstate_free_pages(&after) - kstate_free_pages(&before) !=
+		    step_free_delta(o, lv)) {
+			tap_diag("step %d: node 1's free pages changed by %ld, the step accounts for %ld: not quiet",
+				 i, kstate_free_pages(&after) - kstate_free_pages(&before),
+				 step_free_delta(o, lv));
+			return -EAGAIN;
+		}
 		ret = seed_state(b, &before, lv, k->init_cls, why, sizeof(why));
 		if (ret == -EAGAIN)
 			return ret;
