@@ -673,7 +673,7 @@ static int fl_pool_check_objs(struct fl_pool_ref *ref, char *msg, size_t len)
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
- * Context: fl_dev.lock held.
+ * Context: fl_dev.lock held; sleeps between pools.
  * Return: 0 or -EUCLEAN.
  */
 static int fl_pool_dev_check(char *msg, size_t len)
@@ -683,6 +683,7 @@ static int fl_pool_dev_check(char *msg, size_t len)
 	int ret;
 
 	xa_for_each(&fl_pool_dev.pools, id, ref) {
+		cond_resched();	/* one pool per hold of a pool lock */
 		ret = fl_fit_check(ref->pool, msg, len);
 		if (!ret)
 			ret = fl_pool_check_objs(ref, msg, len);

@@ -135,8 +135,9 @@ void fl_subsys_release_file(struct fl_file *ff)
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
- * Context: fl_dev.lock held.
- * Return: 0 if consistent, -EUCLEAN otherwise.
+ * Context: fl_dev.lock held; sleeps (the buddy walk reschedules).
+ * Return: 0 if consistent, -EUCLEAN otherwise, -EAGAIN if the buddy
+ * changed during every walk (fl_buddy_check_paced()).
  */
 int fl_subsys_check(char *msg, size_t len)
 {

@@ -238,6 +238,7 @@ struct fl_buddy {
 	u32 pcp_high;		/* 0: lists off */
 	u32 pcp_batch;
 	u64 pcp_pages;
+	u64 gen;		/* changes besides alloc/free: fl_check_stamp */
 };
 
 const char * const fl_migratetype_names[FL_MT_TYPES] = {
@@ -731,6 +732,7 @@ void __fl_buddy_drain_pcp(struct fl_buddy *b)
 {
 	u32 cpu;
 
+	b->gen++;
 	for (cpu = 0; cpu < b->nr_pcp && b->pcp_pages; cpu++)
 		fl_pcp_free_bulk(b, &b->pcp[cpu], b->pcp[cpu].count);
 }
@@ -1029,6 +1031,7 @@ static int fl_alloc_at_block(struct fl_buddy *b, u32 target,
 	if (b->pages[head].state != FL_BP_FREE ||
 	    b->pages[head].order < req->order)
 		return -EBUSY;
+	b->gen++;
 
 	o = b->pages[head].order;
 	mt = b->pages[head].mt;
@@ -1082,6 +1085,7 @@ int __fl_buddy_move(struct fl_buddy *b, u32 src, u32 target, u32 *new_idx)
 	req.requested = p->requested;
 	req.owner = p->owner;
 
+	b->gen++;
 	if (target == FL_BUDDY_ANY) {
 		dst = fl_rmqueue(b, req.order, req.mt);
 		if (dst == FL_NIL)
@@ -1110,6 +1114,7 @@ int __fl_buddy_set_owner(struct fl_buddy *b, u32 idx, u8 owner_kind, u64 owner)
 	if (idx >= b->nr_pages || b->pages[idx].state != FL_BP_ALLOC ||
 	    b->pages[idx].owner_kind == FL_OWN_PCP || owner_kind > FL_OWN_KERNEL)
 		return -EINVAL;
+	b->gen++;
 	b->pages[idx].owner_kind = owner_kind;
 	b->pages[idx].owner = owner;
 	return 0;
@@ -1445,6 +1450,7 @@ int fl_buddy_set_pcp(struct fl_buddy *b, u32 high)
 	__fl_buddy_drain_pcp(b);
 	for (cpu = 0; cpu < b->nr_pcp; cpu++)
 		b->pcp[cpu].alloc_factor = 0;	/* every setting starts alike */
+	b->gen++;
 	b->pcp_high = high;
 	b->pcp_batch = high / 4 > FL_PCP_BATCH_MAX ? FL_PCP_BATCH_MAX :
 		       high >= 4 ? high / 4 : !!high;
@@ -1552,6 +1558,7 @@ int fl_buddy_order_for_size(const struct fl_buddy *b, u64 bytes)
 void fl_buddy_set_grouping(struct fl_buddy *b, bool on)
 {
 	fl_lock(&b->lock);
+	b->gen++;
 	b->grouping = on;
 	fl_unlock(&b->lock);
 }
@@ -1723,6 +1730,7 @@ int __fl_buddy_set_pageblock_mt(struct fl_buddy *b, u32 pageblock, u8 mt)
 						      first;
 	if (fl_warn_once(head == FL_NIL))
 		return -EUCLEAN;
+	b->gen++;
 	if (b->pages[head].order <= FL_PAGEBLOCK_ORDER) {
 		fl_move_freepages_block(b, pageblock, mt);
 		return 0;
@@ -1835,46 +1843,91 @@ static int fl_check_block(struct fl_buddy *b, u32 i, u32 end,
 	return 0;
 }
 
-static int fl_check_pages(struct fl_buddy *b, struct fl_check_sums *s,
-			  char *msg, size_t len)
+/*
+ * Where a walk stands, so that a paced check (fl_buddy_check_paced()) can
+ * stop after a budget of pages or list entries and go on later from
+ * there.  Zeroed: at the start.
+ */
+struct fl_check_pos {
+	u32 c, i;		/* pages: chunk, page */
+	u32 o, mt, e, prev;	/* lists: order, type, entry, previous */
+	bool in_list;		/* e and prev are valid */
+	u64 n, total;		/* entries of this list, of this order */
+};
+
+/*
+ * Walk the pages from @pos for about @budget pages.  Return: 0 when the
+ * walk is complete, 1 when the budget ran out first (@pos says where it
+ * stopped), -EUCLEAN on a violation.
+ */
+static int fl_check_pages_from(struct fl_buddy *b, struct fl_check_sums *s,
+			       struct fl_check_pos *pos, u64 budget,
+			       char *msg, size_t len)
 {
-	u32 c, i = 0;
+	u32 c = pos->c, i = pos->i;
 	int ret;
 
-	for (c = 0; c < b->nr_chunks; c++) {
+	for (; c < b->nr_chunks; c++) {
 		u32 start = b->chunks[c].start;
 		u32 end = start + b->chunks[c].nr_pages;
 
-		for (; i < start; i++)
+		for (; i < start; i++, budget -= !!budget)
 			FL_CHECK(b->pages[i].state == FL_BP_HOLE,
 				 "hole page %u has state %u", i,
 				 b->pages[i].state);
 		while (i < end) {
+			u32 size;
+
+			if (!budget) {
+				pos->c = c;
+				pos->i = i;
+				return 1;
+			}
 			ret = fl_check_block(b, i, end, s, msg, len);
 			if (ret)
 				return ret;
-			i += 1U << b->pages[i].order;
+			size = 1U << b->pages[i].order;
+			budget -= budget < size ? budget : size;
+			i += size;
 		}
 	}
 	FL_CHECK(i == b->nr_pages, "walk ended at %u, nr_pages %u",
 		 i, b->nr_pages);
+	pos->c = c;
+	pos->i = i;
 	return 0;
 }
 
-static int fl_check_lists(struct fl_buddy *b, const struct fl_check_sums *s,
-			  char *msg, size_t len)
+/* The free lists from @pos for about @budget entries; as above. */
+static int fl_check_lists_from(struct fl_buddy *b,
+			       const struct fl_check_sums *s,
+			       struct fl_check_pos *pos, u64 budget,
+			       char *msg, size_t len)
 {
 	u32 o, mt;
 
-	for (o = 0; o < FL_NR_ORDERS; o++) {
-		u64 total = 0;
+	for (o = pos->o; o < FL_NR_ORDERS; o++, pos->total = 0) {
+		u64 total = pos->total;
 
-		for (mt = 0; mt < FL_MT_TYPES; mt++) {
-			u32 i = b->free_head[o][mt], prev = FL_NIL;
-			u64 n = 0;
+		for (mt = pos->mt; mt < FL_MT_TYPES; mt++, pos->in_list = false) {
+			u32 i = pos->in_list ? pos->e : b->free_head[o][mt];
+			u32 prev = pos->in_list ? pos->prev : FL_NIL;
+			u64 n = pos->in_list ? pos->n : 0;
 
+			pos->mt = 0;
 			while (i != FL_NIL) {
 				const struct fl_bpage *p;
+
+				if (!budget--) {
+					pos->o = o;
+					pos->mt = mt;
+					pos->e = i;
+					pos->prev = prev;
+					pos->n = n;
+					pos->total = total;
+					pos->in_list = true;
+					return 1;
+				}
 
 				FL_CHECK(i < b->nr_pages,
 					 "list %u/%u: index %u out of range",
@@ -1913,6 +1966,7 @@ static int fl_check_lists(struct fl_buddy *b, const struct fl_check_sums *s,
 		FL_CHECK(o <= b->max_order || !total,
 			 "order %u > max_order has free blocks", o);
 	}
+	pos->o = o;
 	return 0;
 }
 
@@ -2010,44 +2064,59 @@ static int fl_check_pageblocks(struct fl_buddy *b, char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * What is left after the pages and the free lists: O(CPUs x pcp high +
+ * pageblocks + orders), checked under one hold of the lock.
+ */
+static int fl_check_tail(struct fl_buddy *b, const struct fl_check_sums *s,
+			 char *msg, size_t len)
+{
+	int ret;
+
+	ret = fl_check_pcp(b, s, msg, len);
+	if (!ret)
+		ret = fl_check_pageblocks(b, msg, len);
+	if (ret)
+		return ret;
+	FL_CHECK(s->free_pages == b->free_pages,
+		 "free pages: walk %llu, counter %llu",
+		 (unsigned long long)s->free_pages,
+		 (unsigned long long)b->free_pages);
+	FL_CHECK(s->free_pages + s->alloc_pages + s->pcp_pages == b->total_pages,
+		 "pages: %llu free + %llu allocated + %llu parked != %llu total",
+		 (unsigned long long)s->free_pages,
+		 (unsigned long long)s->alloc_pages,
+		 (unsigned long long)s->pcp_pages,
+		 (unsigned long long)b->total_pages);
+	FL_CHECK(s->nr_allocated == b->nr_allocated,
+		 "allocated blocks: walk %llu, counter %llu",
+		 (unsigned long long)s->nr_allocated,
+		 (unsigned long long)b->nr_allocated);
+	FL_CHECK(s->requested == b->requested_bytes &&
+		 s->granted == b->granted_bytes,
+		 "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
+		 (unsigned long long)s->requested, (unsigned long long)s->granted,
+		 (unsigned long long)b->requested_bytes,
+		 (unsigned long long)b->granted_bytes);
+	return 0;
+}
+
 int __fl_buddy_check(struct fl_buddy *b, char *msg, size_t len)
 {
 	struct fl_check_sums s;
+	struct fl_check_pos pos;
 	int ret;
 
 	fl_memset(&s, 0, sizeof(s));
 	if (msg && len)
 		msg[0] = '\0';
-	ret = fl_check_pages(b, &s, msg, len);
+	fl_memset(&pos, 0, sizeof(pos));
+	ret = fl_check_pages_from(b, &s, &pos, ~0ULL, msg, len);
 	if (!ret)
-		ret = fl_check_lists(b, &s, msg, len);
+		ret = fl_check_lists_from(b, &s, &pos, ~0ULL, msg, len);
 	if (!ret)
-		ret = fl_check_pcp(b, &s, msg, len);
-	if (!ret)
-		ret = fl_check_pageblocks(b, msg, len);
-	if (ret)
-		return ret;
-	FL_CHECK(s.free_pages == b->free_pages,
-		 "free pages: walk %llu, counter %llu",
-		 (unsigned long long)s.free_pages,
-		 (unsigned long long)b->free_pages);
-	FL_CHECK(s.free_pages + s.alloc_pages + s.pcp_pages == b->total_pages,
-		 "pages: %llu free + %llu allocated + %llu parked != %llu total",
-		 (unsigned long long)s.free_pages,
-		 (unsigned long long)s.alloc_pages,
-		 (unsigned long long)s.pcp_pages,
-		 (unsigned long long)b->total_pages);
-	FL_CHECK(s.nr_allocated == b->nr_allocated,
-		 "allocated blocks: walk %llu, counter %llu",
-		 (unsigned long long)s.nr_allocated,
-		 (unsigned long long)b->nr_allocated);
-	FL_CHECK(s.requested == b->requested_bytes &&
-		 s.granted == b->granted_bytes,
-		 "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
-		 (unsigned long long)s.requested, (unsigned long long)s.granted,
-		 (unsigned long long)b->requested_bytes,
-		 (unsigned long long)b->granted_bytes);
-	return 0;
+		ret = fl_check_tail(b, &s, msg, len);
+	return ret;
 }
 
 /**
@@ -2236,10 +2305,132 @@ int fl_buddy_seed(struct fl_buddy *b, const u8 *pb_mt,
 	fl_lock(&b->lock);
 	if (!b->pcp_high && !b->pcp_pages &&
 	    fl_seed_valid(b, pb_mt, blk, nr, seen)) {
+		b->gen++;
 		fl_seed_apply(b, pb_mt, blk, nr);
 		ret = __fl_buddy_check(b, msg, len);
 	}
 	fl_unlock(&b->lock);
 	fl_free(seen);
 	return ret;
+}
+
+/* Walks fl_buddy_check_paced() starts before it gives up (-EAGAIN). */
+#define FL_CHECK_TRIES	8
+
+/*
+ * What tells fl_buddy_check_paced() that the allocator changed while its
+ * lock was dropped.  Every allocation counts itself in alloc_ok[] or
+ * alloc_fail[] and every free in frees, after whatever it changed (an
+ * -EINVAL changes nothing), so the fast paths need no counter of their
+ * own; every other change (compaction's moves and placements, pageblock
+ * types, owners, draining, the pcp and grouping settings, seeding) bumps
+ * b->gen.  Under the buddy lock.
+ */
+struct fl_check_stamp {
+	u64 gen, ok, fail, frees;
+};
+
+static void fl_check_stamp(const struct fl_buddy *b, struct fl_check_stamp *st)
+{
+	u32 o;
+
+	st->gen = b->gen;
+	st->ok = 0;
+	st->fail = 0;
+	for (o = 0; o < FL_NR_ORDERS; o++) {
+		st->ok += b->alloc_ok[o];
+		st->fail += b->alloc_fail[o];
+	}
+	st->frees = b->frees;
+}
+
+static bool fl_check_changed(const struct fl_buddy *b,
+			     const struct fl_check_stamp *then)
+{
+	struct fl_check_stamp now;
+
+	fl_check_stamp(b, &now);
+	return fl_memcmp(&now, then, sizeof(now)) != 0;
+}
+
+/**
+ * fl_buddy_check_paced() - fl_buddy_check() in bounded steps.
+ * @b: the buddy.
+ * @msg: out (may be NULL), as for fl_buddy_check().
+ * @len: size of @msg.
+ * @step: pages, then free-list entries, per hold of the lock (about: a
+ *        hold may take one block or the pcp lists and pageblocks more).
+ * @pause: called with the lock dropped between two holds (the kernel
+ *         passes cond_resched()); may be NULL.
+ * @arg: passed to @pause.
+ *
+ * The same checks as fl_buddy_check(), without holding the buddy lock for
+ * O(nr_pages).  A hold that finds the allocator changed since the walk
+ * began (struct fl_check_stamp: its operation counters and b->gen) starts
+ * the walk over, so every result is about one state of the allocator.
+ * After FL_CHECK_TRIES walks that changes overtook it gives up rather
+ * than hold the lock for the whole walk: a bounded time over a verdict,
+ * as the kernel's pagetypeinfo_showfree_print() (mm/vmstat.c, 6.12) caps
+ * its free-list count under zone->lock.  In the module only users that do
+ * not take fl_dev.lock (BENCH, the in-kernel API) can change the buddy
+ * during a CHECK, which holds it.  @step 0: fl_buddy_check().
+ *
+ * Context: takes the buddy lock; @pause may sleep if the caller may.
+ * Return: 0 if consistent, -EUCLEAN on the first violation, -EAGAIN
+ * (and a sentence in @msg) if the allocator changed during every walk.
+ */
+int fl_buddy_check_paced(struct fl_buddy *b, char *msg, size_t len, u32 step,
+			 void (*pause)(void *arg), void *arg)
+{
+	struct fl_check_sums s;
+	struct fl_check_pos pos;
+	struct fl_check_stamp then;
+	unsigned int tries;
+	bool lists;
+	int ret;
+
+	for (tries = 0; step && tries < FL_CHECK_TRIES; tries++) {
+		fl_memset(&s, 0, sizeof(s));
+		fl_memset(&pos, 0, sizeof(pos));
+		if (msg && len)
+			msg[0] = '\0';
+		lists = false;
+		fl_lock(&b->lock);
+		fl_check_stamp(b, &then);
+		for (;;) {
+			if (fl_check_changed(b, &then)) {
+				ret = -EAGAIN;
+				break;
+			}
+			if (!lists) {
+				ret = fl_check_pages_from(b, &s, &pos, step, msg,
+							  len);
+				lists = !ret;
+				if (lists)
+					continue;
+			} else {
+				ret = fl_check_lists_from(b, &s, &pos, step, msg,
+							  len);
+				if (!ret) {
+					ret = fl_check_tail(b, &s, msg, len);
+					break;
+				}
+			}
+			if (ret < 0)
+				break;
+			fl_unlock(&b->lock);
+			if (pause)
+				pause(arg);
+			fl_lock(&b->lock);
+		}
+		fl_unlock(&b->lock);
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	if (!step)
+		return fl_buddy_check(b, msg, len);
+	if (msg && len)
+		fl_scnprintf(msg, len, "buddy changed during each of %u walks: not verified, try again",
+			    FL_CHECK_TRIES);
+	return -EAGAIN;
 }

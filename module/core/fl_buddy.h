@@ -236,5 +236,7 @@ u32 fl_buddy_free_list(struct fl_buddy *b, u32 order, u32 mt, u32 *idx,
 int fl_buddy_seed(struct fl_buddy *b, const u8 *pb_mt,
 		  const struct fl_seed_block *blk, u32 nr, char *msg,
 		  size_t len);
+int fl_buddy_check_paced(struct fl_buddy *b, char *msg, size_t len, u32 step,
+			 void (*pause)(void *arg), void *arg);
 
 #endif /* FL_BUDDY_H */

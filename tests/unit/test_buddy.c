@@ -10,10 +10,16 @@
 
 static char check_msg[256];
 
+/* Both checkers: in one hold, and paced in steps of 3 pages / entries. */
 #define CHECK_INV(b) do {						\
 	int __r = fl_buddy_check((b), check_msg, sizeof(check_msg));	\
 	if (__r)							\
 		FL_TEST_FAIL("fl_buddy_check: %d: %s", __r, check_msg);	\
+	__r = fl_buddy_check_paced((b), check_msg, sizeof(check_msg),	\
+				   3, NULL, NULL);			\
+	if (__r)							\
+		FL_TEST_FAIL("fl_buddy_check_paced: %d: %s", __r,	\
+			     check_msg);				\
 } while (0)
 
 static struct fl_buddy *one_chunk(u32 nr_pages, u32 max_order, bool grouping)
@@ -801,6 +807,182 @@ TEST(check_message)
 	CHECK_EQ(fl_buddy_check(b, check_msg, sizeof(check_msg)), 0);
 	CHECK_STR(check_msg, "");
 	CHECK_EQ(fl_buddy_check(b, NULL, 0), 0);
+	fl_buddy_destroy(b);
+}
+
+struct paced_arg {
+	struct fl_buddy *b;
+	unsigned int pauses, mutations;
+	u32 idx[8];
+};
+
+/*
+ * Between two steps: allocate or free a block, the first 6 times (fewer
+ * than the 8 walks the checker starts before it holds the lock).
+ */
+static void paced_mutate(void *p)
+{
+	struct paced_arg *a = p;
+	unsigned int k = a->mutations;
+
+	a->pauses++;
+	if (k >= 6)
+		return;
+	if (k < 3)
+		CHECK_EQ(alloc_order(a->b, k, FL_MT_MOVABLE, &a->idx[k]), 0);
+	else
+		CHECK_EQ(fl_buddy_free(a->b, a->idx[k - 3]), 0);
+	a->mutations++;
+}
+
+/*
+ * The paced checker over an allocator that changes between its steps:
+ * every change starts the walk over (a walk that mixed two states would
+ * count free and allocated pages of different moments), and once nothing
+ * changes any more a whole walk runs and finds everything consistent.
+ */
+TEST(check_paced_restarts)
+{
+	struct fl_buddy *b = one_chunk(4096, 10, true);
+	struct paced_arg a = { .b = NULL };
+	unsigned int whole;
+	u32 i, idx;
+
+	REQUIRE(b);
+	for (i = 0; i < 200; i++)		/* many blocks: many steps */
+		CHECK_EQ(alloc_order(b, i % 3, FL_MT_MOVABLE, &idx), 0);
+	a.b = b;
+	CHECK_EQ(fl_buddy_check_paced(b, check_msg, sizeof(check_msg), 16,
+				      paced_mutate, &a), 0);
+	CHECK_STR(check_msg, "");
+	CHECK_EQ(a.mutations, 6);
+	/*
+	 * The frees undid the allocations: a quiet walk over the same state
+	 * pauses P times.  The mutating one paused once in each of the 6
+	 * walks a change cut short, then P times in the whole walk.
+	 */
+	whole = a.pauses - 6;
+	a.pauses = 0;
+	a.mutations = 6;
+	CHECK_EQ(fl_buddy_check_paced(b, NULL, 0, 16, paced_mutate, &a), 0);
+	CHECK(a.pauses > 4096 / 1024);
+	CHECK_EQ(a.pauses, whole);
+	CHECK_EQ(fl_buddy_check_paced(b, NULL, 0, 0, NULL, NULL), 0);
+	fl_buddy_destroy(b);
+}
+
+/* Between two steps, the first 3 times: move a block (compaction's path). */
+static void paced_move(void *p)
+{
+	struct paced_arg *a = p;
+	u32 dst;
+
+	a->pauses++;
+	if (a->mutations >= 3)
+		return;
+	fl_lock(__fl_buddy_lock(a->b));
+	CHECK_EQ(__fl_buddy_move(a->b, a->idx[0], FL_BUDDY_ANY, &dst), 0);
+	fl_unlock(__fl_buddy_lock(a->b));
+	a->idx[0] = dst;
+	a->mutations++;
+}
+
+/*
+ * A move counts no allocation and no free: b->gen alone tells the paced
+ * checker about it.  P pauses for a quiet walk, then 3 walks cut short by
+ * a move each and one whole walk: P + 3.
+ */
+TEST(check_paced_restarts_on_move)
+{
+	struct fl_buddy *b = one_chunk(4096, 10, true);
+	struct paced_arg a = { .b = NULL };
+	unsigned int quiet;
+	u32 i, idx;
+
+	REQUIRE(b);
+	for (i = 0; i < 200; i++)
+		CHECK_EQ(alloc_order(b, i % 3, FL_MT_MOVABLE, &idx), 0);
+	a.b = b;
+	a.idx[0] = idx;
+	a.mutations = 3;
+	CHECK_EQ(fl_buddy_check_paced(b, NULL, 0, 16, paced_move, &a), 0);
+	quiet = a.pauses;
+	a.pauses = 0;
+	a.mutations = 0;
+	CHECK_EQ(fl_buddy_check_paced(b, check_msg, sizeof(check_msg), 16,
+				      paced_move, &a), 0);
+	CHECK_STR(check_msg, "");
+	CHECK_EQ(a.mutations, 3);
+	CHECK_EQ(a.pauses, quiet + 3);
+	fl_buddy_destroy(b);
+}
+
+/* Between every two steps: one more allocation (an allocator never quiet). */
+static void paced_always(void *p)
+{
+	struct paced_arg *a = p;
+	u32 idx;
+
+	a->pauses++;
+	CHECK_EQ(alloc_order(a->b, 0, FL_MT_MOVABLE, &idx), 0);
+}
+
+/*
+ * Changes after every step: the checker gives up after 8 walks, one step
+ * each (never a whole walk under the lock), and says so.
+ */
+TEST(check_paced_gives_up)
+{
+	struct fl_buddy *b = one_chunk(4096, 10, true);
+	struct paced_arg a = { .b = NULL };
+	u32 i, idx;
+
+	REQUIRE(b);
+	for (i = 0; i < 200; i++)
+		CHECK_EQ(alloc_order(b, i % 3, FL_MT_MOVABLE, &idx), 0);
+	a.b = b;
+	CHECK_EQ(fl_buddy_check_paced(b, check_msg, sizeof(check_msg), 16,
+				      paced_always, &a), -EAGAIN);
+	CHECK_EQ(a.pauses, 8);
+	CHECK_STR(check_msg, "buddy changed during each of 8 walks: not verified, try again");
+	CHECK_INV(b);
+	fl_buddy_destroy(b);
+}
+
+static void paced_count(void *p)
+{
+	(*(unsigned int *)p)++;
+}
+
+/*
+ * A corrupt state (a free block on a list of another type than its
+ * pageblock's, as fl_buddy_seed() leaves it) is found by the paced
+ * checker as by the one-hold checker, with the same message, at the
+ * step that reaches block 384: with steps of one page, after three.
+ */
+TEST(check_paced_finds_corruption)
+{
+	struct fl_buddy *b = one_chunk(1024, FL_MAX_ORDER, true);
+	static const u8 pb[2] = { FL_MT_MOVABLE, FL_MT_MOVABLE };
+	struct fl_seed_block bad[] = {
+		{ .idx = 384, .order = 6, .mt = FL_MT_UNMOVABLE, .free = 1 },
+		{ .idx = 256, .order = 6, .mt = FL_MT_MOVABLE, .free = 1 },
+		{ .idx = 0, .order = 8, .mt = FL_MT_UNMOVABLE },
+		{ .idx = 320, .order = 6, .mt = FL_MT_MOVABLE },
+		{ .idx = 448, .order = 6, .mt = FL_MT_MOVABLE },
+		{ .idx = 512, .order = 9, .mt = FL_MT_MOVABLE },
+	};
+	char whole[sizeof(check_msg)];
+	unsigned int pauses = 0;
+
+	REQUIRE(b);
+	CHECK_EQ(fl_buddy_seed(b, pb, bad, 6, whole, sizeof(whole)), -EUCLEAN);
+	CHECK_EQ(fl_buddy_check(b, whole, sizeof(whole)), -EUCLEAN);
+	CHECK(whole[0] != '\0');
+	CHECK_EQ(fl_buddy_check_paced(b, check_msg, sizeof(check_msg), 1,
+				      paced_count, &pauses), -EUCLEAN);
+	CHECK_STR(check_msg, whole);
+	CHECK_EQ(pauses, 3);	/* blocks 0, 256, 320: one per step */
 	fl_buddy_destroy(b);
 }
 

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * t_checkpace.c - CHECK walks a large arena in resched-able steps
+ * (issue 17 item 5).
+ *
+ * The arena is made as large as the box allows (a third of MemAvailable, at
+ * most 512 MiB) and cut into order-0 blocks, every other one free, so the
+ * buddy checker has one block per page to walk.  Then:
+ *
+ *  - yielding: a SCHED_FIFO probe thread on CPU 0 sleeps 100 us at a time
+ *    and counts how often it gets the CPU while FRAGLAB_IOC_CHECK runs on
+ *    CPU 0 (two threads allocate and free through the same fd on CPU 1
+ *    meanwhile).  A walk that holds the buddy spinlock throughout keeps the
+ *    probe off the CPU until the walk ends: a few runs per CHECK at most,
+ *    whatever its length.  Walked in steps of 4096 pages or list entries
+ *    with cond_resched() between them (the arena is >= 16 page steps and
+ *    half as many list steps), the probe runs at each step boundary, where
+ *    its 100 us have long passed (a step takes milliseconds in the
+ *    emulator).  The median number of runs per CHECK must be at least 8
+ *    (6.12 before the change: 1-3 runs per CHECK; after: 6.1 9-78, median
+ *    32; 6.12 24-69, median 57; PREEMPT_RT, preemptible anyway, 194).
+ *    A count, not a time: the box is an emulator on a shared host whose
+ *    hiccups make any guest time unreliable, and one hiccup moves one
+ *    call, not the median.  How late the probe woke is printed.
+ *  - changes during the walk: BENCH (which uses the device's buddy without
+ *    fl_dev.lock) runs alloc/free pairs while two threads of one fd and a
+ *    debugfs reader run CHECK: every verdict is 0 or -EAGAIN ("changed
+ *    during each walk"), never -EUCLEAN; once BENCH stops, CHECK is clean.
+ *  - close of an fd while another thread runs CHECK on it.
+ *  - no soft lockup, RCU stall or "scheduling while atomic" in the log (the
+ *    box runner fails on BUG:/WARNING: lines; RCU stall reports have
+ *    neither word, so they are looked for here).
+ *
+ * That a corrupt state is still found by the stepped walk is shown by
+ * tests/unit/test_buddy.c (check_paced_finds_corruption): the module has no
+ * way to corrupt itself on purpose.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "fl_box.h"
+
+#define DEBUGFS_CHECK	"/sys/kernel/debug/fraglab/check"
+#define NR_CALLS	15	/* measured CHECK calls */
+#define PROBE_NS	100000LL
+
+static int fd;
+static volatile int stop_probe, stop_load;
+static volatile int in_check;
+static volatile long long probe_late_max;	/* ns, during the current call */
+static volatile long load_ops, probe_runs;	/* during the current call */
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int xioctl(int f, unsigned long cmd, void *arg)
+{
+	return ioctl(f, cmd, arg) ? -errno : 0;
+}
+
+static int pin(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static int check_once(int f, struct fraglab_check *c)
+{
+	memset(c, 0, sizeof(*c));
+	return xioctl(f, FRAGLAB_IOC_CHECK, c);
+}
+
+static void *probe(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 50 };
+
+	(void)arg;
+	pin(0);
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+		tap_diag("probe: no SCHED_FIFO (%d): lateness is CFS's", errno);
+	while (!stop_probe) {
+		struct timespec d = { 0, PROBE_NS };
+		long long t0 = now_ns(), late;
+
+		nanosleep(&d, NULL);
+		late = now_ns() - t0 - PROBE_NS;
+		if (in_check) {
+			probe_runs++;
+			if (late > probe_late_max)
+				probe_late_max = late;
+		}
+	}
+	return NULL;
+}
+
+/* Allocate and free order-0 blocks through the shared fd, on CPU 1. */
+static void *loader(void *arg)
+{
+	(void)arg;
+	pin(1);
+	while (!stop_load) {
+		struct fraglab_alloc a = { .order = 0, .flags = FRAGLAB_ALLOC_BY_ORDER,
+					   .migratetype = FRAGLAB_MT_MOVABLE };
+		struct fraglab_handle h = { 0 };
+
+		if (xioctl(fd, FRAGLAB_IOC_ALLOC, &a))
+			continue;
+		h.handle = a.handle;
+		xioctl(fd, FRAGLAB_IOC_FREE, &h);
+		__sync_fetch_and_add(&load_ops, 1);
+	}
+	return NULL;
+}
+
+static void *bencher(void *arg)
+{
+	(void)arg;
+	pin(1);
+	while (!stop_load) {
+		struct fraglab_bench b = { .which = FRAGLAB_BENCH_BUDDY,
+					   .param = 0, .runs = 1,
+					   .iterations = 100000 };
+
+		if (xioctl(fd, FRAGLAB_IOC_BENCH, &b))
+			break;
+		__sync_fetch_and_add(&load_ops, 1);
+	}
+	return NULL;
+}
+
+static volatile int verdict_clean, verdict_again, verdict_bad, verdict_err;
+static char bad_msg[160];
+
+static void count_verdict(int ioctl_ret, const struct fraglab_check *c)
+{
+	if (ioctl_ret)
+		__sync_fetch_and_add(&verdict_err, 1);
+	else if (!c->result)
+		__sync_fetch_and_add(&verdict_clean, 1);
+	else if (c->result == -EAGAIN)
+		__sync_fetch_and_add(&verdict_again, 1);
+	else {
+		snprintf(bad_msg, sizeof(bad_msg), "%d: %s", c->result,
+			 c->message);
+		__sync_fetch_and_add(&verdict_bad, 1);
+	}
+}
+
+/* CHECK through the shared fd until told to stop. */
+static void *checker(void *arg)
+{
+	(void)arg;
+	while (!stop_load) {
+		struct fraglab_check c;
+
+		count_verdict(check_once(fd, &c), &c);
+	}
+	return NULL;
+}
+
+/* The same checkers through debugfs "check" (OK / FAIL -11: ...). */
+static void *debugfs_checker(void *arg)
+{
+	(void)arg;
+	while (!stop_load) {
+		char buf[256];
+		struct fraglab_check c = { 0 };
+
+		if (fl_box_run("cat " DEBUGFS_CHECK, buf, sizeof(buf)))
+			break;
+		if (!strncmp(buf, "OK", 2))
+			c.result = 0;
+		else if (sscanf(buf, "FAIL %d:", &c.result) != 1)
+			c.result = -EINVAL;
+		snprintf(c.message, sizeof(c.message), "debugfs: %.100s", buf);
+		count_verdict(0, &c);
+	}
+	return NULL;
+}
+
+static long mem_available_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+/* Every order-0 block the arena has; then every other one freed. */
+static uint64_t *fragment(unsigned long pages, unsigned long *kept)
+{
+	struct fraglab_alloc *a = calloc(FRAGLAB_BATCH_MAX, sizeof(*a));
+	struct fraglab_handle *h = calloc(FRAGLAB_BATCH_MAX, sizeof(*h));
+	uint64_t *all = calloc(pages, sizeof(*all));
+	unsigned long n = 0, i, nf = 0;
+
+	if (!a || !h || !all)
+		tap_bail("out of memory");
+	for (;;) {
+		struct fraglab_batch b = { .ptr = (uintptr_t)a,
+					   .count = FRAGLAB_BATCH_MAX,
+					   .op = FRAGLAB_BATCH_ALLOC };
+
+		for (i = 0; i < FRAGLAB_BATCH_MAX; i++)
+			a[i] = (struct fraglab_alloc){ .order = 0,
+				.flags = FRAGLAB_ALLOC_BY_ORDER,
+				.migratetype = i % 3 ? FRAGLAB_MT_MOVABLE :
+						       FRAGLAB_MT_UNMOVABLE };
+		xioctl(fd, FRAGLAB_IOC_BATCH, &b);
+		for (i = 0; i < b.done && n < pages; i++)
+			all[n++] = a[i].handle;
+		if (b.done < FRAGLAB_BATCH_MAX || n >= pages)
+			break;
+	}
+	for (i = 0; i < n; i += 2) {
+		h[nf++].handle = all[i];
+		all[i] = 0;
+		if (nf == FRAGLAB_BATCH_MAX || i + 2 >= n) {
+			struct fraglab_batch b = { .ptr = (uintptr_t)h,
+						   .count = nf,
+						   .op = FRAGLAB_BATCH_FREE };
+
+			if (xioctl(fd, FRAGLAB_IOC_BATCH, &b) || b.done != nf)
+				tap_bail("batch free: %u of %lu", b.done, nf);
+			nf = 0;
+		}
+	}
+	free(a);
+	free(h);
+	*kept = n;
+	return all;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_long(const void *x, const void *y)
+{
+	long a = *(const long *)x, b = *(const long *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+static void latency_phase(void)
+{
+	pthread_t pr, ld[2];
+	double ratio[NR_CALLS];
+	long runs[NR_CALLS];
+	long long worst_late = 0, worst_dur = 0;
+	int i, bad = 0;
+
+	stop_probe = stop_load = 0;
+	load_ops = 0;
+	pthread_create(&pr, NULL, probe, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_create(&ld[i], NULL, loader, NULL);
+	pin(0);
+	usleep(50000);
+	for (i = 0; i < NR_CALLS; i++) {
+		struct fraglab_check c;
+		long long t0, dur;
+		int r;
+
+		probe_late_max = 0;
+		probe_runs = 0;
+		in_check = 1;
+		t0 = now_ns();
+		r = check_once(fd, &c);
+		dur = now_ns() - t0;
+		in_check = 0;
+		if (r || c.result) {
+			tap_diag("CHECK %d: ioctl %d, result %d: %s", i, r,
+				 c.result, c.message);
+			bad++;
+		}
+		runs[i] = probe_runs;
+		ratio[i] = (double)probe_late_max / (double)dur;
+		tap_diag("CHECK %d: %lld us, probe ran %ld times, at most %lld us late",
+			 i, dur / 1000, runs[i], probe_late_max / 1000);
+		if (probe_late_max > worst_late)
+			worst_late = probe_late_max;
+		if (dur > worst_dur)
+			worst_dur = dur;
+		usleep(20000);	/* the probe runs between calls too */
+	}
+	stop_load = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(ld[i], NULL);
+	stop_probe = 1;
+	pthread_join(pr, NULL);
+	qsort(ratio, NR_CALLS, sizeof(ratio[0]), cmp_double);
+	qsort(runs, NR_CALLS, sizeof(runs[0]), cmp_long);
+	tap_is_int(bad, 0, "%d CHECKs of the fragmented arena, allocators running: all clean",
+		   NR_CALLS);
+	tap_ok(load_ops > 0, "the allocating threads ran meanwhile (%ld alloc+free pairs)",
+	       load_ops);
+	tap_ok(runs[NR_CALLS / 2] >= 8,
+	       "probe on the CHECK's CPU ran a median %ld times per CHECK (>= 8; median lateness %.2f of a call, worst %lld us, longest CHECK %lld us)",
+	       runs[NR_CALLS / 2], ratio[NR_CALLS / 2], worst_late / 1000,
+	       worst_dur / 1000);
+}
+
+static void change_phase(void)
+{
+	pthread_t bt, ck[2], dc;
+	struct fraglab_check c;
+	int i, r;
+
+	stop_load = 0;
+	load_ops = 0;
+	pthread_create(&bt, NULL, bencher, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_create(&ck[i], NULL, checker, NULL);
+	pthread_create(&dc, NULL, debugfs_checker, NULL);
+	sleep(6);
+	stop_load = 1;
+	pthread_join(bt, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_join(ck[i], NULL);
+	pthread_join(dc, NULL);
+	tap_ok(load_ops > 0, "BENCH ran %ld buddy runs during the CHECKs", load_ops);
+	tap_ok(!verdict_bad && !verdict_err && verdict_clean + verdict_again > 0,
+	       "CHECK during BENCH (2 threads of one fd + debugfs): %d clean, %d changed-during-walk, %d corrupt, %d failed %s",
+	       verdict_clean, verdict_again, verdict_bad, verdict_err, bad_msg);
+	r = check_once(fd, &c);
+	tap_ok(!r && !c.result, "CHECK once BENCH stopped: clean (%d %d %s)", r,
+	       c.result, c.message);
+}
+
+static void *check_on(void *arg)
+{
+	int f = *(int *)arg, i, clean = 0;
+
+	for (i = 0; i < 4; i++) {
+		struct fraglab_check c;
+
+		if (!check_once(f, &c) && !c.result)
+			clean++;
+	}
+	return (void *)(long)clean;
+}
+
+/* close() of the fd while another thread is inside CHECK on it. */
+static void close_phase(void)
+{
+	int f = open("/dev/fraglab", O_RDWR);
+	pthread_t t;
+	void *clean;
+
+	if (f < 0)
+		tap_bail("open: %d", errno);
+	pthread_create(&t, NULL, check_on, &f);
+	usleep(20000);
+	tap_is_int(close(f), 0, "close of an fd during CHECK on it");
+	pthread_join(t, &clean);
+	tap_diag("CHECKs clean before/after the close: %ld", (long)clean);
+}
+
+int main(void)
+{
+	char cmd[64], out[4096];
+	unsigned long pages, kept;
+	long avail = mem_available_kb();
+	unsigned int mb;
+	uint64_t *handles;
+
+	if (avail < 0)
+		tap_bail("no MemAvailable");
+	mb = avail / 1024 / 3;
+	if (mb > 512)
+		mb = 512;
+	mb &= ~3U;
+	if (mb < 64)
+		tap_bail("box too small for a large arena: %ld kB available", avail);
+	snprintf(cmd, sizeof(cmd), "arena_mb=%u", mb);
+	if (fl_box_load(cmd))
+		tap_bail("insmod %s failed", cmd);
+	fd = open("/dev/fraglab", O_RDWR);
+	if (fd < 0)
+		tap_bail("open: %d", errno);
+	pages = (unsigned long)mb * 256;
+	handles = fragment(pages, &kept);
+	tap_ok(kept > pages * 9 / 10, "arena of %u MiB in %lu order-0 blocks, every other free",
+	       mb, kept);
+
+	fl_box_write("/dev/kmsg", "t_checkpace: CHECK rounds begin\n");
+	latency_phase();
+	change_phase();
+	close_phase();
+
+	fl_box_run("dmesg | sed -n '/t_checkpace: CHECK rounds begin/,$p' | grep -iE 'soft lockup|rcu.*stall|scheduling while atomic|hung task' | head -3",
+		   out, sizeof(out));
+	tap_ok(!out[0], "no soft lockup, RCU stall or atomic sleep reported%s%s",
+	       out[0] ? ": " : "", out);
+
+	free(handles);
+	close(fd);	/* frees what is left */
+	tap_ok(!fl_box_unload(), "rmmod");
+	return tap_done();
+}
