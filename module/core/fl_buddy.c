@@ -163,6 +163,7 @@
 #include "fl_port.h"
 #include "fl_buddy.h"
 #include "fl_buddy_internal.h"
+#include "fl_check.h"
 
 #define FL_NIL			FL_BUDDY_NONE
 #define FL_PB_ABSENT		0xff	/* pageblock entirely in a hole */
@@ -1746,14 +1747,6 @@ int __fl_buddy_set_pageblock_mt(struct fl_buddy *b, u32 pageblock, u8 mt)
 
 /* ---------------------------------------------------------------- check */
 
-#define FL_CHECK(cond, fmt, ...) do {					\
-	if (unlikely(!(cond))) {					\
-		if (msg && len)						\
-			fl_scnprintf(msg, len, fmt, ##__VA_ARGS__);	\
-		return -EUCLEAN;					\
-	}								\
-} while (0)
-
 struct fl_check_sums {
 	u64 nr_free_mt[FL_NR_ORDERS][FL_MT_TYPES];
 	u64 free_pages;
@@ -1770,25 +1763,32 @@ static int fl_check_free_block(struct fl_buddy *b, u32 i,
 {
 	u32 pb, n;
 
-	FL_CHECK(p->mt < FL_MT_TYPES, "free block %u: bad mt %u", i, p->mt);
-	FL_CHECK(p->mt == b->pb_mt[fl_pb(i)],
-		 "free block %u on %s list, pageblock %u is %u", i,
-		 fl_migratetype_names[p->mt], fl_pb(i), b->pb_mt[fl_pb(i)]);
+	if (p->mt >= FL_MT_TYPES)
+		return fl_check_fail(msg, len, "free block %u: bad mt %u", i,
+				     p->mt);
+	if (p->mt != b->pb_mt[fl_pb(i)])
+		return fl_check_fail(msg, len,
+				     "free block %u on %s list, pageblock %u is %u",
+				     i, fl_migratetype_names[p->mt], fl_pb(i),
+				     b->pb_mt[fl_pb(i)]);
 	if (p->order > FL_PAGEBLOCK_ORDER) {
 		n = 1U << (p->order - FL_PAGEBLOCK_ORDER);
 		for (pb = fl_pb(i); n; n--, pb++)
-			FL_CHECK(b->pb_mt[pb] == p->mt,
-				 "free block %u order %u: pageblock %u type %u != %u",
-				 i, p->order, pb, b->pb_mt[pb], p->mt);
+			if (b->pb_mt[pb] != p->mt)
+				return fl_check_fail(msg, len,
+						     "free block %u order %u: pageblock %u type %u != %u",
+						     i, p->order, pb,
+						     b->pb_mt[pb], p->mt);
 	}
 	if (p->order < b->max_order) {
 		u32 buddy = i ^ (1U << p->order);
 
-		FL_CHECK(buddy >= b->nr_pages ||
-			 b->pages[buddy].state != FL_BP_FREE ||
-			 b->pages[buddy].order != p->order,
-			 "free buddies %u and %u (order %u) not merged",
-			 i, buddy, p->order);
+		if (!(buddy >= b->nr_pages ||
+		      b->pages[buddy].state != FL_BP_FREE ||
+		      b->pages[buddy].order != p->order))
+			return fl_check_fail(msg, len,
+					     "free buddies %u and %u (order %u) not merged",
+					     i, buddy, p->order);
 	}
 	return 0;
 }
@@ -1800,19 +1800,27 @@ static int fl_check_block(struct fl_buddy *b, u32 i, u32 end,
 	u32 j, size;
 	int ret;
 
-	FL_CHECK(fl_is_head(p), "page %u: expected a block head, state %u",
-		 i, p->state);
-	FL_CHECK(p->order <= b->max_order, "block %u: order %u > max %u",
-		 i, p->order, b->max_order);
+	if (!fl_is_head(p))
+		return fl_check_fail(msg, len,
+				     "page %u: expected a block head, state %u",
+				     i, p->state);
+	if (p->order > b->max_order)
+		return fl_check_fail(msg, len, "block %u: order %u > max %u", i,
+				     p->order, b->max_order);
 	size = 1U << p->order;
-	FL_CHECK(!(i & (size - 1)), "block %u: misaligned for order %u",
-		 i, p->order);
-	FL_CHECK(i + size <= end, "block %u order %u crosses chunk end %u",
-		 i, p->order, end);
+	if (i & (size - 1))
+		return fl_check_fail(msg, len,
+				     "block %u: misaligned for order %u", i,
+				     p->order);
+	if (i + size > end)
+		return fl_check_fail(msg, len,
+				     "block %u order %u crosses chunk end %u",
+				     i, p->order, end);
 	for (j = i + 1; j < i + size; j++)
-		FL_CHECK(b->pages[j].state == FL_BP_TAIL,
-			 "page %u inside block %u (order %u) has state %u",
-			 j, i, p->order, b->pages[j].state);
+		if (b->pages[j].state != FL_BP_TAIL)
+			return fl_check_fail(msg, len,
+					     "page %u inside block %u (order %u) has state %u",
+					     j, i, p->order, b->pages[j].state);
 	if (p->state == FL_BP_FREE) {
 		ret = fl_check_free_block(b, i, p, msg, len);
 		if (ret)
@@ -1821,21 +1829,27 @@ static int fl_check_block(struct fl_buddy *b, u32 i, u32 end,
 		s->free_pages += size;
 		return 0;
 	}
-	FL_CHECK(p->mt < FL_MT_TYPES, "allocated block %u: bad mt %u",
-		 i, p->mt);
+	if (p->mt >= FL_MT_TYPES)
+		return fl_check_fail(msg, len, "allocated block %u: bad mt %u",
+				     i, p->mt);
 	if (p->owner_kind == FL_OWN_PCP) {
-		FL_CHECK(p->order <= FL_PCP_MAX_ORDER && b->pcp,
-			 "parked block %u: order %u, lists %s", i, p->order,
-			 b->pcp ? "on" : "never on");
+		if (!(p->order <= FL_PCP_MAX_ORDER && b->pcp))
+			return fl_check_fail(msg, len,
+					     "parked block %u: order %u, lists %s",
+					     i, p->order,
+					     b->pcp ? "on" : "never on");
 		s->pcp_pages += size;
 		s->pcp_blocks++;
 		return 0;
 	}
-	FL_CHECK(p->owner_kind <= FL_OWN_KERNEL,
-		 "allocated block %u: bad owner kind %u", i, p->owner_kind);
-	FL_CHECK(p->requested && p->requested <= (FL_PAGE_SIZE << p->order),
-		 "allocated block %u: requested %u for order %u",
-		 i, p->requested, p->order);
+	if (p->owner_kind > FL_OWN_KERNEL)
+		return fl_check_fail(msg, len,
+				     "allocated block %u: bad owner kind %u", i,
+				     p->owner_kind);
+	if (!(p->requested && p->requested <= (FL_PAGE_SIZE << p->order)))
+		return fl_check_fail(msg, len,
+				     "allocated block %u: requested %u for order %u",
+				     i, p->requested, p->order);
 	s->alloc_pages += size;
 	s->nr_allocated++;
 	s->requested += p->requested;
@@ -1872,9 +1886,10 @@ static int fl_check_pages_from(struct fl_buddy *b, struct fl_check_sums *s,
 		u32 end = start + b->chunks[c].nr_pages;
 
 		for (; i < start; i++, budget -= !!budget)
-			FL_CHECK(b->pages[i].state == FL_BP_HOLE,
-				 "hole page %u has state %u", i,
-				 b->pages[i].state);
+			if (b->pages[i].state != FL_BP_HOLE)
+				return fl_check_fail(msg, len,
+						     "hole page %u has state %u",
+						     i, b->pages[i].state);
 		while (i < end) {
 			u32 size;
 
@@ -1891,8 +1906,9 @@ static int fl_check_pages_from(struct fl_buddy *b, struct fl_check_sums *s,
 			i += size;
 		}
 	}
-	FL_CHECK(i == b->nr_pages, "walk ended at %u, nr_pages %u",
-		 i, b->nr_pages);
+	if (i != b->nr_pages)
+		return fl_check_fail(msg, len, "walk ended at %u, nr_pages %u",
+				     i, b->nr_pages);
 	pos->c = c;
 	pos->i = i;
 	return 0;
@@ -1929,42 +1945,57 @@ static int fl_check_lists_from(struct fl_buddy *b,
 					return 1;
 				}
 
-				FL_CHECK(i < b->nr_pages,
-					 "list %u/%u: index %u out of range",
-					 o, mt, i);
+				if (i >= b->nr_pages)
+					return fl_check_fail(msg, len,
+							     "list %u/%u: index %u out of range",
+							     o, mt, i);
 				p = &b->pages[i];
-				FL_CHECK(p->state == FL_BP_FREE &&
-					 p->order == o && p->mt == mt,
-					 "list %u/%u: block %u is state %u order %u mt %u",
-					 o, mt, i, p->state, p->order, p->mt);
-				FL_CHECK(p->prev == prev,
-					 "list %u/%u: block %u prev %u != %u",
-					 o, mt, i, p->prev, prev);
-				FL_CHECK(++n <= s->nr_free_mt[o][mt],
-					 "list %u/%u: more entries than free blocks (cycle?)",
-					 o, mt);
+				if (!(p->state == FL_BP_FREE && p->order == o &&
+				      p->mt == mt))
+					return fl_check_fail(msg, len,
+							     "list %u/%u: block %u is state %u order %u mt %u",
+							     o, mt, i, p->state,
+							     p->order, p->mt);
+				if (p->prev != prev)
+					return fl_check_fail(msg, len,
+							     "list %u/%u: block %u prev %u != %u",
+							     o, mt, i, p->prev,
+							     prev);
+				if (++n > s->nr_free_mt[o][mt])
+					return fl_check_fail(msg, len,
+							     "list %u/%u: more entries than free blocks (cycle?)",
+							     o, mt);
 				prev = i;
 				i = p->next;
 			}
-			FL_CHECK(b->free_tail[o][mt] == prev,
-				 "list %u/%u: tail %u, last entry %u", o, mt,
-				 b->free_tail[o][mt], prev);
-			FL_CHECK(n == s->nr_free_mt[o][mt],
-				 "list %u/%u: %llu entries, %llu free blocks",
-				 o, mt, (unsigned long long)n,
-				 (unsigned long long)s->nr_free_mt[o][mt]);
-			FL_CHECK(n == b->nr_free_mt[o][mt],
-				 "list %u/%u: %llu entries, counter %llu", o, mt,
-				 (unsigned long long)n,
-				 (unsigned long long)b->nr_free_mt[o][mt]);
+			if (b->free_tail[o][mt] != prev)
+				return fl_check_fail(msg, len,
+						     "list %u/%u: tail %u, last entry %u",
+						     o, mt, b->free_tail[o][mt],
+						     prev);
+			if (n != s->nr_free_mt[o][mt])
+				return fl_check_fail(msg, len,
+						     "list %u/%u: %llu entries, %llu free blocks",
+						     o, mt,
+						     (unsigned long long)n,
+						     (unsigned long long)s->nr_free_mt[o][mt]);
+			if (n != b->nr_free_mt[o][mt])
+				return fl_check_fail(msg, len,
+						     "list %u/%u: %llu entries, counter %llu",
+						     o, mt,
+						     (unsigned long long)n,
+						     (unsigned long long)b->nr_free_mt[o][mt]);
 			total += n;
 		}
-		FL_CHECK(total == b->nr_free[o],
-			 "order %u: %llu free blocks, nr_free %llu", o,
-			 (unsigned long long)total,
-			 (unsigned long long)b->nr_free[o]);
-		FL_CHECK(o <= b->max_order || !total,
-			 "order %u > max_order has free blocks", o);
+		if (total != b->nr_free[o])
+			return fl_check_fail(msg, len,
+					     "order %u: %llu free blocks, nr_free %llu",
+					     o, (unsigned long long)total,
+					     (unsigned long long)b->nr_free[o]);
+		if (!(o <= b->max_order || !total))
+			return fl_check_fail(msg, len,
+					     "order %u > max_order has free blocks",
+					     o);
 	}
 	pos->o = o;
 	return 0;
@@ -1981,28 +2012,38 @@ static int fl_check_pcp_list(struct fl_buddy *b, u32 cpu, u32 li,
 	while (i != FL_NIL) {
 		const struct fl_bpage *p;
 
-		FL_CHECK(i < b->nr_pages, "pcp %u/%u: index %u out of range",
-			 cpu, li, i);
+		if (i >= b->nr_pages)
+			return fl_check_fail(msg, len,
+					     "pcp %u/%u: index %u out of range",
+					     cpu, li, i);
 		p = &b->pages[i];
-		FL_CHECK(p->state == FL_BP_ALLOC &&
-			 p->owner_kind == FL_OWN_PCP &&
-			 fl_pcp_list(p->order, p->mt) == li,
-			 "pcp %u/%u: block %u is state %u owner %u order %u mt %u",
-			 cpu, li, i, p->state, p->owner_kind, p->order, p->mt);
-		FL_CHECK(p->prev == prev, "pcp %u/%u: block %u prev %u != %u",
-			 cpu, li, i, p->prev, prev);
-		FL_CHECK(++*blocks <= s->pcp_blocks,
-			 "pcp %u/%u: more entries than parked blocks (cycle?)",
-			 cpu, li);
+		if (!(p->state == FL_BP_ALLOC && p->owner_kind == FL_OWN_PCP &&
+		      fl_pcp_list(p->order, p->mt) == li))
+			return fl_check_fail(msg, len,
+					     "pcp %u/%u: block %u is state %u owner %u order %u mt %u",
+					     cpu, li, i, p->state,
+					     p->owner_kind, p->order, p->mt);
+		if (p->prev != prev)
+			return fl_check_fail(msg, len,
+					     "pcp %u/%u: block %u prev %u != %u",
+					     cpu, li, i, p->prev, prev);
+		if (++*blocks > s->pcp_blocks)
+			return fl_check_fail(msg, len,
+					     "pcp %u/%u: more entries than parked blocks (cycle?)",
+					     cpu, li);
 		*pages += 1U << p->order;
 		n++;
 		prev = i;
 		i = p->next;
 	}
-	FL_CHECK(pcp->tail[li] == prev, "pcp %u/%u: tail %u, last entry %u",
-		 cpu, li, pcp->tail[li], prev);
-	FL_CHECK(pcp->nr[li] == n, "pcp %u/%u: %u entries, counter %u",
-		 cpu, li, n, pcp->nr[li]);
+	if (pcp->tail[li] != prev)
+		return fl_check_fail(msg, len,
+				     "pcp %u/%u: tail %u, last entry %u", cpu,
+				     li, pcp->tail[li], prev);
+	if (pcp->nr[li] != n)
+		return fl_check_fail(msg, len,
+				     "pcp %u/%u: %u entries, counter %u", cpu,
+				     li, n, pcp->nr[li]);
 	return 0;
 }
 
@@ -2014,9 +2055,9 @@ static int fl_check_pcp(struct fl_buddy *b, const struct fl_check_sums *s,
 	u32 cpu, li;
 	int ret;
 
-	FL_CHECK(b->pcp_high || !s->pcp_blocks,
-		 "lists off, %llu blocks parked",
-		 (unsigned long long)s->pcp_blocks);
+	if (!(b->pcp_high || !s->pcp_blocks))
+		return fl_check_fail(msg, len, "lists off, %llu blocks parked",
+				     (unsigned long long)s->pcp_blocks);
 	for (cpu = 0; b->pcp && cpu < b->nr_pcp; cpu++) {
 		u64 before = pages;
 
@@ -2026,18 +2067,23 @@ static int fl_check_pcp(struct fl_buddy *b, const struct fl_check_sums *s,
 			if (ret)
 				return ret;
 		}
-		FL_CHECK(b->pcp[cpu].count == pages - before,
-			 "pcp %u: %llu pages listed, count %u", cpu,
-			 (unsigned long long)(pages - before), b->pcp[cpu].count);
+		if (b->pcp[cpu].count != pages - before)
+			return fl_check_fail(msg, len,
+					     "pcp %u: %llu pages listed, count %u",
+					     cpu,
+					     (unsigned long long)(pages - before),
+					     b->pcp[cpu].count);
 		all += pages - before;
 	}
-	FL_CHECK(blocks == s->pcp_blocks && pages == s->pcp_pages &&
-		 all == b->pcp_pages,
-		 "parked: %llu blocks/%llu pages on lists, walk %llu/%llu, counter %llu",
-		 (unsigned long long)blocks, (unsigned long long)pages,
-		 (unsigned long long)s->pcp_blocks,
-		 (unsigned long long)s->pcp_pages,
-		 (unsigned long long)b->pcp_pages);
+	if (!(blocks == s->pcp_blocks && pages == s->pcp_pages &&
+	      all == b->pcp_pages))
+		return fl_check_fail(msg, len,
+				     "parked: %llu blocks/%llu pages on lists, walk %llu/%llu, counter %llu",
+				     (unsigned long long)blocks,
+				     (unsigned long long)pages,
+				     (unsigned long long)s->pcp_blocks,
+				     (unsigned long long)s->pcp_pages,
+				     (unsigned long long)b->pcp_pages);
 	return 0;
 }
 
@@ -2053,13 +2099,14 @@ static int fl_check_pageblocks(struct fl_buddy *b, char *msg, size_t len)
 		bool present = b->pages[pb << FL_PAGEBLOCK_ORDER].state !=
 			       FL_BP_HOLE;
 
-		if (present)
-			FL_CHECK(b->pb_mt[pb] < FL_MT_TYPES,
-				 "pageblock %u: bad type %u", pb, b->pb_mt[pb]);
-		else
-			FL_CHECK(b->pb_mt[pb] == FL_PB_ABSENT,
-				 "hole pageblock %u has type %u", pb,
-				 b->pb_mt[pb]);
+		if (present && b->pb_mt[pb] >= FL_MT_TYPES)
+			return fl_check_fail(msg, len,
+					     "pageblock %u: bad type %u", pb,
+					     b->pb_mt[pb]);
+		if (!present && b->pb_mt[pb] != FL_PB_ABSENT)
+			return fl_check_fail(msg, len,
+					     "hole pageblock %u has type %u",
+					     pb, b->pb_mt[pb]);
 	}
 	return 0;
 }
@@ -2078,26 +2125,31 @@ static int fl_check_tail(struct fl_buddy *b, const struct fl_check_sums *s,
 		ret = fl_check_pageblocks(b, msg, len);
 	if (ret)
 		return ret;
-	FL_CHECK(s->free_pages == b->free_pages,
-		 "free pages: walk %llu, counter %llu",
-		 (unsigned long long)s->free_pages,
-		 (unsigned long long)b->free_pages);
-	FL_CHECK(s->free_pages + s->alloc_pages + s->pcp_pages == b->total_pages,
-		 "pages: %llu free + %llu allocated + %llu parked != %llu total",
-		 (unsigned long long)s->free_pages,
-		 (unsigned long long)s->alloc_pages,
-		 (unsigned long long)s->pcp_pages,
-		 (unsigned long long)b->total_pages);
-	FL_CHECK(s->nr_allocated == b->nr_allocated,
-		 "allocated blocks: walk %llu, counter %llu",
-		 (unsigned long long)s->nr_allocated,
-		 (unsigned long long)b->nr_allocated);
-	FL_CHECK(s->requested == b->requested_bytes &&
-		 s->granted == b->granted_bytes,
-		 "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
-		 (unsigned long long)s->requested, (unsigned long long)s->granted,
-		 (unsigned long long)b->requested_bytes,
-		 (unsigned long long)b->granted_bytes);
+	if (s->free_pages != b->free_pages)
+		return fl_check_fail(msg, len,
+				     "free pages: walk %llu, counter %llu",
+				     (unsigned long long)s->free_pages,
+				     (unsigned long long)b->free_pages);
+	if (s->free_pages + s->alloc_pages + s->pcp_pages != b->total_pages)
+		return fl_check_fail(msg, len,
+				     "pages: %llu free + %llu allocated + %llu parked != %llu total",
+				     (unsigned long long)s->free_pages,
+				     (unsigned long long)s->alloc_pages,
+				     (unsigned long long)s->pcp_pages,
+				     (unsigned long long)b->total_pages);
+	if (s->nr_allocated != b->nr_allocated)
+		return fl_check_fail(msg, len,
+				     "allocated blocks: walk %llu, counter %llu",
+				     (unsigned long long)s->nr_allocated,
+				     (unsigned long long)b->nr_allocated);
+	if (!(s->requested == b->requested_bytes &&
+	      s->granted == b->granted_bytes))
+		return fl_check_fail(msg, len,
+				     "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
+				     (unsigned long long)s->requested,
+				     (unsigned long long)s->granted,
+				     (unsigned long long)b->requested_bytes,
+				     (unsigned long long)b->granted_bytes);
 	return 0;
 }
 

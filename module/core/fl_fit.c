@@ -71,6 +71,7 @@
 #include "fl_fit_tree.h"
 #include "fl_metrics.h"
 #include "fl_util.h"
+#include "fl_check.h"
 
 #define FL_FIT_OP_NODES		2	/* new nodes one operation may need */
 #define FL_FIT_BATCH_BYTES	16384
@@ -1361,26 +1362,20 @@ struct fl_fit_sums {
 	u64 hist[FL_FIT_HIST_BUCKETS];
 };
 
-#define fl_fit_bad(msg, len, ...) ({					\
-	if (msg)							\
-		fl_scnprintf(msg, len, __VA_ARGS__);			\
-	-EUCLEAN;							\
-})
-
 static int fl_fit_check_hole(struct fl_fit_pool *p, struct fl_fit_node *h,
 			     struct fl_fit_sums *s, char *msg, size_t len)
 {
 	u64 start = fl_fit_start(h), size = fl_fit_size(h);
 
 	if (!size || (size & (p->gran - 1)))
-		return fl_fit_bad(msg, len, "hole 0x%llx: bad size %llu",
-				  (unsigned long long)start,
-				  (unsigned long long)size);
+		return fl_check_fail(msg, len, "hole 0x%llx: bad size %llu",
+				     (unsigned long long)start,
+				     (unsigned long long)size);
 	if (h->s.key != size || h->s.key2 != start ||
 	    fl_fit_tree_find(p->sizes, size, start) != &h->s)
-		return fl_fit_bad(msg, len,
-				  "hole 0x%llx: size index does not match",
-				  (unsigned long long)start);
+		return fl_check_fail(msg, len,
+				     "hole 0x%llx: size index does not match",
+				     (unsigned long long)start);
 	s->free += size;
 	s->holes++;
 	s->hist[fl_fit_bucket(size)]++;
@@ -1394,14 +1389,15 @@ static int fl_fit_check_alloc(struct fl_fit_pool *p, struct fl_fit_node *an,
 
 	if (!size || (size & (p->gran - 1)) || an->requested > size ||
 	    !an->requested || size - an->requested >= p->gran)
-		return fl_fit_bad(msg, len, "alloc 0x%llx: bad size %llu/%llu",
-				  (unsigned long long)off,
-				  (unsigned long long)size,
-				  (unsigned long long)an->requested);
+		return fl_check_fail(msg, len,
+				     "alloc 0x%llx: bad size %llu/%llu",
+				     (unsigned long long)off,
+				     (unsigned long long)size,
+				     (unsigned long long)an->requested);
 	if (!fl_is_pow2(an->align) || an->align < p->gran ||
 	    (off & (an->align - 1)) || (an->flags & ~FL_FIT_ALLOC_FLAGS))
-		return fl_fit_bad(msg, len, "alloc 0x%llx: bad align/flags",
-				  (unsigned long long)off);
+		return fl_check_fail(msg, len, "alloc 0x%llx: bad align/flags",
+				     (unsigned long long)off);
 	s->allocated += size;
 	s->requested += an->requested;
 	s->nr_alloc++;
@@ -1429,9 +1425,9 @@ static int fl_fit_check_tiling(struct fl_fit_pool *p, struct fl_fit_sums *s,
 
 			if (h && fl_fit_start(h) == pos) {
 				if (prev_hole)
-					return fl_fit_bad(msg, len,
-						"holes not coalesced at 0x%llx",
-						(unsigned long long)pos);
+					return fl_check_fail(msg, len,
+							     "holes not coalesced at 0x%llx",
+							     (unsigned long long)pos);
 				ret = fl_fit_check_hole(p, h, s, msg, len);
 				n = h;
 				h = fl_fit_by_a(fl_fit_tree_next(p->holes,
@@ -1444,22 +1440,24 @@ static int fl_fit_check_tiling(struct fl_fit_pool *p, struct fl_fit_sums *s,
 								  &an->a));
 				prev_hole = false;
 			} else {
-				return fl_fit_bad(msg, len,
-					"segment %u: nothing at 0x%llx", si,
-					(unsigned long long)pos);
+				return fl_check_fail(msg, len,
+						     "segment %u: nothing at 0x%llx",
+						     si,
+						     (unsigned long long)pos);
 			}
 			if (ret)
 				return ret;
 			if (n->seg != si || fl_fit_end(n) > end)
-				return fl_fit_bad(msg, len,
-					"0x%llx crosses segment %u",
-					(unsigned long long)pos, si);
+				return fl_check_fail(msg, len,
+						     "0x%llx crosses segment %u",
+						     (unsigned long long)pos,
+						     si);
 			pos = fl_fit_end(n);
 		}
 	}
 	if (h || an)
-		return fl_fit_bad(msg, len, "%s outside every segment",
-				  h ? "hole" : "allocation");
+		return fl_check_fail(msg, len, "%s outside every segment",
+				     h ? "hole" : "allocation");
 	return 0;
 }
 
@@ -1469,15 +1467,16 @@ static int fl_fit_check_counters(struct fl_fit_pool *p,
 {
 	if (s->free != p->free_bytes || s->holes != p->nr_holes ||
 	    fl_memcmp(s->hist, p->hist, sizeof(s->hist)))
-		return fl_fit_bad(msg, len, "hole counters are wrong");
+		return fl_check_fail(msg, len, "hole counters are wrong");
 	if (s->allocated != p->allocated_bytes ||
 	    s->requested != p->requested_bytes ||
 	    s->nr_alloc != p->nr_allocated || s->movable != p->nr_movable)
-		return fl_fit_bad(msg, len, "allocation counters are wrong");
+		return fl_check_fail(msg, len, "allocation counters are wrong");
 	if (p->free_bytes + p->allocated_bytes != p->pool_bytes)
-		return fl_fit_bad(msg, len, "free + allocated != pool bytes");
+		return fl_check_fail(msg, len,
+				     "free + allocated != pool bytes");
 	if (p->allocs_ok - p->frees != p->nr_allocated)
-		return fl_fit_bad(msg, len, "allocs - frees != live");
+		return fl_check_fail(msg, len, "allocs - frees != live");
 	return 0;
 }
 
@@ -1496,11 +1495,11 @@ static int __fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len)
 	if (ret)
 		return ret;
 	if (nh != ns || nh != p->nr_holes || na != p->nr_allocated)
-		return fl_fit_bad(msg, len,
-				  "tree sizes %llu/%llu/%llu vs counters",
-				  (unsigned long long)nh,
-				  (unsigned long long)ns,
-				  (unsigned long long)na);
+		return fl_check_fail(msg, len,
+				     "tree sizes %llu/%llu/%llu vs counters",
+				     (unsigned long long)nh,
+				     (unsigned long long)ns,
+				     (unsigned long long)na);
 	ret = fl_fit_check_tiling(p, &s, msg, len);
 	if (!ret)
 		ret = fl_fit_check_counters(p, &s, msg, len);

@@ -20,6 +20,7 @@
  */
 #include "fl_port.h"
 #include "fl_fit_tree.h"
+#include "fl_check.h"
 
 static inline int fl_fit_tree_height(const struct fl_fit_tnode *n)
 {
@@ -432,11 +433,9 @@ struct fl_fit_tree_walk {
 static int fl_fit_tree_bad(struct fl_fit_tree_walk *w, const char *what,
 			   const struct fl_fit_tnode *n)
 {
-	if (w->msg)
-		fl_scnprintf(w->msg, w->len, "tree: %s at key %llu/%llu", what,
-			    (unsigned long long)n->key,
-			    (unsigned long long)n->key2);
-	return -EUCLEAN;
+	return fl_check_fail(w->msg, w->len, "tree: %s at key %llu/%llu", what,
+			     (unsigned long long)n->key,
+			     (unsigned long long)n->key2);
 }
 
 static int fl_fit_tree_check_node(const struct fl_fit_tnode *n, int depth,
@@ -492,8 +491,11 @@ int fl_fit_tree_check(const struct fl_fit_tnode *root, u64 *count,
 		      char *msg, size_t len)
 {
 	struct fl_fit_tree_walk w = { .msg = msg, .len = len };
-	int ret = fl_fit_tree_check_node(root, 0, &w);
+	int ret;
 
+	if (msg && len)
+		msg[0] = '\0';
+	ret = fl_fit_tree_check_node(root, 0, &w);
 	if (count)
 		*count = w.count;
 	return ret;

@@ -27,6 +27,7 @@
  *   fl_scnprintf                        text output; scnprintf() semantics:
  *                                       returns what was written, not what
  *                                       would have been
+ *   fl_vscnprintf                       the same with a va_list (fl_check_fail())
  *   fl_should_fail_alloc()              fault injection for metadata allocs
  *                                       (core/fl_fault.c; the embedder
  *                                       configures struct fl_fault_attr)
@@ -183,6 +184,7 @@ static inline void fl_cpu_for_each(unsigned int nr,
 #define fl_strlen		strlen
 #define fl_strscpy(d, s, n)	strscpy(d, s, n)
 #define fl_scnprintf		scnprintf
+#define fl_vscnprintf		vscnprintf
 #define fl_ns()			ktime_get_ns()
 #define fl_cond_resched()	cond_resched()
 
@@ -307,6 +309,20 @@ static inline int fl_scnprintf(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return 0;
+	return (size_t)n >= size ? (int)(size - 1) : n;
+}
+
+/* vscnprintf(): as fl_scnprintf() with a va_list. */
+static inline int fl_vscnprintf(char *buf, size_t size, const char *fmt,
+			       va_list ap)
+{
+	int n;
+
+	if (!size)
+		return 0;
+	n = vsnprintf(buf, size, fmt, ap);
 	if (n < 0)
 		return 0;
 	return (size_t)n >= size ? (int)(size - 1) : n;

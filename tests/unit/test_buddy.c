@@ -7,6 +7,7 @@
 #include "fl_buddy_internal.h"
 #include "fl_fault.h"
 #include "fl_metrics.h"
+#include "fl_check.h"
 
 static char check_msg[256];
 
@@ -808,6 +809,23 @@ TEST(check_message)
 	CHECK_STR(check_msg, "");
 	CHECK_EQ(fl_buddy_check(b, NULL, 0), 0);
 	fl_buddy_destroy(b);
+}
+
+/* fl_check_fail(): -EUCLEAN, the first description kept, NULL allowed. */
+TEST(check_fail_helper)
+{
+	char m[16] = "";
+
+	CHECK_EQ(fl_check_fail(m, sizeof(m), "page %u: %s", 7U, "bad"), -EUCLEAN);
+	CHECK_STR(m, "page 7: bad");
+	CHECK_EQ(fl_check_fail(m, sizeof(m), "second %d", 2), -EUCLEAN);
+	CHECK_STR(m, "page 7: bad");
+	m[0] = '\0';
+	CHECK_EQ(fl_check_fail(m, sizeof(m), "%s", "a much longer description"),
+		 -EUCLEAN);
+	CHECK_STR(m, "a much longer d");
+	CHECK_EQ(fl_check_fail(NULL, 0, "nowhere %d", 1), -EUCLEAN);
+	CHECK_EQ(fl_check_fail(m, 0, "nowhere %d", 1), -EUCLEAN);
 }
 
 struct paced_arg {
