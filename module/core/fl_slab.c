@@ -147,6 +147,7 @@
 #include "fl_slab.h"
 #include "fl_slab_internal.h"
 #include "fl_util.h"
+#include "fl_check.h"
 
 #define FL_SLAB_MAGIC		0x51ab51abU
 #define FL_SLAB_CACHE_MAGIC	0xcac4e51bU
@@ -2407,13 +2408,6 @@ struct fl_slab_checker {
 	int ret;
 };
 
-#define fl_slab_bad(ck, fmt, ...) do {					\
-	if (!(ck)->ret && (ck)->msg && (ck)->len)			\
-		fl_scnprintf((ck)->msg, (ck)->len, "slab %s: " fmt,	\
-			    (ck)->c->name, ##__VA_ARGS__);		\
-	(ck)->ret = -EUCLEAN;						\
-} while (0)
-
 /* One slab: metadata, states, free indices, buddy ownership. */
 static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 			       u32 list_id, u64 *cached_live)
@@ -2423,33 +2417,39 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 	u32 i, nfree = 0;
 
 	if (s->magic != FL_SLAB_MAGIC || s->cache != c || s->list_id != list_id) {
-		fl_slab_bad(ck, "slab at page %u: bad magic/cache/list",
-			    s->page);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u: bad magic/cache/list",
+					c->name, s->page);
 		return;
 	}
 	if (!(s->order == c->geo.order && s->objs == c->geo.objs) &&
 	    !(s->order == c->geo.min_order && s->objs == c->geo.min_objs)) {
-		fl_slab_bad(ck, "slab at page %u: order %u with %u objects is neither the preferred nor the minimum geometry",
-			    s->page, s->order, s->objs);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u: order %u with %u objects is neither the preferred nor the minimum geometry",
+					c->name, s->page, s->order, s->objs);
 		return;
 	}
 	if (fl_slab_list_for(s) != list_id) {
-		fl_slab_bad(ck, "slab at page %u has %u free of %u but is on the %s list",
-			    s->page, s->nr_free, s->objs,
-			    fl_slab_list_names[list_id]);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u has %u free of %u but is on the %s list",
+					c->name, s->page, s->nr_free, s->objs,
+					fl_slab_list_names[list_id]);
 		return;
 	}
 	for (i = 0; i < s->nr_free; i++) {
 		u32 idx = s->free_idx[i];
 
 		if (idx >= s->objs) {
-			fl_slab_bad(ck, "slab at page %u: free index %u out of range",
-				    s->page, idx);
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: slab at page %u: free index %u out of range",
+						c->name, s->page, idx);
 			break;
 		}
 		if (fl_slab_state_get(s, idx) != FL_OBJ_FREE) {
-			fl_slab_bad(ck, "slab at page %u: free index %u listed twice or not free (state %u)",
-				    s->page, idx, fl_slab_state_get(s, idx));
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: slab at page %u: free index %u listed twice or not free (state %u)",
+						c->name, s->page, idx,
+						fl_slab_state_get(s, idx));
 			break;
 		}
 		/* FREE states are the cache lock's (held): no CPU owns them */
@@ -2469,31 +2469,39 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 		else if (st == FL_OBJ_CACHED || st == FL_OBJ_LIVE)
 			(*cached_live)++;
 		else {
-			fl_slab_bad(ck, "slab at page %u: object %u has state %u",
-				    s->page, i, st);
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: slab at page %u: object %u has state %u",
+						c->name, s->page, i, st);
 			return;
 		}
 	}
 	if (nfree != s->nr_free)
-		fl_slab_bad(ck, "slab at page %u: %u objects FREE but %u on the free stack",
-			    s->page, nfree, s->nr_free);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u: %u objects FREE but %u on the free stack",
+					c->name, s->page, nfree, s->nr_free);
 	if (fl_buddy_page_info(c->root->buddy, s->page, &pi) ||
 	    pi.state != FL_PAGE_ALLOC_HEAD || pi.owner_kind != FL_OWN_SLAB ||
 	    pi.owner != (u64)(uintptr_t)s || pi.order != s->order ||
 	    pi.mt != c->mt)
-		fl_slab_bad(ck, "slab at page %u is not owned by it in the buddy (state %u kind %u order %u mt %u)",
-			    s->page, pi.state, pi.owner_kind, pi.order, pi.mt);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u is not owned by it in the buddy (state %u kind %u order %u mt %u)",
+					c->name, s->page, pi.state,
+					pi.owner_kind, pi.order, pi.mt);
 	if (s->base != fl_buddy_page_addr(c->root->buddy, s->page))
-		fl_slab_bad(ck, "slab at page %u: wrong base address", s->page);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u: wrong base address",
+					c->name, s->page);
 	for (i = 0; i < (1U << s->order); i++)
 		if (fl_slab_page_slab(c->root, s->page + i) != s)
-			fl_slab_bad(ck, "slab at page %u: page_slab[%u] is not this slab",
-				    s->page, s->page + i);
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: slab at page %u: page_slab[%u] is not this slab",
+						c->name, s->page, s->page + i);
 	if (s->colour + (u64)s->objs * c->geo.size >
 	    ((u64)FL_PAGE_SIZE << s->order) ||
 	    (c->colours > 1 && s->colour % c->colour_off))
-		fl_slab_bad(ck, "slab at page %u: bad colour %u", s->page,
-			    s->colour);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slab at page %u: bad colour %u",
+					c->name, s->page, s->colour);
 }
 
 /* Lists and their counters.  Cache lock held. */
@@ -2512,8 +2520,10 @@ static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 			struct fl_slab *s = fl_slab_of(p);
 
 			if (p->next->prev != p)
-				fl_slab_bad(ck, "%s list is corrupt",
-					    fl_slab_list_names[id]);
+				ck->ret = fl_check_fail(ck->msg, ck->len,
+							"slab %s: %s list is corrupt",
+							c->name,
+							fl_slab_list_names[id]);
 			else
 				fl_slab_check_slab(ck, s, id, &cached_live);
 			nfree += s->nr_free;
@@ -2523,20 +2533,24 @@ static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
 				break;
 		}
 		if (!ck->ret && n != l->nr)
-			fl_slab_bad(ck, "%s list holds %llu slabs, counter says %llu",
-				    fl_slab_list_names[id],
-				    (unsigned long long)n,
-				    (unsigned long long)l->nr);
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: %s list holds %llu slabs, counter says %llu",
+						c->name, fl_slab_list_names[id],
+						(unsigned long long)n,
+						(unsigned long long)l->nr);
 	}
 	if (!ck->ret && nfree != c->free_in_slabs)
-		fl_slab_bad(ck, "%llu objects free in slabs, counter says %llu",
-			    (unsigned long long)nfree,
-			    (unsigned long long)c->free_in_slabs);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: %llu objects free in slabs, counter says %llu",
+					c->name, (unsigned long long)nfree,
+					(unsigned long long)c->free_in_slabs);
 	if (!ck->ret && (objs != c->nr_objs || pages != c->nr_pages))
-		fl_slab_bad(ck, "slabs hold %llu objects in %llu pages, counters say %llu in %llu",
-			    (unsigned long long)objs, (unsigned long long)pages,
-			    (unsigned long long)c->nr_objs,
-			    (unsigned long long)c->nr_pages);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: slabs hold %llu objects in %llu pages, counters say %llu in %llu",
+					c->name, (unsigned long long)objs,
+					(unsigned long long)pages,
+					(unsigned long long)c->nr_objs,
+					(unsigned long long)c->nr_pages);
 	return cached_live;
 }
 
@@ -2557,8 +2571,9 @@ static void fl_slab_check_cpu(struct fl_slab_checker *ck,
 	u32 i, j, avail = fl_read_once(pc->avail);
 
 	if (avail > c->limit) {
-		fl_slab_bad(ck, "cpu %u holds %u objects, limit %u",
-			    cpu, avail, c->limit);
+		ck->ret = fl_check_fail(ck->msg, ck->len,
+					"slab %s: cpu %u holds %u objects, limit %u",
+					c->name, cpu, avail, c->limit);
 		return;
 	}
 	for (i = 0; i < avail && !ck->ret; i++) {
@@ -2567,20 +2582,24 @@ static void fl_slab_check_cpu(struct fl_slab_checker *ck,
 
 		if (!s || s->magic != FL_SLAB_MAGIC || s->cache != c ||
 		    s->list_id == FL_LIST_NONE || idx >= s->objs) {
-			fl_slab_bad(ck, "cpu %u entry %u: not an object of this cache",
-				    cpu, i);
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: cpu %u entry %u: not an object of this cache",
+						c->name, cpu, i);
 			break;
 		}
 		if (fl_slab_state_get(s, idx) != FL_OBJ_CACHED) {
-			fl_slab_bad(ck, "cpu %u entry %u (page %u obj %u): state %u, not cached",
-				    cpu, i, s->page, idx,
-				    fl_slab_state_get(s, idx));
+			ck->ret = fl_check_fail(ck->msg, ck->len,
+						"slab %s: cpu %u entry %u (page %u obj %u): state %u, not cached",
+						c->name, cpu, i, s->page, idx,
+						fl_slab_state_get(s, idx));
 			break;
 		}
 		for (j = 0; j < i; j++)
 			if (pc->entry[j].slab == s && pc->entry[j].idx == idx) {
-				fl_slab_bad(ck, "cpu %u entries %u and %u (page %u obj %u): duplicate",
-					    cpu, j, i, s->page, idx);
+				ck->ret = fl_check_fail(ck->msg, ck->len,
+							"slab %s: cpu %u entries %u and %u (page %u obj %u): duplicate",
+							c->name, cpu, j, i,
+							s->page, idx);
 				break;
 			}
 	}
@@ -2608,11 +2627,10 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 	u64 cached_live, cached = 0, allocs = 0, frees = 0, nslabs;
 	u32 i;
 
-	if (!c || c->magic != FL_SLAB_CACHE_MAGIC) {
-		if (msg && len)
-			fl_scnprintf(msg, len, "slab: not a cache");
-		return -EUCLEAN;
-	}
+	if (msg && len)
+		msg[0] = '\0';
+	if (!c || c->magic != FL_SLAB_CACHE_MAGIC)
+		return fl_check_fail(msg, len, "slab: not a cache");
 	for (i = 0; i < c->nr_cpus && !ck.ret; i++) {
 		struct fl_slab_cpu *pc = &c->cpu[i];
 
@@ -2631,17 +2649,21 @@ int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 	cached_live = fl_slab_check_lists(&ck);
 	nslabs = c->lists[0].nr + c->lists[1].nr + c->lists[2].nr;
 	if (!ck.ret && cached_live != allocs - frees + cached)
-		fl_slab_bad(&ck, "%llu objects cached or live in slabs, but %llu live + %llu cached",
-			    (unsigned long long)cached_live,
-			    (unsigned long long)(allocs - frees),
-			    (unsigned long long)cached);
+		ck.ret = fl_check_fail(ck.msg, ck.len,
+				       "slab %s: %llu objects cached or live in slabs, but %llu live + %llu cached",
+				       c->name, (unsigned long long)cached_live,
+				       (unsigned long long)(allocs - frees),
+				       (unsigned long long)cached);
 	if (!ck.ret && c->nr_objs != cached_live + c->free_in_slabs)
-		fl_slab_bad(&ck, "objects do not add up");
+		ck.ret = fl_check_fail(ck.msg, ck.len,
+				       "slab %s: objects do not add up",
+				       c->name);
 	if (!ck.ret && nslabs != c->slabs_allocated - c->slabs_freed)
-		fl_slab_bad(&ck, "%llu slabs, but %llu created - %llu released",
-			    (unsigned long long)nslabs,
-			    (unsigned long long)c->slabs_allocated,
-			    (unsigned long long)c->slabs_freed);
+		ck.ret = fl_check_fail(ck.msg, ck.len,
+				       "slab %s: %llu slabs, but %llu created - %llu released",
+				       c->name, (unsigned long long)nslabs,
+				       (unsigned long long)c->slabs_allocated,
+				       (unsigned long long)c->slabs_freed);
 	fl_unlock(&c->lock);
 	return ck.ret;
 }
@@ -2656,12 +2678,9 @@ static int fl_slab_check_one(struct fl_slab_cache *c, void *arg)
 {
 	struct fl_slab_check_arg *a = arg;
 
-	if (c->root != a->r) {
-		if (a->msg && a->len)
-			fl_scnprintf(a->msg, a->len, "slab %s: wrong root",
-				    c->name);
-		return -EUCLEAN;
-	}
+	if (c->root != a->r)
+		return fl_check_fail(a->msg, a->len, "slab %s: wrong root",
+				     c->name);
 	return fl_slab_cache_check(c, a->msg, a->len);
 }
 
@@ -2684,6 +2703,8 @@ int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
 	u32 n = 0, i, found = 0;
 	int ret;
 
+	if (msg && len)
+		msg[0] = '\0';
 	ret = fl_slab_root_for_each(r, fl_slab_check_one, &a);
 	if (ret)
 		return ret;
@@ -2707,9 +2728,10 @@ int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
 	if (!ret && (n != r->nr_caches || found != FL_KMALLOC_NR_CLASSES))
 		ret = -EUCLEAN;
 	fl_unlock(&r->lock);
-	if (ret && msg && len)
-		fl_scnprintf(msg, len, "slab root: duplicate names, bad count or size-class table");
-	return ret;
+	if (ret)
+		return fl_check_fail(msg, len,
+				     "slab root: duplicate names, bad count or size-class table");
+	return 0;
 }
 
 /* ------------------------------------------------------------ kmalloc hooks */
