@@ -3,11 +3,14 @@
  * fl_fault.h - fault injection for the core's metadata allocations.
  *
  * The core consults an attribute, whoever embeds the core configures it:
- * the module from debugfs "fail_meta_alloc" and the slab_selftest_fail_meta
+ * the module from debugfs "fail_meta_alloc" and the selftest_fail_meta
  * parameter, the userspace tests through fl_port_user.h.  The fields and
  * their order of evaluation are those of the kernel's struct fault_attr
  * (should_fail_ex(), lib/fault-inject.c, 6.12; mm/failslab.c is its slab
- * user), with a call counted as one unit of @space.
+ * user).  One difference: the kernel's space counts bytes and lets an
+ * allocation of size bytes through while more than size is left, so its
+ * space = N + 1 passes N one-byte calls; here @space counts calls, and
+ * @space = N passes N of them.
  */
 #ifndef FL_FAULT_H
 #define FL_FAULT_H
