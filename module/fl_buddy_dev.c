@@ -598,6 +598,37 @@ static int fl_buddy_dev_check(char *msg, size_t len)
 	return ret;
 }
 
+/* ->setting: the grouping switch and the per-CPU lists' high mark. */
+static int fl_buddy_dev_setting(u32 key, bool set, u64 *value)
+{
+	int ret;
+
+	switch (key) {
+	case FRAGLAB_SET_GROUP_BY_MOBILITY:
+		if (set && *value > 1)
+			return -EINVAL;
+		mutex_lock(&fl_dev.lock);
+		if (set)
+			fl_buddy_set_grouping(fl_dev.buddy, *value);
+		*value = fl_buddy_grouping(fl_dev.buddy);
+		mutex_unlock(&fl_dev.lock);
+		return 0;
+	case FRAGLAB_SET_PCP_HIGH:
+		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
+		if (set) {
+			if (*value > FRAGLAB_PCP_HIGH_MAX)
+				return -EINVAL;
+			ret = fl_buddy_set_pcp(fl_dev.buddy, *value);
+			if (ret)
+				return ret;
+		}
+		*value = fl_buddy_pcp_high(fl_dev.buddy);
+		return 0;
+	default:
+		return -ENOENT;
+	}
+}
+
 /*
  * Commands 0x00-0x0f: the buddy's ALLOC, FREE, QUERY, BATCH and the
  * device's own VERSION, SET, GET, CHECK, STATS (fl_dev.c), which came
@@ -616,4 +647,5 @@ const struct fl_subsys fl_buddy_subsys = {
 	.release_file = fl_buddy_dev_release_file,
 	.check = fl_buddy_dev_check,
 	.stats = fl_buddy_dev_stats,
+	.setting = fl_buddy_dev_setting,
 };

@@ -389,7 +389,7 @@ out:
  * Context: process context; fl_dev.lock NOT held.
  * Return: 0 or -EINVAL for a value above 100.
  */
-int fl_compact_set_proactive(u64 value)
+static int fl_compact_set_proactive(u64 value)
 {
 	if (value > 100)
 		return -EINVAL;
@@ -410,7 +410,7 @@ int fl_compact_set_proactive(u64 value)
  * Context: any.
  * Return: 0..100.
  */
-u64 fl_compact_get_proactive(void)
+static u64 fl_compact_get_proactive(void)
 {
 	return READ_ONCE(fl_proactiveness);
 }
@@ -538,6 +538,22 @@ static void fl_compact_dev_exit(struct fl_dev *d)
 	cancel_delayed_work_sync(&fl_proactive_work);
 }
 
+/* ->setting: FRAGLAB_SET_PROACTIVE. */
+static int fl_compact_dev_setting(u32 key, bool set, u64 *value)
+{
+	int ret;
+
+	if (key != FRAGLAB_SET_PROACTIVE)
+		return -ENOENT;
+	if (set) {
+		ret = fl_compact_set_proactive(*value);
+		if (ret)
+			return ret;
+	}
+	*value = fl_compact_get_proactive();
+	return 0;
+}
+
 const struct fl_subsys fl_compact_subsys = {
 	.name = "compaction",
 	.nr_first = 0x30,
@@ -545,4 +561,5 @@ const struct fl_subsys fl_compact_subsys = {
 	.features = FRAGLAB_FEAT_COMPACT | FRAGLAB_FEAT_COMPACT_POLICY,
 	.init = fl_compact_dev_init,
 	.exit = fl_compact_dev_exit,
+	.setting = fl_compact_dev_setting,
 };

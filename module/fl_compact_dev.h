@@ -11,8 +11,6 @@
 extern const struct fl_subsys fl_compact_subsys;
 
 fl_ioctl_t fl_ioc_compact, fl_ioc_hugepages_arena;
-int fl_compact_set_proactive(u64 value);
-u64 fl_compact_get_proactive(void);
 int fl_compact_arena_predict(u32 policy, struct fraglab_hugepages_arena *out);
 
 #endif /* FL_COMPACT_DEV_H */

@@ -7,8 +7,8 @@
  * commands in fl_ioctls[] (each inside the number range its descriptor
  * claims, checked at registration), its handle objects freed through
  * the table (fl_subsys_release_obj(), fl_subsys_release_file()), its
- * checker and statistics run by the table's loops, its FRAGLAB_FEAT_*
- * bits reported by VERSION.
+ * checker, statistics and SET/GET keys reached through the table's
+ * loops, its FRAGLAB_FEAT_* bits reported by VERSION.
  *
  * ioctls.  fl_ioctl() is the only place that touches an ioctl's argument
  * in user memory (Documentation/process/botching-up-ioctls.rst; modelled
@@ -282,46 +282,12 @@ static long fl_ioc_version(struct fl_file *ff, void *karg, struct fl_obj **made)
 
 static long fl_ioc_setting(struct fraglab_setting *s, bool set)
 {
-	int ret;
-
 	if (s->pad || !fl_mem_is_zero(s->reserved, sizeof(s->reserved)))
 		return -EINVAL;
 	if (!set && s->value)
 		return -EINVAL;
 
-	switch (s->key) {
-	case FRAGLAB_SET_GROUP_BY_MOBILITY:
-		if (set && s->value > 1)
-			return -EINVAL;
-		mutex_lock(&fl_dev.lock);
-		if (set)
-			fl_buddy_set_grouping(fl_dev.buddy, s->value);
-		s->value = fl_buddy_grouping(fl_dev.buddy);
-		mutex_unlock(&fl_dev.lock);
-		break;
-	case FRAGLAB_SET_PCP_HIGH:
-		BUILD_BUG_ON(FRAGLAB_PCP_HIGH_MAX != FL_PCP_HIGH_MAX);
-		if (set) {
-			if (s->value > FRAGLAB_PCP_HIGH_MAX)
-				return -EINVAL;
-			ret = fl_buddy_set_pcp(fl_dev.buddy, s->value);
-			if (ret)
-				return ret;
-		}
-		s->value = fl_buddy_pcp_high(fl_dev.buddy);
-		break;
-	case FRAGLAB_SET_PROACTIVE:
-		if (set) {
-			ret = fl_compact_set_proactive(s->value);
-			if (ret)
-				return ret;
-		}
-		s->value = fl_compact_get_proactive();
-		break;
-	default:
-		return -EINVAL;
-	}
-	return 0;
+	return fl_subsys_setting(s->key, set, &s->value);
 }
 
 /**

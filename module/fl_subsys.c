@@ -173,6 +173,30 @@ void fl_subsys_stats(struct fraglab_stats *out)
 }
 
 /**
+ * fl_subsys_setting() - FRAGLAB_IOC_SET / GET: the key's owner answers.
+ * @key: FRAGLAB_SET_*.
+ * @set: apply *@value first (it is validated by the owner).
+ * @value: in: the new value (@set); out: the current one.
+ *
+ * Context: process context, fl_dev.lock not held.
+ * Return: 0, -EINVAL for a key nobody owns, or the owner's errno.
+ */
+int fl_subsys_setting(u32 key, bool set, u64 *value)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
+		if (!fl_subsystems[i]->setting)
+			continue;
+		ret = fl_subsystems[i]->setting(key, set, value);
+		if (ret != -ENOENT)
+			return ret;
+	}
+	return -EINVAL;
+}
+
+/**
  * fl_subsys_features() - what FRAGLAB_IOC_VERSION reports.
  *
  * Context: any.

@@ -36,6 +36,11 @@ struct dentry;
  * @check: its invariant checker (fl_dev.lock held): 0, or -EUCLEAN with
  *         @msg describing the first violation.
  * @stats: fill its part of FRAGLAB_IOC_STATS' answer (zeroed before).
+ * @setting: FRAGLAB_IOC_SET (@set) or GET of a module-wide key: -ENOENT
+ *           if @key is not its own; else validate and apply *@value when
+ *           @set, then store the current value in *@value; 0 or a
+ *           negative errno.  fl_dev.lock is not held: it takes what it
+ *           needs.
  */
 struct fl_subsys {
 	const char *name;
@@ -49,6 +54,7 @@ struct fl_subsys {
 	void (*release_file)(struct fl_file *ff);
 	int (*check)(char *msg, size_t len);
 	void (*stats)(struct fraglab_stats *out);
+	int (*setting)(u32 key, bool set, u64 *value);
 };
 
 int fl_subsys_init(struct fl_dev *d, struct dentry *dir);
@@ -57,6 +63,7 @@ void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 void fl_subsys_release_file(struct fl_file *ff);
 int fl_subsys_check(char *msg, size_t len);
 void fl_subsys_stats(struct fraglab_stats *out);
+int fl_subsys_setting(u32 key, bool set, u64 *value);
 u64 fl_subsys_features(void);
 bool fl_subsys_owns_nr(unsigned int nr);
 
