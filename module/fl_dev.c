@@ -241,10 +241,14 @@ static int fl_dev_release(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff = file->private_data;
 
+	/* debugfs entries first, without fl_dev.lock (fl_dev.h) */
+	mutex_lock(&fl_dev.dbg_lock);
+	fl_subsys_release_debugfs(ff);
 	mutex_lock(&fl_dev.lock);
 	fl_subsys_release_file(ff);
 	WARN_ON_ONCE(!list_empty(&ff->objs));
 	mutex_unlock(&fl_dev.lock);
+	mutex_unlock(&fl_dev.dbg_lock);
 	kfree(ff);
 	return 0;
 }
@@ -402,16 +406,16 @@ static const struct fl_ioctl_desc fl_ioctls[] = {
 	FL_IOCTL_DEF(FRAGLAB_IOC_CHECK, fl_ioc_check, FL_IOC_ADMIN | FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_STATS, fl_ioc_stats, 0),
 
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, FL_IOC_LOCKED),
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, 0),
 	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_ALLOC, fl_ioc_obj_alloc, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_FREE, fl_ioc_obj_free, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_BATCH, fl_ioc_obj_batch, FL_IOC_OUT_ALWAYS),
 	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_INFO, fl_ioc_cache_info, FL_IOC_LOCKED),
 
-	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_CREATE, fl_ioc_pool_create, FL_IOC_LOCKED),
-	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_DESTROY, fl_ioc_pool_destroy, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_CREATE, fl_ioc_pool_create, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_DESTROY, fl_ioc_pool_destroy, 0),
 	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_SET_STRATEGY, fl_ioc_pool_set_strategy, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_ALLOC, fl_ioc_pool_alloc, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_POOL_FREE, fl_ioc_pool_free, FL_IOC_LOCKED),

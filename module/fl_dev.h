@@ -10,6 +10,9 @@
  *
  * Lock ordering (outermost first):
  *
+ *   fl_dev.dbg_lock (mutex)      creating, destroying and releasing slab
+ *                                caches and fit pools: their debugfs
+ *                                entries come and go under it
  *   mm->mmap_lock                fl_mmap() and the fault handler are
  *                                called with it held
  *   fl_dev.lock (mutex)          every ioctl that changes or reads
@@ -30,6 +33,18 @@
  * in fl_dev.c) enforces it: handlers get a kernel copy of their argument,
  * the dispatcher copies in before and out after the lock, and batch
  * element arrays go through fl_batch.c chunk by chunk.
+ *
+ * Nor create or remove a debugfs entry while holding fl_dev.lock: that
+ * takes the debugfs directory's i_rwsem (and debugfs_remove() waits for
+ * the file's readers), while readdir() holds that i_rwsem across its copy
+ * to user memory, whose fault takes mmap_lock, under which fl_mmap() and
+ * the fault handler take fl_dev.lock: a cycle that t_fuzz hung in, with a
+ * debugfs reader, a thread in mmap() and a CACHE_CREATE in three threads
+ * of one process (t_lockcycle reproduces it step by step).  Cache and pool
+ * create/destroy and fd release therefore change the allocator under
+ * fl_dev.lock and their debugfs entries outside it, serialised by
+ * fl_dev.dbg_lock so that an entry never outlives or precedes its object
+ * in another thread's view.
  */
 #ifndef FL_DEV_H
 #define FL_DEV_H
@@ -62,9 +77,13 @@
  * @buddy: the buddy allocator over @arena.
  * @handles: every live allocation of every fd, by id (core/fl_idtab.c);
  *           see struct fl_obj.
+ * @dbg_lock: serialises the debugfs entries of caches and pools, which
+ *            are created and removed without @lock (see the top of this
+ *            file).
  */
 struct fl_dev {
 	struct mutex lock;
+	struct mutex dbg_lock;
 	struct fl_arena arena;
 	struct fl_buddy *buddy;
 	struct fl_idtab handles;

@@ -69,6 +69,7 @@ static int __init fl_init(void)
 		return ret;
 
 	mutex_init(&d->lock);
+	mutex_init(&d->dbg_lock);
 	ret = fl_obj_cache_init();
 	if (ret)
 		return ret;

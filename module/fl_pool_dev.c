@@ -26,12 +26,14 @@
  * FRAGLAB_POOL_ALLOC_MOVABLE are pinned and stay.
  *
  * Locking: every ioctl runs under fl_dev.lock (the dispatcher takes it:
- * FL_IOC_LOCKED; a batch takes it per chunk), which also keeps other
- * users of a pool out while fl_fit_compact() drops the pool's own lock
- * around the move callback.  The debugfs files do NOT take fl_dev.lock:
- * destroying a pool removes its directory under fl_dev.lock and
- * debugfs_remove_recursive() waits for running readers; the core's
- * show functions take only the pool's spinlock.
+ * FL_IOC_LOCKED; a batch takes it per chunk; create and destroy take it
+ * themselves), which also keeps other users of a pool out while
+ * fl_fit_compact() drops the pool's own lock around the move callback.
+ * The debugfs files do NOT take fl_dev.lock, and are created and removed
+ * WITHOUT it, under fl_dev.dbg_lock (fl_dev.h, "Lock ordering"):
+ * destroying a pool unpublishes it under fl_dev.lock, removes its
+ * directory (debugfs_remove_recursive() waits for running readers), then
+ * destroys it; the core's show functions take only the pool's spinlock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -151,7 +153,8 @@ static void *fl_pool_addr(u64 off)
 	return page ? page + (off & ~PAGE_MASK) : NULL;
 }
 
-static int fl_pool_create(struct fl_file *ff, struct fraglab_pool_create *pc)
+static int fl_pool_create(struct fl_file *ff, struct fraglab_pool_create *pc,
+			  struct fl_pool_ref **refp)
 {
 	struct fl_fit_segment seg;
 	struct fl_pool_ref *ref;
@@ -183,8 +186,8 @@ static int fl_pool_create(struct fl_file *ff, struct fraglab_pool_create *pc)
 			pc->base = seg.start;
 		pc->pool_bytes += seg.len;
 	}
-	fl_pool_debugfs_add(ref);
 	ff->nr_pools++;
+	*refp = ref;
 	return 0;
 
 erase_id:
@@ -194,12 +197,20 @@ free_ref:
 	return ret;
 }
 
-/* Forget @ref: debugfs first (waits for readers), then the pool. */
-static void fl_pool_ref_free(struct fl_pool_ref *ref)
+/* No ioctl finds @ref any more. */
+static void fl_pool_ref_unpublish(struct fl_pool_ref *ref)
 {
 	ref->owner->nr_pools--;
-	debugfs_remove_recursive(ref->dir);
 	xa_erase(&fl_pool_dev.pools, ref->id);
+}
+
+/*
+ * Destroy an unpublished @ref whose debugfs directory is gone already
+ * (debugfs_remove_recursive() waited for its readers, which use the pool
+ * without fl_dev.lock).
+ */
+static void fl_pool_ref_destroy(struct fl_pool_ref *ref)
+{
 	WARN_ON_ONCE(fl_xa_has_entries(&ref->objs));
 	xa_destroy(&ref->objs);
 	WARN_ON_ONCE(fl_fit_destroy(ref->pool, false));
@@ -212,45 +223,30 @@ static void fl_pool_ref_free(struct fl_pool_ref *ref)
  * @karg: struct fraglab_pool_create.
  * @made: unused.
  *
- * Context: fl_dev.lock held.
+ * The pool is made under fl_dev.lock, its debugfs directory after the
+ * lock is dropped (fl_dev.dbg_lock: fl_dev.h, "Lock ordering").
+ *
+ * Context: process context, fl_dev.lock not held (taken).
  * Return: 0, -EINVAL, -ENOSPC past max_pools_per_fd, or the core's errno.
  */
 long fl_ioc_pool_create(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
 	struct fraglab_pool_create *pc = karg;
+	struct fl_pool_ref *ref;
+	int ret;
 
 	if (pc->pool_id || pc->flags || pc->pool_bytes || pc->base ||
 	    pc->nr_segments || pc->pad ||
 	    !fl_mem_is_zero(pc->reserved, sizeof(pc->reserved)))
 		return -EINVAL;
-	return fl_pool_create(ff, pc);
-}
-
-static int fl_pool_destroy(struct fl_pool_ref *ref)
-{
-	struct fl_fit_stats st;
-
-	fl_fit_get_stats(ref->pool, &st);
-	if (st.nr_allocated || ref->nr_objs)
-		return -EBUSY;		/* nothing is freed */
-	fl_pool_ref_free(ref);
-	return 0;
-}
-
-static long fl_ioc_pool_op(struct fl_file *ff, struct fraglab_pool_op *op,
-			   bool destroy)
-{
-	struct fl_pool_ref *ref;
-
-	if (!fl_mem_is_zero(op->reserved, sizeof(op->reserved)) ||
-	    (destroy && op->value))
-		return -EINVAL;
-	ref = fl_pool_lookup(ff, op->pool_id);
-	if (!ref)
-		return -ENOENT;
-	if (destroy)
-		return fl_pool_destroy(ref);
-	return fl_fit_set_strategy(ref->pool, op->value);
+	mutex_lock(&fl_dev.dbg_lock);
+	mutex_lock(&fl_dev.lock);
+	ret = fl_pool_create(ff, pc, &ref);
+	mutex_unlock(&fl_dev.lock);
+	if (!ret)
+		fl_pool_debugfs_add(ref);
+	mutex_unlock(&fl_dev.dbg_lock);
+	return ret;
 }
 
 /**
@@ -259,12 +255,42 @@ static long fl_ioc_pool_op(struct fl_file *ff, struct fraglab_pool_op *op,
  * @karg: struct fraglab_pool_op.
  * @made: unused.
  *
- * Context: fl_dev.lock held.
+ * Unpublished under fl_dev.lock (no allocation can start meanwhile), the
+ * debugfs directory removed without it, then destroyed under it again.
+ *
+ * Context: process context, fl_dev.lock not held (taken).
  * Return: 0, -EINVAL, -ENOENT or -EBUSY.
  */
 long fl_ioc_pool_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	return fl_ioc_pool_op(ff, karg, true);
+	struct fraglab_pool_op *op = karg;
+	struct fl_pool_ref *ref;
+	struct fl_fit_stats st;
+	int ret = 0;
+
+	if (!fl_mem_is_zero(op->reserved, sizeof(op->reserved)) || op->value)
+		return -EINVAL;
+	mutex_lock(&fl_dev.dbg_lock);
+	mutex_lock(&fl_dev.lock);
+	ref = fl_pool_lookup(ff, op->pool_id);
+	if (ref) {
+		fl_fit_get_stats(ref->pool, &st);
+		if (st.nr_allocated || ref->nr_objs)
+			ret = -EBUSY;	/* nothing is freed */
+		else
+			fl_pool_ref_unpublish(ref);
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (!ret) {
+		debugfs_remove_recursive(ref->dir);
+		mutex_lock(&fl_dev.lock);
+		fl_pool_ref_destroy(ref);
+		mutex_unlock(&fl_dev.lock);
+	}
+	mutex_unlock(&fl_dev.dbg_lock);
+	return ret;
 }
 
 /**
@@ -279,7 +305,15 @@ long fl_ioc_pool_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
 long fl_ioc_pool_set_strategy(struct fl_file *ff, void *karg,
 			      struct fl_obj **made)
 {
-	return fl_ioc_pool_op(ff, karg, false);
+	struct fraglab_pool_op *op = karg;
+	struct fl_pool_ref *ref;
+
+	if (!fl_mem_is_zero(op->reserved, sizeof(op->reserved)))
+		return -EINVAL;
+	ref = fl_pool_lookup(ff, op->pool_id);
+	if (!ref)
+		return -ENOENT;
+	return fl_fit_set_strategy(ref->pool, op->value);
 }
 
 /* ---- allocations -------------------------------------------------- */
@@ -620,9 +654,31 @@ long fl_ioc_pool_compact(struct fl_file *ff, void *karg, struct fl_obj **made)
 }
 
 /**
+ * fl_pool_dev_release_debugfs() - remove a closing fd's pool directories.
+ * @ff: the file being released.
+ *
+ * Before fl_pool_dev_release_file(), without fl_dev.lock.  Nothing can
+ * add or remove a pool meanwhile: that needs fl_dev.dbg_lock.
+ *
+ * Context: fl_dev.dbg_lock held, fl_dev.lock not held; may sleep.
+ */
+static void fl_pool_dev_release_debugfs(struct fl_file *ff)
+{
+	struct fl_pool_ref *ref;
+	unsigned long id;
+
+	lockdep_assert_held(&fl_dev.dbg_lock);
+	xa_for_each(&fl_pool_dev.pools, id, ref)
+		if (ref->owner == ff) {
+			debugfs_remove_recursive(ref->dir);
+			ref->dir = NULL;
+		}
+}
+
+/**
  * fl_pool_dev_release_file() - free a closing fd's pool allocations and
  * destroy its pools.
- * @ff: the file being released.
+ * @ff: the file being released; fl_pool_dev_release_debugfs() ran.
  *
  * Context: fl_dev.lock held; may sleep.
  */
@@ -636,8 +692,10 @@ static void fl_pool_dev_release_file(struct fl_file *ff)
 		if (obj->kind == FRAGLAB_KIND_POOL)
 			fl_pool_obj_release(obj, NULL);
 	xa_for_each(&fl_pool_dev.pools, id, ref)
-		if (ref->owner == ff)
-			fl_pool_ref_free(ref);
+		if (ref->owner == ff) {
+			fl_pool_ref_unpublish(ref);
+			fl_pool_ref_destroy(ref);
+		}
 }
 
 /* Every handle of @ref must be a live allocation at its offset. */
@@ -734,6 +792,7 @@ const struct fl_subsys fl_pool_subsys = {
 	.init = fl_pool_dev_init,
 	.exit = fl_pool_dev_exit,
 	.release_obj = fl_pool_obj_release,
+	.release_debugfs = fl_pool_dev_release_debugfs,
 	.release_file = fl_pool_dev_release_file,
 	.check = fl_pool_dev_check,
 };

@@ -141,7 +141,8 @@ static u32 fl_core_flags(u32 uflags)
 	return f;
 }
 
-static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc)
+static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc,
+			   struct fl_cache_ref **refp)
 {
 	struct fl_cache_ref *ref;
 	bool ctor = cc->flags & FRAGLAB_CACHE_CTOR;
@@ -167,10 +168,9 @@ static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc)
 			      GFP_KERNEL_ACCOUNT);
 	if (ret < 0)
 		goto destroy_cache;
-	ref->dentry = debugfs_create_file(cc->name, 0400, fl_slab_dev.dir, ref,
-					  &fl_slab_detail_fops);
 	cc->cache_id = ref->id;
 	ff->nr_caches++;
+	*refp = ref;
 	return 0;
 
 destroy_cache:
@@ -180,16 +180,21 @@ free_ref:
 	return ret;
 }
 
-/* Forget @ref: its debugfs file first (waits for readers), then the cache. */
-static void fl_cache_ref_free(struct fl_cache_ref *ref, bool force)
+/* No ioctl finds @ref any more. */
+static void fl_cache_ref_unpublish(struct fl_cache_ref *ref)
 {
 	ref->owner->nr_caches--;
-	debugfs_remove(ref->dentry);
 	xa_erase(&fl_slab_dev.caches, ref->id);
-	if (force)
-		fl_slab_cache_destroy_force(ref->cache);
-	else
-		WARN_ON_ONCE(fl_slab_cache_destroy(ref->cache));
+}
+
+/*
+ * Destroy an unpublished @ref whose debugfs file is gone already
+ * (debugfs_remove() waited for its readers, which use the cache without
+ * fl_dev.lock).
+ */
+static void fl_cache_ref_destroy(struct fl_cache_ref *ref)
+{
+	WARN_ON_ONCE(fl_slab_cache_destroy(ref->cache));
 	kfree(ref);
 }
 
@@ -199,44 +204,30 @@ static void fl_cache_ref_free(struct fl_cache_ref *ref, bool force)
  * @karg: struct fraglab_cache_create.
  * @made: unused.
  *
- * Context: fl_dev.lock held.
+ * The cache is made under fl_dev.lock, its debugfs file after the lock is
+ * dropped (fl_dev.dbg_lock: fl_dev.h, "Lock ordering").
+ *
+ * Context: process context, fl_dev.lock not held (taken).
  * Return: 0, -EINVAL, -ENOSPC past max_caches_per_fd, or the core's errno.
  */
 long fl_ioc_cache_create(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
 	struct fraglab_cache_create *cc = karg;
+	struct fl_cache_ref *ref;
+	int ret;
 
 	if (cc->cache_id || !fl_mem_is_zero(cc->reserved, sizeof(cc->reserved)) ||
 	    (cc->flags & ~FRAGLAB_CACHE_FLAGS))
 		return -EINVAL;
-	return fl_cache_create(ff, cc);
-}
-
-static long fl_ioc_cache_op(struct fl_file *ff, struct fraglab_cache_op *op,
-			    bool shrink)
-{
-	struct fl_cache_ref *ref;
-	struct fl_slab_stats st;
-	long pages;
-
-	if (op->flags || op->pages ||
-	    !fl_mem_is_zero(op->reserved, sizeof(op->reserved)))
-		return -EINVAL;
-	ref = fl_cache_lookup(ff, op->cache_id);
-	if (!ref)
-		return -ENOENT;
-	if (shrink) {
-		pages = fl_slab_cache_shrink(ref->cache, FL_SLAB_SHRINK_ALL);
-		if (pages < 0)
-			return pages;
-		op->pages = pages;
-		return 0;
-	}
-	fl_slab_cache_get_stats(ref->cache, &st);
-	if (st.live_objs)
-		return -EBUSY;	/* nothing is freed */
-	fl_cache_ref_free(ref, false);
-	return 0;
+	mutex_lock(&fl_dev.dbg_lock);
+	mutex_lock(&fl_dev.lock);
+	ret = fl_cache_create(ff, cc, &ref);
+	mutex_unlock(&fl_dev.lock);
+	if (!ret)
+		ref->dentry = debugfs_create_file(cc->name, 0400, fl_slab_dev.dir,
+						  ref, &fl_slab_detail_fops);
+	mutex_unlock(&fl_dev.dbg_lock);
+	return ret;
 }
 
 /**
@@ -245,12 +236,43 @@ static long fl_ioc_cache_op(struct fl_file *ff, struct fraglab_cache_op *op,
  * @karg: struct fraglab_cache_op.
  * @made: unused.
  *
- * Context: fl_dev.lock held.
+ * Unpublished under fl_dev.lock (no allocation can start meanwhile), the
+ * debugfs file removed without it, then destroyed under it again.
+ *
+ * Context: process context, fl_dev.lock not held (taken).
  * Return: 0, -EINVAL, -ENOENT or -EBUSY.
  */
 long fl_ioc_cache_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	return fl_ioc_cache_op(ff, karg, false);
+	struct fraglab_cache_op *op = karg;
+	struct fl_cache_ref *ref;
+	struct fl_slab_stats st;
+	int ret = 0;
+
+	if (op->flags || op->pages ||
+	    !fl_mem_is_zero(op->reserved, sizeof(op->reserved)))
+		return -EINVAL;
+	mutex_lock(&fl_dev.dbg_lock);
+	mutex_lock(&fl_dev.lock);
+	ref = fl_cache_lookup(ff, op->cache_id);
+	if (ref) {
+		fl_slab_cache_get_stats(ref->cache, &st);
+		if (st.live_objs)
+			ret = -EBUSY;	/* nothing is freed */
+		else
+			fl_cache_ref_unpublish(ref);
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&fl_dev.lock);
+	if (!ret) {
+		debugfs_remove(ref->dentry);
+		mutex_lock(&fl_dev.lock);
+		fl_cache_ref_destroy(ref);
+		mutex_unlock(&fl_dev.lock);
+	}
+	mutex_unlock(&fl_dev.dbg_lock);
+	return ret;
 }
 
 /**
@@ -264,7 +286,21 @@ long fl_ioc_cache_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
  */
 long fl_ioc_cache_shrink(struct fl_file *ff, void *karg, struct fl_obj **made)
 {
-	return fl_ioc_cache_op(ff, karg, true);
+	struct fraglab_cache_op *op = karg;
+	struct fl_cache_ref *ref;
+	long pages;
+
+	if (op->flags || op->pages ||
+	    !fl_mem_is_zero(op->reserved, sizeof(op->reserved)))
+		return -EINVAL;
+	ref = fl_cache_lookup(ff, op->cache_id);
+	if (!ref)
+		return -ENOENT;
+	pages = fl_slab_cache_shrink(ref->cache, FL_SLAB_SHRINK_ALL);
+	if (pages < 0)
+		return pages;
+	op->pages = pages;
+	return 0;
 }
 
 static int fl_obj_alloc_one(struct fl_file *ff, struct fraglab_obj *o,
@@ -500,8 +536,30 @@ long fl_ioc_cache_info(struct fl_file *ff, void *karg, struct fl_obj **made)
 }
 
 /**
- * fl_slab_dev_release_file() - free a closing fd's objects and caches.
+ * fl_slab_dev_release_debugfs() - remove a closing fd's cache files.
  * @ff: the file being released.
+ *
+ * Before fl_slab_dev_release_file(), without fl_dev.lock.  Nothing can
+ * add or remove a cache meanwhile: that needs fl_dev.dbg_lock.
+ *
+ * Context: fl_dev.dbg_lock held, fl_dev.lock not held; may sleep.
+ */
+static void fl_slab_dev_release_debugfs(struct fl_file *ff)
+{
+	struct fl_cache_ref *ref;
+	unsigned long id;
+
+	lockdep_assert_held(&fl_dev.dbg_lock);
+	xa_for_each(&fl_slab_dev.caches, id, ref)
+		if (ref->owner == ff) {
+			debugfs_remove(ref->dentry);
+			ref->dentry = NULL;
+		}
+}
+
+/**
+ * fl_slab_dev_release_file() - free a closing fd's objects and caches.
+ * @ff: the file being released; fl_slab_dev_release_debugfs() ran.
  *
  * Context: fl_dev.lock held; may sleep.
  */
@@ -515,8 +573,10 @@ static void fl_slab_dev_release_file(struct fl_file *ff)
 		if (obj->kind == FRAGLAB_KIND_OBJECT)
 			fl_slab_obj_release(obj, NULL);
 	xa_for_each(&fl_slab_dev.caches, id, ref)
-		if (ref->owner == ff)
-			fl_cache_ref_free(ref, false);
+		if (ref->owner == ff) {
+			fl_cache_ref_unpublish(ref);
+			fl_cache_ref_destroy(ref);
+		}
 }
 
 /**
@@ -733,6 +793,7 @@ const struct fl_subsys fl_slab_subsys = {
 	.init = fl_slab_dev_init,
 	.exit = fl_slab_dev_exit,
 	.release_obj = fl_slab_obj_release,
+	.release_debugfs = fl_slab_dev_release_debugfs,
 	.release_file = fl_slab_dev_release_file,
 	.check = fl_slab_dev_check,
 };

@@ -116,6 +116,22 @@ void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st)
 }
 
 /**
+ * fl_subsys_release_debugfs() - remove a closing fd's debugfs entries.
+ * @ff: the file being released.
+ *
+ * Context: fl_dev.dbg_lock held, fl_dev.lock not held; may sleep.
+ */
+void fl_subsys_release_debugfs(struct fl_file *ff)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&fl_dev.dbg_lock);
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		if (fl_subsystems[i]->release_debugfs)
+			fl_subsystems[i]->release_debugfs(ff);
+}
+
+/**
  * fl_subsys_release_file() - free what a closing fd still owns.
  * @ff: the file being released.
  *

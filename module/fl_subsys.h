@@ -32,6 +32,9 @@ struct dentry;
  *        down; every fd is closed.  NULL: nothing.
  * @release_obj: free one handle object of @kind and what it describes
  *               (fl_dev.lock held; @st as for fl_obj_put()).
+ * @release_debugfs: remove the debugfs entries of what a closing fd owns,
+ *                   before @release_file (fl_dev.dbg_lock held, fl_dev.lock
+ *                   NOT held: fl_dev.h, "Lock ordering").
  * @release_file: free what a closing fd still owns (fl_dev.lock held).
  * @check: its invariant checker (fl_dev.lock held): 0, or -EUCLEAN with
  *         @msg describing the first violation.
@@ -51,6 +54,7 @@ struct fl_subsys {
 	int (*init)(struct fl_dev *d, struct dentry *dir);
 	void (*exit)(struct fl_dev *d);
 	void (*release_obj)(struct fl_obj *obj, struct fl_obj_stash *st);
+	void (*release_debugfs)(struct fl_file *ff);
 	void (*release_file)(struct fl_file *ff);
 	int (*check)(char *msg, size_t len);
 	void (*stats)(struct fraglab_stats *out);
@@ -60,6 +64,7 @@ struct fl_subsys {
 int fl_subsys_init(struct fl_dev *d, struct dentry *dir);
 void fl_subsys_exit(struct fl_dev *d);
 void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
+void fl_subsys_release_debugfs(struct fl_file *ff);
 void fl_subsys_release_file(struct fl_file *ff);
 int fl_subsys_check(char *msg, size_t len);
 void fl_subsys_stats(struct fraglab_stats *out);
