@@ -130,7 +130,7 @@ static bool fl_cache_name_ok(const char *name)
 
 static u32 fl_core_flags(u32 uflags)
 {
-	u32 f = 0;
+	u32 f = FL_SLAB_ACCOUNT;	/* an opener's cache: its metadata too */
 
 	if (uflags & FRAGLAB_CACHE_RECLAIMABLE)
 		f |= FL_SLAB_RECLAIMABLE;
@@ -485,7 +485,7 @@ static void fl_fill_cache_info(struct fl_cache_ref *ref,
 	fl_slab_cache_get_stats(ref->cache, &st);
 	memset(ci, 0, sizeof(*ci));
 	ci->cache_id = ref->id;
-	ci->flags = st.flags;
+	ci->flags = st.flags & ~FL_SLAB_ACCOUNT;	/* every fd's cache has it */
 	strscpy(ci->name, st.name, sizeof(ci->name));
 	ci->object_size = st.object_size;
 	ci->size = st.size;

@@ -121,6 +121,7 @@ struct fl_fit_pool {
 	u32 strategy;
 	u64 pool_bytes;
 	u64 rover;
+	bool account;		/* metadata memcg-charged: fl_fit_zalloc() */
 
 	struct fl_fit_node *spare;	/* free nodes, linked by a.child[0] */
 	u32 nr_spare;
@@ -210,6 +211,12 @@ static void fl_fit_batch_add(struct fl_fit_pool *p, struct fl_fit_batch *b)
 	p->nr_spare += FL_FIT_BATCH_NODES;
 }
 
+/* A pool's own metadata: charged if its creator's objects need it. */
+static void *fl_fit_zalloc(bool account, size_t bytes)
+{
+	return account ? fl_zalloc_account(bytes) : fl_zalloc(bytes);
+}
+
 /*
  * Make sure @need nodes are on the free list.  Called with the lock held;
  * drops it around fl_zalloc(), so the caller must not have looked at the
@@ -221,7 +228,7 @@ static int fl_fit_reserve(struct fl_fit_pool *p, u32 need)
 		struct fl_fit_batch *b;
 
 		fl_unlock(&p->lock);
-		b = fl_zalloc(FL_FIT_BATCH_BYTES);
+		b = fl_fit_zalloc(p->account, FL_FIT_BATCH_BYTES);
 		fl_lock(&p->lock);
 		if (!b)
 			return -ENOMEM;
@@ -552,23 +559,10 @@ static void fl_fit_free_meta(struct fl_fit_pool *p)
 	fl_free(p);
 }
 
-/**
- * fl_fit_create() - create a pool over the given segments.
- * @segs: segments, sorted by start, not overlapping (adjacent segments
- *        stay separate: holes never cross from one to the next).
- * @nr_segs: 1..FL_FIT_MAX_SEGMENTS.
- * @granularity: power of two, FL_FIT_MIN_GRAN..FL_FIT_MAX_GRAN; segment
- *               starts and lengths must be multiples of it.
- * @strategy: enum fl_fit_strategy.
- * @out: the new pool.
- *
- * The pool only keeps metadata; it never touches the bytes it manages.
- *
- * Context: process context (allocates metadata with fl_zalloc()).
- * Return: 0, -EINVAL for a bad parameter, -ENOMEM.
- */
-int fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
-		  u32 granularity, u32 strategy, struct fl_fit_pool **out)
+/* fl_fit_create(); @account: the pool's metadata is memcg-charged. */
+static int __fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
+			   u32 granularity, u32 strategy, bool account,
+			   struct fl_fit_pool **out)
 {
 	struct fl_fit_pool *p;
 	u64 total;
@@ -582,11 +576,12 @@ int fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
 		ret = fl_fit_check_segments(segs, nr_segs, granularity, &total);
 	if (ret)
 		return ret;
-	p = fl_zalloc(sizeof(*p));
+	p = fl_fit_zalloc(account, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	fl_lock_init(&p->lock);
-	p->segs = fl_zalloc(nr_segs * sizeof(*segs));
+	p->account = account;
+	p->segs = fl_fit_zalloc(account, nr_segs * sizeof(*segs));
 	if (!p->segs) {
 		fl_fit_free_meta(p);
 		return -ENOMEM;
@@ -610,6 +605,30 @@ int fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
 	}
 	*out = p;
 	return 0;
+}
+
+/**
+ * fl_fit_create() - create a pool over the given segments.
+ * @segs: segments, sorted by start, not overlapping (adjacent segments
+ *        stay separate: holes never cross from one to the next).
+ * @nr_segs: 1..FL_FIT_MAX_SEGMENTS.
+ * @granularity: power of two, FL_FIT_MIN_GRAN..FL_FIT_MAX_GRAN; segment
+ *               starts and lengths must be multiples of it.
+ * @strategy: enum fl_fit_strategy.
+ * @out: the new pool.
+ *
+ * The pool only keeps metadata; it never touches the bytes it manages.
+ * Its metadata is not memcg-charged (the module's own pools: benchmarks);
+ * pools made for an opener come from fl_fit_pool_create_from_buddy().
+ *
+ * Context: process context (allocates metadata with fl_zalloc()).
+ * Return: 0, -EINVAL for a bad parameter, -ENOMEM.
+ */
+int fl_fit_create(const struct fl_fit_segment *segs, u32 nr_segs,
+		  u32 granularity, u32 strategy, struct fl_fit_pool **out)
+{
+	return __fl_fit_create(segs, nr_segs, granularity, strategy, false,
+			       out);
 }
 
 /* Heap sort of the backing blocks by index (no libc sort in the core). */
@@ -737,7 +756,9 @@ static int fl_fit_take_blocks(struct fl_buddy *b, u64 pages, u64 owner,
  * Takes as many max-order blocks as fit, then one block per remaining
  * bit of the page count.  Blocks that are physically adjacent (see
  * fl_fit_pages_adjacent()) become one segment.  fl_fit_destroy() gives
- * the blocks back.
+ * the blocks back.  The pool's metadata (node batches of its trees, the
+ * block list) is charged to the current task's memory cgroup: such a pool
+ * is made for an opener (FRAGLAB_IOC_POOL_CREATE).
  *
  * Context: process context; takes the buddy lock.
  * Return: 0, -EINVAL for a bad parameter or a size beyond the arena,
@@ -767,7 +788,7 @@ int fl_fit_pool_create_from_buddy(struct fl_buddy *b, u64 bytes,
 	nr = (u32)(pages >> max);
 	for (rest = pages & ((1ULL << max) - 1); rest; rest &= rest - 1)
 		nr++;		/* one block per remaining bit */
-	blk = fl_zalloc(nr * sizeof(*blk));
+	blk = fl_zalloc_account(nr * sizeof(*blk));
 	segs = fl_zalloc(nr * sizeof(*segs));
 	ret = -ENOMEM;
 	if (!blk || !segs)
@@ -777,7 +798,7 @@ int fl_fit_pool_create_from_buddy(struct fl_buddy *b, u64 bytes,
 		goto out_free;
 	fl_fit_sort_blocks(blk, nr);
 	nsegs = fl_fit_blocks_to_segs(b, blk, nr, segs);
-	ret = fl_fit_create(segs, nsegs, granularity, strategy, &p);
+	ret = __fl_fit_create(segs, nsegs, granularity, strategy, true, &p);
 	if (ret) {
 		fl_fit_return_blocks(b, blk, nr);
 		goto out_free;

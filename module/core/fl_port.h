@@ -13,6 +13,7 @@
  *   u8/u16/u32/u64/s32/s64, bool, size_t, NULL
  *   FL_PAGE_SHIFT / FL_PAGE_SIZE
  *   fl_zalloc(bytes) / fl_free(ptr)     metadata allocation (never the arena)
+ *   fl_zalloc_account(bytes)            the same, memcg-charged to the caller
  *   fl_lock_t, fl_lock_init/fl_lock/fl_unlock/fl_lock_destroy,
  *   FL_LOCK_INITIALIZER(lock)           a statically initialised fl_lock_t
  *   fl_warn_once(cond)                  WARN_ON_ONCE; returns cond
@@ -67,12 +68,29 @@
 /* Fault injection (fl_fault.c): the module configures it from debugfs. */
 bool fl_should_fail_alloc(void);
 
-static inline void *fl_zalloc(size_t bytes)
+static inline void *__fl_zalloc(size_t bytes, gfp_t gfp)
 {
 	if (fl_should_fail_alloc())
 		return NULL;
 	/* a failure is -ENOMEM to the caller, not a splat in the log */
-	return kvzalloc(bytes, GFP_KERNEL | __GFP_NOWARN);
+	return kvzalloc(bytes, gfp | __GFP_NOWARN);
+}
+
+/* Module-wide metadata: whoever happens to trigger it does not pay. */
+static inline void *fl_zalloc(size_t bytes)
+{
+	return __fl_zalloc(bytes, GFP_KERNEL);
+}
+
+/*
+ * Metadata that a caller's own objects need (an fd's slab caches and
+ * their per-CPU arrays, its pools' trees): charged to the current task's
+ * memory cgroup, as the kernel charges what a process allocates for
+ * itself (GFP_KERNEL_ACCOUNT, SLAB_ACCOUNT: e.g. alloc_fdtable()).
+ */
+static inline void *fl_zalloc_account(size_t bytes)
+{
+	return __fl_zalloc(bytes, GFP_KERNEL_ACCOUNT);
 }
 
 static inline void fl_free(void *p)
@@ -227,6 +245,8 @@ static inline void fl_free(void *p)
 {
 	free(p);
 }
+
+#define fl_zalloc_account(bytes)	fl_zalloc(bytes)	/* no cgroups */
 
 typedef pthread_mutex_t fl_lock_t;
 #define FL_LOCK_INITIALIZER(l)	PTHREAD_MUTEX_INITIALIZER

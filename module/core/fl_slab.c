@@ -899,6 +899,19 @@ static u64 fl_slab_trim_empty(struct fl_slab_cache *c, u64 keep,
 
 /* ------------------------------------------------------------ growing */
 
+/*
+ * A cache's own metadata (the cache and its per-CPU arrays): with
+ * FL_SLAB_ACCOUNT charged to the current task's memory cgroup, the one
+ * that creates the cache.  Each slab's metadata (fl_slab_new_meta(), on
+ * every growth) is not charged: see docs/RELIABILITY.md, "Charging the
+ * core's metadata".
+ */
+static void *fl_slab_zalloc(u32 flags, size_t bytes)
+{
+	return (flags & FL_SLAB_ACCOUNT) ? fl_zalloc_account(bytes) :
+					   fl_zalloc(bytes);
+}
+
 /* Metadata for a slab of the preferred order (the minimum one has fewer). */
 static struct fl_slab *fl_slab_new_meta(struct fl_slab_cache *c)
 {
@@ -1154,12 +1167,12 @@ static int fl_slab_cpu_init(struct fl_slab_cache *c)
 	c->nr_cpus = fl_nr_cpus();
 	if (!c->nr_cpus)
 		c->nr_cpus = 1;
-	c->cpu = fl_zalloc(sizeof(*c->cpu) * c->nr_cpus);
+	c->cpu = fl_slab_zalloc(c->flags, sizeof(*c->cpu) * c->nr_cpus);
 	if (!c->cpu)
 		return -ENOMEM;
 	if (c->limit) {
-		c->entries = fl_zalloc(sizeof(*c->entries) * c->limit *
-				       c->nr_cpus);
+		c->entries = fl_slab_zalloc(c->flags, sizeof(*c->entries) *
+					    c->limit * c->nr_cpus);
 		if (!c->entries) {
 			fl_free(c->cpu);
 			return -ENOMEM;
@@ -1225,7 +1238,7 @@ static int __fl_slab_cache_create(struct fl_slab_root *r, const char *name,
 				    &g);
 	if (ret)
 		return ret;
-	c = fl_zalloc(sizeof(*c));
+	c = fl_slab_zalloc(flags, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	fl_strscpy(c->name, name, sizeof(c->name));

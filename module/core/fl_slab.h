@@ -47,8 +47,9 @@
 #define FL_SLAB_COLOUR		(1U << 1)	/* Bonwick colouring of slabs */
 #define FL_SLAB_NO_CPU_CACHE	(1U << 2)	/* no per-CPU arrays (limit 0) */
 #define FL_SLAB_KMALLOC		(1U << 3)	/* size-class cache (internal) */
+#define FL_SLAB_ACCOUNT		(1U << 4)	/* cache + per-CPU arrays memcg-charged */
 #define FL_SLAB_USER_FLAGS	(FL_SLAB_RECLAIMABLE | FL_SLAB_COLOUR | \
-				 FL_SLAB_NO_CPU_CACHE)
+				 FL_SLAB_NO_CPU_CACHE | FL_SLAB_ACCOUNT)
 
 /* fl_slab_cache_shrink() flags */
 #define FL_SLAB_SHRINK_ALL	(1U << 0)	/* do not keep min_partial empties */

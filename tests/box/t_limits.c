@@ -16,16 +16,27 @@
  * identical round leaves nothing more behind (only the device-wide id
  * table keeps its high-water mark), and rmmod returns the rest, in
  * SUnreclaim and in the cgroup.  The numbers are printed.
+ *
+ * Last, the core's own metadata for an opener's objects: K allocations
+ * from a fit pool take K fl_obj handles plus K pool tree nodes (node
+ * batches of 16 KiB, fl_zalloc_account()); K order-0 pages take the K
+ * handles only.  A pool allocation also costs an entry in the pool's
+ * offset xarray (charged by the kernel already), a tree node 136
+ * (120 per 16 KiB batch).  The cgroup's memory.current must grow by at
+ * least 100 bytes per allocation more for the pool than for the pages,
+ * and both must be returned on close.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fl_box.h"
 
 #define CG	"/tmp/fl-cg"
 #define NOBJ	50000
+#define NCORE	20000	/* pool allocations vs page handles */
 
 static int xioctl(int fd, unsigned long cmd, void *arg)
 {
@@ -307,9 +318,144 @@ static void accounting(void)
 	free(o);
 }
 
+static int pool_fill(int fd, struct fraglab_pool_alloc *pa, uint32_t n)
+{
+	struct fraglab_pool_create pc = { .size = (uint64_t)n * 16 + 4096,
+					  .granularity = 16 };
+	struct fraglab_pool_batch b = { .ptr = (uintptr_t)pa, .count = n,
+					.op = FRAGLAB_POOL_BATCH_ALLOC };
+	uint32_t i;
+	int ret = xioctl(fd, FRAGLAB_IOC_POOL_CREATE, &pc);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		pa[i] = (struct fraglab_pool_alloc){ .pool_id = pc.pool_id,
+						     .size = 16 };
+	ret = xioctl(fd, FRAGLAB_IOC_POOL_BATCH, &b);
+	return ret ? ret : (b.done == n ? 0 : -EIO);
+}
+
+static int pages_fill(int fd, struct fraglab_alloc *a, uint32_t n)
+{
+	struct fraglab_batch b = { .ptr = (uintptr_t)a, .count = n,
+				   .op = FRAGLAB_BATCH_ALLOC };
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < n; i++)
+		a[i] = (struct fraglab_alloc){ .flags = FRAGLAB_ALLOC_BY_ORDER };
+	ret = xioctl(fd, FRAGLAB_IOC_BATCH, &b);
+	return ret ? ret : (b.done == n ? 0 : -EIO);
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/*
+ * The cgroup's memory.current after dropping what slab keeps for free,
+ * once it stops falling: xarray and other RCU-freed nodes are uncharged
+ * a grace period after their free.  The lowest reading of 100 ms polls,
+ * until five in a row found nothing lower (at most 5 s).
+ */
+static long cg_current(void)
+{
+	long v, low = -1;
+	int i, still = 0;
+
+	for (i = 0; i < 50 && still < 5; i++) {
+		fl_box_write("/sys/kernel/slab/fl_obj/shrink", "1");
+		v = read_long(CG "/t_limits/memory.current", NULL);
+		if (low < 0 || v < low) {
+			low = v;
+			still = 0;
+		} else {
+			still++;
+		}
+		usleep(100000);
+	}
+	return low;
+}
+
+/*
+ * The core's metadata for an opener's pool: pool allocations cost the
+ * cgroup more than page handles by at least the pool tree nodes.
+ */
+static void core_charge(void)
+{
+	struct fraglab_pool_alloc *pa = calloc(NCORE, sizeof(*pa));
+	struct fraglab_alloc *a = calloc(2 * NCORE, sizeof(*a));
+	long c0, cpool, c1, cpages, c2;
+	double t0, tpool, tpages;
+	int fd, ret;
+
+	if (!pa || !a)
+		tap_bail("out of memory");
+	if (fl_box_load("arena_mb=128"))
+		tap_bail("insmod failed");
+	if (cg_setup()) {
+		tap_skip("no memory cgroup", "the core's metadata charge");
+		fl_box_unload();
+		free(pa);
+		free(a);
+		return;
+	}
+	/*
+	 * Warm up: the device-wide id table grows once (uncharged by
+	 * design), and this process's own arrays are faulted in now, not
+	 * counted as the kernel's below.
+	 */
+	memset(pa, 0, NCORE * sizeof(*pa));
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	pages_fill(fd, a, 2 * NCORE);
+	close(fd);
+
+	c0 = cg_current();
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	t0 = now_ns();
+	ret = pool_fill(fd, pa, NCORE);
+	tpool = now_ns() - t0;
+	cpool = cg_current();
+	close(fd);
+	c1 = cg_current();
+	tap_is_int(ret, 0, "%d allocations from one pool", NCORE);
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	t0 = now_ns();
+	ret = pages_fill(fd, a, NCORE);
+	tpages = now_ns() - t0;
+	cpages = cg_current();
+	close(fd);
+	c2 = cg_current();
+	tap_is_int(ret, 0, "%d order-0 page handles", NCORE);
+	/* guest time; instructions under -icount (tests/bench/run.sh) */
+	tap_diag("in the cgroup: %.0f ns per pool allocation, %.0f ns per page handle (batches of %d, pool created inside)",
+		 tpool / NCORE, tpages / NCORE, NCORE);
+	tap_diag("memory.current: pool +%ld kB (%ld B per allocation), pages +%ld kB (%ld B per handle); after close %+ld / %+ld kB",
+		 (cpool - c0) / 1024, (cpool - c0) / NCORE, (cpages - c1) / 1024,
+		 (cpages - c1) / NCORE, (c1 - c0) / 1024, (c2 - c1) / 1024);
+	tap_ok((cpool - c0) - (cpages - c1) >= (long)NCORE * 100,
+	       "the pool's tree nodes are charged to the opener's cgroup (%+ld B per allocation over a page handle)",
+	       ((cpool - c0) - (cpages - c1)) / NCORE);
+	/* 512 kB: less than the pool's nodes (2.7 MB), more than the noise */
+	tap_ok(c1 - c0 <= 512 * 1024 && c2 - c1 <= 512 * 1024,
+	       "close uncharges them (%+ld kB, %+ld kB; tolerance 512 kB)",
+	       (c1 - c0) / 1024, (c2 - c1) / 1024);
+	cg_teardown();
+	tap_ok(!fl_box_unload(), "rmmod");
+	free(pa);
+	free(a);
+}
+
 int main(void)
 {
 	limits();
 	accounting();
+	core_charge();
 	return tap_done();
 }
+
