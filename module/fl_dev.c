@@ -241,6 +241,8 @@ static int fl_dev_release(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff = file->private_data;
 
+	/* the fd's caches flush per-CPU arrays: CPU hotplug first (fl_port.h) */
+	cpus_read_lock();
 	/* debugfs entries first, without fl_dev.lock (fl_dev.h) */
 	mutex_lock(&fl_dev.dbg_lock);
 	fl_subsys_release_debugfs(ff);
@@ -249,6 +251,7 @@ static int fl_dev_release(struct inode *inode, struct file *file)
 	WARN_ON_ONCE(!list_empty(&ff->objs));
 	mutex_unlock(&fl_dev.lock);
 	mutex_unlock(&fl_dev.dbg_lock);
+	cpus_read_unlock();
 	kfree(ff);
 	return 0;
 }
@@ -363,6 +366,7 @@ static long fl_ioc_stats(struct fl_file *ff, void *karg, struct fl_obj **made)
 #define FL_IOC_LOCKED		BIT(0)	/* the handler runs under fl_dev.lock */
 #define FL_IOC_ADMIN		BIT(1)	/* module-wide: needs CAP_SYS_ADMIN */
 #define FL_IOC_OUT_ALWAYS	BIT(2)	/* copy out even if the handler fails */
+#define FL_IOC_CPUS		BIT(3)	/* may flush per-CPU arrays: cpus_read_lock() */
 
 /**
  * struct fl_ioctl_desc - one command of the ioctl table.
@@ -406,9 +410,10 @@ static const struct fl_ioctl_desc fl_ioctls[] = {
 	FL_IOCTL_DEF(FRAGLAB_IOC_CHECK, fl_ioc_check, FL_IOC_ADMIN | FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_STATS, fl_ioc_stats, 0),
 
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, 0),
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, 0),
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink, FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, FL_IOC_CPUS),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, FL_IOC_CPUS),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink,
+		     FL_IOC_CPUS | FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_ALLOC, fl_ioc_obj_alloc, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_FREE, fl_ioc_obj_free, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_BATCH, fl_ioc_obj_batch, FL_IOC_OUT_ALWAYS),
@@ -497,6 +502,9 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	memset(karg + usize, 0, ksize - usize);	/* an older, shorter struct */
 
+	/* CPU hotplug, then fl_dev.lock: fl_cpu_for_each() in fl_port.h */
+	if (d->flags & FL_IOC_CPUS)
+		cpus_read_lock();
 	if (d->flags & FL_IOC_LOCKED) {
 		mutex_lock(&fl_dev.lock);
 		ret = d->func(file->private_data, karg, &made);
@@ -504,6 +512,8 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	} else {
 		ret = d->func(file->private_data, karg, &made);
 	}
+	if (d->flags & FL_IOC_CPUS)
+		cpus_read_unlock();
 	if (WARN_ON_ONCE(made && ret)) {
 		fl_obj_undo(&made, 1);
 		made = NULL;

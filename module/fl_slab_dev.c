@@ -659,12 +659,18 @@ EXPORT_SYMBOL_GPL(fraglab_cache_free);
  * fraglab_cache_destroy() - destroy an empty cache.
  * @c: the cache.
  *
- * Context: process context.
+ * Context: process context; takes cpus_read_lock() (not held by the
+ * caller).
  * Return: 0, or -EBUSY if objects are still allocated (nothing freed).
  */
 int fraglab_cache_destroy(struct fl_slab_cache *c)
 {
-	return fl_slab_cache_destroy(c);
+	int ret;
+
+	cpus_read_lock();	/* the per-CPU arrays are flushed */
+	ret = fl_slab_cache_destroy(c);
+	cpus_read_unlock();
+	return ret;
 }
 EXPORT_SYMBOL_GPL(fraglab_cache_destroy);
 
@@ -751,7 +757,9 @@ static int fl_slab_dev_init(struct fl_dev *d, struct dentry *dir)
 		ret = fl_slab_selftest();
 		fl_fault_set(&fl_fail_meta, 0, 1, 0);
 		if (ret) {
+			cpus_read_lock();
 			fl_slab_root_destroy(fl_slab_dev.root);
+			cpus_read_unlock();
 			fl_slab_dev.root = NULL;
 			return ret;
 		}
@@ -779,8 +787,11 @@ static void fl_slab_dev_exit(struct fl_dev *d)
 	fl_slab_dev.info = NULL;
 	WARN_ON_ONCE(fl_xa_has_entries(&fl_slab_dev.caches));
 	xa_destroy(&fl_slab_dev.caches);
-	if (fl_slab_dev.root)
+	if (fl_slab_dev.root) {
+		cpus_read_lock();
 		fl_slab_root_destroy(fl_slab_dev.root);
+		cpus_read_unlock();
+	}
 	fl_slab_dev.root = NULL;
 }
 

@@ -164,13 +164,21 @@ static inline long fl_cpu_work_fn(void *p)
 	return 0;
 }
 
-/* Run @fn(cpu, @arg) for CPUs 0..@nr-1, excluding that CPU's owner. */
+/*
+ * Run @fn(cpu, @arg) for CPUs 0..@nr-1, excluding that CPU's owner.  The
+ * caller holds cpus_read_lock(), taken outside its own locks as
+ * kmem_cache_destroy() takes it outside slab_mutex (mm/slab_common.c,
+ * 6.12): taken here, under the glue's fl_dev.lock, it closed a cycle
+ * through mmap_lock (fl_mmap() takes fl_dev.lock under it) that lockdep
+ * reported on the debug kernel.
+ */
 static inline void fl_cpu_for_each(unsigned int nr,
 				   void (*fn)(unsigned int cpu, void *arg),
 				   void *arg)
 {
 	struct fl_cpu_work w = { .fn = fn, .arg = arg };
 
+	/* no lockdep_assert_cpus_held(): kernel/cpu.c does not export it */
 	might_sleep();
 	if (IS_ENABLED(CONFIG_PREEMPT_RT)) {
 		/* @fn takes the CPU's spinlock (fl_cpu_remote_lock()) */
@@ -178,14 +186,12 @@ static inline void fl_cpu_for_each(unsigned int nr,
 			fn(w.cpu, arg);
 		return;
 	}
-	cpus_read_lock();
 	for (w.cpu = 0; w.cpu < nr; w.cpu++) {
 		if (cpu_online(w.cpu))
 			work_on_cpu(w.cpu, fl_cpu_work_fn, &w);
 		else
 			fl_cpu_work_fn(&w);	/* offline: nobody runs there */
 	}
-	cpus_read_unlock();
 }
 
 #define fl_read_once(x)		READ_ONCE(x)

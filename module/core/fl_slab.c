@@ -2111,7 +2111,8 @@ static void fl_slab_drain_cpus(struct fl_slab_cache *c)
  * Every per-CPU array is flushed first, so objects cached there count
  * as free.  Constructed state of released objects is lost.
  *
- * Context: process context.
+ * Context: process context; CPU hotplug held off by the caller
+ * (cpus_read_lock() in the kernel: fl_cpu_for_each()).
  * Return: pages returned to the buddy (>= 0), or -EINVAL.
  */
 long fl_slab_cache_shrink(struct fl_slab_cache *c, unsigned int flags)
@@ -2196,7 +2197,9 @@ static void fl_slab_unlink(struct fl_slab_root *r, struct fl_slab_cache *c)
  * nothing is freed.  Size-class (kmalloc) caches belong to the root and
  * go away only with it.
  *
- * Context: process context.  Takes the root lock.
+ * Context: process context; CPU hotplug held off by the caller
+ * (cpus_read_lock() in the kernel: fl_cpu_for_each()).  Takes the root
+ * lock.
  * Return: 0; -EBUSY if objects are live; -EPERM for a kmalloc cache;
  * -EINVAL for NULL.
  */
@@ -2285,7 +2288,8 @@ static void fl_slab_root_free_large(struct fl_slab_root *r)
  * Every slab page, live objects included, and every block of a live
  * fl_kmalloc() above FL_KMALLOC_MAX_CACHE_SIZE goes back to the buddy.
  *
- * Context: process context.
+ * Context: process context; CPU hotplug held off by the caller
+ * (cpus_read_lock() in the kernel: fl_cpu_for_each()).
  */
 void fl_slab_root_destroy(struct fl_slab_root *r)
 {
