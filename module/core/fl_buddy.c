@@ -128,9 +128,11 @@
  * per-CPU lock: every walker (page info, the arena map, compaction, the
  * checker) relies on page metadata changing only under that lock.  What
  * the lists save is the split/merge work (up to max_order of each per
- * pair), not the lock, which costs little here: removing it changed
- * nothing measurable (docs/BENCHMARKS.md).  The CPU is fl_cpu_id(),
- * stable while the spinlock is held.
+ * pair), not the lock: on one CPU the lock is cheap, but CPUs allocating
+ * at once all contend on it, where the kernel's rmqueue_pcplist() takes
+ * only its CPU's pcp->lock and zone->lock once per refill
+ * (docs/BENCHMARKS.md, scaling).  The CPU is fl_cpu_id(), stable while
+ * the spinlock is held.
  *
  * Simplifications (on purpose): no watermarks or boosting, no ALLOC_NOFRAGMENT, no HIGHATOMIC/CMA/ISOLATE
  * types, no guard pages, no page shuffling, no page poisoning.  Free
