@@ -54,6 +54,7 @@ struct fl_cache_ref {
 	struct fl_file *owner;
 	struct fl_slab_cache *cache;
 	struct dentry *dentry;
+	u32 flags;		/* FRAGLAB_CACHE_* as created */
 };
 
 static struct {
@@ -163,6 +164,7 @@ static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc,
 	if (ret)
 		goto free_ref;
 	ref->owner = ff;
+	ref->flags = cc->flags;
 	ret = xa_alloc_cyclic(&fl_slab_dev.caches, &ref->id, ref,
 			      XA_LIMIT(1, INT_MAX), &fl_slab_dev.next_id,
 			      GFP_KERNEL_ACCOUNT);
@@ -485,7 +487,7 @@ static void fl_fill_cache_info(struct fl_cache_ref *ref,
 	fl_slab_cache_get_stats(ref->cache, &st);
 	memset(ci, 0, sizeof(*ci));
 	ci->cache_id = ref->id;
-	ci->flags = st.flags & ~FL_SLAB_ACCOUNT;	/* every fd's cache has it */
+	ci->flags = ref->flags;
 	strscpy(ci->name, st.name, sizeof(ci->name));
 	ci->object_size = st.object_size;
 	ci->size = st.size;

@@ -54,6 +54,7 @@ static void test_object_caching(void)
 			"create cache t-ctor (72 B, constructor)"))
 		return;
 	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.flags, FRAGLAB_CACHE_CTOR, "info: flags as created (FRAGLAB_CACHE_CTOR)");
 	N = ci.objs_per_slab * 5;
 	tap_ok(N > 0 && N < 16384, "%u objects per slab", ci.objs_per_slab);
 	for (i = 0; i < N; i++)
@@ -170,6 +171,19 @@ static void test_slabinfo_and_shrink(void)
 	free(text);
 	tap_ok(n >= 1, "debugfs slabinfo parses with the /proc/slabinfo parser (%d caches)", n);
 	fraglab_cache_info(&fl, id, &ci);
+	tap_is_int(ci.flags, 0, "t-info: info flags 0, as created");
+	{
+		uint32_t f = FRAGLAB_CACHE_RECLAIMABLE | FRAGLAB_CACHE_COLOUR |
+			     FRAGLAB_CACHE_NO_CPU_CACHE, fid;
+		struct fraglab_cache_info fi;
+
+		if (tap_is_int(fraglab_cache_create(&fl, "t-flags", 64, 0, f, &fid), 0,
+			       "create t-flags (reclaimable, colour, no CPU cache)")) {
+			fraglab_cache_info(&fl, fid, &fi);
+			tap_is_int(fi.flags, f, "t-flags: info flags are the FRAGLAB_CACHE_* it was created with");
+			tap_is_int(fraglab_cache_destroy(&fl, fid), 0, "destroy t-flags");
+		}
+	}
 	for (i = 0; i < n; i++) {
 		if (strcmp(ours[i].name, "t-info"))
 			continue;
