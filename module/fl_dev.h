@@ -10,6 +10,13 @@
  *
  * Lock ordering (outermost first):
  *
+ *   fl_bench_lock (mutex)        one benchmark at a time; its teardown
+ *                                destroys caches (below)
+ *   cpu_hotplug_lock (read)      cpus_read_lock(): cache create, destroy
+ *                                and shrink, fd release, root destroy (the
+ *                                slab's per-CPU arrays are flushed on their
+ *                                CPUs), as kmem_cache_destroy() takes it
+ *                                outside slab_mutex
  *   fl_dev.dbg_lock (mutex)      creating, destroying and releasing slab
  *                                caches and fit pools: their debugfs
  *                                entries come and go under it

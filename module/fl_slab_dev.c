@@ -48,13 +48,14 @@ MODULE_PARM_DESC(selftest_fail_meta, "Fault injection: the slab self-test's firs
  * @owner: the fd that created it.
  * @cache: the core cache.
  * @dentry: debugfs "slabs/<name>".
+ * @flags: the FRAGLAB_CACHE_* flags it was created with (CACHE_INFO).
  */
 struct fl_cache_ref {
 	u32 id;
 	struct fl_file *owner;
 	struct fl_slab_cache *cache;
 	struct dentry *dentry;
-	u32 flags;		/* FRAGLAB_CACHE_* as created */
+	u32 flags;
 };
 
 static struct {

@@ -2426,8 +2426,9 @@ static bool fl_check_changed(const struct fl_buddy *b,
  * than hold the lock for the whole walk: a bounded time over a verdict,
  * as the kernel's pagetypeinfo_showfree_print() (mm/vmstat.c, 6.12) caps
  * its free-list count under zone->lock.  In the module only users that do
- * not take fl_dev.lock (BENCH, the in-kernel API) can change the buddy
- * during a CHECK, which holds it.  @step 0: fl_buddy_check().
+ * not take fl_dev.lock (BENCH, the in-kernel API, the per-CPU list
+ * setting FRAGLAB_SET_PCP_HIGH) can change the buddy during a CHECK,
+ * which holds it.  @step 0: fl_buddy_check().
  *
  * Context: takes the buddy lock; @pause may sleep if the caller may.
  * Return: 0 if consistent, -EUCLEAN on the first violation, -EAGAIN

@@ -496,6 +496,9 @@ static int cmd_bench(struct fc_ctx *c, int argc, char **argv)
 	if (argc > 1)
 		return fc_usage("bench: unexpected argument %s\n", argv[1]);
 
+	if (o.min && c->fl.version.api_minor < 4)
+		return fc_usage("bench --icount: the loaded module (ABI %u.%u) reports no minima; it needs ABI 1.4\n",
+				c->fl.version.api_major, c->fl.version.api_minor);
 	o.json = c->json;
 	fc_bench_cmdline_init(init_src, sizeof(init_src));
 	if (o.json) {

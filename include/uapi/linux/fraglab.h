@@ -32,9 +32,9 @@
 #define FRAGLAB_API_MAJOR	1	/* incompatible changes */
 /*
  * API minor: additions; 1 = arena map (0x60), 2 = per-CPU page lists,
- * 3 = compaction policy
+ * 3 = compaction policy, 4 = fraglab_bench's fl_min_ps/kernel_min_ps
  */
-#define FRAGLAB_API_MINOR	3
+#define FRAGLAB_API_MINOR	4
 
 #define FRAGLAB_NR_ORDERS	11	/* orders 0..10 */
 #define FRAGLAB_PAGEBLOCK_ORDER	9	/* 2 MiB HugePage on x86-64 */
@@ -955,8 +955,8 @@ struct fraglab_probe_system {
  * struct fraglab_bench - FRAGLAB_IOC_BENCH: run one in-kernel pair
  * (CAP_SYS_ADMIN).  Both sides run in the same call with the same loop
  * shape and preemption state: one untimed warm-up run each, then @runs
- * timed ones in ABBA order; each side reports the median over them of its
- * per-op time.
+ * timed ones in ABBA order; each side reports the median and (API minor 4)
+ * the minimum over them of its per-op time.
  * @which: in: FRAGLAB_BENCH_*.
  * @param: in: buddy order (BUDDY_PCP: 0..3); slab object size (8..4096); fit hole count
  *         (1..FRAGLAB_BENCH_MAX_HOLES); compaction arena MiB (4..64).
