@@ -313,14 +313,27 @@ static void fl_buddy_dev_stats(struct fraglab_stats *out)
 	struct fl_buddy_stats st;
 
 	fl_buddy_get_stats(fl_dev.buddy, &st);
-	BUILD_BUG_ON(sizeof(out->nr_free) != sizeof(st.nr_free));
-#define FL_COPY(f)		(out->f = st.f)
-#define FL_COPY_ORDERS(f)	memcpy(out->f, st.f, sizeof(out->f))
-	FL_BUDDY_STATS_SCALARS(FL_COPY);
-	FL_BUDDY_STATS_ORDERS(FL_COPY_ORDERS);
-#undef FL_COPY_ORDERS
-#undef FL_COPY
+	BUILD_BUG_ON(sizeof(out->nr_free) != sizeof(st.nr_free) ||
+		     sizeof(out->alloc_ok) != sizeof(st.alloc_ok) ||
+		     sizeof(out->alloc_fail) != sizeof(st.alloc_fail));
+	out->total_pages = st.total_pages;
+	out->free_pages = st.free_pages;
+	memcpy(out->nr_free, st.nr_free, sizeof(out->nr_free));
+	memcpy(out->alloc_ok, st.alloc_ok, sizeof(out->alloc_ok));
+	memcpy(out->alloc_fail, st.alloc_fail, sizeof(out->alloc_fail));
+	out->fail_fragmented = st.fail_fragmented;
+	out->fail_nomem = st.fail_nomem;
+	out->frees = st.frees;
+	out->splits = st.splits;
+	out->merges = st.merges;
+	out->fallbacks = st.fallbacks;
+	out->steals = st.steals;
+	out->nr_allocated = st.nr_allocated;
+	out->requested_bytes = st.requested_bytes;
+	out->granted_bytes = st.granted_bytes;
 	out->largest_free_order = st.largest_free_order;
+	out->max_order = st.max_order;
+	out->pcp_pages = st.pcp_pages;
 	out->internal_frag_permille =
 		fl_metrics_internal_permille(st.requested_bytes,
 					     st.granted_bytes);

@@ -219,28 +219,12 @@ struct fl_buddy {
 	u32 free_head[FL_NR_ORDERS][FL_MT_TYPES];
 	u32 free_tail[FL_NR_ORDERS][FL_MT_TYPES];
 	u64 nr_free_mt[FL_NR_ORDERS][FL_MT_TYPES];
-	u64 nr_free[FL_NR_ORDERS];
-	u64 free_pages;
-	u64 total_pages;
-
-	u64 alloc_ok[FL_NR_ORDERS];
-	u64 alloc_fail[FL_NR_ORDERS];
-	u64 fail_fragmented;
-	u64 fail_nomem;
-	u64 frees;
-	u64 splits;
-	u64 merges;
-	u64 fallbacks;
-	u64 steals;
-	u64 nr_allocated;
-	u64 requested_bytes;
-	u64 granted_bytes;
+	struct fl_buddy_counters cnt;	/* what fl_buddy_get_stats() reports */
 
 	struct fl_pcp *pcp;	/* [nr_pcp], from the first fl_buddy_set_pcp() */
 	u32 nr_pcp;
 	u32 pcp_high;		/* 0: lists off */
 	u32 pcp_batch;
-	u64 pcp_pages;
 	u64 gen;		/* changes besides alloc/free: fl_check_stamp */
 };
 
@@ -294,8 +278,8 @@ static inline void fl_link_head(struct fl_buddy *b, u32 idx, u32 order, u8 mt,
 static inline void fl_list_count(struct fl_buddy *b, u32 order, u8 mt)
 {
 	b->nr_free_mt[order][mt]++;
-	b->nr_free[order]++;
-	b->free_pages += 1ULL << order;
+	b->cnt.nr_free[order]++;
+	b->cnt.free_pages += 1ULL << order;
 }
 
 /* __add_to_free_list(..., tail = false): a free block at the list's head. */
@@ -344,8 +328,8 @@ static inline void fl_list_del(struct fl_buddy *b, u32 idx)
 	p->prev = FL_NIL;
 	p->next = FL_NIL;
 	b->nr_free_mt[order][mt]--;
-	b->nr_free[order]--;
-	b->free_pages -= 1ULL << order;
+	b->cnt.nr_free[order]--;
+	b->cnt.free_pages -= 1ULL << order;
 }
 
 /*
@@ -373,7 +357,7 @@ static void fl_change_pageblock_range(struct fl_buddy *b, u32 idx, u32 order,
 	for (; n; n--, pb++) {
 		if (b->pb_mt[pb] != mt) {
 			b->pb_mt[pb] = mt;
-			b->steals++;
+			b->cnt.steals++;
 		}
 	}
 }
@@ -432,7 +416,7 @@ static void fl_move_freepages_block(struct fl_buddy *b, u32 pb, u8 mt)
 	}
 	if (b->pb_mt[pb] != mt) {
 		b->pb_mt[pb] = mt;
-		b->steals++;
+		b->cnt.steals++;
 	}
 }
 
@@ -445,7 +429,7 @@ static inline void fl_expand(struct fl_buddy *b, u32 idx, u32 low, u32 high,
 	while (high > low) {
 		high--;
 		fl_list_add(b, idx + (1U << high), high, mt);
-		b->splits++;
+		b->cnt.splits++;
 	}
 }
 
@@ -482,7 +466,7 @@ static int fl_find_suitable_fallback(const struct fl_buddy *b, u32 order,
 {
 	int i;
 
-	if (!b->nr_free[order])
+	if (!b->cnt.nr_free[order])
 		return -1;
 	*can_steal = false;
 	for (i = 0; i < FL_MT_TYPES - 1; i++) {
@@ -584,7 +568,7 @@ static fl_noinline u32 fl_rmqueue_fallback(struct fl_buddy *b, u32 order,
 	if (idx == FL_NIL)
 		idx = fl_rmqueue_steal(b, order, start_mt);
 	if (idx != FL_NIL)
-		b->fallbacks++;
+		b->cnt.fallbacks++;
 	return idx;
 }
 
@@ -626,9 +610,9 @@ static inline void fl_take(struct fl_buddy *b, u32 idx,
 	p->owner_kind = req->owner_kind;
 	p->requested = req->requested ? req->requested : (u32)granted;
 	p->owner = req->owner;
-	b->nr_allocated++;
-	b->requested_bytes += p->requested;
-	b->granted_bytes += granted;
+	b->cnt.nr_allocated++;
+	b->cnt.requested_bytes += p->requested;
+	b->cnt.granted_bytes += granted;
 }
 
 /* ------------------------------------------------------ per-CPU lists */
@@ -663,7 +647,7 @@ static inline void fl_pcp_push(struct fl_buddy *b, struct fl_pcp *pcp,
 	pcp->head[li] = idx;
 	pcp->nr[li]++;
 	pcp->count += 1U << order;
-	b->pcp_pages += 1U << order;
+	b->cnt.pcp_pages += 1U << order;
 }
 
 /* Park a block at the tail of list @li (a refill). */
@@ -683,7 +667,7 @@ static void fl_pcp_push_tail(struct fl_buddy *b, struct fl_pcp *pcp,
 	pcp->tail[li] = idx;
 	pcp->nr[li]++;
 	pcp->count += 1U << order;
-	b->pcp_pages += 1U << order;
+	b->cnt.pcp_pages += 1U << order;
 }
 
 /* Unlink a parked block; the caller gives it its next state. */
@@ -705,7 +689,7 @@ static inline void fl_pcp_unlink(struct fl_buddy *b, struct fl_pcp *pcp,
 	p->next = FL_NIL;
 	pcp->nr[li]--;
 	pcp->count -= 1U << p->order;
-	b->pcp_pages -= 1U << p->order;
+	b->cnt.pcp_pages -= 1U << p->order;
 }
 
 /*
@@ -736,7 +720,7 @@ void __fl_buddy_drain_pcp(struct fl_buddy *b)
 	u32 cpu;
 
 	b->gen++;
-	for (cpu = 0; cpu < b->nr_pcp && b->pcp_pages; cpu++)
+	for (cpu = 0; cpu < b->nr_pcp && b->cnt.pcp_pages; cpu++)
 		fl_pcp_free_bulk(b, &b->pcp[cpu], b->pcp[cpu].count);
 }
 
@@ -828,21 +812,21 @@ static fl_always_inline int fl_alloc_block(struct fl_buddy *b,
 		i = fl_pcp_alloc(b, req->order, req->mt);
 	else
 		i = fl_rmqueue(b, req->order, req->mt);
-	if (unlikely(i == FL_NIL) && b->pcp_pages) {
+	if (unlikely(i == FL_NIL) && b->cnt.pcp_pages) {
 		/* parked pages may merge into what is missing */
 		__fl_buddy_drain_pcp(b);
 		i = fl_rmqueue(b, req->order, req->mt);
 	}
 	if (unlikely(i == FL_NIL)) {
-		b->alloc_fail[req->order]++;
-		if (b->free_pages >= 1ULL << req->order)
-			b->fail_fragmented++;
+		b->cnt.alloc_fail[req->order]++;
+		if (b->cnt.free_pages >= 1ULL << req->order)
+			b->cnt.fail_fragmented++;
 		else
-			b->fail_nomem++;
+			b->cnt.fail_nomem++;
 		return -ENOMEM;
 	}
 	fl_take(b, i, req);
-	b->alloc_ok[req->order]++;
+	b->cnt.alloc_ok[req->order]++;
 	fl_trace(fl_page_alloc, i, req->order, req->mt);
 	*idx = i;
 	return 0;
@@ -916,7 +900,7 @@ static inline void fl_free_one(struct fl_buddy *b, u32 idx, u32 order, u8 mt)
 		fl_list_del(b, buddy);
 		if (order >= FL_PAGEBLOCK_ORDER && bp->mt != mt)
 			fl_change_pageblock_range(b, buddy, order, mt);
-		b->merges++;
+		b->cnt.merges++;
 		if (buddy < idx) {
 			b->pages[idx].state = FL_BP_TAIL;
 			idx = buddy;
@@ -936,9 +920,9 @@ static inline void fl_release(struct fl_buddy *b, u32 idx)
 {
 	struct fl_bpage *p = &b->pages[idx];
 
-	b->nr_allocated--;
-	b->requested_bytes -= p->requested;
-	b->granted_bytes -= FL_PAGE_SIZE << p->order;
+	b->cnt.nr_allocated--;
+	b->cnt.requested_bytes -= p->requested;
+	b->cnt.granted_bytes -= FL_PAGE_SIZE << p->order;
 	fl_free_one(b, idx, p->order, b->pb_mt[fl_pb(idx)]);
 }
 
@@ -948,9 +932,9 @@ static inline void fl_pcp_free(struct fl_buddy *b, u32 idx)
 	struct fl_bpage *p = &b->pages[idx];
 	struct fl_pcp *pcp = fl_pcp_this(b);
 
-	b->nr_allocated--;
-	b->requested_bytes -= p->requested;
-	b->granted_bytes -= FL_PAGE_SIZE << p->order;
+	b->cnt.nr_allocated--;
+	b->cnt.requested_bytes -= p->requested;
+	b->cnt.granted_bytes -= FL_PAGE_SIZE << p->order;
 	pcp->alloc_factor >>= 1;	/* free_unref_page_commit() */
 	fl_pcp_push(b, pcp, idx, p->order, b->pb_mt[fl_pb(idx)]);
 	if (unlikely(pcp->count >= b->pcp_high))	/* back below high */
@@ -973,7 +957,7 @@ static fl_always_inline int fl_free_block(struct fl_buddy *b, u32 idx)
 		fl_pcp_free(b, idx);
 	else
 		fl_release(b, idx);
-	b->frees++;
+	b->cnt.frees++;
 	return 0;
 }
 
@@ -1051,7 +1035,7 @@ static int fl_alloc_at_block(struct fl_buddy *b, u32 target,
 		} else {
 			fl_list_add(b, half, o, mt);
 		}
-		b->splits++;
+		b->cnt.splits++;
 	}
 	fl_take(b, cur, req);
 	return 0;
@@ -1064,7 +1048,7 @@ int __fl_buddy_alloc_at(struct fl_buddy *b, u32 target,
 
 	if (ret)
 		return ret;
-	b->alloc_ok[req->order]++;
+	b->cnt.alloc_ok[req->order]++;
 	fl_trace(fl_page_alloc, target, req->order, req->mt);
 	return 0;
 }
@@ -1299,7 +1283,7 @@ static void fl_seed_chunk(struct fl_buddy *b, const struct fl_chunk *c)
 		fl_list_add(b, i, o, FL_MT_MOVABLE);
 		i += 1U << o;
 	}
-	b->total_pages += c->nr_pages;
+	b->cnt.total_pages += c->nr_pages;
 }
 
 /**
@@ -1628,12 +1612,8 @@ void fl_buddy_get_stats(struct fl_buddy *b, struct fl_buddy_stats *st)
 
 	fl_memset(st, 0, sizeof(*st));
 	fl_lock(&b->lock);
-#define FL_COPY(f)		(st->f = b->f)
-#define FL_COPY_ORDERS(f)	fl_memcpy(st->f, b->f, sizeof(st->f))
-	FL_BUDDY_STATS_SCALARS(FL_COPY);
-	FL_BUDDY_STATS_ORDERS(FL_COPY_ORDERS);
-#undef FL_COPY_ORDERS
-#undef FL_COPY
+	st->cnt = b->cnt;
+	st->max_order = b->max_order;
 	st->pcp_high = b->pcp_high;
 	st->pcp_batch = b->pcp_batch;
 	fl_unlock(&b->lock);
@@ -1989,11 +1969,11 @@ static int fl_check_lists_from(struct fl_buddy *b,
 						     (unsigned long long)b->nr_free_mt[o][mt]);
 			total += n;
 		}
-		if (total != b->nr_free[o])
+		if (total != b->cnt.nr_free[o])
 			return fl_check_fail(msg, len,
 					     "order %u: %llu free blocks, nr_free %llu",
 					     o, (unsigned long long)total,
-					     (unsigned long long)b->nr_free[o]);
+					     (unsigned long long)b->cnt.nr_free[o]);
 		if (!(o <= b->max_order || !total))
 			return fl_check_fail(msg, len,
 					     "order %u > max_order has free blocks",
@@ -2078,14 +2058,14 @@ static int fl_check_pcp(struct fl_buddy *b, const struct fl_check_sums *s,
 		all += pages - before;
 	}
 	if (!(blocks == s->pcp_blocks && pages == s->pcp_pages &&
-	      all == b->pcp_pages))
+	      all == b->cnt.pcp_pages))
 		return fl_check_fail(msg, len,
 				     "parked: %llu blocks/%llu pages on lists, walk %llu/%llu, counter %llu",
 				     (unsigned long long)blocks,
 				     (unsigned long long)pages,
 				     (unsigned long long)s->pcp_blocks,
 				     (unsigned long long)s->pcp_pages,
-				     (unsigned long long)b->pcp_pages);
+				     (unsigned long long)b->cnt.pcp_pages);
 	return 0;
 }
 
@@ -2127,31 +2107,31 @@ static int fl_check_tail(struct fl_buddy *b, const struct fl_check_sums *s,
 		ret = fl_check_pageblocks(b, msg, len);
 	if (ret)
 		return ret;
-	if (s->free_pages != b->free_pages)
+	if (s->free_pages != b->cnt.free_pages)
 		return fl_check_fail(msg, len,
 				     "free pages: walk %llu, counter %llu",
 				     (unsigned long long)s->free_pages,
-				     (unsigned long long)b->free_pages);
-	if (s->free_pages + s->alloc_pages + s->pcp_pages != b->total_pages)
+				     (unsigned long long)b->cnt.free_pages);
+	if (s->free_pages + s->alloc_pages + s->pcp_pages != b->cnt.total_pages)
 		return fl_check_fail(msg, len,
 				     "pages: %llu free + %llu allocated + %llu parked != %llu total",
 				     (unsigned long long)s->free_pages,
 				     (unsigned long long)s->alloc_pages,
 				     (unsigned long long)s->pcp_pages,
-				     (unsigned long long)b->total_pages);
-	if (s->nr_allocated != b->nr_allocated)
+				     (unsigned long long)b->cnt.total_pages);
+	if (s->nr_allocated != b->cnt.nr_allocated)
 		return fl_check_fail(msg, len,
 				     "allocated blocks: walk %llu, counter %llu",
 				     (unsigned long long)s->nr_allocated,
-				     (unsigned long long)b->nr_allocated);
-	if (!(s->requested == b->requested_bytes &&
-	      s->granted == b->granted_bytes))
+				     (unsigned long long)b->cnt.nr_allocated);
+	if (!(s->requested == b->cnt.requested_bytes &&
+	      s->granted == b->cnt.granted_bytes))
 		return fl_check_fail(msg, len,
 				     "bytes: walk %llu/%llu, counters %llu/%llu requested/granted",
 				     (unsigned long long)s->requested,
 				     (unsigned long long)s->granted,
-				     (unsigned long long)b->requested_bytes,
-				     (unsigned long long)b->granted_bytes);
+				     (unsigned long long)b->cnt.requested_bytes,
+				     (unsigned long long)b->cnt.granted_bytes);
 	return 0;
 }
 
@@ -2277,26 +2257,26 @@ static void fl_seed_apply(struct fl_buddy *b, const u8 *pb_mt,
 		b->pages[i].state = FL_BP_TAIL;
 	}
 	for (o = 0; o < FL_NR_ORDERS; o++) {
-		b->nr_free[o] = 0;
-		b->alloc_ok[o] = 0;
-		b->alloc_fail[o] = 0;
+		b->cnt.nr_free[o] = 0;
+		b->cnt.alloc_ok[o] = 0;
+		b->cnt.alloc_fail[o] = 0;
 		for (mt = 0; mt < FL_MT_TYPES; mt++) {
 			b->free_head[o][mt] = FL_NIL;
 			b->free_tail[o][mt] = FL_NIL;
 			b->nr_free_mt[o][mt] = 0;
 		}
 	}
-	b->free_pages = 0;
-	b->fail_fragmented = 0;
-	b->fail_nomem = 0;
-	b->frees = 0;
-	b->splits = 0;
-	b->merges = 0;
-	b->fallbacks = 0;
-	b->steals = 0;
-	b->nr_allocated = 0;
-	b->requested_bytes = 0;
-	b->granted_bytes = 0;
+	b->cnt.free_pages = 0;
+	b->cnt.fail_fragmented = 0;
+	b->cnt.fail_nomem = 0;
+	b->cnt.frees = 0;
+	b->cnt.splits = 0;
+	b->cnt.merges = 0;
+	b->cnt.fallbacks = 0;
+	b->cnt.steals = 0;
+	b->cnt.nr_allocated = 0;
+	b->cnt.requested_bytes = 0;
+	b->cnt.granted_bytes = 0;
 	for (i = nr; i--; ) {
 		const struct fl_seed_block *s = &blk[i];
 		struct fl_bpage *p = &b->pages[s->idx];
@@ -2313,9 +2293,9 @@ static void fl_seed_apply(struct fl_buddy *b, const u8 *pb_mt,
 		p->requested = (u32)size;
 		p->prev = FL_NIL;
 		p->next = FL_NIL;
-		b->nr_allocated++;
-		b->requested_bytes += size;
-		b->granted_bytes += size;
+		b->cnt.nr_allocated++;
+		b->cnt.requested_bytes += size;
+		b->cnt.granted_bytes += size;
 	}
 }
 
@@ -2357,7 +2337,7 @@ int fl_buddy_seed(struct fl_buddy *b, const u8 *pb_mt,
 	if (!seen)
 		return -ENOMEM;
 	fl_lock(&b->lock);
-	if (!b->pcp_high && !b->pcp_pages &&
+	if (!b->pcp_high && !b->cnt.pcp_pages &&
 	    fl_seed_valid(b, pb_mt, blk, nr, seen)) {
 		b->gen++;
 		fl_seed_apply(b, pb_mt, blk, nr);
@@ -2392,10 +2372,10 @@ static void fl_check_stamp(const struct fl_buddy *b, struct fl_check_stamp *st)
 	st->ok = 0;
 	st->fail = 0;
 	for (o = 0; o < FL_NR_ORDERS; o++) {
-		st->ok += b->alloc_ok[o];
-		st->fail += b->alloc_fail[o];
+		st->ok += b->cnt.alloc_ok[o];
+		st->fail += b->cnt.alloc_fail[o];
 	}
-	st->frees = b->frees;
+	st->frees = b->cnt.frees;
 }
 
 static bool fl_check_changed(const struct fl_buddy *b,

@@ -112,7 +112,11 @@ struct fl_page_info {
 };
 
 /**
- * struct fl_buddy_stats - counters; "live" ones describe the current state.
+ * struct fl_buddy_stats - the buddy's counters and settings.
+ * @cnt: the counters as one struct fl_buddy_counters, the struct the buddy
+ *       keeps them in: fl_buddy_get_stats() copies them with one
+ *       assignment.  "live" ones describe the current state, the others
+ *       count since creation.
  * @total_pages: pages in chunks (holes excluded)
  * @free_pages: live
  * @nr_free: live: free blocks per order
@@ -128,47 +132,41 @@ struct fl_page_info {
  * @nr_allocated: live: allocated blocks
  * @requested_bytes: live: sum of requested bytes
  * @granted_bytes: live: sum of block sizes
+ * @pcp_pages: live: pages parked on per-CPU lists
  * @largest_free_order: live; FL_NR_ORDERS if nothing free
  * @max_order: largest order handed out
- * @pcp_pages: live: pages parked on per-CPU lists
  * @pcp_high: per-CPU lists: 0 = off
  * @pcp_batch: per-CPU lists: pages moved per refill or bulk free
+ *
+ * The counters are declared once, here, with struct_group_tagged()
+ * (include/linux/stddef.h, 6.1 and 6.12): the members are reached by name
+ * (st->frees) and as the whole struct fl_buddy_counters (st->cnt), which
+ * struct fl_buddy embeds.  A new counter is one line below.
  */
 struct fl_buddy_stats {
-	u64 total_pages;
-	u64 free_pages;
-	u64 nr_free[FL_NR_ORDERS];
-	u64 alloc_ok[FL_NR_ORDERS];
-	u64 alloc_fail[FL_NR_ORDERS];
-	u64 fail_fragmented;
-	u64 fail_nomem;
-	u64 frees;
-	u64 splits;
-	u64 merges;
-	u64 fallbacks;
-	u64 steals;
-	u64 nr_allocated;
-	u64 requested_bytes;
-	u64 granted_bytes;
+	struct_group_tagged(fl_buddy_counters, cnt,
+		u64 total_pages;
+		u64 free_pages;
+		u64 nr_free[FL_NR_ORDERS];
+		u64 alloc_ok[FL_NR_ORDERS];
+		u64 alloc_fail[FL_NR_ORDERS];
+		u64 fail_fragmented;
+		u64 fail_nomem;
+		u64 frees;
+		u64 splits;
+		u64 merges;
+		u64 fallbacks;
+		u64 steals;
+		u64 nr_allocated;
+		u64 requested_bytes;
+		u64 granted_bytes;
+		u64 pcp_pages;
+	);
 	u32 largest_free_order;
 	u32 max_order;
-	u64 pcp_pages;
 	u32 pcp_high;
 	u32 pcp_batch;
 };
-
-/*
- * The counters struct fl_buddy keeps and struct fl_buddy_stats reports,
- * by name, for the copies between the two and into the UAPI's struct
- * fraglab_stats (same names): one comma expression of X(field) for each
- * scalar, of X(array) for each per-order array.  Written here once.
- */
-#define FL_BUDDY_STATS_SCALARS(X)					\
-	(X(total_pages), X(free_pages), X(fail_fragmented),		\
-	 X(fail_nomem), X(frees), X(splits), X(merges), X(fallbacks),	\
-	 X(steals), X(nr_allocated), X(requested_bytes),		\
-	 X(granted_bytes), X(max_order), X(pcp_pages))
-#define FL_BUDDY_STATS_ORDERS(X)	(X(nr_free), X(alloc_ok), X(alloc_fail))
 
 /**
  * struct fl_pcp_info - one CPU's page lists (/proc/zoneinfo "pagesets").

@@ -35,6 +35,8 @@
  *   fl_ns()                             monotonic nanoseconds
  *   fl_trace(event, args...)            a tracepoint of fl_trace.h (nothing
  *   fl_trace_enabled(event)             in userspace; arguments unevaluated)
+ *   struct_group_tagged(TAG, NAME, ...) include/linux/stddef.h: members
+ *                                       reachable by name and as struct TAG
  *   errno values (ENOMEM, EINVAL, ...) as negative returns
  */
 #ifndef FL_PORT_H
@@ -374,6 +376,14 @@ static inline void fl_trace_args(int unused, ...)
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+/* include/linux/stddef.h (6.1, 6.12), without the attributes */
+#ifndef struct_group_tagged
+#define struct_group_tagged(TAG, NAME, MEMBERS...)	\
+	union {						\
+		struct { MEMBERS };			\
+		struct TAG { MEMBERS } NAME;		\
+	}
 #endif
 #ifndef min
 #define min(a, b)	((a) < (b) ? (a) : (b))
