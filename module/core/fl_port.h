@@ -64,7 +64,18 @@
 #define FL_PAGE_SHIFT	PAGE_SHIFT
 #define FL_PAGE_SIZE	PAGE_SIZE
 
-#define fl_trace(event, ...)		trace_##event(__VA_ARGS__)
+/*
+ * The static-key test inline, the event out of line (fl_trace.h): the
+ * arguments are evaluated only when the event is on.  An event that
+ * fl_trace.h lists as FL_TRACE_INLINE_<event> fires inline instead.
+ */
+#define fl_trace(event, ...)						\
+	do {								\
+		if (__is_defined(FL_TRACE_INLINE_##event))		\
+			trace_##event(__VA_ARGS__);			\
+		else if (trace_##event##_enabled())			\
+			__fl_trace_##event(__VA_ARGS__);		\
+	} while (0)
 #define fl_trace_enabled(event)		trace_##event##_enabled()
 
 /* Fault injection (fl_fault.c): the module configures it from debugfs. */

@@ -728,36 +728,18 @@ static fl_always_inline u64 fl_slab_obj_offset(const struct fl_slab_cache *c,
 
 /*
  * The fl_slab_alloc / fl_slab_free events (kmem_cache_alloc/free): the
- * object's arena offset, its size and the stride it takes.  The event is
- * fired from an out-of-line function behind the enabled test (the
- * tracepoint_enabled() pattern of include/linux/tracepoint-defs.h): with
- * the event off, the fast path keeps only the static-key branch, not the
- * argument set-up and register pressure of an inlined event call.
+ * object's arena offset, its size and the stride it takes.
  */
-static fl_noinline void fl_slab_trace_alloc_event(const struct fl_slab_cache *c,
-						  u64 offset)
-{
-	fl_trace(fl_slab_alloc, c->name, offset, c->object_size, c->geo.size);
-}
-
-static fl_noinline void fl_slab_trace_free_event(const struct fl_slab_cache *c,
-						 u64 offset)
-{
-	fl_trace(fl_slab_free, c->name, offset, c->object_size, c->geo.size);
-}
-
 static fl_always_inline void fl_slab_trace_alloc(const struct fl_slab_cache *c,
 						 u64 offset)
 {
-	if (fl_trace_enabled(fl_slab_alloc))
-		fl_slab_trace_alloc_event(c, offset);
+	fl_trace(fl_slab_alloc, c->name, offset, c->object_size, c->geo.size);
 }
 
 static fl_always_inline void fl_slab_trace_free(const struct fl_slab_cache *c,
 						u64 offset)
 {
-	if (fl_trace_enabled(fl_slab_free))
-		fl_slab_trace_free_event(c, offset);
+	fl_trace(fl_slab_free, c->name, offset, c->object_size, c->geo.size);
 }
 
 static fl_always_inline void *fl_slab_obj_ptr(const struct fl_slab_cache *c,
@@ -1812,15 +1794,18 @@ static fl_always_inline void fl_slab_bulk_hits(struct fl_slab_cache *c,
 	}
 }
 
-/* One fl_slab_alloc event per object of a bulk allocation. */
-static void fl_slab_trace_bulk_alloc(struct fl_slab_cache *c, u32 n,
-				     const u64 *offsets, void * const *ptrs)
+/*
+ * One fl_slab_alloc event per object of a bulk allocation: the loop out
+ * of line behind the enabled test, as fl_trace() does for one event, so
+ * that with the event off a bulk allocation pays only the test.
+ */
+static fl_noinline void __fl_slab_trace_bulk_alloc(struct fl_slab_cache *c,
+						   u32 n, const u64 *offsets,
+						   void * const *ptrs)
 {
 	u64 off;
 	u32 i;
 
-	if (!fl_trace_enabled(fl_slab_alloc))
-		return;
 	for (i = 0; i < n; i++) {
 		if (offsets)
 			off = offsets[i];
@@ -1828,6 +1813,14 @@ static void fl_slab_trace_bulk_alloc(struct fl_slab_cache *c, u32 n,
 			continue;
 		fl_slab_trace_alloc(c, off);
 	}
+}
+
+static fl_always_inline void fl_slab_trace_bulk_alloc(struct fl_slab_cache *c,
+						       u32 n, const u64 *offsets,
+						       void * const *ptrs)
+{
+	if (fl_trace_enabled(fl_slab_alloc))
+		__fl_slab_trace_bulk_alloc(c, n, offsets, ptrs);
 }
 
 /**

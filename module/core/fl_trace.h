@@ -19,8 +19,16 @@
  * no event carries a kernel address or a physical frame number, so the
  * events reveal nothing that the ioctl ABI does not.
  *
- * The portable core calls these through fl_trace() (fl_port.h), which is
- * empty in userspace builds; module/fl_trace.c instantiates them.
+ * The portable core fires them through fl_trace() (fl_port.h; empty in
+ * userspace builds): the event's static-key test inline, the event itself
+ * out of line, in __fl_trace_<event>(), which the pass at the end of this
+ * header makes for every event.  With the event off a fast path keeps one
+ * patched-out jump and sets up no arguments.  That is the kernel's own
+ * pattern for tracepoints on inline paths: include/linux/tracepoint-defs.h
+ * (tracepoint_enabled(), "call a wrapper function defined in a C file"),
+ * e.g. set_page_count() of include/linux/page_ref.h calling
+ * __page_ref_set() of mm/debug_page_ref.c when page_ref_set is on (6.1
+ * and 6.12).  module/fl_trace.c instantiates the events.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM fraglab
@@ -29,6 +37,20 @@
 #define _FL_TRACE_H
 
 #include <linux/tracepoint.h>
+
+/*
+ * The events fl_trace() fires inline, trace_<event>() at the call site
+ * with the arguments set up there, not through __fl_trace_<event>().
+ * Compaction's fire once per run or per
+ * pageblock batch, so out of line gains nothing there, and it cost the
+ * compaction row of make bench 7 instructions a page moved (6.12 under
+ * -icount: 4039.3 inline, 4046.2 out of line): fl_compact_run(), which
+ * they are inlined into, compiles differently.
+ */
+#define FL_TRACE_INLINE_fl_compaction_begin		1
+#define FL_TRACE_INLINE_fl_compaction_end		1
+#define FL_TRACE_INLINE_fl_compaction_migratepages	1
+#define FL_TRACE_INLINE_fl_compaction_suitable		1
 
 /* fraglab cache names: FL_SLAB_NAME_LEN (fl_slab.h), NUL included */
 #define FL_TRACE_NAME_LEN	32
@@ -325,6 +347,41 @@ TRACE_EVENT(fl_probe_trial,
 );
 
 #endif /* _FL_TRACE_H */
+
+/*
+ * The out-of-line callers __fl_trace_<event>(): one more pass over the
+ * events above, made the way <trace/define_trace.h> makes its own, once
+ * per file (not within define_trace.h's passes, nor in module/fl_trace.c,
+ * which instantiates the events and fires none).  Static and noinline: a
+ * file that fires an event has one copy of its caller, the others none.
+ * <linux/tracepoint.h> then restores its TRACE_EVENT() and friends, which
+ * it keeps outside its include guard for this.
+ */
+#if !defined(TRACE_HEADER_MULTI_READ) && !defined(CREATE_TRACE_POINTS) && \
+	!defined(_FL_TRACE_CALLERS)
+#define _FL_TRACE_CALLERS
+#define TRACE_HEADER_MULTI_READ
+#undef TRACE_EVENT
+#undef DEFINE_EVENT
+#undef DECLARE_EVENT_CLASS
+#define FL_TRACE_CALLER(name, proto, args)				\
+	static noinline __maybe_unused void __fl_trace_##name(proto)	\
+	{								\
+		trace_##name(args);					\
+	}
+#define TRACE_EVENT(name, proto, args, ...)				\
+	FL_TRACE_CALLER(name, PARAMS(proto), PARAMS(args))
+#define DEFINE_EVENT(template, name, proto, args)			\
+	FL_TRACE_CALLER(name, PARAMS(proto), PARAMS(args))
+#define DECLARE_EVENT_CLASS(...)
+#include "fl_trace.h"
+#undef FL_TRACE_CALLER
+#undef TRACE_EVENT
+#undef DEFINE_EVENT
+#undef DECLARE_EVENT_CLASS
+#undef TRACE_HEADER_MULTI_READ
+#include <linux/tracepoint.h>
+#endif
 
 /* This part must be outside the multi-read protection. */
 #undef TRACE_INCLUDE_PATH
