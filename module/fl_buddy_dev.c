@@ -584,18 +584,6 @@ static void fl_buddy_dev_release_file(struct fl_file *ff)
 }
 
 /*
- * Pages (or free-list entries) the buddy checker walks per hold of the
- * buddy lock: a few ns each on hardware, so tens of microseconds with the
- * spinlock held, instead of O(arena) (16 GiB: 4M pages) at once.
- */
-#define FL_CHECK_STEP	4096
-
-static void fl_check_pause(void *arg)
-{
-	cond_resched();
-}
-
-/*
  * ->check: the buddy core in steps (fl_buddy_check_paced(): the lock
  * dropped and cond_resched() every FL_CHECK_STEP pages), then every
  * pages-kind handle against it.  Sleeps; fl_dev.lock held.
@@ -605,7 +593,7 @@ static int fl_buddy_dev_check(char *msg, size_t len)
 	int ret;
 
 	ret = fl_buddy_check_paced(fl_dev.buddy, msg, len, FL_CHECK_STEP,
-				   fl_check_pause, NULL);
+				   fl_subsys_check_pause, NULL);
 	if (!ret)
 		ret = fl_buddy_check_handles(msg, len);
 	return ret;

@@ -587,12 +587,18 @@ static void fl_slab_dev_release_file(struct fl_file *ff)
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
- * Context: fl_dev.lock held.
- * Return: 0 or -EUCLEAN.
+ * Every cache in holds of FL_CHECK_STEP units of work with a reschedule
+ * point between them (fl_slab_check_paced()).  The in-kernel API's caches
+ * (FL_SLAB_SHARED) change during the walk: BENCH and the self-test use
+ * them without fl_dev.lock.
+ *
+ * Context: fl_dev.lock held; sleeps.
+ * Return: 0, -EUCLEAN, or -EAGAIN if a cache changed during every walk.
  */
 static int fl_slab_dev_check(char *msg, size_t len)
 {
-	return fl_slab_check(fl_slab_dev.root, msg, len);
+	return fl_slab_check_paced(fl_slab_dev.root, msg, len, FL_CHECK_STEP,
+				   fl_subsys_check_pause, NULL);
 }
 
 /* ---- in-kernel API ---------------------------------------------------- */
@@ -618,8 +624,9 @@ struct fl_slab_cache *fraglab_cache_create(const char *name, unsigned int size,
 	struct fl_slab_cache *c;
 	int ret;
 
-	ret = fl_slab_cache_create(fl_slab_dev.root, name, size, align, flags,
-				   ctor, arg, &c);
+	/* used without fl_dev.lock: see fl_slab_dev_check() */
+	ret = fl_slab_cache_create(fl_slab_dev.root, name, size, align,
+				   flags | FL_SLAB_SHARED, ctor, arg, &c);
 	return ret ? ERR_PTR(ret) : c;
 }
 EXPORT_SYMBOL_GPL(fraglab_cache_create);

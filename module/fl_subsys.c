@@ -147,16 +147,33 @@ void fl_subsys_release_file(struct fl_file *ff)
 }
 
 /**
+ * fl_subsys_check_pause() - between two holds of a paced checker.
+ * @arg: unused.
+ *
+ * Context: process context, no spinlock held; may sleep.
+ */
+void fl_subsys_check_pause(void *arg)
+{
+	cond_resched();
+}
+
+/**
  * fl_subsys_check() - run every invariant checker fraglab has.
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
- * Context: fl_dev.lock held; sleeps (the buddy walk reschedules).
- * Return: 0 if consistent, -EUCLEAN otherwise, -EAGAIN if the buddy
- * changed during every walk (fl_buddy_check_paced()).
+ * A checker that could not verify its allocator (-EAGAIN: it changed
+ * during every walk) does not stop the others: a corruption found later
+ * is still reported.
+ *
+ * Context: fl_dev.lock held; sleeps (the walks reschedule).
+ * Return: 0 if consistent, -EUCLEAN otherwise, -EAGAIN (@msg says which)
+ * if some allocator changed during every walk and none is corrupt.
  */
 int fl_subsys_check(char *msg, size_t len)
 {
+	char later[sizeof_field(struct fraglab_check, message)];
+	bool again = false;
 	unsigned int i;
 	int ret;
 
@@ -165,11 +182,20 @@ int fl_subsys_check(char *msg, size_t len)
 	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++) {
 		if (!fl_subsystems[i]->check)
 			continue;
-		ret = fl_subsystems[i]->check(msg, len);
-		if (ret)
+		/* the first -EAGAIN keeps its sentence in @msg */
+		ret = again ? fl_subsystems[i]->check(later, sizeof(later)) :
+			      fl_subsystems[i]->check(msg, len);
+		if (ret == -EAGAIN) {
+			again = true;
+			continue;
+		}
+		if (ret) {
+			if (again)
+				strscpy(msg, later, len);
 			return ret;
+		}
 	}
-	return 0;
+	return again ? -EAGAIN : 0;
 }
 
 /**

@@ -67,6 +67,15 @@ void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 void fl_subsys_release_debugfs(struct fl_file *ff);
 void fl_subsys_release_file(struct fl_file *ff);
 int fl_subsys_check(char *msg, size_t len);
+
+/*
+ * Work a paced checker does per hold of a core spinlock (buddy pages or
+ * list entries, slab object states and pages, fit-pool nodes): a few ns
+ * each on hardware, so tens of microseconds with the lock held instead of
+ * O(arena) at once; fl_subsys_check_pause() between holds.
+ */
+#define FL_CHECK_STEP	4096
+void fl_subsys_check_pause(void *arg);
 void fl_subsys_stats(struct fraglab_stats *out);
 int fl_subsys_setting(u32 key, bool set, u64 *value);
 u64 fl_subsys_features(void);

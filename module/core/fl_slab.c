@@ -260,6 +260,7 @@ struct fl_slab_cache {
 	char name[FL_SLAB_NAME_LEN];
 	struct fl_slab_root *root;
 	struct fl_slab_link node;	/* in root->caches */
+	u64 seq;		/* creation number: the checker's cursor */
 	u32 object_size;
 	u32 align;
 	u32 flags;
@@ -290,6 +291,7 @@ struct fl_slab_cache {
 	u64 bad_frees;
 	u64 slabs_allocated;
 	u64 slabs_freed;
+	u64 gen;		/* objects popped and pushed: fl_slab_stamp() */
 };
 
 struct fl_slab_section {
@@ -320,6 +322,7 @@ struct fl_slab_root {
 	fl_lock_t lock;
 	struct fl_slab_link caches;
 	u32 nr_caches;
+	u64 next_seq;		/* the last cache's creation number */
 	u32 min_objects;
 	u32 nr_pages;
 	u32 nr_sections;
@@ -814,6 +817,7 @@ static u32 fl_slab_pop(struct fl_slab_cache *c, struct fl_slab *s, u8 state)
 	u32 idx = s->free_idx[--s->nr_free];
 
 	c->free_in_slabs--;
+	c->gen++;
 	fl_slab_state_set(s, idx, state);
 	return idx;
 }
@@ -824,6 +828,7 @@ static void fl_slab_push(struct fl_slab_cache *c, struct fl_slab *s, u32 idx)
 	fl_slab_state_set(s, idx, FL_OBJ_FREE);
 	s->free_idx[s->nr_free++] = (u16)idx;
 	c->free_in_slabs++;
+	c->gen++;
 	fl_slab_relist(c, s);
 }
 
@@ -1246,6 +1251,7 @@ static int __fl_slab_cache_create(struct fl_slab_root *r, const char *name,
 		fl_free(c);
 		return -EEXIST;
 	}
+	c->seq = ++r->next_seq;
 	fl_link_add(&c->node, r->caches.prev);	/* creation order */
 	r->nr_caches++;
 	fl_unlock(&r->lock);
@@ -1259,7 +1265,8 @@ static int __fl_slab_cache_create(struct fl_slab_root *r, const char *name,
  * @name: 1..31 printable ASCII characters without spaces, unique in @r.
  * @object_size: bytes per object, 1..FL_SLAB_MAX_SIZE after alignment.
  * @align: 0 for the default (8) or a power of two up to FL_PAGE_SIZE.
- * @flags: FL_SLAB_RECLAIMABLE, FL_SLAB_COLOUR, FL_SLAB_NO_CPU_CACHE.
+ * @flags: FL_SLAB_RECLAIMABLE, FL_SLAB_COLOUR, FL_SLAB_NO_CPU_CACHE,
+ *         FL_SLAB_ACCOUNT, FL_SLAB_SHARED.
  * @ctor: constructor, run once per object when its slab is created (never
  *        in simulations without arena memory); may be NULL.
  * @ctor_arg: second argument of @ctor.
@@ -2411,12 +2418,67 @@ void fl_slab_cache_get_stats(struct fl_slab_cache *c, struct fl_slab_stats *st)
 
 /* ------------------------------------------------------------ checker */
 
+/*
+ * The checker walks one cache at a time in holds of bounded work, each
+ * under the root lock (the cache is found again by its @seq, so a cache
+ * destroyed meanwhile is simply gone) and that cache's lock, with @pause
+ * called between holds once @step units of work (object states, pages,
+ * per-CPU entries) are used up.  Everything a hold's cursor relies on is
+ * changed only under the cache lock and counted in the cache's stamp
+ * (struct fl_slab_stamp); a hold that finds the stamp moved starts the
+ * cache over, as fl_buddy_check_paced() does for the buddy.
+ */
 struct fl_slab_checker {
-	struct fl_slab_cache *c;
+	struct fl_slab_root *r;		/* NULL: @c is the caller's */
+	struct fl_slab_cache *c;	/* valid during a hold only */
+	u64 seq;
 	char *msg;
 	size_t len;
 	int ret;
+	u32 step;
+	void (*pause)(void *arg);
+	void *arg;
+	u64 budget;			/* work left in this hold */
+	/* cursor */
+	u32 cpu;			/* next per-CPU array; nr_cpus: lists */
+	u32 list_id;
+	struct fl_slab_link *p;		/* next slab of lists[list_id] */
+	u64 n;				/* slabs seen on lists[list_id] */
+	/* sums over the walk */
+	u64 cached_live, nfree, objs, pages;
+	u64 cached, allocs, frees;
 };
+
+/*
+ * What moves when a cache changes: the cache lock's generation (every
+ * object pushed to or popped from a slab, fl_slab_pop()/fl_slab_push()),
+ * slabs made and released, and each CPU's operation counters (its array
+ * is read without that CPU's lock outside PREEMPT_RT).  Cache lock held.
+ */
+struct fl_slab_stamp {
+	u64 gen, made, released, cpu_ops;
+};
+
+static void fl_slab_stamp(const struct fl_slab_cache *c,
+			  struct fl_slab_stamp *st)
+{
+	u32 i;
+
+	st->gen = c->gen;
+	st->made = c->slabs_allocated;
+	st->released = c->slabs_freed;
+	st->cpu_ops = 0;
+	for (i = 0; i < c->nr_cpus; i++) {
+		const struct fl_slab_cpu *pc = &c->cpu[i];
+
+		st->cpu_ops += fl_read_once(pc->allocs) +
+			       fl_read_once(pc->frees) +
+			       fl_read_once(pc->alloc_hits) +
+			       fl_read_once(pc->free_hits) +
+			       fl_read_once(pc->alloc_misses) +
+			       fl_read_once(pc->free_misses);
+	}
+}
 
 /* One slab: metadata, states, free indices, buddy ownership. */
 static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
@@ -2514,54 +2576,99 @@ static void fl_slab_check_slab(struct fl_slab_checker *ck, struct fl_slab *s,
 					c->name, s->page, s->colour);
 }
 
-/* Lists and their counters.  Cache lock held. */
-static u64 fl_slab_check_lists(struct fl_slab_checker *ck)
+/* Work a slab costs the checker: its states, free stack and pages. */
+static u64 fl_slab_check_cost(const struct fl_slab *s)
+{
+	return (u64)s->objs + s->nr_free + (1U << s->order);
+}
+
+/*
+ * The lists from the cursor on, until the budget runs out (at least one
+ * slab per hold).  Cache lock held.  Return: 0 when every list is done,
+ * 1 when the budget ran out first, -EUCLEAN on a violation.
+ */
+static int fl_slab_check_lists_from(struct fl_slab_checker *ck)
 {
 	struct fl_slab_cache *c = ck->c;
-	u64 cached_live = 0, nfree = 0, objs = 0, pages = 0;
-	u32 id;
+	bool first = true;
 
-	for (id = 0; id < 3 && !ck->ret; id++) {
-		struct fl_slab_list *l = &c->lists[id];
-		struct fl_slab_link *p;
-		u64 n = 0;
+	for (; ck->list_id < 3; ck->list_id++, ck->p = NULL, ck->n = 0) {
+		struct fl_slab_list *l = &c->lists[ck->list_id];
 
-		for (p = l->head.next; p != &l->head && !ck->ret; p = p->next) {
+		if (!ck->p)
+			ck->p = l->head.next;
+		while (ck->p != &l->head) {
+			struct fl_slab_link *p = ck->p;
 			struct fl_slab *s = fl_slab_of(p);
+			u64 cost = fl_slab_check_cost(s);
 
+			if (!first && ck->step && cost > ck->budget) {
+				ck->budget = 0;
+				return 1;
+			}
+			first = false;
+			ck->budget -= ck->budget < cost ? ck->budget : cost;
 			if (p->next->prev != p)
-				ck->ret = fl_check_fail(ck->msg, ck->len,
-							"slab %s: %s list is corrupt",
-							c->name,
-							fl_slab_list_names[id]);
-			else
-				fl_slab_check_slab(ck, s, id, &cached_live);
-			nfree += s->nr_free;
-			objs += s->objs;
-			pages += 1U << s->order;
-			if (++n > l->nr)
+				return fl_check_fail(ck->msg, ck->len,
+						     "slab %s: %s list is corrupt",
+						     c->name,
+						     fl_slab_list_names[ck->list_id]);
+			fl_slab_check_slab(ck, s, ck->list_id, &ck->cached_live);
+			if (ck->ret)
+				return ck->ret;
+			ck->nfree += s->nr_free;
+			ck->objs += s->objs;
+			ck->pages += 1U << s->order;
+			ck->p = p->next;
+			if (++ck->n > l->nr)
 				break;
 		}
-		if (!ck->ret && n != l->nr)
-			ck->ret = fl_check_fail(ck->msg, ck->len,
-						"slab %s: %s list holds %llu slabs, counter says %llu",
-						c->name, fl_slab_list_names[id],
-						(unsigned long long)n,
-						(unsigned long long)l->nr);
+		if (ck->n != l->nr)
+			return fl_check_fail(ck->msg, ck->len,
+					     "slab %s: %s list holds %llu slabs, counter says %llu",
+					     c->name,
+					     fl_slab_list_names[ck->list_id],
+					     (unsigned long long)ck->n,
+					     (unsigned long long)l->nr);
 	}
-	if (!ck->ret && nfree != c->free_in_slabs)
-		ck->ret = fl_check_fail(ck->msg, ck->len,
-					"slab %s: %llu objects free in slabs, counter says %llu",
-					c->name, (unsigned long long)nfree,
-					(unsigned long long)c->free_in_slabs);
-	if (!ck->ret && (objs != c->nr_objs || pages != c->nr_pages))
-		ck->ret = fl_check_fail(ck->msg, ck->len,
-					"slab %s: slabs hold %llu objects in %llu pages, counters say %llu in %llu",
-					c->name, (unsigned long long)objs,
-					(unsigned long long)pages,
-					(unsigned long long)c->nr_objs,
-					(unsigned long long)c->nr_pages);
-	return cached_live;
+	return 0;
+}
+
+/* The counters against the sums of the walk.  Cache lock held. */
+static int fl_slab_check_sums(struct fl_slab_checker *ck)
+{
+	struct fl_slab_cache *c = ck->c;
+	u64 nslabs = c->lists[0].nr + c->lists[1].nr + c->lists[2].nr;
+
+	if (ck->nfree != c->free_in_slabs)
+		return fl_check_fail(ck->msg, ck->len,
+				     "slab %s: %llu objects free in slabs, counter says %llu",
+				     c->name, (unsigned long long)ck->nfree,
+				     (unsigned long long)c->free_in_slabs);
+	if (ck->objs != c->nr_objs || ck->pages != c->nr_pages)
+		return fl_check_fail(ck->msg, ck->len,
+				     "slab %s: slabs hold %llu objects in %llu pages, counters say %llu in %llu",
+				     c->name, (unsigned long long)ck->objs,
+				     (unsigned long long)ck->pages,
+				     (unsigned long long)c->nr_objs,
+				     (unsigned long long)c->nr_pages);
+	if (ck->cached_live != ck->allocs - ck->frees + ck->cached)
+		return fl_check_fail(ck->msg, ck->len,
+				     "slab %s: %llu objects cached or live in slabs, but %llu live + %llu cached",
+				     c->name,
+				     (unsigned long long)ck->cached_live,
+				     (unsigned long long)(ck->allocs - ck->frees),
+				     (unsigned long long)ck->cached);
+	if (c->nr_objs != ck->cached_live + c->free_in_slabs)
+		return fl_check_fail(ck->msg, ck->len,
+				     "slab %s: objects do not add up", c->name);
+	if (nslabs != c->slabs_allocated - c->slabs_freed)
+		return fl_check_fail(ck->msg, ck->len,
+				     "slab %s: %llu slabs, but %llu created - %llu released",
+				     c->name, (unsigned long long)nslabs,
+				     (unsigned long long)c->slabs_allocated,
+				     (unsigned long long)c->slabs_freed);
+	return 0;
 }
 
 /*
@@ -2615,9 +2722,170 @@ static void fl_slab_check_cpu(struct fl_slab_checker *ck,
 	}
 }
 
+/* Walks of one cache the checker starts before it gives up (-EAGAIN). */
+#define FL_SLAB_CHECK_TRIES	8
+
+/* The first cache created after creation number @seq.  Root lock held. */
+static struct fl_slab_cache *fl_slab_after(struct fl_slab_root *r, u64 seq)
+{
+	struct fl_slab_link *l;
+
+	for (l = r->caches.next; l != &r->caches; l = l->next)
+		if (fl_cache_of(l)->seq > seq)
+			return fl_cache_of(l);
+	return NULL;
+}
+
+/* The cache of creation number @seq, or NULL if it is gone.  Root lock held. */
+static struct fl_slab_cache *fl_slab_by_seq(struct fl_slab_root *r, u64 seq)
+{
+	struct fl_slab_cache *c = fl_slab_after(r, seq - 1);
+
+	return c && c->seq == seq ? c : NULL;
+}
+
+/*
+ * Take the locks of one hold: the root's and a fresh lookup of the cache
+ * (when walking a root), then @cpu's lock (if @cpu < nr_cpus) and the
+ * cache lock.  Return: the cache, or NULL (nothing held) if it is gone.
+ */
+static struct fl_slab_cache *fl_slab_check_hold(struct fl_slab_checker *ck,
+						u32 cpu)
+{
+	struct fl_slab_cache *c = ck->c;
+
+	if (ck->r) {
+		fl_lock(&ck->r->lock);
+		c = fl_slab_by_seq(ck->r, ck->seq);
+		if (!c) {
+			fl_unlock(&ck->r->lock);
+			return NULL;
+		}
+		ck->c = c;
+	}
+	if (cpu < c->nr_cpus)
+		fl_cpu_remote_lock(&c->cpu[cpu].lock);
+	fl_lock(&c->lock);
+	return c;
+}
+
+static void fl_slab_check_unhold(struct fl_slab_checker *ck, u32 cpu)
+{
+	struct fl_slab_cache *c = ck->c;
+
+	fl_unlock(&c->lock);
+	if (cpu < c->nr_cpus)
+		fl_cpu_remote_unlock(&c->cpu[cpu].lock);
+	if (ck->r)
+		fl_unlock(&ck->r->lock);
+}
+
+/*
+ * One step of the walk, both locks held: a per-CPU array, or slabs until
+ * the budget runs out, or the closing sums.  Return: 1 for more, 0 when
+ * the walk is done, -EUCLEAN.
+ */
+static int fl_slab_check_step(struct fl_slab_checker *ck)
+{
+	struct fl_slab_cache *c = ck->c;
+	int ret;
+
+	if (ck->cpu < c->nr_cpus) {
+		struct fl_slab_cpu *pc = &c->cpu[ck->cpu];
+		u32 avail = fl_read_once(pc->avail);
+		u64 cost = 1 + (u64)avail * avail / 2;
+
+		fl_slab_check_cpu(ck, pc, ck->cpu);
+		if (ck->ret)
+			return ck->ret;
+		ck->cached += avail;
+		ck->allocs += pc->allocs + pc->alloc_hits;
+		ck->frees += pc->frees + pc->free_hits;
+		ck->cpu++;
+		ck->budget -= ck->budget < cost ? ck->budget : cost;
+		return 1;
+	}
+	ret = fl_slab_check_lists_from(ck);
+	if (ret)
+		return ret;
+	return fl_slab_check_sums(ck);
+}
+
+/*
+ * Walk the cache once, in holds.  Return: 0, -EUCLEAN, -EAGAIN if it
+ * changed between two holds (or a violation was seen in a cache that
+ * changes without its user's serialisation), -ENOENT if it is gone.
+ */
+static int fl_slab_check_walk(struct fl_slab_checker *ck)
+{
+	struct fl_slab_stamp then, now;
+	bool started = false, shared = false;
+	int ret;
+
+	ck->ret = 0;
+	ck->cpu = 0;
+	ck->list_id = 0;
+	ck->p = NULL;
+	ck->n = 0;
+	ck->cached_live = ck->nfree = ck->objs = ck->pages = 0;
+	ck->cached = ck->allocs = ck->frees = 0;
+	ck->budget = ck->step;
+	for (;;) {
+		u32 cpu = ck->cpu;
+		struct fl_slab_cache *c;
+
+		if (ck->step && !ck->budget) {
+			if (ck->pause)
+				ck->pause(ck->arg);
+			ck->budget = ck->step;
+		}
+		c = fl_slab_check_hold(ck, cpu);
+		if (!c)
+			return -ENOENT;
+		shared = c->flags & FL_SLAB_SHARED;
+		fl_slab_stamp(c, &now);
+		if (!started) {
+			then = now;
+			started = true;
+		}
+		if (fl_memcmp(&now, &then, sizeof(now)))
+			ret = -EAGAIN;
+		else if (ck->r && c->root != ck->r)
+			ret = fl_check_fail(ck->msg, ck->len,
+					    "slab %s: wrong root", c->name);
+		else
+			ret = fl_slab_check_step(ck);
+		/* a violation in a cache its users change meanwhile */
+		if (ret == -EUCLEAN && shared)
+			ret = -EAGAIN;
+		fl_slab_check_unhold(ck, cpu);
+		if (ret != 1)
+			return ret;
+	}
+}
+
+/*
+ * Verify one cache in holds, started over when it changed.  Return: 0,
+ * -EUCLEAN, -EAGAIN after FL_SLAB_CHECK_TRIES changed walks, 0 also if
+ * the cache is gone (destroyed during the check: nothing left to verify).
+ */
+static int fl_slab_check_one(struct fl_slab_checker *ck)
+{
+	unsigned int tries;
+	int ret = -EAGAIN;
+
+	for (tries = 0; tries < FL_SLAB_CHECK_TRIES && ret == -EAGAIN;
+	     tries++) {
+		if (ck->msg && ck->len)
+			ck->msg[0] = '\0';
+		ret = fl_slab_check_walk(ck);
+	}
+	return ret == -ENOENT ? 0 : ret;
+}
+
 /**
  * fl_slab_cache_check() - verify a cache's invariants.
- * @c: the cache; nothing may allocate from or free to it concurrently.
+ * @c: the cache; the caller keeps it alive.
  * @msg: out (may be NULL): the first violation found.
  * @len: size of @msg.
  *
@@ -2626,122 +2894,154 @@ static void fl_slab_check_cpu(struct fl_slab_checker *ck,
  * per-CPU entries belong to the cache, are CACHED and unique; counters
  * add up (live + cached + free = objects); every slab's block is an
  * allocated FL_OWN_SLAB block of the cache's order and migrate type whose
- * owner cookie is that slab.
+ * owner cookie is that slab.  A walk the cache's users overtake starts
+ * over; a violation seen in a FL_SLAB_SHARED cache counts as such a
+ * change, never as corruption (see fl_slab_check_paced()).
  *
- * Context: process context; takes every lock of the cache in turn.
- * Return: 0, or -EUCLEAN.
+ * Context: process context; takes each CPU's lock with the cache lock,
+ * then the cache lock, in turn.
+ * Return: 0, -EUCLEAN, or -EAGAIN if the cache changed during every walk.
  */
 int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len)
 {
 	struct fl_slab_checker ck = { .c = c, .msg = msg, .len = len };
-	u64 cached_live, cached = 0, allocs = 0, frees = 0, nslabs;
-	u32 i;
+	int ret;
 
 	if (msg && len)
 		msg[0] = '\0';
 	if (!c || c->magic != FL_SLAB_CACHE_MAGIC)
 		return fl_check_fail(msg, len, "slab: not a cache");
-	for (i = 0; i < c->nr_cpus && !ck.ret; i++) {
-		struct fl_slab_cpu *pc = &c->cpu[i];
-
-		fl_cpu_remote_lock(&pc->lock);
-		fl_lock(&c->lock);
-		fl_slab_check_cpu(&ck, pc, i);
-		cached += pc->avail;
-		allocs += pc->allocs + pc->alloc_hits;
-		frees += pc->frees + pc->free_hits;
-		fl_unlock(&c->lock);
-		fl_cpu_remote_unlock(&pc->lock);
-	}
-	if (ck.ret)
-		return ck.ret;
-	fl_lock(&c->lock);
-	cached_live = fl_slab_check_lists(&ck);
-	nslabs = c->lists[0].nr + c->lists[1].nr + c->lists[2].nr;
-	if (!ck.ret && cached_live != allocs - frees + cached)
-		ck.ret = fl_check_fail(ck.msg, ck.len,
-				       "slab %s: %llu objects cached or live in slabs, but %llu live + %llu cached",
-				       c->name, (unsigned long long)cached_live,
-				       (unsigned long long)(allocs - frees),
-				       (unsigned long long)cached);
-	if (!ck.ret && c->nr_objs != cached_live + c->free_in_slabs)
-		ck.ret = fl_check_fail(ck.msg, ck.len,
-				       "slab %s: objects do not add up",
-				       c->name);
-	if (!ck.ret && nslabs != c->slabs_allocated - c->slabs_freed)
-		ck.ret = fl_check_fail(ck.msg, ck.len,
-				       "slab %s: %llu slabs, but %llu created - %llu released",
-				       c->name, (unsigned long long)nslabs,
-				       (unsigned long long)c->slabs_allocated,
-				       (unsigned long long)c->slabs_freed);
-	fl_unlock(&c->lock);
-	return ck.ret;
+	ret = fl_slab_check_one(&ck);
+	if (ret == -EAGAIN && msg && len)
+		fl_scnprintf(msg, len, "slab %s: changed during each of %u walks: not verified, try again",
+			     c->name, FL_SLAB_CHECK_TRIES);
+	return ret;
 }
 
-struct fl_slab_check_arg {
-	char *msg;
-	size_t len;
-	struct fl_slab_root *r;
-};
-
-static int fl_slab_check_one(struct fl_slab_cache *c, void *arg)
+/*
+ * The registry in one hold of the root lock, O(caches): @c's name is
+ * unique (when @c is given), or (@c NULL) the count and the size-class
+ * table point at listed kmalloc caches of their size.
+ */
+static int fl_slab_check_registry(struct fl_slab_root *r,
+				  struct fl_slab_cache *c)
 {
-	struct fl_slab_check_arg *a = arg;
+	struct fl_slab_link *l;
+	u32 n = 0, i, found = 0;
+	int ret = 0;
 
-	if (c->root != a->r)
-		return fl_check_fail(a->msg, a->len, "slab %s: wrong root",
-				     c->name);
-	return fl_slab_cache_check(c, a->msg, a->len);
+	for (l = r->caches.next; l != &r->caches && !ret; l = l->next) {
+		struct fl_slab_cache *o = fl_cache_of(l);
+
+		n++;
+		if (c && o != c &&
+		    !fl_memcmp(c->name, o->name, FL_SLAB_NAME_LEN))
+			ret = -EUCLEAN;
+		for (i = 0; !c && i < FL_KMALLOC_NR_CLASSES; i++)
+			if (r->kmalloc[i] == o && (o->flags & FL_SLAB_KMALLOC) &&
+			    o->object_size == fl_kmalloc_class_size(i))
+				found++;
+	}
+	if (c)
+		return ret;
+	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
+		if (!r->kmalloc[i])
+			found++;
+	if (n != r->nr_caches || found != FL_KMALLOC_NR_CLASSES)
+		ret = -EUCLEAN;
+	return ret;
 }
 
 /**
- * fl_slab_check() - verify every cache of a root.
- * @r: the root; quiescent, as for fl_slab_cache_check().
+ * fl_slab_check_paced() - verify every cache of a root in bounded steps.
+ * @r: the root.
  * @msg: out (may be NULL): the first violation found.
  * @len: size of @msg.
+ * @step: work per hold of a cache's lock: object states, free-stack
+ *        entries and pages of the slabs walked (at least one slab), or
+ *        per-CPU entries; 0: no bound.
+ * @pause: called with every lock dropped between two holds (the kernel
+ *         passes cond_resched()); may be NULL.
+ * @arg: passed to @pause.
  *
- * Besides each cache, checks that cache names are unique, the cache count
- * and that the size-class table points at listed kmalloc caches.
+ * fl_slab_cache_check() for every cache, in creation order, then cache
+ * names unique, the cache count and the size-class table.  Every hold
+ * takes the root lock and finds its cache again by creation number, so
+ * caches may come and go between holds (one destroyed meanwhile is not
+ * checked).  A cache that changed between two holds is walked again,
+ * FL_SLAB_CHECK_TRIES times at most (as fl_buddy_check_paced()); a
+ * violation in a FL_SLAB_SHARED cache (the in-kernel API's, which its
+ * users change without the device's serialisation) is taken for such a
+ * change, so the verdict is never corruption read from a moving state.
+ * A cache left unverified makes the result -EAGAIN unless another one is
+ * corrupt.
  *
- * Context: takes the root lock, then each cache's locks.
- * Return: 0, or -EUCLEAN.
+ * Context: process context; takes the root lock, each CPU's lock and the
+ * cache lock per hold; @pause may sleep if the caller may.
+ * Return: 0, -EUCLEAN on the first violation, or -EAGAIN (and a sentence
+ * in @msg) if some cache changed during each of its walks.
  */
-int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
+int fl_slab_check_paced(struct fl_slab_root *r, char *msg, size_t len,
+			u32 step, void (*pause)(void *arg), void *arg)
 {
-	struct fl_slab_check_arg a = { .msg = msg, .len = len, .r = r };
-	struct fl_slab_link *l, *m;
-	u32 n = 0, i, found = 0;
+	struct fl_slab_checker ck = { .r = r, .msg = msg, .len = len,
+				      .step = step, .pause = pause,
+				      .arg = arg };
+	char again[FL_SLAB_NAME_LEN] = "";
+	u64 seq = 0;
 	int ret;
 
 	if (msg && len)
 		msg[0] = '\0';
-	ret = fl_slab_root_for_each(r, fl_slab_check_one, &a);
-	if (ret)
-		return ret;
-	fl_lock(&r->lock);
-	for (l = r->caches.next; l != &r->caches && !ret; l = l->next) {
-		struct fl_slab_cache *c = fl_cache_of(l);
+	for (;;) {
+		struct fl_slab_cache *c;
 
-		n++;
-		for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
-			if (r->kmalloc[i] == c && (c->flags & FL_SLAB_KMALLOC) &&
-			    c->object_size == fl_kmalloc_class_size(i))
-				found++;
-		for (m = l->next; m != &r->caches; m = m->next)
-			if (!fl_memcmp(c->name, fl_cache_of(m)->name,
-				       FL_SLAB_NAME_LEN))
-				ret = -EUCLEAN;
+		fl_lock(&r->lock);
+		c = fl_slab_after(r, seq);
+		if (!c) {
+			ret = fl_slab_check_registry(r, NULL);
+			fl_unlock(&r->lock);
+			break;
+		}
+		seq = c->seq;
+		ck.seq = seq;
+		ret = fl_slab_check_registry(r, c);
+		fl_unlock(&r->lock);
+		if (ret)
+			break;
+		ret = fl_slab_check_one(&ck);
+		if (ret == -EAGAIN && !again[0])
+			fl_memcpy(again, ck.c->name, FL_SLAB_NAME_LEN);
+		else if (ret)
+			return ret;
+		if (pause)
+			pause(arg);
 	}
-	for (i = 0; i < FL_KMALLOC_NR_CLASSES; i++)
-		if (!r->kmalloc[i])
-			found++;
-	if (!ret && (n != r->nr_caches || found != FL_KMALLOC_NR_CLASSES))
-		ret = -EUCLEAN;
-	fl_unlock(&r->lock);
 	if (ret)
 		return fl_check_fail(msg, len,
 				     "slab root: duplicate names, bad count or size-class table");
-	return 0;
+	if (!again[0])
+		return 0;
+	if (msg && len)
+		fl_scnprintf(msg, len, "slab %s: changed during each of %u walks: not verified, try again",
+			     again, FL_SLAB_CHECK_TRIES);
+	return -EAGAIN;
+}
+
+/**
+ * fl_slab_check() - verify every cache of a root.
+ * @r: the root.
+ * @msg: out (may be NULL): the first violation found.
+ * @len: size of @msg.
+ *
+ * fl_slab_check_paced() without a bound on a hold's work or a pause.
+ *
+ * Context: takes the root lock, then each cache's locks.
+ * Return: 0, -EUCLEAN, or -EAGAIN if a cache changed during every walk.
+ */
+int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len)
+{
+	return fl_slab_check_paced(r, msg, len, 0, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ kmalloc hooks */

@@ -48,8 +48,15 @@
 #define FL_SLAB_NO_CPU_CACHE	(1U << 2)	/* no per-CPU arrays (limit 0) */
 #define FL_SLAB_KMALLOC		(1U << 3)	/* size-class cache (internal) */
 #define FL_SLAB_ACCOUNT		(1U << 4)	/* cache + per-CPU arrays memcg-charged */
+/*
+ * Used while the checker runs, without the serialisation its caller keeps
+ * (the module's in-kernel API, not under fl_dev.lock): the checker takes
+ * a violation it sees in such a cache for a change, never for corruption.
+ */
+#define FL_SLAB_SHARED		(1U << 5)
 #define FL_SLAB_USER_FLAGS	(FL_SLAB_RECLAIMABLE | FL_SLAB_COLOUR | \
-				 FL_SLAB_NO_CPU_CACHE | FL_SLAB_ACCOUNT)
+				 FL_SLAB_NO_CPU_CACHE | FL_SLAB_ACCOUNT | \
+				 FL_SLAB_SHARED)
 
 /* fl_slab_cache_shrink() flags */
 #define FL_SLAB_SHRINK_ALL	(1U << 0)	/* do not keep min_partial empties */
@@ -266,6 +273,8 @@ void fl_kmalloc_large_get_stats(struct fl_slab_root *r,
 /* Invariants. */
 int fl_slab_cache_check(struct fl_slab_cache *c, char *msg, size_t len);
 int fl_slab_check(struct fl_slab_root *r, char *msg, size_t len);
+int fl_slab_check_paced(struct fl_slab_root *r, char *msg, size_t len,
+			u32 step, void (*pause)(void *arg), void *arg);
 
 /* Text output: /proc/slabinfo 2.1 and a per-cache detail view. */
 typedef void (*fl_slab_emit_t)(void *arg, const char *line);
