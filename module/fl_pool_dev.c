@@ -708,7 +708,8 @@ static int fl_pool_check_objs(struct fl_pool_ref *ref, char *msg, size_t len)
 	u64 n = 0;
 
 	xa_for_each(&ref->objs, key, obj) {
-		n++;
+		if (!(++n % 1024))
+			cond_resched();	/* up to max_handles_per_fd */
 		if (key != fl_pool_key(obj->offset) || obj->priv != ref ||
 		    fl_fit_lookup(ref->pool, obj->offset, &ai) ||
 		    ai.size != obj->granted) {
@@ -731,8 +732,12 @@ static int fl_pool_check_objs(struct fl_pool_ref *ref, char *msg, size_t len)
  * @msg: where the first violation is described.
  * @len: size of @msg.
  *
- * Context: fl_dev.lock held; sleeps between pools.
- * Return: 0 or -EUCLEAN.
+ * Each pool in holds of FL_CHECK_STEP tree nodes with a reschedule point
+ * between them (fl_fit_check_paced()), then its handles.
+ *
+ * Context: fl_dev.lock held; sleeps.
+ * Return: 0, -EUCLEAN, -ENOMEM, or -EAGAIN if a pool changed during
+ * every walk.
  */
 static int fl_pool_dev_check(char *msg, size_t len)
 {
@@ -741,8 +746,8 @@ static int fl_pool_dev_check(char *msg, size_t len)
 	int ret;
 
 	xa_for_each(&fl_pool_dev.pools, id, ref) {
-		cond_resched();	/* one pool per hold of a pool lock */
-		ret = fl_fit_check(ref->pool, msg, len);
+		ret = fl_fit_check_paced(ref->pool, msg, len, FL_CHECK_STEP,
+					 fl_subsys_check_pause, NULL);
 		if (!ret)
 			ret = fl_pool_check_objs(ref, msg, len);
 		if (ret)

@@ -1426,59 +1426,89 @@ static int fl_fit_check_alloc(struct fl_fit_pool *p, struct fl_fit_node *an,
 	return 0;
 }
 
-/* Holes and allocations must tile every segment exactly, holes maximal. */
-static int fl_fit_check_tiling(struct fl_fit_pool *p, struct fl_fit_sums *s,
+/*
+ * Where a check of a pool stands, so that fl_fit_check_paced() can stop
+ * after a budget of nodes and go on from there while the pool is
+ * unchanged: the three trees in turn, then the tiling walk.  Zeroed: at
+ * the start.
+ */
+struct fl_fit_check_pos {
+	u32 phase;		/* 0..2: trees; 3: tiling; 4: counters */
+	struct fl_fit_tree_cursor tree;
+	u64 counts[3];		/* holes, sizes, allocs */
+	bool tiling;		/* si, pos, h, an, prev_hole are valid */
+	u32 si;
+	u64 pos;
+	struct fl_fit_node *h, *an;
+	bool prev_hole;
+	struct fl_fit_sums s;
+};
+
+/*
+ * Holes and allocations must tile every segment exactly, holes maximal.
+ * Return: 0 when done, 1 when the budget ran out first, -EUCLEAN.
+ */
+static int fl_fit_check_tiling(struct fl_fit_pool *p,
+			       struct fl_fit_check_pos *c, u64 *budget,
 			       char *msg, size_t len)
 {
-	struct fl_fit_node *h = fl_fit_by_a(fl_fit_tree_first(p->holes));
-	struct fl_fit_node *an = fl_fit_by_a(fl_fit_tree_first(p->allocs));
-	bool prev_hole = false;
-	u32 si;
 	int ret;
 
-	for (si = 0; si < p->nr_segs; si++) {
-		u64 pos = p->segs[si].start;
-		u64 end = pos + p->segs[si].len;
+	if (!c->tiling) {
+		c->tiling = true;
+		c->h = fl_fit_by_a(fl_fit_tree_first(p->holes));
+		c->an = fl_fit_by_a(fl_fit_tree_first(p->allocs));
+		c->si = 0;
+		c->pos = p->nr_segs ? p->segs[0].start : 0;
+		c->prev_hole = false;
+	}
+	for (; c->si < p->nr_segs; c->si++, c->prev_hole = false,
+	     c->pos = c->si < p->nr_segs ? p->segs[c->si].start : 0) {
+		u64 end = p->segs[c->si].start + p->segs[c->si].len;
 
-		prev_hole = false;
-		while (pos < end) {
+		while (c->pos < end) {
 			struct fl_fit_node *n;
 
-			if (h && fl_fit_start(h) == pos) {
-				if (prev_hole)
+			if (!*budget)
+				return 1;
+			(*budget)--;
+			if (c->h && fl_fit_start(c->h) == c->pos) {
+				if (c->prev_hole)
 					return fl_check_fail(msg, len,
 							     "holes not coalesced at 0x%llx",
-							     (unsigned long long)pos);
-				ret = fl_fit_check_hole(p, h, s, msg, len);
-				n = h;
-				h = fl_fit_by_a(fl_fit_tree_next(p->holes,
-								 &h->a));
-				prev_hole = true;
-			} else if (an && fl_fit_start(an) == pos) {
-				ret = fl_fit_check_alloc(p, an, s, msg, len);
-				n = an;
-				an = fl_fit_by_a(fl_fit_tree_next(p->allocs,
-								  &an->a));
-				prev_hole = false;
+							     (unsigned long long)c->pos);
+				ret = fl_fit_check_hole(p, c->h, &c->s, msg,
+							len);
+				n = c->h;
+				c->h = fl_fit_by_a(fl_fit_tree_next(p->holes,
+								    &c->h->a));
+				c->prev_hole = true;
+			} else if (c->an && fl_fit_start(c->an) == c->pos) {
+				ret = fl_fit_check_alloc(p, c->an, &c->s, msg,
+							 len);
+				n = c->an;
+				c->an = fl_fit_by_a(fl_fit_tree_next(p->allocs,
+								     &c->an->a));
+				c->prev_hole = false;
 			} else {
 				return fl_check_fail(msg, len,
 						     "segment %u: nothing at 0x%llx",
-						     si,
-						     (unsigned long long)pos);
+						     c->si,
+						     (unsigned long long)c->pos);
 			}
 			if (ret)
 				return ret;
-			if (n->seg != si || fl_fit_end(n) > end)
+			if (n->seg != c->si || fl_fit_end(n) > end)
 				return fl_check_fail(msg, len,
 						     "0x%llx crosses segment %u",
-						     (unsigned long long)pos,
-						     si);
-			pos = fl_fit_end(n);
+						     (unsigned long long)c->pos,
+						     c->si);
+			c->pos = fl_fit_end(n);
 		}
 	}
-	if (h || an)
+	if (c->h || c->an)
 		return fl_check_fail(msg, len, "%s outside every segment",
-				     h ? "hole" : "allocation");
+				     c->h ? "hole" : "allocation");
 	return 0;
 }
 
@@ -1501,30 +1531,40 @@ static int fl_fit_check_counters(struct fl_fit_pool *p,
 	return 0;
 }
 
-static int __fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len)
+/*
+ * Go on with the check from @c for about @budget nodes.  Pool lock held.
+ * Return: 0 when the check is complete, 1 when the budget ran out first
+ * (@c says where it stopped), -EUCLEAN on a violation.
+ */
+static int fl_fit_check_from(struct fl_fit_pool *p, struct fl_fit_check_pos *c,
+			     u64 budget, char *msg, size_t len)
 {
-	struct fl_fit_sums s;
-	u64 nh, ns, na;
+	struct fl_fit_tnode *trees[3] = { p->holes, p->sizes, p->allocs };
 	int ret;
 
-	fl_memset(&s, 0, sizeof(s));
-	ret = fl_fit_tree_check(p->holes, &nh, msg, len);
-	if (!ret)
-		ret = fl_fit_tree_check(p->sizes, &ns, msg, len);
-	if (!ret)
-		ret = fl_fit_tree_check(p->allocs, &na, msg, len);
-	if (ret)
-		return ret;
-	if (nh != ns || nh != p->nr_holes || na != p->nr_allocated)
-		return fl_check_fail(msg, len,
-				     "tree sizes %llu/%llu/%llu vs counters",
-				     (unsigned long long)nh,
-				     (unsigned long long)ns,
-				     (unsigned long long)na);
-	ret = fl_fit_check_tiling(p, &s, msg, len);
-	if (!ret)
-		ret = fl_fit_check_counters(p, &s, msg, len);
-	return ret;
+	for (; c->phase < 3; c->phase++) {
+		ret = fl_fit_tree_check_from(trees[c->phase], &c->tree,
+					     &budget, msg, len);
+		if (ret)
+			return ret;
+		c->counts[c->phase] = c->tree.count;
+		fl_memset(&c->tree, 0, sizeof(c->tree));
+	}
+	if (c->phase == 3) {
+		if (c->counts[0] != c->counts[1] ||
+		    c->counts[0] != p->nr_holes ||
+		    c->counts[2] != p->nr_allocated)
+			return fl_check_fail(msg, len,
+					     "tree sizes %llu/%llu/%llu vs counters",
+					     (unsigned long long)c->counts[0],
+					     (unsigned long long)c->counts[1],
+					     (unsigned long long)c->counts[2]);
+		ret = fl_fit_check_tiling(p, c, &budget, msg, len);
+		if (ret)
+			return ret;
+		c->phase = 4;
+	}
+	return fl_fit_check_counters(p, &c->s, msg, len);
 }
 
 /**
@@ -1536,20 +1576,114 @@ static int __fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len)
  * Trees ordered and balanced with correct max augmentation; the size
  * index mirrors the holes; holes and allocations tile every segment
  * exactly, holes are maximal and inside one segment; allocations are
- * aligned; every counter and the histogram match.
+ * aligned; every counter and the histogram match.  In one hold of the
+ * pool lock: fl_fit_check_paced() bounds the hold.
  *
- * Context: any context that may take a spinlock.  O(n log n).
- * Return: 0, or -EUCLEAN on the first violation.
+ * Context: process context (allocates its cursor, ~1 KiB, with
+ * fl_zalloc()); takes the pool lock.  O(n log n).
+ * Return: 0, -EUCLEAN on the first violation, or -ENOMEM.
  */
 int fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len)
 {
+	struct fl_fit_check_pos *c = fl_zalloc(sizeof(*c));
 	int ret;
 
 	if (msg && len)
 		msg[0] = '\0';
+	if (!c)
+		return -ENOMEM;
 	fl_lock(&p->lock);
-	ret = __fl_fit_check(p, msg, len);
+	ret = fl_fit_check_from(p, c, ~0ULL, msg, len);
 	fl_unlock(&p->lock);
+	fl_free(c);
+	return ret;
+}
+
+/* Walks fl_fit_check_paced() starts before it gives up (-EAGAIN). */
+#define FL_FIT_CHECK_TRIES	8
+
+/*
+ * What tells fl_fit_check_paced() that the pool changed while its lock
+ * was dropped: every change of the trees is an allocation (allocs_ok), a
+ * free or a move, each counted after it is made; a failed allocation
+ * changes nothing.  Pool lock held.
+ */
+struct fl_fit_check_stamp {
+	u64 allocs, frees, moves;
+};
+
+static void fl_fit_check_stamp(const struct fl_fit_pool *p,
+			       struct fl_fit_check_stamp *st)
+{
+	st->allocs = p->allocs_ok;
+	st->frees = p->frees;
+	st->moves = p->moves;
+}
+
+/**
+ * fl_fit_check_paced() - fl_fit_check() in bounded steps.
+ * @p: the pool.
+ * @msg: out (may be NULL): description of the first violation.
+ * @len: size of @msg.
+ * @step: tree nodes (and tiling steps) per hold of the pool lock; 0: no
+ *        bound, as fl_fit_check().
+ * @pause: called with the lock dropped between two holds (the kernel
+ *         passes cond_resched()); may be NULL.
+ * @arg: passed to @pause.
+ *
+ * The same checks in the same order as fl_fit_check() (the trees with an
+ * explicit stack, fl_fit_tree_check_from(), then the tiling), without
+ * holding the pool lock for O(n log n).  A hold that finds the pool
+ * changed since the walk began (struct fl_fit_check_stamp) starts the
+ * walk over, so every verdict is about one state of the pool; after
+ * FL_FIT_CHECK_TRIES changed walks it gives up, as fl_buddy_check_paced()
+ * does.
+ *
+ * Context: process context if @pause sleeps; takes the pool lock per hold.
+ * Return: 0, -EUCLEAN on the first violation, -ENOMEM, or -EAGAIN (and a
+ * sentence in @msg) if the pool changed during every walk.
+ */
+int fl_fit_check_paced(struct fl_fit_pool *p, char *msg, size_t len,
+		       u32 step, void (*pause)(void *arg), void *arg)
+{
+	struct fl_fit_check_stamp then, now;
+	struct fl_fit_check_pos *c;
+	unsigned int tries;
+	int ret = -EAGAIN;
+
+	if (!step)
+		return fl_fit_check(p, msg, len);
+	c = fl_zalloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	for (tries = 0; tries < FL_FIT_CHECK_TRIES && ret == -EAGAIN;
+	     tries++) {
+		bool first = true;
+
+		fl_memset(c, 0, sizeof(*c));
+		if (msg && len)
+			msg[0] = '\0';
+		for (;;) {
+			fl_lock(&p->lock);
+			fl_fit_check_stamp(p, &now);
+			if (first)
+				then = now;
+			first = false;
+			if (fl_memcmp(&now, &then, sizeof(now)))
+				ret = -EAGAIN;
+			else
+				ret = fl_fit_check_from(p, c, step, msg, len);
+			fl_unlock(&p->lock);
+			if (ret != 1)
+				break;
+			if (pause)
+				pause(arg);
+		}
+	}
+	fl_free(c);
+	if (ret == -EAGAIN && msg && len)
+		fl_scnprintf(msg, len, "pool changed during each of %u walks: not verified, try again",
+			     FL_FIT_CHECK_TRIES);
 	return ret;
 }
 

@@ -176,6 +176,8 @@ int fl_fit_compact(struct fl_fit_pool *p, fl_fit_move_fn move, void *priv);
 
 void fl_fit_get_stats(struct fl_fit_pool *p, struct fl_fit_stats *st);
 int fl_fit_check(struct fl_fit_pool *p, char *msg, size_t len);
+int fl_fit_check_paced(struct fl_fit_pool *p, char *msg, size_t len,
+		       u32 step, void (*pause)(void *arg), void *arg);
 
 int fl_fit_show_stats(struct fl_fit_pool *p, char *buf, size_t len);
 int fl_fit_show_holes(struct fl_fit_pool *p, u64 *pos, char *buf,

@@ -423,54 +423,119 @@ struct fl_fit_tnode *fl_fit_tree_first_fit(struct fl_fit_tnode *root,
 	return fl_fit_tree_leftmost_fit(pending->child[1], v);
 }
 
-struct fl_fit_tree_walk {
-	const struct fl_fit_tnode *prev;
-	u64 count;
-	char *msg;
-	size_t len;
-};
-
-static int fl_fit_tree_bad(struct fl_fit_tree_walk *w, const char *what,
+static int fl_fit_tree_bad(struct fl_fit_tree_cursor *cur, char *msg,
+			   size_t len, const char *what,
 			   const struct fl_fit_tnode *n)
 {
-	return fl_check_fail(w->msg, w->len, "tree: %s at key %llu/%llu", what,
+	cur->sp = 0;
+	return fl_check_fail(msg, len, "tree: %s at key %llu/%llu", what,
 			     (unsigned long long)n->key,
 			     (unsigned long long)n->key2);
 }
 
-static int fl_fit_tree_check_node(const struct fl_fit_tnode *n, int depth,
-				  struct fl_fit_tree_walk *w)
+/* Enter @n (non-NULL) one level below the top of the stack. */
+static int fl_fit_tree_push(struct fl_fit_tree_cursor *cur,
+			    const struct fl_fit_tnode *n, char *msg, size_t len)
 {
-	int hl, hr, ret;
-	u64 m;
+	if (cur->sp >= FL_FIT_TREE_MAX_DEPTH)
+		return fl_fit_tree_bad(cur, msg, len, "too deep", n);
+	cur->stk[cur->sp] = n;
+	cur->state[cur->sp] = 0;
+	cur->sp++;
+	return 0;
+}
 
-	if (!n)
-		return 0;
-	if (depth >= FL_FIT_TREE_MAX_DEPTH)
-		return fl_fit_tree_bad(w, "too deep", n);
-	ret = fl_fit_tree_check_node(n->child[0], depth + 1, w);
-	if (ret)
-		return ret;
-	if (w->prev && fl_fit_tree_cmp(n->key, n->key2, w->prev) <= 0)
-		return fl_fit_tree_bad(w, "keys out of order", n);
-	w->prev = n;
-	w->count++;
-	ret = fl_fit_tree_check_node(n->child[1], depth + 1, w);
-	if (ret)
-		return ret;
-	hl = fl_fit_tree_height(n->child[0]);
-	hr = fl_fit_tree_height(n->child[1]);
+/* Heights, balance and max augmentation of @n, its subtrees walked. */
+static int fl_fit_tree_check_node(struct fl_fit_tree_cursor *cur,
+				  const struct fl_fit_tnode *n, char *msg,
+				  size_t len)
+{
+	int hl = fl_fit_tree_height(n->child[0]);
+	int hr = fl_fit_tree_height(n->child[1]);
+	u64 m = n->val;
+
 	if (n->height != (hl > hr ? hl : hr) + 1)
-		return fl_fit_tree_bad(w, "wrong height", n);
+		return fl_fit_tree_bad(cur, msg, len, "wrong height", n);
 	if (hl - hr > 1 || hr - hl > 1)
-		return fl_fit_tree_bad(w, "unbalanced", n);
-	m = n->val;
+		return fl_fit_tree_bad(cur, msg, len, "unbalanced", n);
 	if (n->child[0] && n->child[0]->max > m)
 		m = n->child[0]->max;
 	if (n->child[1] && n->child[1]->max > m)
 		m = n->child[1]->max;
 	if (n->max != m)
-		return fl_fit_tree_bad(w, "wrong max augmentation", n);
+		return fl_fit_tree_bad(cur, msg, len, "wrong max augmentation",
+				       n);
+	return 0;
+}
+
+/**
+ * fl_fit_tree_check_from() - verify a tree in steps.
+ * @root: the tree; unchanged since @cur was zeroed.
+ * @cur: where the walk stands; zeroed before the first call.
+ * @budget: in: nodes to visit at most (at least one); out: what is left.
+ * @msg: out (may be NULL): description of the first violation.
+ * @len: size of @msg.
+ *
+ * An in-order walk with an explicit stack that checks strict (key, key2)
+ * order, heights, the AVL balance and the max augmentation of every
+ * node, in the order a recursive walk would (left subtree, the node's
+ * order, right subtree, the node's height, balance and maximum).
+ *
+ * Context: any; the caller serializes and keeps the tree unchanged
+ * between the calls of one walk.  O(@budget) per call.
+ * Return: 0 when the walk is complete (@cur->count nodes), 1 when the
+ * budget ran out first, -EUCLEAN on the first violation.
+ */
+int fl_fit_tree_check_from(const struct fl_fit_tnode *root,
+			   struct fl_fit_tree_cursor *cur, u64 *budget,
+			   char *msg, size_t len)
+{
+	int ret;
+
+	if (!cur->started) {
+		cur->started = true;
+		if (root) {
+			ret = fl_fit_tree_push(cur, root, msg, len);
+			if (ret)
+				return ret;
+		}
+	}
+	while (cur->sp) {
+		const struct fl_fit_tnode *n = cur->stk[cur->sp - 1];
+		u8 *state = &cur->state[cur->sp - 1];
+
+		if (*state == 0) {
+			*state = 1;
+			if (n->child[0]) {
+				ret = fl_fit_tree_push(cur, n->child[0], msg,
+						       len);
+				if (ret)
+					return ret;
+			}
+		} else if (*state == 1) {
+			if (!*budget)
+				return 1;
+			(*budget)--;
+			if (cur->prev &&
+			    fl_fit_tree_cmp(n->key, n->key2, cur->prev) <= 0)
+				return fl_fit_tree_bad(cur, msg, len,
+						       "keys out of order", n);
+			cur->prev = n;
+			cur->count++;
+			*state = 2;
+			if (n->child[1]) {
+				ret = fl_fit_tree_push(cur, n->child[1], msg,
+						       len);
+				if (ret)
+					return ret;
+			}
+		} else {
+			ret = fl_fit_tree_check_node(cur, n, msg, len);
+			if (ret)
+				return ret;
+			cur->sp--;
+		}
+	}
 	return 0;
 }
 
@@ -481,22 +546,22 @@ static int fl_fit_tree_check_node(const struct fl_fit_tnode *n, int depth,
  * @msg: out (may be NULL): description of the first violation.
  * @len: size of @msg.
  *
- * Checks strict (key, key2) order, heights, the AVL balance and the max
- * augmentation of every node.
+ * fl_fit_tree_check_from() in one call.
  *
- * Context: any; caller serializes.  O(n), recursion depth <= the height.
+ * Context: any; caller serializes.  O(n); a stack of the tree's height.
  * Return: 0, or -EUCLEAN on the first violation.
  */
 int fl_fit_tree_check(const struct fl_fit_tnode *root, u64 *count,
 		      char *msg, size_t len)
 {
-	struct fl_fit_tree_walk w = { .msg = msg, .len = len };
+	struct fl_fit_tree_cursor cur = { 0 };
+	u64 budget = ~0ULL;
 	int ret;
 
 	if (msg && len)
 		msg[0] = '\0';
-	ret = fl_fit_tree_check_node(root, 0, &w);
+	ret = fl_fit_tree_check_from(root, &cur, &budget, msg, len);
 	if (count)
-		*count = w.count;
+		*count = cur.count;
 	return ret;
 }

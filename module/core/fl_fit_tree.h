@@ -64,4 +64,26 @@ struct fl_fit_tnode *fl_fit_tree_first_fit(struct fl_fit_tnode *root,
 int fl_fit_tree_check(const struct fl_fit_tnode *root, u64 *count,
 		      char *msg, size_t len);
 
+/**
+ * struct fl_fit_tree_cursor - where a stepped tree check stands.
+ * @stk: the path from the root to the node being walked.
+ * @state: per level: 0 left subtree next, 1 the node, 2 its closing checks.
+ * @sp: levels on @stk.
+ * @started: the root was entered.
+ * @prev: the last node visited in order.
+ * @count: nodes visited in order.
+ */
+struct fl_fit_tree_cursor {
+	const struct fl_fit_tnode *stk[FL_FIT_TREE_MAX_DEPTH];
+	u8 state[FL_FIT_TREE_MAX_DEPTH];
+	u32 sp;
+	bool started;
+	const struct fl_fit_tnode *prev;
+	u64 count;
+};
+
+int fl_fit_tree_check_from(const struct fl_fit_tnode *root,
+			   struct fl_fit_tree_cursor *cur, u64 *budget,
+			   char *msg, size_t len);
+
 #endif /* FL_FIT_TREE_H */

@@ -335,6 +335,207 @@ TEST(tree_random_against_sorted_array)
 	CHECK_EQ(fl_fit_tree_insert(&root, fl_fit_tree_first(root)), -EEXIST);
 }
 
+/*
+ * The recursive tree check fl_fit_tree_check() was before it walked with
+ * an explicit stack (fl_fit_tree_check_from()): the reference for where
+ * a violation is reported.
+ */
+struct ref_walk {
+	const struct fl_fit_tnode *prev;
+	char *msg;
+};
+
+static int ref_bad(struct ref_walk *w, const char *what,
+		   const struct fl_fit_tnode *n)
+{
+	snprintf(w->msg, 256, "tree: %s at key %llu/%llu", what,
+		 (unsigned long long)n->key, (unsigned long long)n->key2);
+	return -EUCLEAN;
+}
+
+static int ref_height(const struct fl_fit_tnode *n)
+{
+	return n ? n->height : 0;
+}
+
+static int ref_check_node(const struct fl_fit_tnode *n, int depth,
+			  struct ref_walk *w)
+{
+	int hl, hr, ret;
+	u64 m;
+
+	if (!n)
+		return 0;
+	if (depth >= FL_FIT_TREE_MAX_DEPTH)
+		return ref_bad(w, "too deep", n);
+	ret = ref_check_node(n->child[0], depth + 1, w);
+	if (ret)
+		return ret;
+	if (w->prev && (n->key < w->prev->key ||
+			(n->key == w->prev->key && n->key2 <= w->prev->key2)))
+		return ref_bad(w, "keys out of order", n);
+	w->prev = n;
+	ret = ref_check_node(n->child[1], depth + 1, w);
+	if (ret)
+		return ret;
+	hl = ref_height(n->child[0]);
+	hr = ref_height(n->child[1]);
+	if (n->height != (hl > hr ? hl : hr) + 1)
+		return ref_bad(w, "wrong height", n);
+	if (hl - hr > 1 || hr - hl > 1)
+		return ref_bad(w, "unbalanced", n);
+	m = n->val;
+	if (n->child[0] && n->child[0]->max > m)
+		m = n->child[0]->max;
+	if (n->child[1] && n->child[1]->max > m)
+		m = n->child[1]->max;
+	if (n->max != m)
+		return ref_bad(w, "wrong max augmentation", n);
+	return 0;
+}
+
+/* fl_fit_tree_check_from() with @budget nodes per call, to the end. */
+static int stepped_check(const struct fl_fit_tnode *root, u64 budget,
+			 u64 *calls, u64 *count, char *msg)
+{
+	struct fl_fit_tree_cursor cur = { 0 };
+	int ret;
+
+	*calls = 0;
+	msg[0] = '\0';
+	do {
+		u64 b = budget;
+
+		ret = fl_fit_tree_check_from(root, &cur, &b, msg, 256);
+		(*calls)++;
+	} while (ret == 1);
+	*count = cur.count;
+	return ret;
+}
+
+/*
+ * The stepped tree check: on a clean tree it visits every node in
+ * ceil(n / budget) calls; on a tree with one node's key, height or max
+ * broken it reports the same node and the same reason as the recursive
+ * reference and as the one-call check, whatever the budget.
+ */
+TEST(tree_check_stepped_matches_recursive)
+{
+	enum { N = 2000 };
+	static struct fl_fit_tnode nodes[N];
+	struct fl_fit_tnode *root = NULL;
+	char ref[256], one[256], step[256];
+	u64 calls, count;
+	int i, k;
+
+	seed_rng(7);
+	for (i = 0; i < N; i++) {
+		nodes[i].key = (u64)i * 2;
+		nodes[i].val = rnd_below(1000);
+		REQUIRE(fl_fit_tree_insert(&root, &nodes[i]) == 0);
+	}
+	CHECK_EQ(stepped_check(root, 64, &calls, &count, step), 0);
+	CHECK_EQ(count, N);
+	CHECK_EQ(calls, (N + 63) / 64);
+	for (k = 0; k < 60; k++) {
+		struct fl_fit_tnode *n = &nodes[rnd_below(N)];
+		struct fl_fit_tnode save = *n;
+		struct ref_walk w = { .msg = ref };
+		u64 budgets[] = { 1, 3, 64, 1000 };
+		unsigned int b;
+		int want;
+
+		switch (k % 3) {
+		case 0:
+			n->key = n->key + (rnd() & 1 ? 3 : -3ULL);
+			break;
+		case 1:
+			n->height += 1;
+			break;
+		default:
+			n->max += 1;
+			break;
+		}
+		ref[0] = '\0';
+		want = ref_check_node(root, 0, &w);
+		CHECK_EQ(want, -EUCLEAN);
+		CHECK_EQ(fl_fit_tree_check(root, NULL, one, sizeof(one)), want);
+		CHECK(!strcmp(one, ref));
+		for (b = 0; b < sizeof(budgets) / sizeof(budgets[0]); b++) {
+			CHECK_EQ(stepped_check(root, budgets[b], &calls, &count,
+					       step), want);
+			if (strcmp(step, ref))
+				FL_TEST_FAIL("budget %llu: \"%s\", want \"%s\"",
+					     (unsigned long long)budgets[b],
+					     step, ref);
+		}
+		*n = save;
+	}
+	CHECK_EQ(fl_fit_tree_check(root, &count, one, sizeof(one)), 0);
+}
+
+/* A pool of many allocations; between holds, optionally, a change. */
+struct fit_pace {
+	struct fl_fit_pool *p;
+	u32 pauses, mutate;
+};
+
+static void fit_pace_pause(void *arg)
+{
+	struct fit_pace *fp = arg;
+	u64 off;
+
+	if (fp->pauses++ >= fp->mutate)
+		return;
+	CHECK_EQ(fl_fit_alloc(fp->p, 4096, 0, 0, &off), 0);
+	CHECK_EQ(fl_fit_free(fp->p, off), 0);
+}
+
+/*
+ * fl_fit_check_paced(): bounded holds (at least one pause per 64 nodes
+ * of 3 trees and the tiling), the same clean verdict as fl_fit_check();
+ * changes between holds restart the walk; a change before every hold
+ * gives up with -EAGAIN and a sentence.
+ */
+TEST(check_paced_restarts_and_gives_up)
+{
+	struct fit_pace fp = { .mutate = 0 };
+	u64 offs[4000];
+	u32 calm;
+	int i;
+
+	fp.p = one_seg(0, 64 * MiB, 4096, FL_FIT_FIRST);
+	REQUIRE(fp.p);
+	for (i = 0; i < 4000; i++)
+		offs[i] = must_alloc(fp.p, 4096 * (1 + rnd_below(3)), 0, 0);
+	for (i = 0; i < 4000; i += 2)
+		CHECK_EQ(fl_fit_free(fp.p, offs[i]), 0);
+	CHECK_POOL(fp.p);
+	CHECK_EQ(fl_fit_check_paced(fp.p, check_msg, sizeof(check_msg), 64,
+				    fit_pace_pause, &fp), 0);
+	calm = fp.pauses;
+	/* 2000 holes twice, 2000 allocations, 4000 tiling steps */
+	CHECK(calm >= 10000 / 64);
+	fp.pauses = 0;
+	fp.mutate = 5;
+	CHECK_EQ(fl_fit_check_paced(fp.p, check_msg, sizeof(check_msg), 64,
+				    fit_pace_pause, &fp), 0);
+	CHECK(fp.pauses > calm);
+	fp.pauses = 0;
+	fp.mutate = ~0U;
+	strcpy(check_msg, "stale");
+	CHECK_EQ(fl_fit_check_paced(fp.p, check_msg, sizeof(check_msg), 64,
+				    fit_pace_pause, &fp), -EAGAIN);
+	CHECK(!strcmp(check_msg,
+		      "pool changed during each of 8 walks: not verified, try again"));
+	fp.mutate = 0;
+	CHECK_EQ(fl_fit_check_paced(fp.p, check_msg, sizeof(check_msg), 0,
+				    NULL, NULL), 0);
+	for (i = 1; i < 4000; i += 2)
+		CHECK_EQ(fl_fit_free(fp.p, offs[i]), 0);
+	CHECK_EQ(fl_fit_destroy(fp.p, false), 0);
+}
+
 TEST(tree_height_is_logarithmic)
 {
 	enum { N = 1 << 16 };
