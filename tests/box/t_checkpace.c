@@ -26,6 +26,16 @@
  *    fl_dev.lock) runs alloc/free pairs while two threads of one fd and a
  *    debugfs reader run CHECK: every verdict is 0 or -EAGAIN ("changed
  *    during each walk"), never -EUCLEAN; once BENCH stops, CHECK is clean.
+ *    The same with the SLAB benchmark, whose in-kernel-API cache changes
+ *    on CPU 1 while CHECK reads it (the slab checker before FL_SLAB_SHARED,
+ *    6.12: 26 of 164 verdicts "-117: slab fl_bench_64: 60 objects cached
+ *    or live in slabs, but 0 live + 59 cached").
+ *  - a slab-heavy and a pool-heavy arena (nothing else allocated): the
+ *    probe's median runs per CHECK must exceed the empty arena's by >= 32,
+ *    and in the pool's case its worst lateness stay under half the call,
+ *    which a checker holding the slab or pool lock for the whole walk
+ *    cannot do (6.12 before: slab 12 runs vs 3, pool lateness 0.90 of the
+ *    call; after: 96 vs 3, 0.02; see slab_phase() and pool_phase()).
  *  - close of an fd while another thread runs CHECK on it.
  *  - no soft lockup, RCU stall or "scheduling while atomic" in the log (the
  *    box runner fails on BUG:/WARNING: lines; RCU stall reports have
@@ -123,13 +133,15 @@ static void *loader(void *arg)
 	return NULL;
 }
 
+static unsigned int bench_which = FRAGLAB_BENCH_BUDDY, bench_param;
+
 static void *bencher(void *arg)
 {
 	(void)arg;
 	pin(1);
 	while (!stop_load) {
-		struct fraglab_bench b = { .which = FRAGLAB_BENCH_BUDDY,
-					   .param = 0, .runs = 1,
+		struct fraglab_bench b = { .which = bench_which,
+					   .param = bench_param, .runs = 1,
 					   .iterations = 100000 };
 
 		if (xioctl(fd, FRAGLAB_IOC_BENCH, &b))
@@ -263,22 +275,19 @@ static int cmp_long(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-static void latency_phase(void)
+/*
+ * CHECK @n times on CPU 0 (the probe is running): probe runs, its lateness
+ * as a fraction of each call, the worst lateness and call.  Return: the
+ * CHECKs that were not clean.
+ */
+static int measure(const char *what, int n, long *runs, double *ratio,
+		   long long *worst_late, long long *worst_dur)
 {
-	pthread_t pr, ld[2];
-	double ratio[NR_CALLS];
-	long runs[NR_CALLS];
-	long long worst_late = 0, worst_dur = 0;
 	int i, bad = 0;
 
-	stop_probe = stop_load = 0;
-	load_ops = 0;
-	pthread_create(&pr, NULL, probe, NULL);
-	for (i = 0; i < 2; i++)
-		pthread_create(&ld[i], NULL, loader, NULL);
 	pin(0);
 	usleep(50000);
-	for (i = 0; i < NR_CALLS; i++) {
+	for (i = 0; i < n; i++) {
 		struct fraglab_check c;
 		long long t0, dur;
 		int r;
@@ -291,20 +300,66 @@ static void latency_phase(void)
 		dur = now_ns() - t0;
 		in_check = 0;
 		if (r || c.result) {
-			tap_diag("CHECK %d: ioctl %d, result %d: %s", i, r,
-				 c.result, c.message);
+			tap_diag("%sCHECK %d: ioctl %d, result %d: %s", what,
+				 i, r, c.result, c.message);
 			bad++;
 		}
 		runs[i] = probe_runs;
 		ratio[i] = (double)probe_late_max / (double)dur;
-		tap_diag("CHECK %d: %lld us, probe ran %ld times, at most %lld us late",
-			 i, dur / 1000, runs[i], probe_late_max / 1000);
-		if (probe_late_max > worst_late)
-			worst_late = probe_late_max;
-		if (dur > worst_dur)
-			worst_dur = dur;
+		tap_diag("%sCHECK %d: %lld us, probe ran %ld times, at most %lld us late",
+			 what, i, dur / 1000, runs[i], probe_late_max / 1000);
+		if (probe_late_max > *worst_late)
+			*worst_late = probe_late_max;
+		if (dur > *worst_dur)
+			*worst_dur = dur;
 		usleep(20000);	/* the probe runs between calls too */
 	}
+	return bad;
+}
+
+/*
+ * CHECK @n times on CPU 0 with the probe running, nothing else loaded:
+ * the median number of probe runs per CHECK; the median of the probe's
+ * worst lateness as a fraction of its call in *@late_ratio (may be NULL).
+ */
+static long quiet_runs(const char *what, int n, double *late_ratio)
+{
+	long runs[NR_CALLS];
+	double ratio[NR_CALLS];
+	long long late = 0, dur = 0;
+	char prefix[64];
+	pthread_t pr;
+	int bad;
+
+	snprintf(prefix, sizeof(prefix), "%s ", what);
+	stop_probe = 0;
+	pthread_create(&pr, NULL, probe, NULL);
+	bad = measure(prefix, n, runs, ratio, &late, &dur);
+	stop_probe = 1;
+	pthread_join(pr, NULL);
+	tap_is_int(bad, 0, "%s: %d CHECKs clean (worst probe lateness %lld us, longest CHECK %lld us)",
+		   what, n, late / 1000, dur / 1000);
+	qsort(runs, n, sizeof(runs[0]), cmp_long);
+	qsort(ratio, n, sizeof(ratio[0]), cmp_double);
+	if (late_ratio)
+		*late_ratio = ratio[n / 2];
+	return runs[n / 2];
+}
+
+static void latency_phase(void)
+{
+	pthread_t pr, ld[2];
+	double ratio[NR_CALLS];
+	long runs[NR_CALLS];
+	long long worst_late = 0, worst_dur = 0;
+	int i, bad;
+
+	stop_probe = stop_load = 0;
+	load_ops = 0;
+	pthread_create(&pr, NULL, probe, NULL);
+	for (i = 0; i < 2; i++)
+		pthread_create(&ld[i], NULL, loader, NULL);
+	bad = measure("", NR_CALLS, runs, ratio, &worst_late, &worst_dur);
 	stop_load = 1;
 	for (i = 0; i < 2; i++)
 		pthread_join(ld[i], NULL);
@@ -322,7 +377,7 @@ static void latency_phase(void)
 	       worst_dur / 1000);
 }
 
-static void change_phase(void)
+static void change_phase(const char *what)
 {
 	pthread_t bt, ck[2], dc;
 	struct fraglab_check c;
@@ -330,6 +385,8 @@ static void change_phase(void)
 
 	stop_load = 0;
 	load_ops = 0;
+	verdict_clean = verdict_again = verdict_bad = verdict_err = 0;
+	bad_msg[0] = '\0';
 	pthread_create(&bt, NULL, bencher, NULL);
 	for (i = 0; i < 2; i++)
 		pthread_create(&ck[i], NULL, checker, NULL);
@@ -340,13 +397,172 @@ static void change_phase(void)
 	for (i = 0; i < 2; i++)
 		pthread_join(ck[i], NULL);
 	pthread_join(dc, NULL);
-	tap_ok(load_ops > 0, "BENCH ran %ld buddy runs during the CHECKs", load_ops);
+	tap_ok(load_ops > 0, "%s BENCH ran %ld runs during the CHECKs", what,
+	       load_ops);
 	tap_ok(!verdict_bad && !verdict_err && verdict_clean + verdict_again > 0,
-	       "CHECK during BENCH (2 threads of one fd + debugfs): %d clean, %d changed-during-walk, %d corrupt, %d failed %s",
-	       verdict_clean, verdict_again, verdict_bad, verdict_err, bad_msg);
+	       "CHECK during %s BENCH (2 threads of one fd + debugfs): %d clean, %d changed-during-walk, %d corrupt, %d failed %s",
+	       what, verdict_clean, verdict_again, verdict_bad, verdict_err,
+	       bad_msg);
 	r = check_once(fd, &c);
-	tap_ok(!r && !c.result, "CHECK once BENCH stopped: clean (%d %d %s)", r,
-	       c.result, c.message);
+	tap_ok(!r && !c.result, "CHECK once %s BENCH stopped: clean (%d %d %s)",
+	       what, r, c.result, c.message);
+}
+
+#define SLAB_OBJS	524288	/* 8-byte objects: 1024 order-0 slabs */
+#define SLAB_KEEP	64	/* one object in SLAB_KEEP stays live */
+
+static int obj_batch(struct fraglab_obj *o, unsigned int n, unsigned int op)
+{
+	struct fraglab_obj_batch b = { .ptr = (uintptr_t)o, .count = n,
+				       .op = op };
+	int r = xioctl(fd, FRAGLAB_IOC_OBJ_BATCH, &b);
+
+	return r ? r : (int)b.done;
+}
+
+/*
+ * One cache of 8-byte objects over 1024 slabs, SLAB_KEEP - 1 of every
+ * SLAB_KEEP objects freed again: about 1000 units of checker work per slab
+ * (512 states, ~500 free-stack entries, 1 page), ~10^6 in all, where the
+ * buddy walk of the (otherwise empty) arena takes about a millisecond.  A
+ * slab checker that holds its locks for the whole cache adds next to no
+ * probe run to the empty arena's (6.12, old walk: 3 without the slabs, 9
+ * with 512 of them, one hold of ~8 ms); one that walks 4096 units per
+ * hold adds one per hold the probe's 100 us outlast.
+ */
+static void slab_phase(long base)
+{
+	struct fraglab_cache_create cc = { .name = "checkpace8",
+					   .object_size = 8 };
+	struct fraglab_obj *o = calloc(SLAB_OBJS, sizeof(*o));
+	struct fraglab_obj *f = calloc(SLAB_OBJS, sizeof(*f));
+	unsigned int i, n = 0, nf = 0, kept = 0;
+	long heavy;
+
+	if (!o || !f)
+		tap_bail("out of memory");
+	if (xioctl(fd, FRAGLAB_IOC_CACHE_CREATE, &cc))
+		tap_bail("cache create: %d", errno);
+	for (i = 0; i < SLAB_OBJS; i++)
+		o[i].cache_id = cc.cache_id;
+	while (n < SLAB_OBJS) {
+		unsigned int chunk = SLAB_OBJS - n > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : SLAB_OBJS - n;
+		int done = obj_batch(o + n, chunk, FRAGLAB_OBJ_BATCH_ALLOC);
+
+		if (done <= 0)
+			break;
+		n += done;
+	}
+	for (i = 0; i < n; i++)
+		if (i % SLAB_KEEP)
+			f[nf++] = o[i];
+		else
+			o[kept++] = o[i];
+	for (i = 0; i < nf; i += FRAGLAB_BATCH_MAX) {
+		unsigned int chunk = nf - i > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : nf - i;
+
+		if (obj_batch(f + i, chunk, FRAGLAB_OBJ_BATCH_FREE) != (int)chunk)
+			tap_bail("object batch free failed");
+	}
+	tap_is_int(n, SLAB_OBJS, "%u 8-byte objects allocated, %u kept", n,
+		   kept);
+	heavy = quiet_runs("slab-heavy arena", 7, NULL);
+	tap_ok(heavy - base >= 32,
+	       "slab walk yields: probe ran a median %ld times per CHECK with the slabs, %ld without (>= 32 more)",
+	       heavy, base);
+	for (i = 0; i < kept; i += FRAGLAB_BATCH_MAX) {
+		unsigned int chunk = kept - i > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : kept - i;
+
+		obj_batch(o + i, chunk, FRAGLAB_OBJ_BATCH_FREE);
+	}
+	free(o);
+	free(f);
+}
+
+#define POOL_ALLOCS	262144	/* 16-byte allocations, every other freed */
+
+static int pool_batch(struct fraglab_pool_alloc *a, unsigned int n,
+		      unsigned int op)
+{
+	struct fraglab_pool_batch b = { .ptr = (uintptr_t)a, .count = n,
+					.op = op };
+	int r = xioctl(fd, FRAGLAB_IOC_POOL_BATCH, &b);
+
+	return r ? r : (int)b.done;
+}
+
+/*
+ * One fit pool of 131072 holes and 131072 allocations (and as many
+ * handles): its checker walks three trees of 131072 nodes and tiles
+ * 262144 extents, then looks every handle up, ~10^6 steps where the
+ * empty arena's CHECK takes about a millisecond.  One hold of the pool
+ * lock for the trees and the tiling keeps the probe off the CPU for most
+ * of the call (6.12: 180-240 ms of a 200-260 ms CHECK); 4096 nodes per
+ * hold let it run throughout.
+ */
+static void pool_phase(long base)
+{
+	struct fraglab_pool_create pc = { .size = 64 << 20, .granularity = 16,
+					  .strategy = FRAGLAB_POOL_FIRST_FIT };
+	struct fraglab_pool_alloc *a = calloc(POOL_ALLOCS, sizeof(*a));
+	struct fraglab_pool_alloc *f = calloc(POOL_ALLOCS, sizeof(*f));
+	unsigned int i, n = 0, nf = 0, kept = 0;
+	double ratio;
+	long heavy;
+
+	if (!a || !f)
+		tap_bail("out of memory");
+	if (xioctl(fd, FRAGLAB_IOC_POOL_CREATE, &pc))
+		tap_bail("pool create: %d", errno);
+	for (i = 0; i < POOL_ALLOCS; i++)
+		a[i] = (struct fraglab_pool_alloc){ .pool_id = pc.pool_id,
+						    .size = 16 };
+	while (n < POOL_ALLOCS) {
+		unsigned int chunk = POOL_ALLOCS - n > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : POOL_ALLOCS - n;
+		int done = pool_batch(a + n, chunk, FRAGLAB_POOL_BATCH_ALLOC);
+
+		if (done <= 0)
+			break;
+		n += done;
+	}
+	for (i = 0; i < n; i++) {
+		struct fraglab_pool_alloc e = { .pool_id = pc.pool_id,
+						.handle = a[i].handle };
+
+		if (i % 2)
+			f[nf++] = e;
+		else
+			a[kept++] = e;
+	}
+	for (i = 0; i < nf; i += FRAGLAB_BATCH_MAX) {
+		unsigned int chunk = nf - i > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : nf - i;
+
+		if (pool_batch(f + i, chunk, FRAGLAB_POOL_BATCH_FREE) != (int)chunk)
+			tap_bail("pool batch free failed");
+	}
+	tap_is_int(n, POOL_ALLOCS, "%u 16-byte pool allocations, %u kept", n,
+		   kept);
+	heavy = quiet_runs("pool-heavy arena", 7, &ratio);
+	tap_ok(heavy - base >= 32,
+	       "pool walk yields: probe ran a median %ld times per CHECK with the pool, %ld without (>= 32 more)",
+	       heavy, base);
+	/*
+	 * The handle walk after the pool's reschedules every 1024 handles
+	 * (and took the pool lock per lookup before too): the runs alone do
+	 * not tell one long hold of the pool lock from many short ones, the
+	 * probe's lateness does (6.12, one hold: 0.90 of the call; 4096
+	 * nodes per hold: 0.02, the emulator's own hiccups).
+	 */
+	tap_ok(ratio < 0.5,
+	       "pool walk yields: the probe was late a median %.2f of a CHECK at worst (< 0.5)",
+	       ratio);
+	free(a);
+	free(f);
 }
 
 static void *check_on(void *arg)
@@ -385,6 +601,7 @@ int main(void)
 	long avail = mem_available_kb();
 	unsigned int mb;
 	uint64_t *handles;
+	long base;
 
 	if (avail < 0)
 		tap_bail("no MemAvailable");
@@ -407,15 +624,32 @@ int main(void)
 
 	fl_box_write("/dev/kmsg", "t_checkpace: CHECK rounds begin\n");
 	latency_phase();
-	change_phase();
+	change_phase("buddy");
 	close_phase();
+	/* the in-kernel API's slab cache changes under CHECK's feet */
+	bench_which = FRAGLAB_BENCH_SLAB;
+	bench_param = 64;
+	change_phase("slab");
+
+	free(handles);
+	handles = NULL;
+	close(fd);	/* the fragmented arena goes back */
+	fd = open("/dev/fraglab", O_RDWR);
+	if (fd < 0)
+		tap_bail("open: %d", errno);
+	base = quiet_runs("empty arena", 7, NULL);
+	slab_phase(base);
+	close(fd);
+	fd = open("/dev/fraglab", O_RDWR);
+	if (fd < 0)
+		tap_bail("open: %d", errno);
+	pool_phase(base);
 
 	fl_box_run("dmesg | sed -n '/t_checkpace: CHECK rounds begin/,$p' | grep -iE 'soft lockup|rcu.*stall|scheduling while atomic|hung task' | head -3",
 		   out, sizeof(out));
 	tap_ok(!out[0], "no soft lockup, RCU stall or atomic sleep reported%s%s",
 	       out[0] ? ": " : "", out);
 
-	free(handles);
 	close(fd);	/* frees what is left */
 	tap_ok(!fl_box_unload(), "rmmod");
 	return tap_done();
