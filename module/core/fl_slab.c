@@ -887,11 +887,16 @@ static u64 fl_slab_trim_empty(struct fl_slab_cache *c, u64 keep,
 /* ------------------------------------------------------------ growing */
 
 /*
- * A cache's own metadata (the cache and its per-CPU arrays): with
- * FL_SLAB_ACCOUNT charged to the current task's memory cgroup, the one
- * that creates the cache.  Each slab's metadata (fl_slab_new_meta(), on
- * every growth) is not charged: see docs/RELIABILITY.md, "Charging the
- * core's metadata".
+ * A cache's metadata (the cache, its per-CPU arrays and each slab's
+ * metadata, fl_slab_new_meta(), on every growth): with FL_SLAB_ACCOUNT
+ * charged to the current task's memory cgroup, the task that creates the
+ * cache or whose allocation grows it, and uncharged when it is freed.
+ * The kernel bills a SLAB_ACCOUNT cache's per-object metadata to the
+ * allocating task too (mm/memcontrol.c, 6.12: __memcg_slab_post_alloc_hook()
+ * charges obj_full_size(), the object plus its slot in the slab's objcg
+ * vector, on every allocation); fraglab's per-slab arrays are per object
+ * as well (free_idx[], state[]) and are charged whole when the slab is
+ * made.  Cost: docs/RELIABILITY.md, "Charging the core's metadata".
  */
 static void *fl_slab_zalloc(u32 flags, size_t bytes)
 {
@@ -908,7 +913,7 @@ static struct fl_slab *fl_slab_new_meta(struct fl_slab_cache *c)
 
 	if (c->flags & FL_SLAB_KMALLOC)
 		bytes += objs * sizeof(u16);
-	s = fl_zalloc(bytes);
+	s = fl_slab_zalloc(c->flags, bytes);
 	if (!s)
 		return NULL;
 	/* u16 arrays first, right after the (8-byte aligned) struct */

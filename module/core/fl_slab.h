@@ -47,7 +47,7 @@
 #define FL_SLAB_COLOUR		(1U << 1)	/* Bonwick colouring of slabs */
 #define FL_SLAB_NO_CPU_CACHE	(1U << 2)	/* no per-CPU arrays (limit 0) */
 #define FL_SLAB_KMALLOC		(1U << 3)	/* size-class cache (internal) */
-#define FL_SLAB_ACCOUNT		(1U << 4)	/* cache + per-CPU arrays memcg-charged */
+#define FL_SLAB_ACCOUNT		(1U << 4)	/* all its metadata memcg-charged */
 /*
  * Used while the checker runs, without the serialisation its caller keeps
  * (the module's in-kernel API, not under fl_dev.lock): the checker takes

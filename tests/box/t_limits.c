@@ -25,6 +25,10 @@
  * (120 per 16 KiB batch).  The cgroup's memory.current must grow by at
  * least 100 bytes per allocation more for the pool than for the pages,
  * and both must be returned on close.
+ *
+ * Then an fd's charge part by part (fd_charge()): opening costs next to
+ * nothing, the per-slab metadata of its cache is charged to its cgroup,
+ * and close returns all of it.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -358,19 +362,22 @@ static double now_ns(void)
 }
 
 /*
- * The cgroup's memory.current after dropping what slab keeps for free,
- * once it stops falling: xarray and other RCU-freed nodes are uncharged
- * a grace period after their free.  The lowest reading of 100 ms polls,
- * until five in a row found nothing lower (at most 5 s).
+ * A reading of the test cgroup (@key of @file, or the whole of @file)
+ * after dropping what slab keeps for free, once it stops falling: xarray
+ * and other RCU-freed nodes are uncharged a grace period after their
+ * free.  The lowest reading of 100 ms polls, until five in a row found
+ * nothing lower (at most 5 s).
  */
-static long cg_current(void)
+static long cg_low(const char *file, const char *key)
 {
+	char path[128];
 	long v, low = -1;
 	int i, still = 0;
 
+	snprintf(path, sizeof(path), CG "/t_limits/%s", file);
 	for (i = 0; i < 50 && still < 5; i++) {
 		fl_box_write("/sys/kernel/slab/fl_obj/shrink", "1");
-		v = read_long(CG "/t_limits/memory.current", NULL);
+		v = read_long(path, key);
 		if (low < 0 || v < low) {
 			low = v;
 			still = 0;
@@ -380,6 +387,11 @@ static long cg_current(void)
 		usleep(100000);
 	}
 	return low;
+}
+
+static long cg_current(void)
+{
+	return cg_low("memory.current", NULL);
 }
 
 /*
@@ -451,11 +463,216 @@ static void core_charge(void)
 	free(a);
 }
 
+static int obj_free_batch(int fd, struct fraglab_obj *o, uint32_t n)
+{
+	struct fraglab_obj_batch b = {
+		.ptr = (uintptr_t)o, .count = n, .op = FRAGLAB_OBJ_BATCH_FREE,
+	};
+	int ret = n ? xioctl(fd, FRAGLAB_IOC_OBJ_BATCH, &b) : 0;
+
+	return ret ? ret : (b.done == n ? 0 : -EIO);
+}
+
+static int cache_info(int fd, uint32_t id, struct fraglab_cache_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->cache_id = id;
+	return xioctl(fd, FRAGLAB_IOC_CACHE_INFO, ci);
+}
+
+/*
+ * The fd's own metadata in the cgroup's memory.stat "kernel" (MEMCG_KMEM:
+ * every kmem page and object charged, mm/memcontrol.c, 6.1 and 6.12),
+ * which, unlike memory.current, holds neither this process's own memory
+ * nor the per-CPU stock of pages precharged in batches of 64
+ * (MEMCG_CHARGE_BATCH, consume_stock()).  The statistics are flushed
+ * every 2 s (FLUSH_TIME, flush_memcg_stats_dwork()) or after that many
+ * updates: read after one period.
+ */
+static long cg_kernel(void)
+{
+	usleep(2100000);
+	return cg_low("memory.stat", "kernel");
+}
+
+/*
+ * What an fd costs the opener's cgroup, part by part.
+ *
+ *  - Opening: a struct file and the fd's struct fl_file: 100 opens must
+ *    cost under 2 KiB each.
+ *  - Per-slab metadata: fl_slab_new_meta() allocates, on every growth,
+ *    struct fl_slab with free_idx[] (u16) and state[] (u8) for each of the
+ *    slab's objects (module/core/fl_slab.c), so at least 3 * objs_per_slab
+ *    bytes per slab.  To see it apart from the handles, SLABS slabs are
+ *    filled, all but one object per slab freed (the slabs stay, each held
+ *    by one object), then those freed too and the cache shrunk: between
+ *    the two readings the cgroup must lose at least SLABS * 3 *
+ *    objs_per_slab bytes (the held objects' handles go too, about 200 B
+ *    each: far less).
+ *
+ * And close returns everything (against the reading before the opens).
+ */
+#define SLABS	200
+#define NOPEN	100
+#define CYCLES	200
+
+/*
+ * The cost of one slab growth and release with its metadata (charged and
+ * uncharged with FL_SLAB_ACCOUNT): an empty cache, one object allocated
+ * (the cache grows by a slab), freed, and the cache shrunk (the slab and
+ * its metadata go).  Guest time per cycle, the least of 5 runs; under
+ * -icount shift=0 (tests/bench/run.sh) guest nanoseconds are guest
+ * instructions.
+ */
+static void grow_cycles(int fd, uint32_t cache)
+{
+	struct fraglab_cache_op op = { .cache_id = cache };
+	struct fraglab_obj ob;
+	double t0, best = 0, worst = 0;
+	int run, i, ret = 0;
+
+	for (run = 0; run < 5 && !ret; run++) {
+		t0 = now_ns();
+		for (i = 0; i < CYCLES && !ret; i++) {
+			ob = (struct fraglab_obj){ .cache_id = cache };
+			ret = xioctl(fd, FRAGLAB_IOC_OBJ_ALLOC, &ob);
+			ob = (struct fraglab_obj){ .cache_id = cache,
+						   .handle = ob.handle };
+			ret = ret ? ret : xioctl(fd, FRAGLAB_IOC_OBJ_FREE, &ob);
+			op = (struct fraglab_cache_op){ .cache_id = cache };
+			ret = ret ? ret : xioctl(fd, FRAGLAB_IOC_CACHE_SHRINK, &op);
+			ret = ret ? ret : op.pages ? 0 : -ENODATA;
+		}
+		t0 = now_ns() - t0;
+		if (!run || t0 < best)
+			best = t0;
+		if (t0 > worst)
+			worst = t0;
+	}
+	tap_is_int(ret, 0, "%d x 5 cycles of slab growth and release (each shrink frees the slab)",
+		   CYCLES);
+	tap_diag("one growth + release cycle (3 ioctls): %.0f ns, least of 5 runs of %d (most %.0f)",
+		 best / CYCLES, CYCLES, worst / CYCLES);
+}
+
+static void fd_charge(void)
+{
+	struct fraglab_cache_info ci;
+	struct fraglab_obj *o, *held;
+	struct fraglab_cache_op op;
+	long k0, kopen, kopened, kheld, kempty, knocache, kclosed, want;
+	uint32_t id = 0, done, n, i, nheld = 0, nfree = 0, slab_bytes;
+	unsigned char *seen;
+	int fds[NOPEN], fd, ret;
+
+	if (fl_box_load("arena_mb=64"))
+		tap_bail("insmod failed");
+	if (cg_setup()) {
+		tap_skip("no memory cgroup", "an fd's charge");
+		fl_box_unload();
+		return;
+	}
+	/* 8-byte objects: 512 per order-0 slab; room for 4096 per slab */
+	o = malloc((size_t)SLABS * 4096 * sizeof(*o));
+	held = malloc(SLABS * 2 * sizeof(*held));
+	seen = malloc(64 << (20 - 12));
+	if (!o || !held || !seen)
+		tap_bail("out of memory");
+	/* this process's own memory is charged too: fault it in now */
+	memset(o, 0xff, (size_t)SLABS * 4096 * sizeof(*o));
+	memset(held, 0xff, SLABS * 2 * sizeof(*held));
+	memset(seen, 0, 64 << (20 - 12));
+
+	k0 = cg_kernel();
+	for (i = 0; i < NOPEN; i++)
+		fds[i] = open(FRAGLAB_DEVICE, O_RDWR);
+	kopen = cg_kernel();
+	for (i = 0, ret = 0; i < NOPEN; i++)
+		ret |= fds[i] < 0 || close(fds[i]);
+	kopened = cg_kernel();
+	tap_ok(!ret && kopen - k0 <= NOPEN * 2048,
+	       "%d opens without an allocation cost %ld B each (at most 2048)",
+	       NOPEN, (kopen - k0) / NOPEN);
+	tap_ok(kopened - k0 <= 64 * 1024,
+	       "and their close returns it (%+ld kB; tolerance 64 kB)",
+	       (kopened - k0) / 1024);
+
+	fd = open(FRAGLAB_DEVICE, O_RDWR);
+	ret = cache_create(fd, "slabmeta", &id);
+	if (!ret)
+		ret = cache_info(fd, id, &ci);
+	tap_is_int(ret, 0, "an 8-byte cache (%u objects per order-%u slab)",
+		   ci.objs_per_slab, ci.order);
+	if (ret || ci.objs_per_slab > 4096)
+		tap_bail("unexpected cache geometry");
+	grow_cycles(fd, id);
+	n = SLABS * ci.objs_per_slab;
+	for (i = 0, ret = 0; i < n && !ret; i += done) {
+		uint32_t k = n - i < 50000 ? n - i : 50000;
+
+		ret = obj_batch(fd, id, o + i, k, &done);
+	}
+	tap_is_int(ret, 0, "%u objects fill %u slabs", n, SLABS);
+	/* keep the first object seen in each slab, free the others */
+	slab_bytes = ci.pages_per_slab * 4096;
+	for (i = 0; i < n; i++) {
+		uint64_t key = o[i].offset / slab_bytes;
+
+		if (!seen[key] && nheld < SLABS * 2) {
+			seen[key] = 1;
+			held[nheld++] = o[i];
+		} else {
+			o[nfree++] = o[i];
+		}
+	}
+	for (i = 0, ret = 0; i < nfree && !ret; i += 50000)
+		ret = obj_free_batch(fd, o + i, nfree - i < 50000 ? nfree - i : 50000);
+	ret = ret ? ret : cache_info(fd, id, &ci);
+	tap_ok(!ret && ci.num_slabs == nheld,
+	       "one object per slab keeps %u slabs (cache: %llu slabs, %llu active objects)",
+	       nheld, (unsigned long long)ci.num_slabs,
+	       (unsigned long long)ci.active_objs);
+	kheld = cg_kernel();
+	ret = obj_free_batch(fd, held, nheld);
+	op = (struct fraglab_cache_op){ .cache_id = id };
+	ret = ret ? ret : xioctl(fd, FRAGLAB_IOC_CACHE_SHRINK, &op);
+	ret = ret ? ret : cache_info(fd, id, &ci);
+	tap_ok(!ret && ci.num_slabs == 0,
+	       "free them and shrink: no slab left (%llu)",
+	       (unsigned long long)ci.num_slabs);
+	kempty = cg_kernel();
+	op = (struct fraglab_cache_op){ .cache_id = id };
+	tap_is_int(xioctl(fd, FRAGLAB_IOC_CACHE_DESTROY, &op), 0,
+		   "destroy the cache: the fd holds no handle now");
+	knocache = cg_kernel();
+	close(fd);
+	kclosed = cg_kernel();
+	tap_diag("memory.stat kernel: %ld kB before, %ld kB with %d fds open, %ld kB after them, %ld kB with %u slabs held, %ld kB without, %ld kB without the cache, %ld kB after close",
+		 k0 / 1024, kopen / 1024, NOPEN, kopened / 1024, kheld / 1024,
+		 nheld, kempty / 1024, knocache / 1024, kclosed / 1024);
+	/* the metadata's size class; slub_debug's red zones are in it */
+	tap_diag("kmalloc-cg-2k slab_size (the metadata of a 512-object slab is 1632 B): %ld",
+		 read_long("/sys/kernel/slab/kmalloc-cg-2k/slab_size", NULL));
+	want = (long)nheld * 3 * ci.objs_per_slab;
+	tap_ok(kheld - kempty >= want,
+	       "per-slab metadata is charged to the opener's cgroup: %ld B per slab (at least %u: 3 per object)",
+	       (kheld - kempty) / (long)nheld, 3 * ci.objs_per_slab);
+	tap_ok(kclosed - k0 <= 64 * 1024,
+	       "close gives everything back (%+ld kB; tolerance 64 kB)",
+	       (kclosed - k0) / 1024);
+	cg_teardown();
+	tap_ok(!fl_box_unload(), "rmmod");
+	free(seen);
+	free(held);
+	free(o);
+}
+
 int main(void)
 {
 	limits();
 	accounting();
 	core_charge();
+	fd_charge();
 	return tap_done();
 }
 
