@@ -280,31 +280,58 @@ long fl_ioc_batch(struct fl_file *ff, void *karg, struct fl_obj **made)
 }
 
 /*
- * Every pages-kind handle must match an allocated head owned by it.  Up to
- * max_handles_per_fd per opener: a reschedule point every 1024 handles.
+ * Every fd's handles: each id names an object of that fd, the fd counts
+ * them, and every pages-kind one matches an allocated head owned by it.
+ * Up to max_handles_per_fd per opener: a reschedule point every 1024
+ * handles (fl_dev.lock keeps every table still, fl_dev.files_lock every
+ * fd; no spinlock is held).
  */
 static int fl_buddy_check_handles(char *msg, size_t len)
 {
 	struct fl_page_info pi;
+	struct fl_file *ff;
 	struct fl_obj *obj;
-	u32 pos = 0, n = 0;
+	u32 pos, n = 0, nr;
+	int ret = 0;
 	u64 id;
 
-	while ((obj = fl_idtab_next(&fl_dev.handles, &pos, &id))) {
-		/* no spinlock held here: fl_dev.lock keeps the table still */
-		if (!(++n % 1024))
-			cond_resched();
-		if (obj->kind != FRAGLAB_KIND_PAGES)
-			continue;
-		if (fl_buddy_page_info(fl_dev.buddy, obj->idx, &pi) ||
-		    pi.state != FL_PAGE_ALLOC_HEAD || pi.order != obj->order ||
-		    pi.owner != (unsigned long)obj) {
-			scnprintf(msg, len, "handle id %llu: page %u is not its allocated order-%u head",
-				  id, obj->idx, obj->order);
-			return -EUCLEAN;
+	lockdep_assert_held(&fl_dev.lock);
+	mutex_lock(&fl_dev.files_lock);
+	list_for_each_entry(ff, &fl_dev.files, node) {
+		pos = 0;
+		nr = 0;
+		while ((obj = fl_idtab_next(&ff->handles, &pos, &id))) {
+			if (!(++n % 1024))
+				cond_resched();
+			nr++;
+			if (obj->owner != ff || obj->id != id) {
+				scnprintf(msg, len, "handle id %llu: in one fd's table, owned by another or named %llu",
+					  id, obj->id);
+				ret = -EUCLEAN;
+				goto unlock;
+			}
+			if (obj->kind != FRAGLAB_KIND_PAGES)
+				continue;
+			if (fl_buddy_page_info(fl_dev.buddy, obj->idx, &pi) ||
+			    pi.state != FL_PAGE_ALLOC_HEAD ||
+			    pi.order != obj->order ||
+			    pi.owner != (unsigned long)obj) {
+				scnprintf(msg, len, "handle id %llu: page %u is not its allocated order-%u head",
+					  id, obj->idx, obj->order);
+				ret = -EUCLEAN;
+				goto unlock;
+			}
+		}
+		if (nr != ff->nr_handles) {
+			scnprintf(msg, len, "an fd has %u ids but counts %u handles",
+				  nr, ff->nr_handles);
+			ret = -EUCLEAN;
+			goto unlock;
 		}
 	}
-	return 0;
+unlock:
+	mutex_unlock(&fl_dev.files_lock);
+	return ret;
 }
 
 /* ->stats: the buddy's counters in UAPI form (@out is zeroed). */

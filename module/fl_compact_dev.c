@@ -15,7 +15,7 @@
  * after the run faults in the new location.  Freeing, allocating and
  * every other ioctl wait for the mutex, so a compaction is atomic for
  * userspace.  Only FL_OWN_USER blocks move, and for them the owner cookie
- * is the struct fl_obj (fl_buddy_dev.c), owned by fl_dev.handles.
+ * is the struct fl_obj (fl_buddy_dev.c), in its fd's id table.
  *
  * Proactive compaction (kcompactd's proactive part): a delayed work runs
  * every 500 ms while FRAGLAB_SET_PROACTIVE is 1..100.  It computes the

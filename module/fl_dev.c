@@ -25,13 +25,15 @@
  * of the fd guessed the handle and freed it meanwhile.
  *
  * Handles.  Every allocation handed to userspace is a struct fl_obj in
- * one device-wide id table (fl_dev.handles, core/fl_idtab.c), and on its
- * owner's list.  The handle is the 40-bit id (slot and generation) tagged
- * with a constant and the kind; lookups check that the calling fd owns the
- * object, so another fd's handle is -ENOENT exactly like a made-up one.
- * Freeing bumps the slot's generation and slots are reused oldest-first,
- * so a stale handle is -ENOENT too (an id comes back only after at least
- * 2^28 insertions).
+ * its fd's own id table (fl_file.handles, core/fl_idtab.c), and on the
+ * fd's list.  The handle is the 40-bit id (slot and generation) tagged
+ * with a constant and the kind; every lookup (ioctl, mmap, fault) goes to
+ * the calling fd's table only, so another fd's handle is -ENOENT exactly
+ * like a made-up one.  Freeing bumps the slot's generation and slots are
+ * reused oldest-first, so a stale handle is -ENOENT too (an id comes back
+ * only after at least 2^28 insertions by the same fd).  The table is the
+ * fd's: it costs nothing until the fd's first allocation, is charged to
+ * the memory cgroup of the task that grows it, and goes on close.
  *
  * mmap.  An allocation of the pages kind is mapped at its mmap_offset
  * (id << (PAGE_SHIFT + FL_MMAP_ID_SHIFT)); a mapping may cover part of it
@@ -40,7 +42,12 @@
  * zap the range with unmap_mapping_range() before moving the data and the
  * next access faults in the new pages.  Freeing an allocation zaps its
  * range as well: a stale mapping never reaches reused pages; it gets
- * SIGBUS.  Ids are device-wide, so mmap offsets never collide between fds.
+ * SIGBUS.  Ids are per fd, and every fd of the device node shares one
+ * address_space (the inode's): two fds may have an allocation at the same
+ * offset, and zapping one zaps the other's mapping of that offset too,
+ * which only makes it fault again (the fault handler looks up the vma's
+ * own fd).  Every fd's table starts at another generation
+ * (fl_open_gen()), so equal ids in two fds are rare.
  * The first fault of a block zeroes the whole block (FL_OBJ_ZEROED) and
  * every fault marks it FL_OBJ_MAPPED, so a block that was never mapped is
  * neither zeroed nor zapped: the batch ioctls pay for what is used.
@@ -223,15 +230,37 @@ void fl_obj_undo(struct fl_obj **objs, u32 n)
 		fl_obj_unpin(objs[i]);
 }
 
+/*
+ * The first generation of an fd's id table: consecutive opens start far
+ * apart in the 16-bit generation space (40503 = 2^16 / golden ratio).
+ */
+static u32 fl_open_gen(void)
+{
+	static atomic_t seq = ATOMIC_INIT(0);
+
+	return (u32)atomic_inc_return(&seq) * 40503U;
+}
+
 static int fl_open(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff;
+	int ret;
 
 	ff = kzalloc(sizeof(*ff), GFP_KERNEL_ACCOUNT);
 	if (!ff)
 		return -ENOMEM;
+	/* allocates nothing: an open that allocates nothing costs this ff */
+	ret = fl_idtab_init(&ff->handles, FL_IDTAB_MAX_SLOTS, true,
+			    fl_open_gen());
+	if (WARN_ON_ONCE(ret)) {
+		kfree(ff);
+		return ret;
+	}
 	INIT_LIST_HEAD(&ff->objs);
 	ff->mapping = file->f_mapping;
+	mutex_lock(&fl_dev.files_lock);
+	list_add_tail(&ff->node, &fl_dev.files);
+	mutex_unlock(&fl_dev.files_lock);
 	/* misc_open() stored the miscdevice here; we own the field now. */
 	file->private_data = ff;
 	return 0;
@@ -252,6 +281,11 @@ static int fl_dev_release(struct inode *inode, struct file *file)
 	mutex_unlock(&fl_dev.lock);
 	mutex_unlock(&fl_dev.dbg_lock);
 	cpus_read_unlock();
+	mutex_lock(&fl_dev.files_lock);
+	list_del(&ff->node);
+	mutex_unlock(&fl_dev.files_lock);
+	WARN_ON_ONCE(fl_idtab_count(&ff->handles));
+	fl_idtab_destroy(&ff->handles);
 	kfree(ff);
 	return 0;
 }
@@ -552,8 +586,9 @@ static vm_fault_t fl_vm_fault(struct vm_fault *vmf)
 	struct fl_obj *obj;
 
 	mutex_lock(&fl_dev.lock);
-	obj = fl_idtab_lookup(&fl_dev.handles, id);
-	if (obj && obj->owner == ff && obj->kind == FRAGLAB_KIND_PAGES &&
+	/* @ff lives as long as the vma: the vma holds its file */
+	obj = fl_idtab_lookup(&ff->handles, id);
+	if (obj && obj->kind == FRAGLAB_KIND_PAGES &&
 	    page < obj->granted >> PAGE_SHIFT) {
 		fl_obj_zero_once(obj);
 		obj->flags |= FL_OBJ_MAPPED;
@@ -584,8 +619,8 @@ static int fl_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EPERM;	/* arena pages are data: never executable */
 
 	mutex_lock(&fl_dev.lock);
-	obj = fl_idtab_lookup(&fl_dev.handles, id);
-	if (!obj || obj->owner != ff || obj->kind != FRAGLAB_KIND_PAGES)
+	obj = fl_idtab_lookup(&ff->handles, id);
+	if (!obj || obj->kind != FRAGLAB_KIND_PAGES)
 		ret = -ENOENT;
 	else if (first + pages > obj->granted >> PAGE_SHIFT)
 		ret = -EINVAL;

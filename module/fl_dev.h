@@ -25,6 +25,9 @@
  *   fl_dev.lock (mutex)          every ioctl that changes or reads
  *                                allocator state, the mmap fault handler,
  *                                compaction, fd release, debugfs readers
+ *     fl_dev.files_lock (mutex)  the list of open files: open and release
+ *                                (alone), CHECK's walk of every fd's
+ *                                handles (inside fl_dev.lock)
  *     core locks (spinlocks)     fl_buddy, fl_slab caches, fit pools: taken
  *                                inside the core's own functions only
  *
@@ -82,23 +85,32 @@
  * @lock: see the lock-ordering comment at the top of this file.
  * @arena: reserved memory.
  * @buddy: the buddy allocator over @arena.
- * @handles: every live allocation of every fd, by id (core/fl_idtab.c);
- *           see struct fl_obj.
  * @dbg_lock: serialises the debugfs entries of caches and pools, which
  *            are created and removed without @lock (see the top of this
  *            file).
+ * @files_lock: protects @files; taken inside @lock (CHECK) or alone
+ *              (open, release), never around anything else.
+ * @files: every open file (struct fl_file.node), for CHECK's walk of
+ *         every fd's handles.
  */
 struct fl_dev {
 	struct mutex lock;
 	struct mutex dbg_lock;
 	struct fl_arena arena;
 	struct fl_buddy *buddy;
-	struct fl_idtab handles;
+	struct mutex files_lock;
+	struct list_head files;
 };
 
 /**
  * struct fl_file - per-open-file state: what this fd owns.
+ * @handles: the ids of this fd's allocations (core/fl_idtab.c, under
+ *           fl_dev.lock): every handle and mmap offset of this fd is
+ *           looked up here and nowhere else, so another fd's handle is
+ *           -ENOENT by construction.  Empty until the first allocation;
+ *           memcg-charged.
  * @objs: every struct fl_obj this fd owns (under fl_dev.lock).
+ * @node: link in fl_dev.files (under fl_dev.files_lock).
  * @mapping: the file's address_space, to zap user mappings.
  * @nr_handles: entries of @objs (at most fl_param_max_handles).
  * @nr_caches: slab caches this fd created (at most fl_param_max_caches).
@@ -106,11 +118,12 @@ struct fl_dev {
  *
  * The counters are under fl_dev.lock; they bound the kernel memory one
  * opener can pin (handle objects, id slots, cache arrays, pool trees).
- * The handle objects and the per-fd records are also charged to the
- * opener's memory cgroup.
+ * All of it is charged to the opener's memory cgroup and freed on close.
  */
 struct fl_file {
+	struct fl_idtab handles;
 	struct list_head objs;
+	struct list_head node;
 	struct address_space *mapping;
 	u32 nr_handles;
 	u32 nr_caches;
@@ -119,7 +132,7 @@ struct fl_file {
 
 /**
  * struct fl_obj - one allocation handed to userspace.
- * @id: id in fl_dev.handles (40 bits); the handle is fl_handle_of(obj).
+ * @id: id in @owner's handles (40 bits); the handle is fl_handle_of(obj).
  * @kind: FRAGLAB_KIND_*.
  * @owner: the fd that owns it.
  * @node: link in owner->objs.
@@ -322,9 +335,10 @@ static inline struct fl_obj *fl_obj_lookup(struct fl_file *ff, u64 handle)
 	lockdep_assert_held(&fl_dev.lock);
 	if (handle >> 48 != FL_HANDLE_TAG)
 		return NULL;
-	obj = fl_idtab_lookup(&fl_dev.handles,
+	obj = fl_idtab_lookup(&ff->handles,
 			      handle & ((1ULL << FL_IDTAB_ID_BITS) - 1));
-	if (!obj || obj->owner != ff || fl_handle_of(obj) != handle)
+	/* in @ff's table, so @ff's: only the kind bits are left to check */
+	if (!obj || fl_handle_of(obj) != handle)
 		return NULL;
 	return obj;
 }
@@ -357,7 +371,7 @@ static inline int fl_obj_insert(struct fl_file *ff, struct fl_obj *obj)
 	lockdep_assert_held(&fl_dev.lock);
 	if (ff->nr_handles >= READ_ONCE(fl_param_max_handles))
 		return -ENOSPC;
-	ret = fl_idtab_alloc(&fl_dev.handles, obj, &obj->id);
+	ret = fl_idtab_alloc(&ff->handles, obj, &obj->id);
 	if (ret)
 		return ret;
 	obj->owner = ff;
@@ -376,7 +390,7 @@ static inline void fl_obj_remove(struct fl_obj *obj)
 {
 	lockdep_assert_held(&fl_dev.lock);
 	fl_obj_zap(obj);
-	WARN_ON_ONCE(fl_idtab_remove(&fl_dev.handles, obj->id) != obj);
+	WARN_ON_ONCE(fl_idtab_remove(&obj->owner->handles, obj->id) != obj);
 	list_del(&obj->node);
 	obj->owner->nr_handles--;
 	obj->owner = NULL;

@@ -70,16 +70,15 @@ static int __init fl_init(void)
 
 	mutex_init(&d->lock);
 	mutex_init(&d->dbg_lock);
+	mutex_init(&d->files_lock);
+	INIT_LIST_HEAD(&d->files);
 	ret = fl_obj_cache_init();
 	if (ret)
 		return ret;
-	ret = fl_idtab_init(&d->handles, FL_IDTAB_MAX_SLOTS);
-	if (ret)
-		goto destroy_obj_cache;
 
 	ret = fl_arena_reserve(&d->arena, fl_param_arena_mb);
 	if (ret)
-		goto destroy_handles;
+		goto destroy_obj_cache;
 
 	ret = fl_subsys_init(d, fl_debugfs_init());
 	if (ret)
@@ -102,8 +101,6 @@ remove_files:
 exit_debugfs:
 	fl_debugfs_exit();
 	fl_arena_release(&d->arena);
-destroy_handles:
-	fl_idtab_destroy(&d->handles);
 destroy_obj_cache:
 	fl_obj_cache_exit();
 	return ret;
@@ -117,8 +114,7 @@ static void __exit fl_exit(void)
 	fl_debugfs_remove_files();
 	fl_subsys_exit(d);
 	fl_debugfs_exit();
-	WARN_ON_ONCE(fl_idtab_count(&d->handles));
-	fl_idtab_destroy(&d->handles);
+	WARN_ON_ONCE(!list_empty(&d->files));
 	fl_arena_release(&d->arena);
 	fl_obj_cache_exit();
 }

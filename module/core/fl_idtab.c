@@ -21,16 +21,33 @@
  * insert and erase walks it and updates its free marks.
  *
  * Here an id is a slot number and the slot's generation, gen:16 | slot:24.
- * Slots live in one array (metadata outside the arena, like everything
- * else); lookup is an index and a compare.  Removing an object bumps its
- * slot's generation, so the old id is dead at once, and puts the slot at
- * the tail of a FIFO of free slots; inserting takes the head.  The table
- * keeps at least half of its slots (and at least FL_IDTAB_MIN_SLOTS / 2)
- * free, doubling when it would drop below that, so a slot is reused only
- * after at least 4096 other insertions: an id comes back only after its
- * slot has been reused 2^16 times, i.e. after at least 2^28 insertions.
- * The xarray's cyclic ids came back after 2^31; file descriptors, which
- * are the closest thing Linux has, come back at once.
+ * Slots live in one array per table (metadata outside the arena, like
+ * everything else); lookup is an index and a compare.  Removing an object
+ * bumps its slot's generation, so the old id is dead at once, and puts the
+ * slot at the tail of a FIFO of free slots; inserting takes the head.  The
+ * table keeps at least half of its slots (and at least
+ * FL_IDTAB_MIN_SLOTS / 2) free, doubling when it would drop below that, so
+ * a slot is reused only after at least 4096 other insertions into the same
+ * table: an id comes back only after its slot has been reused 2^16 times,
+ * i.e. after at least 2^28 insertions into that table.  The xarray's
+ * cyclic ids came back after 2^31; file descriptors, which are the closest
+ * thing Linux has, come back at once.
+ *
+ * The module gives every open file a table of its own (struct fl_file):
+ * a handle of another fd is not looked up in another fd's table at all,
+ * and what one fd's table costs is that fd's.  So a table costs nothing
+ * until its first insertion, which allocates FL_IDTAB_MIN_SLOTS slots
+ * (128 KiB); growth doubles it; it never shrinks (like a task's fd table)
+ * until fl_idtab_destroy().  With fewer than half of its slots free only
+ * while it may not grow, it holds at most 4 slots per live id at its peak
+ * (beyond the first FL_IDTAB_MIN_SLOTS).  A table made with @account
+ * charges its slot arrays to the memory cgroup of the task whose insertion
+ * allocates them (fl_zalloc_account()), as the kernel charges a task's fd
+ * table to the task that expands it (alloc_fdtable(), GFP_KERNEL_ACCOUNT,
+ * fs/file.c, 6.12).  @first_gen is the generation of every fresh slot:
+ * tables that start at different generations rarely hand out equal ids
+ * (the module's mmap offsets are ids in one address_space per device
+ * inode, see fl_dev.c).
  *
  * The caller serializes all calls (the module: fl_dev.lock).  Growth calls
  * fl_zalloc() and may sleep; if it fails while a free slot is left, that
@@ -67,7 +84,10 @@ static int fl_idtab_resize(struct fl_idtab *t, u32 cap)
 	struct fl_idtab_slot *slot;
 	u32 s, old = t->cap;
 
-	slot = fl_zalloc((size_t)cap * sizeof(*slot));
+	if (t->account)
+		slot = fl_zalloc_account((size_t)cap * sizeof(*slot));
+	else
+		slot = fl_zalloc((size_t)cap * sizeof(*slot));
 	if (!slot)
 		return -ENOMEM;
 	if (t->slot)
@@ -75,27 +95,37 @@ static int fl_idtab_resize(struct fl_idtab *t, u32 cap)
 	fl_free(t->slot);
 	t->slot = slot;
 	t->cap = cap;
-	for (s = old ? old : 1; s < cap; s++)
+	for (s = old ? old : 1; s < cap; s++) {
+		slot[s].gen = t->first_gen;
 		fl_idtab_push(t, s);
+	}
 	return 0;
 }
 
 /**
- * fl_idtab_init() - an empty table.
+ * fl_idtab_init() - an empty table; allocates nothing.
  * @t: table to set up.
  * @limit: most slots it may grow to, 2..FL_IDTAB_MAX_SLOTS (slot 0 is
  *         never used, so at most @limit - 1 live ids).
+ * @account: charge the slot arrays to the memory cgroup of the task that
+ *           grows the table (fl_zalloc_account()).
+ * @first_gen: generation of every fresh slot (only its low
+ *             FL_IDTAB_GEN_BITS count).
  *
- * Context: may sleep.
- * Return: 0, -EINVAL for a bad @limit, or -ENOMEM.
+ * The first fl_idtab_alloc() allocates the first slots.
+ *
+ * Context: any.
+ * Return: 0 or -EINVAL for a bad @limit.
  */
-int fl_idtab_init(struct fl_idtab *t, u32 limit)
+int fl_idtab_init(struct fl_idtab *t, u32 limit, bool account, u32 first_gen)
 {
 	fl_memset(t, 0, sizeof(*t));
 	if (limit < 2 || limit > FL_IDTAB_MAX_SLOTS)
 		return -EINVAL;
 	t->limit = limit;
-	return fl_idtab_resize(t, min(limit, FL_IDTAB_MIN_SLOTS));
+	t->account = account;
+	t->first_gen = first_gen & ((1U << FL_IDTAB_GEN_BITS) - 1);
+	return 0;
 }
 
 /**
@@ -122,7 +152,7 @@ static u32 fl_idtab_reserve(const struct fl_idtab *t)
  * @obj: non-NULL object.
  * @id: out: its id, nonzero, below 2^FL_IDTAB_ID_BITS.
  *
- * Context: caller serializes; may sleep (growth).
+ * Context: caller serializes; may sleep (the first slots, growth).
  * Return: 0, -ENOMEM (growth failed and no slot was free) or -EBUSY (the
  * table is at its limit and full).
  */
@@ -133,7 +163,8 @@ int fl_idtab_alloc(struct fl_idtab *t, void *obj, u64 *id)
 	if (fl_warn_once(!obj))
 		return -EINVAL;
 	if (t->nr_free < fl_idtab_reserve(t) && t->cap < t->limit) {
-		u32 cap = t->cap > t->limit / 2 ? t->limit : t->cap * 2;
+		u32 cap = !t->cap ? min(t->limit, FL_IDTAB_MIN_SLOTS) :
+			  t->cap > t->limit / 2 ? t->limit : t->cap * 2;
 
 		if (fl_idtab_resize(t, cap) && !t->nr_free)
 			return -ENOMEM;

@@ -4,6 +4,7 @@
  *
  * See fl_idtab.c for the design.  The caller serializes every call (the
  * module: fl_dev.lock); nothing here sleeps except growth (fl_zalloc()).
+ * The module has one table per open file (struct fl_file).
  */
 #ifndef FL_IDTAB_H
 #define FL_IDTAB_H
@@ -19,7 +20,7 @@
 #define FL_IDTAB_GEN_BITS	16
 #define FL_IDTAB_ID_BITS	(FL_IDTAB_SLOT_BITS + FL_IDTAB_GEN_BITS)
 #define FL_IDTAB_MAX_SLOTS	(1U << FL_IDTAB_SLOT_BITS)
-/* Initial size; also the least number of free slots kept (reuse distance). */
+/* First size; also twice the least number of free slots kept (reuse distance). */
 #define FL_IDTAB_MIN_SLOTS	8192U
 
 struct fl_idtab_slot {
@@ -31,12 +32,14 @@ struct fl_idtab_slot {
 /**
  * struct fl_idtab - slots with generations, free slots reused FIFO.
  * @slot: @cap slots; slot 0 is never handed out.
- * @cap: number of slots.
+ * @cap: number of slots (0 until the first insertion).
  * @limit: @cap never grows beyond this (tests lower it).
  * @nr_live: slots holding an object.
  * @free_head: oldest free slot (0: none).
  * @free_tail: newest free slot.
  * @nr_free: slots on the free FIFO.
+ * @first_gen: generation of fresh slots.
+ * @account: slot arrays come from fl_zalloc_account().
  */
 struct fl_idtab {
 	struct fl_idtab_slot *slot;
@@ -46,9 +49,11 @@ struct fl_idtab {
 	u32 free_head;
 	u32 free_tail;
 	u32 nr_free;
+	u32 first_gen;
+	bool account;
 };
 
-int fl_idtab_init(struct fl_idtab *t, u32 limit);
+int fl_idtab_init(struct fl_idtab *t, u32 limit, bool account, u32 first_gen);
 void fl_idtab_destroy(struct fl_idtab *t);
 int fl_idtab_alloc(struct fl_idtab *t, void *obj, u64 *id);
 void *fl_idtab_remove(struct fl_idtab *t, u64 id);

@@ -13,9 +13,9 @@
  * caches and 50 000 slab objects: the cgroup's slab_unreclaimable grows
  * (the metadata is charged to it: SLAB_ACCOUNT, GFP_KERNEL_ACCOUNT),
  * after close the fl_obj cache holds as many objects as before, a second
- * identical round leaves nothing more behind (only the device-wide id
- * table keeps its high-water mark), and rmmod returns the rest, in
- * SUnreclaim and in the cgroup.  The numbers are printed.
+ * identical round leaves nothing more behind, and rmmod returns the rest
+ * (the slab's per-CPU and partial pages), in SUnreclaim and in the
+ * cgroup.  The numbers are printed.
  *
  * Last, the core's own metadata for an opener's objects: K allocations
  * from a fit pool take K fl_obj handles plus K pool tree nodes (node
@@ -27,8 +27,8 @@
  * and both must be returned on close.
  *
  * Then an fd's charge part by part (fd_charge()): opening costs next to
- * nothing, the per-slab metadata of its cache is charged to its cgroup,
- * and close returns all of it.
+ * nothing, the per-slab metadata of its cache and its id slots are
+ * charged to its cgroup, and close returns all of it.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -277,10 +277,9 @@ static void acct_cycle(int round, int cg, struct fraglab_obj *o,
 }
 
 /*
- * What a close does not give back is the device-wide id table's growth
- * (fl_idtab never shrinks, like a task's fd table; it goes at rmmod): a
- * second identical round must not take any more, and rmmod must return
- * the rest.
+ * Two identical rounds: the second must not take any more than the
+ * first (each fd's id table goes with its fd), and rmmod must return the
+ * rest.
  */
 static void accounting(void)
 {
@@ -304,7 +303,7 @@ static void accounting(void)
 	if (!cg)
 		tap_ok(a2.cg - a1.cg <= tol * 1024,
 		       "nor in the memory cgroup (%+ld kB)", (a2.cg - a1.cg) / 1024);
-	tap_diag("kept after close (the id table's high-water mark): %+ld kB",
+	tap_diag("kept after two rounds: %+ld kB",
 		 a2.sunr - b1.sunr);
 	tap_ok(!fl_box_unload(), "rmmod");
 	acct_read(&gone, cg);
@@ -418,9 +417,9 @@ static void core_charge(void)
 		return;
 	}
 	/*
-	 * Warm up: the device-wide id table grows once (uncharged by
-	 * design), and this process's own arrays are faulted in now, not
-	 * counted as the kernel's below.
+	 * Warm up: this process's own arrays are faulted in now, not counted
+	 * as the kernel's below (each fd's id table grows alike for the pool
+	 * and the pages: 20 000 handles each).
 	 */
 	memset(pa, 0, NCORE * sizeof(*pa));
 	fd = open(FRAGLAB_DEVICE, O_RDWR);
@@ -498,8 +497,10 @@ static long cg_kernel(void)
 /*
  * What an fd costs the opener's cgroup, part by part.
  *
- *  - Opening: a struct file and the fd's struct fl_file: 100 opens must
- *    cost under 2 KiB each.
+ *  - Opening: a struct file and the fd's struct fl_file (about 100 B;
+ *    its id table allocates nothing until the first allocation): 100
+ *    opens must cost under 2 KiB each, where one 8192-slot table each
+ *    would be 128 KiB.
  *  - Per-slab metadata: fl_slab_new_meta() allocates, on every growth,
  *    struct fl_slab with free_idx[] (u16) and state[] (u8) for each of the
  *    slab's objects (module/core/fl_slab.c), so at least 3 * objs_per_slab
@@ -509,6 +510,11 @@ static long cg_kernel(void)
  *    the two readings the cgroup must lose at least SLABS * 3 *
  *    objs_per_slab bytes (the held objects' handles go too, about 200 B
  *    each: far less).
+ *  - Id slots: the fd's table keeps at least half of its 16-byte slots
+ *    free while it may grow (module/core/fl_idtab.c) and never shrinks
+ *    before close, so after N live handles it holds at least 2 * N * 16
+ *    bytes, charged, until close: with no handle left, closing the fd must
+ *    return at least that much.
  *
  * And close returns everything (against the reading before the opens).
  */
@@ -657,6 +663,10 @@ static void fd_charge(void)
 	tap_ok(kheld - kempty >= want,
 	       "per-slab metadata is charged to the opener's cgroup: %ld B per slab (at least %u: 3 per object)",
 	       (kheld - kempty) / (long)nheld, 3 * ci.objs_per_slab);
+	want = 2L * n * 16;
+	tap_ok(knocache - kclosed >= want,
+	       "the fd's id slots are charged until close: %ld kB after %u handles (at least %ld: two 16-byte slots each)",
+	       (knocache - kclosed) / 1024, n, want / 1024);
 	tap_ok(kclosed - k0 <= 64 * 1024,
 	       "close gives everything back (%+ld kB; tolerance 64 kB)",
 	       (kclosed - k0) / 1024);

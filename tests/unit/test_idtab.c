@@ -19,7 +19,7 @@ TEST(idtab_basic)
 	struct fl_idtab t;
 	u64 a, b;
 
-	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS) == 0);
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
 	CHECK_EQ(fl_idtab_count(&t), 0);
 	CHECK(fl_idtab_lookup(&t, 0) == NULL);
 	CHECK_EQ(fl_idtab_alloc(&t, &objs[1], &a), 0);
@@ -51,9 +51,9 @@ TEST(idtab_bad_limit)
 {
 	struct fl_idtab t;
 
-	CHECK_EQ(fl_idtab_init(&t, 0), -EINVAL);
-	CHECK_EQ(fl_idtab_init(&t, 1), -EINVAL);
-	CHECK_EQ(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS + 1), -EINVAL);
+	CHECK_EQ(fl_idtab_init(&t, 0, false, 0), -EINVAL);
+	CHECK_EQ(fl_idtab_init(&t, 1, false, 0), -EINVAL);
+	CHECK_EQ(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS + 1, false, 0), -EINVAL);
 	fl_idtab_destroy(&t);	/* zeroed by the failed init: a no-op */
 }
 
@@ -64,7 +64,7 @@ TEST(idtab_limit_busy)
 	u64 ids[16], extra;
 	int i;
 
-	REQUIRE(fl_idtab_init(&t, 16) == 0);
+	REQUIRE(fl_idtab_init(&t, 16, false, 0) == 0);
 	for (i = 0; i < 15; i++)
 		REQUIRE(fl_idtab_alloc(&t, &objs[i + 1], &ids[i]) == 0);
 	CHECK_EQ(fl_idtab_alloc(&t, &objs[99], &extra), -EBUSY);
@@ -87,8 +87,8 @@ TEST(idtab_growth)
 	u64 id;
 	void *o;
 
-	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS) == 0);
-	CHECK_EQ(t.cap, FL_IDTAB_MIN_SLOTS);
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
+	CHECK_EQ(t.cap, 0);
 	for (i = 0; i < n; i++)
 		REQUIRE(fl_idtab_alloc(&t, &objs[i + 1], &ids[i]) == 0);
 	CHECK(t.cap >= 2 * n);
@@ -111,6 +111,105 @@ TEST(idtab_growth)
 	fl_idtab_destroy(&t);
 }
 
+/*
+ * A table allocates nothing until its first id (an open that allocates
+ * nothing costs nothing): lookups, walks and removals of an empty table
+ * touch no slot array; the first insertion allocates FL_IDTAB_MIN_SLOTS,
+ * and a failure there is -ENOMEM with the table still empty.
+ */
+TEST(idtab_lazy)
+{
+	struct fl_idtab t;
+	u32 pos = 0;
+	u64 id;
+
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
+	CHECK(t.slot == NULL && t.cap == 0 && t.nr_free == 0);
+	CHECK(fl_idtab_lookup(&t, 1) == NULL);
+	CHECK(fl_idtab_lookup(&t, ~0ULL) == NULL);
+	CHECK(fl_idtab_remove(&t, 1) == NULL);
+	CHECK(fl_idtab_next(&t, &pos, &id) == NULL);
+	fl_fail_after(0);
+	CHECK_EQ(fl_idtab_alloc(&t, &objs[1], &id), -ENOMEM);
+	CHECK(t.slot == NULL && t.cap == 0 && fl_idtab_count(&t) == 0);
+	fl_fail_reset();
+	CHECK_EQ(fl_idtab_alloc(&t, &objs[1], &id), 0);
+	CHECK_EQ(t.cap, FL_IDTAB_MIN_SLOTS);
+	CHECK(fl_idtab_lookup(&t, id) == &objs[1]);
+	fl_idtab_destroy(&t);
+	CHECK(t.slot == NULL && t.cap == 0);
+
+	/* a small limit caps the first allocation too */
+	REQUIRE(fl_idtab_init(&t, 16, false, 0) == 0);
+	CHECK_EQ(fl_idtab_alloc(&t, &objs[1], &id), 0);
+	CHECK_EQ(t.cap, 16);
+	fl_idtab_destroy(&t);
+}
+
+/*
+ * @account: every slot array (the first one and each doubling) comes from
+ * fl_zalloc_account(), which the module charges to the caller's memcg;
+ * without it, none does.
+ */
+TEST(idtab_account)
+{
+	struct fl_idtab t;
+	unsigned long before;
+	u32 i, grows = 0, cap = 0;
+	u64 id;
+
+	before = fl_zalloc_account_calls;
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, true, 0) == 0);
+	CHECK_EQ(fl_zalloc_account_calls, before);	/* nothing yet */
+	for (i = 0; i < 3 * FL_IDTAB_MIN_SLOTS; i++) {
+		REQUIRE(fl_idtab_alloc(&t, &objs[1 + i % 1000], &id) == 0);
+		if (t.cap != cap) {
+			grows++;
+			cap = t.cap;
+		}
+	}
+	CHECK(grows >= 3);	/* 8192, 16384, 32768, ... */
+	CHECK_EQ(fl_zalloc_account_calls - before, grows);
+	fl_idtab_destroy(&t);
+
+	before = fl_zalloc_account_calls;
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
+	for (i = 0; i < 3 * FL_IDTAB_MIN_SLOTS; i++)
+		REQUIRE(fl_idtab_alloc(&t, &objs[1 + i % 1000], &id) == 0);
+	CHECK_EQ(fl_zalloc_account_calls, before);
+	fl_idtab_destroy(&t);
+}
+
+/*
+ * @first_gen: fresh slots start at that generation (low 16 bits), so two
+ * tables with different ones give different ids for the same slot; the
+ * generation still wraps within 16 bits.
+ */
+TEST(idtab_first_gen)
+{
+	struct fl_idtab a, b;
+	u64 ida, idb, id2;
+
+	REQUIRE(fl_idtab_init(&a, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
+	REQUIRE(fl_idtab_init(&b, FL_IDTAB_MAX_SLOTS, false, 0x1fffe) == 0);
+	REQUIRE(fl_idtab_alloc(&a, &objs[1], &ida) == 0);
+	REQUIRE(fl_idtab_alloc(&b, &objs[1], &idb) == 0);
+	CHECK_EQ(ida & (FL_IDTAB_MAX_SLOTS - 1), idb & (FL_IDTAB_MAX_SLOTS - 1));
+	CHECK_EQ(ida >> FL_IDTAB_SLOT_BITS, 0);
+	CHECK_EQ(idb >> FL_IDTAB_SLOT_BITS, 0xfffe);
+	CHECK(fl_idtab_lookup(&a, idb) == NULL);
+	CHECK(fl_idtab_lookup(&b, ida) == NULL);
+	CHECK(fl_idtab_lookup(&b, idb) == &objs[1]);
+	/* wraps: 0xfffe -> 0xffff -> 0 */
+	b.slot[idb & (FL_IDTAB_MAX_SLOTS - 1)].gen = 0xffff;
+	b.slot[idb & (FL_IDTAB_MAX_SLOTS - 1)].obj = &objs[2];
+	id2 = (0xffffULL << FL_IDTAB_SLOT_BITS) | (idb & (FL_IDTAB_MAX_SLOTS - 1));
+	CHECK(fl_idtab_remove(&b, id2) == &objs[2]);
+	CHECK_EQ(b.slot[idb & (FL_IDTAB_MAX_SLOTS - 1)].gen, 0);
+	fl_idtab_destroy(&a);
+	fl_idtab_destroy(&b);
+}
+
 /* Growth failing with no free slot left is -ENOMEM, and nothing changes. */
 TEST(idtab_growth_enomem)
 {
@@ -118,7 +217,7 @@ TEST(idtab_growth_enomem)
 	u64 id, first;
 	u32 live;
 
-	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS) == 0);
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
 	REQUIRE(fl_idtab_alloc(&t, &objs[1], &first) == 0);
 	fl_fail_after(0);
 	while (t.nr_free)
@@ -146,7 +245,7 @@ TEST(idtab_reuse_distance)
 	u32 s;
 	int i;
 
-	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS) == 0);
+	REQUIRE(fl_idtab_init(&t, FL_IDTAB_MAX_SLOTS, false, 0) == 0);
 	for (n = 1; n <= 200000; n++) {
 		i = n % 64;
 		if (live[i])
@@ -180,7 +279,7 @@ TEST(idtab_random_model)
 
 	fl_test_seed(0x1d7ab5eedULL);
 	for (limit = 64; limit <= 1U << 15; limit *= 8) {
-		REQUIRE(fl_idtab_init(&t, limit) == 0);
+		REQUIRE(fl_idtab_init(&t, limit, false, 0) == 0);
 		nlive = 0;
 		for (op = 0; op < 60000; op++) {
 			if (nlive && (fl_test_rand() % 100 < 48 || nlive == MAXLIVE)) {

@@ -18,6 +18,7 @@
 #include "fl_port_user.h"
 
 unsigned long fl_warn_count;
+unsigned long fl_zalloc_account_calls;
 
 /* The schedules below are settings of the core's fl_fail_meta (fl_fault.c). */
 void fl_fail_reset(void)
