@@ -600,16 +600,6 @@ static void fl_buddy_dev_exit(struct fl_dev *d)
 	d->buddy = NULL;
 }
 
-/* ->release_file: the fd's pages-kind allocations. */
-static void fl_buddy_dev_release_file(struct fl_file *ff)
-{
-	struct fl_obj *obj, *tmp;
-
-	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
-		if (obj->kind == FRAGLAB_KIND_PAGES)
-			__fl_buddy_release_obj(obj, NULL);
-}
-
 /*
  * ->check: the buddy core in steps (fl_buddy_check_paced(): the lock
  * dropped and cond_resched() every FL_CHECK_STEP pages), then every
@@ -672,7 +662,6 @@ const struct fl_subsys fl_buddy_subsys = {
 	.init = fl_buddy_dev_init,
 	.exit = fl_buddy_dev_exit,
 	.release_obj = fl_buddy_release_obj,
-	.release_file = fl_buddy_dev_release_file,
 	.check = fl_buddy_dev_check,
 	.stats = fl_buddy_dev_stats,
 	.setting = fl_buddy_dev_setting,

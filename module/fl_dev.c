@@ -266,21 +266,89 @@ static int fl_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/**
+ * fl_dev_lock_cpus() - take fl_dev.lock and cpus_read_lock().
+ *
+ * For work under fl_dev.lock that flushes per-CPU data on its CPUs
+ * (fl_cpu_for_each()).  The read side of cpu_hotplug_lock is never held
+ * while waiting for fl_dev.lock, which another user may hold for as long
+ * as its work takes (the release of an fd with 10^6 handles): a hotplug
+ * writer would wait for that reader, and every new cpus_read_lock() in
+ * the system behind the writer.  So the mutex comes first and the read
+ * lock is only tried under it; while a CPU comes or goes the mutex is
+ * dropped and the hotplug operation waited for.  The same holds in the
+ * other direction: nothing waits for CPU hotplug under fl_dev.lock.
+ *
+ * Context: process context, neither lock held; may sleep.
+ */
+void fl_dev_lock_cpus(void)
+{
+	for (;;) {
+		mutex_lock(&fl_dev.lock);
+		if (cpus_read_trylock())
+			return;
+		mutex_unlock(&fl_dev.lock);
+		cpus_read_lock();	/* wait for the hotplug operation */
+		cpus_read_unlock();
+	}
+}
+
+/**
+ * fl_dev_unlock_cpus() - undo fl_dev_lock_cpus().
+ *
+ * Context: process context.
+ */
+void fl_dev_unlock_cpus(void)
+{
+	cpus_read_unlock();
+	mutex_unlock(&fl_dev.lock);
+}
+
+/* Handles a closing fd frees per hold of fl_dev.lock. */
+#define FL_RELEASE_STEP	1024
+
+/*
+ * Free a closing fd's handles, FL_RELEASE_STEP at a time, with fl_dev.lock
+ * dropped and the CPU offered between steps: 10^6 of them neither stall
+ * the device's other users for all that time nor, on a kernel without
+ * forced preemption, a CPU going offline (stop_machine() waits for this
+ * CPU).  No other thread can reach them: their fd is gone, and so is every
+ * mapping of it (each held a file reference).
+ */
+static void fl_release_objs(struct fl_file *ff)
+{
+	struct fl_obj *obj;
+	u32 n = 0;
+
+	lockdep_assert_held(&fl_dev.lock);
+	while ((obj = list_first_entry_or_null(&ff->objs, struct fl_obj,
+					       node))) {
+		fl_subsys_release_obj(obj, NULL);
+		if (++n % FL_RELEASE_STEP == 0) {
+			mutex_unlock(&fl_dev.lock);
+			cond_resched();
+			mutex_lock(&fl_dev.lock);
+		}
+	}
+}
+
 static int fl_dev_release(struct inode *inode, struct file *file)
 {
 	struct fl_file *ff = file->private_data;
 
-	/* the fd's caches flush per-CPU arrays: CPU hotplug first (fl_port.h) */
-	cpus_read_lock();
 	/* debugfs entries first, without fl_dev.lock (fl_dev.h) */
 	mutex_lock(&fl_dev.dbg_lock);
 	fl_subsys_release_debugfs(ff);
 	mutex_lock(&fl_dev.lock);
+	fl_release_objs(ff);
 	fl_subsys_release_file(ff);
 	WARN_ON_ONCE(!list_empty(&ff->objs));
 	mutex_unlock(&fl_dev.lock);
 	mutex_unlock(&fl_dev.dbg_lock);
-	cpus_read_unlock();
+	/* only what flushes per-CPU data holds off CPU hotplug */
+	fl_dev_lock_cpus();
+	fl_subsys_release_percpu(ff);
+	fl_dev_unlock_cpus();
 	mutex_lock(&fl_dev.files_lock);
 	list_del(&ff->node);
 	mutex_unlock(&fl_dev.files_lock);
@@ -400,7 +468,7 @@ static long fl_ioc_stats(struct fl_file *ff, void *karg, struct fl_obj **made)
 #define FL_IOC_LOCKED		BIT(0)	/* the handler runs under fl_dev.lock */
 #define FL_IOC_ADMIN		BIT(1)	/* module-wide: needs CAP_SYS_ADMIN */
 #define FL_IOC_OUT_ALWAYS	BIT(2)	/* copy out even if the handler fails */
-#define FL_IOC_CPUS		BIT(3)	/* may flush per-CPU arrays: cpus_read_lock() */
+#define FL_IOC_CPUS		BIT(3)	/* under fl_dev_lock_cpus(): flushes per-CPU data */
 
 /**
  * struct fl_ioctl_desc - one command of the ioctl table.
@@ -444,10 +512,9 @@ static const struct fl_ioctl_desc fl_ioctls[] = {
 	FL_IOCTL_DEF(FRAGLAB_IOC_CHECK, fl_ioc_check, FL_IOC_ADMIN | FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_STATS, fl_ioc_stats, 0),
 
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, FL_IOC_CPUS),
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, FL_IOC_CPUS),
-	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink,
-		     FL_IOC_CPUS | FL_IOC_LOCKED),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_CREATE, fl_ioc_cache_create, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_DESTROY, fl_ioc_cache_destroy, 0),
+	FL_IOCTL_DEF(FRAGLAB_IOC_CACHE_SHRINK, fl_ioc_cache_shrink, FL_IOC_CPUS),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_ALLOC, fl_ioc_obj_alloc, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_FREE, fl_ioc_obj_free, FL_IOC_LOCKED),
 	FL_IOCTL_DEF(FRAGLAB_IOC_OBJ_BATCH, fl_ioc_obj_batch, FL_IOC_OUT_ALWAYS),
@@ -536,18 +603,17 @@ static long fl_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	memset(karg + usize, 0, ksize - usize);	/* an older, shorter struct */
 
-	/* CPU hotplug, then fl_dev.lock: fl_cpu_for_each() in fl_port.h */
-	if (d->flags & FL_IOC_CPUS)
-		cpus_read_lock();
-	if (d->flags & FL_IOC_LOCKED) {
+	if (d->flags & FL_IOC_CPUS) {
+		fl_dev_lock_cpus();
+		ret = d->func(file->private_data, karg, &made);
+		fl_dev_unlock_cpus();
+	} else if (d->flags & FL_IOC_LOCKED) {
 		mutex_lock(&fl_dev.lock);
 		ret = d->func(file->private_data, karg, &made);
 		mutex_unlock(&fl_dev.lock);
 	} else {
 		ret = d->func(file->private_data, karg, &made);
 	}
-	if (d->flags & FL_IOC_CPUS)
-		cpus_read_unlock();
 	if (WARN_ON_ONCE(made && ret)) {
 		fl_obj_undo(&made, 1);
 		made = NULL;

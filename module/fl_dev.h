@@ -12,11 +12,13 @@
  *
  *   fl_bench_lock (mutex)        one benchmark at a time; its teardown
  *                                destroys caches (below)
- *   cpu_hotplug_lock (read)      cpus_read_lock(): cache create, destroy
- *                                and shrink, fd release, root destroy (the
- *                                slab's per-CPU arrays are flushed on their
- *                                CPUs), as kmem_cache_destroy() takes it
- *                                outside slab_mutex
+ *   cpu_hotplug_lock (read)      cpus_read_lock(): the slab's per-CPU
+ *                                arrays are flushed on their CPUs (cache
+ *                                destroy and shrink, fd release, root
+ *                                destroy), as kmem_cache_destroy() takes it
+ *                                outside slab_mutex; with fl_dev.lock only
+ *                                through fl_dev_lock_cpus(), which never
+ *                                waits for one while holding the other
  *   fl_dev.dbg_lock (mutex)      creating, destroying and releasing slab
  *                                caches and fit pools: their debugfs
  *                                entries come and go under it
@@ -192,6 +194,8 @@ extern unsigned int fl_param_max_pools;
 
 int fl_dev_register(void);
 void fl_dev_unregister(void);
+void fl_dev_lock_cpus(void);
+void fl_dev_unlock_cpus(void);
 
 /* Elements per trip of a batch ioctl through its kernel buffer (fl_batch.c). */
 #define FL_BATCH_CHUNK	64

@@ -676,21 +676,17 @@ static void fl_pool_dev_release_debugfs(struct fl_file *ff)
 }
 
 /**
- * fl_pool_dev_release_file() - free a closing fd's pool allocations and
- * destroy its pools.
+ * fl_pool_dev_release_file() - destroy a closing fd's pools (their
+ * allocations are freed already).
  * @ff: the file being released; fl_pool_dev_release_debugfs() ran.
  *
  * Context: fl_dev.lock held; may sleep.
  */
 static void fl_pool_dev_release_file(struct fl_file *ff)
 {
-	struct fl_obj *obj, *tmp;
 	struct fl_pool_ref *ref;
 	unsigned long id;
 
-	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
-		if (obj->kind == FRAGLAB_KIND_POOL)
-			fl_pool_obj_release(obj, NULL);
 	xa_for_each(&fl_pool_dev.pools, id, ref)
 		if (ref->owner == ff) {
 			fl_pool_ref_unpublish(ref);

@@ -157,27 +157,32 @@ static int fl_cache_create(struct fl_file *ff, struct fraglab_cache_create *cc,
 	ref = kzalloc(sizeof(*ref), GFP_KERNEL_ACCOUNT);
 	if (!ref)
 		return -ENOMEM;
+	/*
+	 * The id first: undoing it cannot fail and, unlike destroying a
+	 * cache, flushes no per-CPU arrays (no cpus_read_lock() here).  No
+	 * lookup finds @ref until it has an owner.
+	 */
+	ret = xa_alloc_cyclic(&fl_slab_dev.caches, &ref->id, ref,
+			      XA_LIMIT(1, INT_MAX), &fl_slab_dev.next_id,
+			      GFP_KERNEL_ACCOUNT);
+	if (ret < 0)
+		goto free_ref;
 	ret = fl_slab_cache_create(fl_slab_dev.root, cc->name, cc->object_size,
 				   cc->align, fl_core_flags(cc->flags),
 				   ctor ? fl_user_ctor : NULL,
 				   (void *)(uintptr_t)cc->object_size,
 				   &ref->cache);
 	if (ret)
-		goto free_ref;
+		goto erase_id;
 	ref->owner = ff;
 	ref->flags = cc->flags;
-	ret = xa_alloc_cyclic(&fl_slab_dev.caches, &ref->id, ref,
-			      XA_LIMIT(1, INT_MAX), &fl_slab_dev.next_id,
-			      GFP_KERNEL_ACCOUNT);
-	if (ret < 0)
-		goto destroy_cache;
 	cc->cache_id = ref->id;
 	ff->nr_caches++;
 	*refp = ref;
 	return 0;
 
-destroy_cache:
-	fl_slab_cache_destroy(ref->cache);
+erase_id:
+	xa_erase(&fl_slab_dev.caches, ref->id);
 free_ref:
 	kfree(ref);
 	return ret;
@@ -193,10 +198,12 @@ static void fl_cache_ref_unpublish(struct fl_cache_ref *ref)
 /*
  * Destroy an unpublished @ref whose debugfs file is gone already
  * (debugfs_remove() waited for its readers, which use the cache without
- * fl_dev.lock).
+ * fl_dev.lock).  Its per-CPU arrays are flushed on their CPUs:
+ * fl_dev_lock_cpus() held.
  */
 static void fl_cache_ref_destroy(struct fl_cache_ref *ref)
 {
+	lockdep_assert_held(&fl_dev.lock);
 	WARN_ON_ONCE(fl_slab_cache_destroy(ref->cache));
 	kfree(ref);
 }
@@ -240,7 +247,8 @@ long fl_ioc_cache_create(struct fl_file *ff, void *karg, struct fl_obj **made)
  * @made: unused.
  *
  * Unpublished under fl_dev.lock (no allocation can start meanwhile), the
- * debugfs file removed without it, then destroyed under it again.
+ * debugfs file removed without it, then destroyed under it again, with
+ * cpus_read_lock() for that step only (fl_dev_lock_cpus()).
  *
  * Context: process context, fl_dev.lock not held (taken).
  * Return: 0, -EINVAL, -ENOENT or -EBUSY.
@@ -268,13 +276,15 @@ long fl_ioc_cache_destroy(struct fl_file *ff, void *karg, struct fl_obj **made)
 		ret = -ENOENT;
 	}
 	mutex_unlock(&fl_dev.lock);
-	if (!ret) {
+	if (!ret)
 		debugfs_remove(ref->dentry);
-		mutex_lock(&fl_dev.lock);
-		fl_cache_ref_destroy(ref);
-		mutex_unlock(&fl_dev.lock);
-	}
 	mutex_unlock(&fl_dev.dbg_lock);
+	if (!ret) {
+		/* nothing can reach @ref any more: no file, no id */
+		fl_dev_lock_cpus();
+		fl_cache_ref_destroy(ref);
+		fl_dev_unlock_cpus();
+	}
 	return ret;
 }
 
@@ -542,7 +552,7 @@ long fl_ioc_cache_info(struct fl_file *ff, void *karg, struct fl_obj **made)
  * fl_slab_dev_release_debugfs() - remove a closing fd's cache files.
  * @ff: the file being released.
  *
- * Before fl_slab_dev_release_file(), without fl_dev.lock.  Nothing can
+ * Before the fd's objects are freed, without fl_dev.lock.  Nothing can
  * add or remove a cache meanwhile: that needs fl_dev.dbg_lock.
  *
  * Context: fl_dev.dbg_lock held, fl_dev.lock not held; may sleep.
@@ -561,20 +571,16 @@ static void fl_slab_dev_release_debugfs(struct fl_file *ff)
 }
 
 /**
- * fl_slab_dev_release_file() - free a closing fd's objects and caches.
- * @ff: the file being released; fl_slab_dev_release_debugfs() ran.
+ * fl_slab_dev_release_percpu() - destroy a closing fd's caches.
+ * @ff: the file being released; its objects are freed.
  *
- * Context: fl_dev.lock held; may sleep.
+ * Context: fl_dev.lock and cpus_read_lock() held (fl_dev_lock_cpus()).
  */
-static void fl_slab_dev_release_file(struct fl_file *ff)
+static void fl_slab_dev_release_percpu(struct fl_file *ff)
 {
-	struct fl_obj *obj, *tmp;
 	struct fl_cache_ref *ref;
 	unsigned long id;
 
-	list_for_each_entry_safe(obj, tmp, &ff->objs, node)
-		if (obj->kind == FRAGLAB_KIND_OBJECT)
-			fl_slab_obj_release(obj, NULL);
 	xa_for_each(&fl_slab_dev.caches, id, ref)
 		if (ref->owner == ff) {
 			fl_cache_ref_unpublish(ref);
@@ -815,6 +821,6 @@ const struct fl_subsys fl_slab_subsys = {
 	.exit = fl_slab_dev_exit,
 	.release_obj = fl_slab_obj_release,
 	.release_debugfs = fl_slab_dev_release_debugfs,
-	.release_file = fl_slab_dev_release_file,
+	.release_percpu = fl_slab_dev_release_percpu,
 	.check = fl_slab_dev_check,
 };

@@ -147,6 +147,24 @@ void fl_subsys_release_file(struct fl_file *ff)
 }
 
 /**
+ * fl_subsys_release_percpu() - free what a closing fd owns whose teardown
+ * flushes per-CPU data.
+ * @ff: the file being released; fl_subsys_release_file() ran.
+ *
+ * Context: fl_dev.lock and cpus_read_lock() held (fl_dev_lock_cpus());
+ * may sleep.
+ */
+void fl_subsys_release_percpu(struct fl_file *ff)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&fl_dev.lock);
+	for (i = 0; i < ARRAY_SIZE(fl_subsystems); i++)
+		if (fl_subsystems[i]->release_percpu)
+			fl_subsystems[i]->release_percpu(ff);
+}
+
+/**
  * fl_subsys_check_pause() - between two holds of a paced checker.
  * @arg: unused.
  *

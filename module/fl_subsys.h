@@ -35,7 +35,14 @@ struct dentry;
  * @release_debugfs: remove the debugfs entries of what a closing fd owns,
  *                   before @release_file (fl_dev.dbg_lock held, fl_dev.lock
  *                   NOT held: fl_dev.h, "Lock ordering").
- * @release_file: free what a closing fd still owns (fl_dev.lock held).
+ * @release_file: free what a closing fd still owns besides its handles,
+ *                which fl_dev.c released through @release_obj first
+ *                (fl_dev.lock held), but what flushes per-CPU data:
+ *                @release_percpu.
+ * @release_percpu: free what a closing fd owns whose teardown flushes
+ *                  per-CPU data, after @release_file and with the locks
+ *                  dropped in between (fl_dev.lock and cpus_read_lock()
+ *                  held: fl_dev_lock_cpus()).
  * @check: its invariant checker (fl_dev.lock held): 0, or -EUCLEAN with
  *         @msg describing the first violation.
  * @stats: fill its part of FRAGLAB_IOC_STATS' answer (zeroed before).
@@ -56,6 +63,7 @@ struct fl_subsys {
 	void (*release_obj)(struct fl_obj *obj, struct fl_obj_stash *st);
 	void (*release_debugfs)(struct fl_file *ff);
 	void (*release_file)(struct fl_file *ff);
+	void (*release_percpu)(struct fl_file *ff);
 	int (*check)(char *msg, size_t len);
 	void (*stats)(struct fraglab_stats *out);
 	int (*setting)(u32 key, bool set, u64 *value);
@@ -66,6 +74,7 @@ void fl_subsys_exit(struct fl_dev *d);
 void fl_subsys_release_obj(struct fl_obj *obj, struct fl_obj_stash *st);
 void fl_subsys_release_debugfs(struct fl_file *ff);
 void fl_subsys_release_file(struct fl_file *ff);
+void fl_subsys_release_percpu(struct fl_file *ff);
 int fl_subsys_check(char *msg, size_t len);
 
 /*

@@ -179,11 +179,12 @@ static inline long fl_cpu_work_fn(void *p)
 
 /*
  * Run @fn(cpu, @arg) for CPUs 0..@nr-1, excluding that CPU's owner.  The
- * caller holds cpus_read_lock(), taken outside its own locks as
+ * caller holds cpus_read_lock(): taken outside its own locks, as
  * kmem_cache_destroy() takes it outside slab_mutex (mm/slab_common.c,
- * 6.12): taken here, under the glue's fl_dev.lock, it closed a cycle
- * through mmap_lock (fl_mmap() takes fl_dev.lock under it) that lockdep
- * reported on the debug kernel.
+ * 6.12), or tried under the glue's fl_dev.lock (fl_dev_lock_cpus()).
+ * Waiting for it here, under fl_dev.lock, closed a cycle through
+ * mmap_lock (fl_mmap() takes fl_dev.lock under it) that lockdep reported
+ * on the debug kernel.
  */
 static inline void fl_cpu_for_each(unsigned int nr,
 				   void (*fn)(unsigned int cpu, void *arg),
