@@ -2388,6 +2388,25 @@ static bool fl_check_changed(const struct fl_buddy *b,
 }
 
 /**
+ * __fl_buddy_changes() - a count that every change of the buddy advances.
+ * @b: the buddy.
+ *
+ * The sum of struct fl_check_stamp: the same value at two holds of the
+ * lock means the buddy did not change in between, so a walk that drops
+ * the lock can tell whether its cursor and sums still hold.
+ *
+ * Context: buddy lock held.
+ * Return: the count.
+ */
+u64 __fl_buddy_changes(const struct fl_buddy *b)
+{
+	struct fl_check_stamp st;
+
+	fl_check_stamp(b, &st);
+	return st.gen + st.ok + st.fail + st.frees;
+}
+
+/**
  * fl_buddy_check_paced() - fl_buddy_check() in bounded steps.
  * @b: the buddy.
  * @msg: out (may be NULL), as for fl_buddy_check().

@@ -27,6 +27,7 @@
  * Return: pointer to the lock protecting every field of @b.
  */
 fl_lock_t *__fl_buddy_lock(struct fl_buddy *b);
+u64 __fl_buddy_changes(const struct fl_buddy *b);
 
 /**
  * __fl_buddy_page_info() - fl_buddy_page_info() with the lock held.

@@ -1288,33 +1288,96 @@ struct fl_compact_clone {
 	u32 nr_allocs;
 };
 
-static u32 fl_compact_count_allocs(struct fl_buddy *b)
+/* Pages a prediction walks per hold of a buddy lock (the kernel's step). */
+#define FL_COMPACT_PRED_STEP	4096
+/* Walks of the real arena fl_compact_predict() starts before -EAGAIN. */
+#define FL_COMPACT_PRED_TRIES	8
+
+/*
+ * How a prediction walks a buddy in holds of its lock: @step pages per
+ * hold (0: one hold), @pause between two holds.  On the real arena
+ * (@check) a hold that finds __fl_buddy_changes() moved since @then ends
+ * the walk with -EAGAIN and it starts over, so the clone and the counts
+ * are of one state; the clone is the prediction's own and not checked.
+ */
+struct fl_compact_pace {
+	struct fl_buddy *b;
+	u32 step;
+	void (*pause)(void *arg);
+	void *arg;
+	bool check;
+	u64 then;
+	u64 budget;
+};
+
+/* Take @pc->b's lock for a walk. */
+static void fl_compact_pace_begin(struct fl_compact_pace *pc)
 {
+	fl_lock(__fl_buddy_lock(pc->b));
+	pc->then = __fl_buddy_changes(pc->b);
+	pc->budget = pc->step;
+}
+
+/*
+ * Count @cost pages walked; once the budget is spent, drop the lock,
+ * pause, take it again.  Lock held.  Return: false if the buddy changed
+ * meanwhile (checked walks only).
+ */
+static bool fl_compact_pace(struct fl_compact_pace *pc, u64 cost)
+{
+	pc->budget -= cost < pc->budget ? cost : pc->budget;
+	if (!pc->step || pc->budget)
+		return true;
+	fl_unlock(__fl_buddy_lock(pc->b));
+	if (pc->pause)
+		pc->pause(pc->arg);
+	fl_lock(__fl_buddy_lock(pc->b));
+	pc->budget = pc->step;
+	return !pc->check || __fl_buddy_changes(pc->b) == pc->then;
+}
+
+/* Allocated blocks now: the size of the snapshot's arrays (+ slack). */
+static u32 fl_compact_count_allocs(const struct fl_compact_pace *how)
+{
+	struct fl_compact_pace pc = *how;
+	struct fl_buddy *b = pc.b;
 	struct fl_page_info pi;
 	u32 i, n = 0;
 
-	fl_lock(__fl_buddy_lock(b));
+	fl_compact_pace_begin(&pc);
 	for (i = __fl_buddy_next_block(b, 0, &pi); i != FL_BUDDY_NONE;
-	     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi))
+	     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi)) {
 		n += pi.state == FL_PAGE_ALLOC_HEAD;
+		/* a change only changes the estimate: the snapshot checks */
+		fl_compact_pace(&pc, 1U << pi.order);
+	}
 	fl_unlock(__fl_buddy_lock(b));
 	return n;
 }
 
-/* Record chunks and allocations.  Lock held.  -EAGAIN if more appeared. */
-static int __fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c,
+/*
+ * Record chunks and allocations.  Lock held (dropped and taken again
+ * between holds).  -EAGAIN if more appeared or the arena changed.
+ */
+static int __fl_compact_snapshot(struct fl_compact_pace *pc,
+				 struct fl_compact_clone *c,
 				 u32 max_chunks, u32 max_allocs)
 {
+	struct fl_buddy *b = pc->b;
 	struct fl_page_info pi;
 	struct fl_chunk *ch = NULL;
-	u32 i;
+	u32 i, next;
 
 	c->nr_chunks = 0;
 	c->nr_allocs = 0;
-	for (i = 0; i < fl_buddy_nr_pageblocks(b); i++)
+	for (i = 0; i < fl_buddy_nr_pageblocks(b); i++) {
 		c->pb_mt[i] = (u8)__fl_buddy_pageblock_mt(b, i);
+		if (!fl_compact_pace(pc, 1))
+			return -EAGAIN;
+	}
 	for (i = __fl_buddy_next_block(b, 0, &pi); i != FL_BUDDY_NONE;
-	     i = __fl_buddy_next_block(b, i + (1U << pi.order), &pi)) {
+	     i = __fl_buddy_next_block(b, next, &pi)) {
+		next = i + (1U << pi.order);
 		if (!ch || ch->start + ch->nr_pages != i) {
 			if (c->nr_chunks >= max_chunks)
 				return -EAGAIN;
@@ -1325,18 +1388,60 @@ static int __fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c,
 		}
 		ch->nr_pages += 1U << pi.order;
 		/* parked per-CPU pages: free once compaction has drained */
-		if (pi.state != FL_PAGE_ALLOC_HEAD || pi.owner_kind == FL_OWN_PCP)
-			continue;
-		if (c->nr_allocs >= max_allocs)
+		if (pi.state == FL_PAGE_ALLOC_HEAD &&
+		    pi.owner_kind != FL_OWN_PCP) {
+			if (c->nr_allocs >= max_allocs)
+				return -EAGAIN;
+			fl_memset(&c->reqs[c->nr_allocs], 0, sizeof(c->reqs[0]));
+			c->reqs[c->nr_allocs].order = pi.order;
+			c->reqs[c->nr_allocs].mt = pi.mt;
+			c->reqs[c->nr_allocs].owner_kind = pi.owner_kind;
+			c->reqs[c->nr_allocs].requested = pi.requested;
+			c->idx[c->nr_allocs++] = i;
+		}
+		if (!fl_compact_pace(pc, 1U << pi.order))
 			return -EAGAIN;
-		fl_memset(&c->reqs[c->nr_allocs], 0, sizeof(c->reqs[0]));
-		c->reqs[c->nr_allocs].order = pi.order;
-		c->reqs[c->nr_allocs].mt = pi.mt;
-		c->reqs[c->nr_allocs].owner_kind = pi.owner_kind;
-		c->reqs[c->nr_allocs].requested = pi.requested;
-		c->idx[c->nr_allocs++] = i;
 	}
 	return c->nr_chunks ? 0 : -EINVAL;
+}
+
+/* fl_compact_classify()'s answer when the arena changed under the walk. */
+#define FL_COMPACT_CHANGED	(~0ULL)
+
+/*
+ * Counts and blockers of the pageblocks into @pred (unless NULL).  Lock
+ * held, paced by @pc.  Return: the entirely free complete pageblocks (the
+ * count of __fl_compact_hugepages()), or FL_COMPACT_CHANGED.
+ */
+static u64 fl_compact_classify(struct fl_compact_pace *pc,
+			       struct fl_compact_pred *pred)
+{
+	struct fl_compact_pbinfo in;
+	u32 pb, n = fl_buddy_nr_pageblocks(pc->b);
+	u64 hp = 0;
+
+	for (pb = 0; pb < n; pb++) {
+		fl_compact_pb_scan(pc->b, pb, 0, &in);
+		if (in.complete && in.free_pages == FL_PB_PAGES)
+			hp++;
+		if (!pred || !in.complete) {
+			/* nothing to count */
+		} else if (pred->nr_pageblocks++, in.pinned) {
+			pred->pb_blocked++;
+			if (pred->nr_blockers < FL_COMPACT_MAX_BLOCKERS)
+				pred->blockers[pred->nr_blockers++] = in.blocker;
+		} else if (in.huge) {
+			pred->pb_huge++;
+		} else if (in.free_pages == FL_PB_PAGES) {
+			pred->pb_free++;
+		} else {
+			pred->pb_movable++;
+			pred->movable_pages += in.movable_pages;
+		}
+		if (!fl_compact_pace(pc, FL_PB_PAGES))
+			return FL_COMPACT_CHANGED;
+	}
+	return hp;
 }
 
 static void fl_compact_clone_free(struct fl_compact_clone *c)
@@ -1348,33 +1453,12 @@ static void fl_compact_clone_free(struct fl_compact_clone *c)
 	fl_memset(c, 0, sizeof(*c));
 }
 
-static int fl_compact_snapshot(struct fl_buddy *b, struct fl_compact_clone *c)
-{
-	u32 max_chunks = (fl_buddy_nr_pages(b) >> FL_MAX_ORDER) + 1;
-	u32 max_allocs = fl_compact_count_allocs(b) + 64;
-	int ret;
-
-	fl_memset(c, 0, sizeof(*c));
-	c->chunks = fl_zalloc(sizeof(*c->chunks) * max_chunks);
-	c->reqs = fl_zalloc(sizeof(*c->reqs) * max_allocs);
-	c->idx = fl_zalloc(sizeof(*c->idx) * max_allocs);
-	c->pb_mt = fl_zalloc(fl_buddy_nr_pageblocks(b) + 1);
-	if (!c->chunks || !c->reqs || !c->idx || !c->pb_mt) {
-		fl_compact_clone_free(c);
-		return -ENOMEM;
-	}
-	fl_lock(__fl_buddy_lock(b));
-	ret = __fl_compact_snapshot(b, c, max_chunks, max_allocs);
-	fl_unlock(__fl_buddy_lock(b));
-	if (ret)
-		fl_compact_clone_free(c);
-	return ret;
-}
-
 /* A metadata-only buddy with the same layout as the snapshot. */
 static struct fl_buddy *fl_compact_build(struct fl_buddy *b,
-					 const struct fl_compact_clone *c)
+					 const struct fl_compact_clone *c,
+					 const struct fl_compact_pace *how)
 {
+	struct fl_compact_pace pc = *how;
 	struct fl_buddy *sim;
 	u32 i;
 	int ret = 0;
@@ -1383,11 +1467,17 @@ static struct fl_buddy *fl_compact_build(struct fl_buddy *b,
 			      fl_buddy_grouping(b));
 	if (!sim)
 		return NULL;
-	fl_lock(__fl_buddy_lock(sim));
-	for (i = 0; i < c->nr_allocs && !ret; i++)
+	/* the clone is the prediction's own: paced, never changed by others */
+	pc.b = sim;
+	pc.check = false;
+	fl_compact_pace_begin(&pc);
+	for (i = 0; i < c->nr_allocs && !ret; i++) {
 		ret = __fl_buddy_alloc_at(sim, c->idx[i], &c->reqs[i]);
+		fl_compact_pace(&pc, 1U << c->reqs[i].order);
+	}
 	/* the kernel policy's free scanner reads pageblock types */
 	for (i = 0; i < fl_buddy_nr_pageblocks(sim) && !ret; i++) {
+		fl_compact_pace(&pc, 1);
 		if (c->pb_mt[i] >= FL_MT_TYPES ||
 		    __fl_buddy_pageblock_mt(sim, i) == c->pb_mt[i])
 			continue;
@@ -1406,7 +1496,8 @@ static struct fl_buddy *fl_compact_build(struct fl_buddy *b,
 /* Hugepages after a simulated run of @mode; *status gets its result. */
 static int fl_compact_simulate(struct fl_buddy *b,
 			       const struct fl_compact_clone *c, u32 mode,
-			       u32 policy, u64 *hugepages, u32 *status)
+			       u32 policy, const struct fl_compact_pace *how,
+			       u64 *hugepages, u32 *status)
 {
 	struct fl_compact_params p = {
 		.mode = mode, .order = FL_PAGEBLOCK_ORDER, .policy = policy,
@@ -1418,12 +1509,18 @@ static int fl_compact_simulate(struct fl_buddy *b,
 	if (fl_buddy_max_order(b) < FL_PAGEBLOCK_ORDER)
 		p.order = fl_buddy_max_order(b);
 	res = fl_zalloc(sizeof(*res));
-	sim = fl_compact_build(b, c);
+	sim = fl_compact_build(b, c, how);
 	ret = (!res || !sim) ? -ENOMEM : 0;
 	if (!ret)
 		ret = fl_compact_run(sim, &p, NULL, NULL, res);
 	if (!ret) {
-		*hugepages = fl_compact_hugepages(sim);
+		struct fl_compact_pace pc = *how;
+
+		pc.b = sim;
+		pc.check = false;
+		fl_compact_pace_begin(&pc);
+		*hugepages = fl_compact_classify(&pc, NULL);
+		fl_unlock(__fl_buddy_lock(sim));
 		*status = res->status;
 	}
 	if (sim)
@@ -1432,33 +1529,121 @@ static int fl_compact_simulate(struct fl_buddy *b,
 	return ret;
 }
 
-/* Counts and blockers of the real arena.  Takes the lock. */
-static void fl_compact_classify(struct fl_buddy *b, struct fl_compact_pred *pred)
+/*
+ * Clone the real arena's layout and classify its pageblocks, all of one
+ * state of it: every hold checks that nothing changed since the first.
+ * Return: 0, -ENOMEM, -EINVAL (no chunk), -EAGAIN (changed: try again).
+ */
+static int fl_compact_snapshot(const struct fl_compact_pace *how,
+			       struct fl_compact_clone *c,
+			       struct fl_compact_pred *pred)
 {
-	struct fl_compact_pbinfo in;
-	u32 pb, n = fl_buddy_nr_pageblocks(b);
+	struct fl_compact_pace pc = *how;
+	struct fl_buddy *b = pc.b;
+	u32 max_chunks = (fl_buddy_nr_pages(b) >> FL_MAX_ORDER) + 1;
+	u32 max_allocs = fl_compact_count_allocs(how) + 64;
+	struct fl_buddy_stats st;
+	u64 hp = 0;
+	int ret;
 
-	fl_lock(__fl_buddy_lock(b));
-	for (pb = 0; pb < n; pb++) {
-		fl_compact_pb_scan(b, pb, 0, &in);
-		if (!in.complete)
-			continue;
-		pred->nr_pageblocks++;
-		if (in.pinned) {
-			pred->pb_blocked++;
-			if (pred->nr_blockers < FL_COMPACT_MAX_BLOCKERS)
-				pred->blockers[pred->nr_blockers++] = in.blocker;
-		} else if (in.huge) {
-			pred->pb_huge++;
-		} else if (in.free_pages == FL_PB_PAGES) {
-			pred->pb_free++;
-		} else {
-			pred->pb_movable++;
-			pred->movable_pages += in.movable_pages;
-		}
+	fl_memset(c, 0, sizeof(*c));
+	c->chunks = fl_zalloc(sizeof(*c->chunks) * max_chunks);
+	c->reqs = fl_zalloc(sizeof(*c->reqs) * max_allocs);
+	c->idx = fl_zalloc(sizeof(*c->idx) * max_allocs);
+	c->pb_mt = fl_zalloc(fl_buddy_nr_pageblocks(b) + 1);
+	if (!c->chunks || !c->reqs || !c->idx || !c->pb_mt) {
+		fl_compact_clone_free(c);
+		return -ENOMEM;
 	}
-	pred->hugepages_now = __fl_compact_hugepages(b);
+	pc.check = true;
+	fl_compact_pace_begin(&pc);
+	ret = __fl_compact_snapshot(&pc, c, max_chunks, max_allocs);
+	if (!ret) {
+		hp = fl_compact_classify(&pc, pred);
+		if (hp == FL_COMPACT_CHANGED)
+			ret = -EAGAIN;
+	}
 	fl_unlock(__fl_buddy_lock(b));
+	if (!ret) {
+		fl_buddy_get_stats(b, &st);
+		fl_lock(__fl_buddy_lock(b));
+		if (__fl_buddy_changes(b) != pc.then)
+			ret = -EAGAIN;
+		fl_unlock(__fl_buddy_lock(b));
+	}
+	if (ret) {
+		fl_compact_clone_free(c);
+		return ret;
+	}
+	pred->hugepages_now = hp;
+	pred->free_pages = st.free_pages;
+	fl_memcpy(pred->nr_free, st.nr_free, sizeof(pred->nr_free));
+	return 0;
+}
+
+/**
+ * fl_compact_predict_paced() - fl_compact_predict() in bounded holds.
+ * @b: the buddy.
+ * @policy: enum fl_compact_policy of the predicted runs.
+ * @pred: out, as for fl_compact_predict().
+ * @step: pages walked per hold of a buddy lock (the arena's, then the
+ *        clone's); 0: each walk in one hold.
+ * @pause: called between two holds with the lock dropped (the kernel:
+ *         cond_resched()); may be NULL.
+ * @arg: passed to @pause.
+ *
+ * The clone of the layout, the pageblock types, the classification and
+ * the free counts are of one state of the arena: a hold that finds the
+ * arena changed (__fl_buddy_changes()) since the first one starts the
+ * walk over, FL_COMPACT_PRED_TRIES times at most, as
+ * fl_buddy_check_paced() does.  The clone is built and counted in holds
+ * too; the simulated runs reschedule as real ones do.
+ *
+ * Context: process context (allocates metadata); takes the buddy lock;
+ * @pause may sleep if the caller may.
+ * Return: 0, -ENOMEM, -EINVAL for a bad policy, or -EAGAIN if the arena
+ * changed during every walk.
+ */
+int fl_compact_predict_paced(struct fl_buddy *b, u32 policy,
+			     struct fl_compact_pred *pred, u32 step,
+			     void (*pause)(void *arg), void *arg)
+{
+	struct fl_compact_pace pc = { .b = b, .step = step, .pause = pause,
+				      .arg = arg };
+	struct fl_compact_clone c;
+	int ret = -EAGAIN, tries;
+
+	if (!b || !pred || policy >= FL_COMPACT_NR_POLICIES)
+		return -EINVAL;
+	/* a run drains the per-CPU lists first: predict from there */
+	fl_buddy_drain_pcp(b);
+	for (tries = 0; tries < FL_COMPACT_PRED_TRIES && ret == -EAGAIN;
+	     tries++) {
+		fl_memset(pred, 0, sizeof(*pred));
+		pred->policy = policy;
+		ret = fl_compact_snapshot(&pc, &c, pred);
+	}
+	if (ret)
+		return ret;
+	/* every pageblock needs 512 free pages, wherever the data goes */
+	pred->obtainable_max = pred->pb_free + pred->pb_movable;
+	if (pred->obtainable_max > pred->free_pages >> FL_PAGEBLOCK_ORDER)
+		pred->obtainable_max = pred->free_pages >> FL_PAGEBLOCK_ORDER;
+	ret = fl_compact_simulate(b, &c, FL_COMPACT_FULL, policy, &pc,
+				  &pred->predicted_full,
+				  &pred->predicted_full_status);
+	if (!ret)
+		ret = fl_compact_simulate(b, &c, FL_COMPACT_ORDER, policy, &pc,
+					  &pred->predicted_order,
+					  &pred->predicted_order_status);
+	fl_compact_clone_free(&c);
+	return ret;
+}
+
+static void fl_compact_resched(void *arg)
+{
+	(void)arg;
+	fl_cond_resched();
 }
 
 /**
@@ -1472,44 +1657,17 @@ static void fl_compact_classify(struct fl_buddy *b, struct fl_compact_pred *pred
  * layout (see the essay), so it equals what a real run obtains if the
  * arena does not change in between.  Like a run, it first gives the
  * pages parked on per-CPU lists back to the buddy (fl_buddy_drain_pcp()).
+ * It walks the arena FL_COMPACT_PRED_STEP pages per hold of the buddy
+ * lock with fl_cond_resched() between (fl_compact_predict_paced()).
  *
- * Context: process context (allocates metadata); takes the buddy lock.
+ * Context: process context (allocates metadata, reschedules); takes the
+ * buddy lock.
  * Return: 0, -ENOMEM, -EINVAL for a bad policy, or -EAGAIN if the arena
  * kept changing.
  */
 int fl_compact_predict(struct fl_buddy *b, u32 policy,
 		       struct fl_compact_pred *pred)
 {
-	struct fl_compact_clone c;
-	struct fl_buddy_stats st;
-	int ret, tries = 0;
-
-	if (!b || !pred || policy >= FL_COMPACT_NR_POLICIES)
-		return -EINVAL;
-	fl_memset(pred, 0, sizeof(*pred));
-	pred->policy = policy;
-	/* a run drains the per-CPU lists first: predict from there */
-	fl_buddy_drain_pcp(b);
-	do {
-		ret = fl_compact_snapshot(b, &c);
-	} while (ret == -EAGAIN && ++tries < 3);
-	if (ret)
-		return ret;
-	fl_buddy_get_stats(b, &st);
-	pred->free_pages = st.free_pages;
-	fl_memcpy(pred->nr_free, st.nr_free, sizeof(pred->nr_free));
-	fl_compact_classify(b, pred);
-	/* every pageblock needs 512 free pages, wherever the data goes */
-	pred->obtainable_max = pred->pb_free + pred->pb_movable;
-	if (pred->obtainable_max > st.free_pages >> FL_PAGEBLOCK_ORDER)
-		pred->obtainable_max = st.free_pages >> FL_PAGEBLOCK_ORDER;
-	ret = fl_compact_simulate(b, &c, FL_COMPACT_FULL, policy,
-				  &pred->predicted_full,
-				  &pred->predicted_full_status);
-	if (!ret)
-		ret = fl_compact_simulate(b, &c, FL_COMPACT_ORDER, policy,
-					  &pred->predicted_order,
-					  &pred->predicted_order_status);
-	fl_compact_clone_free(&c);
-	return ret;
+	return fl_compact_predict_paced(b, policy, pred, FL_COMPACT_PRED_STEP,
+					fl_compact_resched, NULL);
 }

@@ -216,6 +216,9 @@ int fl_compact_run(struct fl_buddy *b, const struct fl_compact_params *p,
 		   struct fl_compact_result *res);
 int fl_compact_predict(struct fl_buddy *b, u32 policy,
 		       struct fl_compact_pred *pred);
+int fl_compact_predict_paced(struct fl_buddy *b, u32 policy,
+			     struct fl_compact_pred *pred, u32 step,
+			     void (*pause)(void *arg), void *arg);
 u64 fl_compact_hugepages(struct fl_buddy *b);
 unsigned int fl_compact_score(struct fl_buddy *b, unsigned int order);
 

@@ -36,6 +36,9 @@
  *    which a checker holding the slab or pool lock for the whole walk
  *    cannot do (6.12 before: slab 12 runs vs 3, pool lateness 0.90 of the
  *    call; after: 96 vs 3, 0.02; see slab_phase() and pool_phase()).
+ *  - HUGEPAGES_ARENA over an arena of unmovable order-0 blocks: >= 32 more
+ *    probe runs per call than the empty arena's CHECK (before: 8 vs 3,
+ *    after: 121 vs 3; see hugepages_phase()).
  *  - close of an fd while another thread runs CHECK on it.
  *  - no soft lockup, RCU stall or "scheduling while atomic" in the log (the
  *    box runner fails on BUG:/WARNING: lines; RCU stall reports have
@@ -58,6 +61,7 @@
 #define PROBE_NS	100000LL
 
 static int fd;
+static unsigned long arena_pages;
 static volatile int stop_probe, stop_load;
 static volatile int in_check;
 static volatile long long probe_late_max;	/* ns, during the current call */
@@ -89,6 +93,20 @@ static int check_once(int f, struct fraglab_check *c)
 {
 	memset(c, 0, sizeof(*c));
 	return xioctl(f, FRAGLAB_IOC_CHECK, c);
+}
+
+/* measure() times HUGEPAGES_ARENA instead of CHECK when set. */
+static int measure_hugepages;
+
+static int measured_call(int f, struct fraglab_check *c)
+{
+	struct fraglab_hugepages_arena h;
+
+	if (!measure_hugepages)
+		return check_once(f, c);
+	memset(c, 0, sizeof(*c));
+	memset(&h, 0, sizeof(h));
+	return xioctl(f, FRAGLAB_IOC_HUGEPAGES_ARENA, &h);
 }
 
 static void *probe(void *arg)
@@ -216,16 +234,21 @@ static long mem_available_kb(void)
 	return kb;
 }
 
-/* Every order-0 block the arena has; then every other one freed. */
-static uint64_t *fragment(unsigned long pages, unsigned long *kept)
+/*
+ * Every order-0 block the arena has (at most @pages): a third unmovable,
+ * the rest movable, or (@unmovable) all unmovable.  Return: their handles
+ * (*@n of them).
+ */
+static uint64_t *fill_order0(unsigned long pages, int unmovable,
+			     unsigned long *n)
 {
 	struct fraglab_alloc *a = calloc(FRAGLAB_BATCH_MAX, sizeof(*a));
-	struct fraglab_handle *h = calloc(FRAGLAB_BATCH_MAX, sizeof(*h));
 	uint64_t *all = calloc(pages, sizeof(*all));
-	unsigned long n = 0, i, nf = 0;
+	unsigned long i;
 
-	if (!a || !h || !all)
+	if (!a || !all)
 		tap_bail("out of memory");
+	*n = 0;
 	for (;;) {
 		struct fraglab_batch b = { .ptr = (uintptr_t)a,
 					   .count = FRAGLAB_BATCH_MAX,
@@ -234,14 +257,29 @@ static uint64_t *fragment(unsigned long pages, unsigned long *kept)
 		for (i = 0; i < FRAGLAB_BATCH_MAX; i++)
 			a[i] = (struct fraglab_alloc){ .order = 0,
 				.flags = FRAGLAB_ALLOC_BY_ORDER,
-				.migratetype = i % 3 ? FRAGLAB_MT_MOVABLE :
-						       FRAGLAB_MT_UNMOVABLE };
+				.migratetype = i % 3 && !unmovable ?
+					       FRAGLAB_MT_MOVABLE :
+					       FRAGLAB_MT_UNMOVABLE };
 		xioctl(fd, FRAGLAB_IOC_BATCH, &b);
-		for (i = 0; i < b.done && n < pages; i++)
-			all[n++] = a[i].handle;
-		if (b.done < FRAGLAB_BATCH_MAX || n >= pages)
+		for (i = 0; i < b.done && *n < pages; i++)
+			all[(*n)++] = a[i].handle;
+		if (b.done < FRAGLAB_BATCH_MAX || *n >= pages)
 			break;
 	}
+	free(a);
+	return all;
+}
+
+/* Every order-0 block the arena has; then every other one freed. */
+static uint64_t *fragment(unsigned long pages, unsigned long *kept)
+{
+	struct fraglab_handle *h = calloc(FRAGLAB_BATCH_MAX, sizeof(*h));
+	unsigned long n, i, nf = 0;
+	uint64_t *all;
+
+	if (!h)
+		tap_bail("out of memory");
+	all = fill_order0(pages, 0, &n);
 	for (i = 0; i < n; i += 2) {
 		h[nf++].handle = all[i];
 		all[i] = 0;
@@ -255,7 +293,6 @@ static uint64_t *fragment(unsigned long pages, unsigned long *kept)
 			nf = 0;
 		}
 	}
-	free(a);
 	free(h);
 	*kept = n;
 	return all;
@@ -296,7 +333,7 @@ static int measure(const char *what, int n, long *runs, double *ratio,
 		probe_runs = 0;
 		in_check = 1;
 		t0 = now_ns();
-		r = check_once(fd, &c);
+		r = measured_call(fd, &c);
 		dur = now_ns() - t0;
 		in_check = 0;
 		if (r || c.result) {
@@ -411,13 +448,33 @@ static void change_phase(const char *what)
 #define SLAB_OBJS	524288	/* 8-byte objects: 1024 order-0 slabs */
 #define SLAB_KEEP	64	/* one object in SLAB_KEEP stays live */
 
-static int obj_batch(struct fraglab_obj *o, unsigned int n, unsigned int op)
+/*
+ * The batch ioctl @cmd with @op over @n elements of @size bytes at @v, in
+ * chunks of FRAGLAB_BATCH_MAX (struct fraglab_obj_batch and struct
+ * fraglab_pool_batch have one layout).  Return: the elements done; it
+ * stops at the first failure.
+ */
+static unsigned int batched(unsigned long cmd, unsigned int op, void *v,
+			    size_t size, unsigned int n)
 {
-	struct fraglab_obj_batch b = { .ptr = (uintptr_t)o, .count = n,
-				       .op = op };
-	int r = xioctl(fd, FRAGLAB_IOC_OBJ_BATCH, &b);
+	unsigned int i = 0;
 
-	return r ? r : (int)b.done;
+	_Static_assert(sizeof(struct fraglab_obj_batch) ==
+		       sizeof(struct fraglab_pool_batch), "batch layouts");
+	while (i < n) {
+		unsigned int chunk = n - i > FRAGLAB_BATCH_MAX ?
+				     FRAGLAB_BATCH_MAX : n - i;
+		struct fraglab_obj_batch b = {
+			.ptr = (uintptr_t)((char *)v + (size_t)i * size),
+			.count = chunk, .op = op };
+
+		if (xioctl(fd, cmd, &b))
+			break;
+		i += b.done;
+		if (b.done < chunk)
+			break;
+	}
+	return i;
 }
 
 /*
@@ -445,54 +502,29 @@ static void slab_phase(long base)
 		tap_bail("cache create: %d", errno);
 	for (i = 0; i < SLAB_OBJS; i++)
 		o[i].cache_id = cc.cache_id;
-	while (n < SLAB_OBJS) {
-		unsigned int chunk = SLAB_OBJS - n > FRAGLAB_BATCH_MAX ?
-				     FRAGLAB_BATCH_MAX : SLAB_OBJS - n;
-		int done = obj_batch(o + n, chunk, FRAGLAB_OBJ_BATCH_ALLOC);
-
-		if (done <= 0)
-			break;
-		n += done;
-	}
+	n = batched(FRAGLAB_IOC_OBJ_BATCH, FRAGLAB_OBJ_BATCH_ALLOC, o,
+		    sizeof(*o), SLAB_OBJS);
 	for (i = 0; i < n; i++)
 		if (i % SLAB_KEEP)
 			f[nf++] = o[i];
 		else
 			o[kept++] = o[i];
-	for (i = 0; i < nf; i += FRAGLAB_BATCH_MAX) {
-		unsigned int chunk = nf - i > FRAGLAB_BATCH_MAX ?
-				     FRAGLAB_BATCH_MAX : nf - i;
-
-		if (obj_batch(f + i, chunk, FRAGLAB_OBJ_BATCH_FREE) != (int)chunk)
-			tap_bail("object batch free failed");
-	}
+	if (batched(FRAGLAB_IOC_OBJ_BATCH, FRAGLAB_OBJ_BATCH_FREE, f,
+		    sizeof(*f), nf) != nf)
+		tap_bail("object batch free failed");
 	tap_is_int(n, SLAB_OBJS, "%u 8-byte objects allocated, %u kept", n,
 		   kept);
 	heavy = quiet_runs("slab-heavy arena", 7, NULL);
 	tap_ok(heavy - base >= 32,
 	       "slab walk yields: probe ran a median %ld times per CHECK with the slabs, %ld without (>= 32 more)",
 	       heavy, base);
-	for (i = 0; i < kept; i += FRAGLAB_BATCH_MAX) {
-		unsigned int chunk = kept - i > FRAGLAB_BATCH_MAX ?
-				     FRAGLAB_BATCH_MAX : kept - i;
-
-		obj_batch(o + i, chunk, FRAGLAB_OBJ_BATCH_FREE);
-	}
+	batched(FRAGLAB_IOC_OBJ_BATCH, FRAGLAB_OBJ_BATCH_FREE, o, sizeof(*o),
+		kept);
 	free(o);
 	free(f);
 }
 
 #define POOL_ALLOCS	262144	/* 16-byte allocations, every other freed */
-
-static int pool_batch(struct fraglab_pool_alloc *a, unsigned int n,
-		      unsigned int op)
-{
-	struct fraglab_pool_batch b = { .ptr = (uintptr_t)a, .count = n,
-					.op = op };
-	int r = xioctl(fd, FRAGLAB_IOC_POOL_BATCH, &b);
-
-	return r ? r : (int)b.done;
-}
 
 /*
  * One fit pool of 131072 holes and 131072 allocations (and as many
@@ -520,15 +552,8 @@ static void pool_phase(long base)
 	for (i = 0; i < POOL_ALLOCS; i++)
 		a[i] = (struct fraglab_pool_alloc){ .pool_id = pc.pool_id,
 						    .size = 16 };
-	while (n < POOL_ALLOCS) {
-		unsigned int chunk = POOL_ALLOCS - n > FRAGLAB_BATCH_MAX ?
-				     FRAGLAB_BATCH_MAX : POOL_ALLOCS - n;
-		int done = pool_batch(a + n, chunk, FRAGLAB_POOL_BATCH_ALLOC);
-
-		if (done <= 0)
-			break;
-		n += done;
-	}
+	n = batched(FRAGLAB_IOC_POOL_BATCH, FRAGLAB_POOL_BATCH_ALLOC, a,
+		    sizeof(*a), POOL_ALLOCS);
 	for (i = 0; i < n; i++) {
 		struct fraglab_pool_alloc e = { .pool_id = pc.pool_id,
 						.handle = a[i].handle };
@@ -538,13 +563,9 @@ static void pool_phase(long base)
 		else
 			a[kept++] = e;
 	}
-	for (i = 0; i < nf; i += FRAGLAB_BATCH_MAX) {
-		unsigned int chunk = nf - i > FRAGLAB_BATCH_MAX ?
-				     FRAGLAB_BATCH_MAX : nf - i;
-
-		if (pool_batch(f + i, chunk, FRAGLAB_POOL_BATCH_FREE) != (int)chunk)
-			tap_bail("pool batch free failed");
-	}
+	if (batched(FRAGLAB_IOC_POOL_BATCH, FRAGLAB_POOL_BATCH_FREE, f,
+		    sizeof(*f), nf) != nf)
+		tap_bail("pool batch free failed");
 	tap_is_int(n, POOL_ALLOCS, "%u 16-byte pool allocations, %u kept", n,
 		   kept);
 	heavy = quiet_runs("pool-heavy arena", 7, &ratio);
@@ -563,6 +584,31 @@ static void pool_phase(long base)
 	       ratio);
 	free(a);
 	free(f);
+}
+
+/*
+ * HUGEPAGES_ARENA over an arena cut into order-0 unmovable blocks, none
+ * free: the prediction clones 2^16+ blocks, classifies every pageblock
+ * and builds two metadata-only clones block by block, while its
+ * simulated compactions find nothing to move.  Walked in one hold of a
+ * buddy lock per step the probe runs a handful of times per call; in
+ * holds of 4096 pages about once per hold.
+ */
+static void hugepages_phase(long base)
+{
+	unsigned long n;
+	double ratio;
+	long heavy;
+
+	free(fill_order0(arena_pages, 1, &n));
+	tap_ok(n > arena_pages * 9 / 10, "arena in %lu unmovable order-0 blocks",
+	       n);
+	measure_hugepages = 1;
+	heavy = quiet_runs("HUGEPAGES_ARENA", 7, &ratio);
+	measure_hugepages = 0;
+	tap_ok(heavy - base >= 32,
+	       "prediction yields: probe ran a median %ld times per HUGEPAGES_ARENA, %ld per empty-arena CHECK (>= 32 more; lateness %.2f of a call)",
+	       heavy, base, ratio);
 }
 
 static void *check_on(void *arg)
@@ -618,6 +664,7 @@ int main(void)
 	if (fd < 0)
 		tap_bail("open: %d", errno);
 	pages = (unsigned long)mb * 256;
+	arena_pages = pages;
 	handles = fragment(pages, &kept);
 	tap_ok(kept > pages * 9 / 10, "arena of %u MiB in %lu order-0 blocks, every other free",
 	       mb, kept);
@@ -644,6 +691,11 @@ int main(void)
 	if (fd < 0)
 		tap_bail("open: %d", errno);
 	pool_phase(base);
+	close(fd);
+	fd = open("/dev/fraglab", O_RDWR);
+	if (fd < 0)
+		tap_bail("open: %d", errno);
+	hugepages_phase(base);
 
 	fl_box_run("dmesg | sed -n '/t_checkpace: CHECK rounds begin/,$p' | grep -iE 'soft lockup|rcu.*stall|scheduling while atomic|hung task' | head -3",
 		   out, sizeof(out));

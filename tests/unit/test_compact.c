@@ -718,6 +718,87 @@ static void random_round(bool order0, u32 *achieved_sum, u32 *ideal_sum)
 	arena_free(&a);
 }
 
+/* Between two holds of a paced prediction: maybe an alloc and a free. */
+struct pred_pace {
+	struct fl_buddy *b;
+	u32 pauses, from, mutate;	/* change at pauses from..mutate-1 */
+};
+
+static void pred_pause(void *arg)
+{
+	struct pred_pace *pp = arg;
+	struct fl_buddy_req req = { .order = 0, .mt = FL_MT_MOVABLE,
+				    .owner_kind = FL_OWN_USER };
+	u32 idx, n = pp->pauses++;
+
+	if (n < pp->from || n >= pp->mutate)
+		return;
+	CHECK_EQ(fl_buddy_alloc(pp->b, &req, &idx), 0);
+	CHECK_EQ(fl_buddy_free(pp->b, idx), 0);
+}
+
+/*
+ * fl_compact_predict_paced(): 16 pages per hold gives the very prediction
+ * of one hold per walk (step 0) on random layouts, after many pauses;
+ * an alloc and a free between holds start the walk over, and the result
+ * is the one-hold prediction of the arena as they left it; a change
+ * before every hold gives up with -EAGAIN.
+ */
+TEST(prediction_paced_equals_one_hold)
+{
+	int round;
+
+	for (round = 0; round < 6; round++) {
+		struct fl_compact_pred one, paced;
+		struct pred_pace pp = { 0 };
+		struct arena a;
+		u32 n, calm, k, restarted;
+
+		REQUIRE(!random_state(&a, round & 1, &n));
+		pp.b = a.b;
+		REQUIRE(!fl_compact_predict_paced(a.b, cur_policy, &one, 0,
+						  NULL, NULL));
+		REQUIRE(!fl_compact_predict_paced(a.b, cur_policy, &paced, 16,
+						  pred_pause, &pp));
+		CHECK(!memcmp(&one, &paced, sizeof(one)));
+		calm = pp.pauses;
+		/* the arena alone: at least its pages / 16 holds */
+		CHECK(calm >= fl_buddy_nr_pages(a.b) / 16);
+		/*
+		 * Changes at 3 pauses from 8 places along the walk: those in
+		 * the checked walk (the snapshot and classification, not the
+		 * alloc count before it or the clone's build after) restart
+		 * it; every result is of the arena as it is left.
+		 */
+		for (k = 0, restarted = 0; k < 8; k++) {
+			pp.pauses = 0;
+			pp.from = calm * k / 8;
+			pp.mutate = pp.from + 3;
+			REQUIRE(!fl_compact_predict_paced(a.b, cur_policy,
+							  &paced, 16,
+							  pred_pause, &pp));
+			restarted += pp.pauses > calm + 3;
+			REQUIRE(!fl_compact_predict_paced(a.b, cur_policy,
+							  &one, 0, NULL, NULL));
+			CHECK(!memcmp(&one, &paced, sizeof(one)));
+			pp.pauses = 0;
+			pp.mutate = 0;
+			REQUIRE(!fl_compact_predict_paced(a.b, cur_policy,
+							  &paced, 16,
+							  pred_pause, &pp));
+			calm = pp.pauses;
+		}
+		CHECK(restarted > 0);
+		pp.pauses = 0;
+		pp.from = 0;
+		pp.mutate = ~0U;
+		CHECK_EQ(fl_compact_predict_paced(a.b, cur_policy, &paced, 16,
+						  pred_pause, &pp), -EAGAIN);
+		CHECK_INV(a.b);
+		arena_free(&a);
+	}
+}
+
 TEST(prediction_equals_achieved_random)
 {
 	const char *s = getenv("FL_SEED");
