@@ -533,6 +533,20 @@ static void fl_cond_resched_unlocked(struct fl_compact_ctl *cc)
 	fl_lock(__fl_buddy_lock(cc->b));
 }
 
+/* Pageblocks a scan walks per hold of the buddy lock: 4096 pages. */
+#define FL_COMPACT_SCAN_PBS	8
+
+/*
+ * A reschedule point every FL_COMPACT_SCAN_PBS pageblocks of a scan that
+ * moves nothing (@n: pageblocks scanned so far), so that no walk of the
+ * whole arena holds the lock; moves reschedule on their own.  Lock held.
+ */
+static void fl_compact_scan_pace(struct fl_compact_ctl *cc, u32 n)
+{
+	if (n && !(n % FL_COMPACT_SCAN_PBS))
+		fl_cond_resched_unlocked(cc);
+}
+
 static bool fl_compact_done(struct fl_compact_ctl *cc)
 {
 	bool done;
@@ -589,6 +603,7 @@ static void fl_compact_order(struct fl_compact_ctl *cc, u32 *key, u32 *bucket)
 	struct fl_compact_pbinfo in;
 
 	for (pb = 0; pb < cc->nr_pb; pb++) {
+		fl_compact_scan_pace(cc, pb);
 		fl_compact_pb_scan(cc->b, pb, cc->p->flags, &in);
 		if (in.complete && in.pinned)
 			fl_compact_add_blocker(cc->res, &in.blocker);
@@ -961,6 +976,7 @@ static void fl_kc_scan(struct fl_compact_ctl *cc)
 	u32 last_pb = FL_BUDDY_NONE;	/* last_migrated_pfn's pageblock */
 	u64 moved0, isolated0;
 	bool finish, stop;
+	u32 steps = 0;
 
 	for (o = 0; o < FL_NR_ORDERS; o++) {
 		cc->fhead[o] = FL_BUDDY_NONE;
@@ -978,6 +994,8 @@ static void fl_kc_scan(struct fl_compact_ctl *cc)
 			break;
 		if (fl_compact_should_stop(cc))
 			break;
+		/* a pageblock (or less) per step */
+		fl_compact_scan_pace(cc, ++steps);
 		finish = last_pb == cc->migrate_pfn >> FL_PAGEBLOCK_ORDER;
 		moved0 = cc->res->moved;
 		isolated0 = cc->res->isolated;
@@ -998,6 +1016,7 @@ static void fl_compact_find_blockers(struct fl_compact_ctl *cc)
 	u32 pb;
 
 	for (pb = 0; pb < cc->nr_pb; pb++) {
+		fl_compact_scan_pace(cc, pb);
 		fl_compact_pb_scan(cc->b, pb, cc->p->flags, &in);
 		if (in.complete && in.pinned)
 			fl_compact_add_blocker(cc->res, &in.blocker);
@@ -1222,37 +1241,34 @@ out_free:
 	return ret;
 }
 
-/* Entirely free complete pageblocks.  Context: lock held. */
-static u64 __fl_compact_hugepages(struct fl_buddy *b)
-{
-	struct fl_compact_pbinfo in;
-	u32 pb, n = fl_buddy_nr_pageblocks(b);
-	u64 hp = 0;
-
-	for (pb = 0; pb < n; pb++) {
-		fl_compact_pb_scan(b, pb, 0, &in);
-		if (in.complete && in.free_pages == FL_PB_PAGES)
-			hp++;
-	}
-	return hp;
-}
-
 /**
  * fl_compact_hugepages() - free 2 MiB blocks now.
  * @b: the buddy.
  *
  * Counts pageblocks that are entirely free and inside one chunk: with
- * max_order >= 9 this is nr_free[9] + 2 * nr_free[10].
+ * max_order >= 9 this is nr_free[9] + 2 * nr_free[10].  The lock is
+ * dropped with a reschedule point every FL_COMPACT_SCAN_PBS pageblocks.
  *
- * Context: takes the buddy lock.
+ * Context: process context; takes the buddy lock.
  * Return: the number of such pageblocks.
  */
 u64 fl_compact_hugepages(struct fl_buddy *b)
 {
-	u64 hp;
+	struct fl_compact_pbinfo in;
+	u32 pb, n = fl_buddy_nr_pageblocks(b);
+	u64 hp = 0;
 
 	fl_lock(__fl_buddy_lock(b));
-	hp = __fl_compact_hugepages(b);
+	for (pb = 0; pb < n; pb++) {
+		if (pb && !(pb % FL_COMPACT_SCAN_PBS)) {
+			fl_unlock(__fl_buddy_lock(b));
+			fl_cond_resched();
+			fl_lock(__fl_buddy_lock(b));
+		}
+		fl_compact_pb_scan(b, pb, 0, &in);
+		if (in.complete && in.free_pages == FL_PB_PAGES)
+			hp++;
+	}
 	fl_unlock(__fl_buddy_lock(b));
 	return hp;
 }
@@ -1411,7 +1427,7 @@ static int __fl_compact_snapshot(struct fl_compact_pace *pc,
 /*
  * Counts and blockers of the pageblocks into @pred (unless NULL).  Lock
  * held, paced by @pc.  Return: the entirely free complete pageblocks (the
- * count of __fl_compact_hugepages()), or FL_COMPACT_CHANGED.
+ * count of fl_compact_hugepages()), or FL_COMPACT_CHANGED.
  */
 static u64 fl_compact_classify(struct fl_compact_pace *pc,
 			       struct fl_compact_pred *pred)

@@ -38,7 +38,7 @@
  *    call; after: 96 vs 3, 0.02; see slab_phase() and pool_phase()).
  *  - HUGEPAGES_ARENA over an arena of unmovable order-0 blocks: >= 32 more
  *    probe runs per call than the empty arena's CHECK (before: 8 vs 3,
- *    after: 121 vs 3; see hugepages_phase()).
+ *    after: 210 vs 3; see hugepages_phase()).
  *  - close of an fd while another thread runs CHECK on it.
  *  - no soft lockup, RCU stall or "scheduling while atomic" in the log (the
  *    box runner fails on BUG:/WARNING: lines; RCU stall reports have
