@@ -836,7 +836,7 @@ static void bench_scale(void)
 	fl_set_nr_cpus(2);	/* one "CPU" per thread */
 	if (fl_buddy_set_pcp(b, 512) || fl_slab_root_create(b, &root) ||
 	    fl_slab_cache_create(root, "scale-64", 64, 0, 0, NULL, NULL, &c) ||
-	    fl_idtab_init(&m.ids, 1U << 24))
+	    fl_idtab_init(&m.ids, 1U << 24, true, 0))
 		die("scale setup", -ENOMEM);
 	pthread_mutex_init(&m.dev_lock, NULL);
 	objs[0] = b;
